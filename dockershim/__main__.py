@@ -1,0 +1,3 @@
+from dockershim.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,7 @@
+"""Container attach (hijacked) and resize (issue 4)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,68 @@
+"""What routes get from the app: the podman runner and the service's settings and caches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from dockershim.errors import InvalidParameter
+from dockershim.podman import PodmanRunner
+
+
+@dataclass
+class Backend:
+    podman: PodmanRunner
+    state_dir: str
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def get_backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+def get_podman(request: Request) -> PodmanRunner:
+    return get_backend(request).podman
+
+
+BackendDep = Annotated[Backend, Depends(get_backend)]
+PodmanDep = Annotated[PodmanRunner, Depends(get_podman)]
+
+
+def query_bool(request: Request, name: str, default: bool = False) -> bool:
+    """Docker's boolean query values: 1/true/True are true, 0/false/"" false."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() not in ("", "0", "false", "no")
+
+
+def query_int(request: Request, name: str, default: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidParameter(f"invalid value for {name}: {raw!r}") from None
+
+
+async def json_body(request: Request, *, required: bool = False) -> dict[str, Any]:
+    """The request body as a JSON object; empty bodies are `{}` unless required."""
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise InvalidParameter("invalid JSON: request body is empty")
+        return {}
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidParameter(f"invalid JSON: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidParameter("invalid JSON: expected an object")
+    return data

@@ -1,0 +1,58 @@
+"""The one place errors become HTTP responses: `{"message": ...}` with dockerd's status.
+
+No traceback ever reaches a client; unexpected exceptions are logged and answered 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from dockershim.errors import DockerError
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, message: str) -> Response:
+    if status == 304:
+        return Response(status_code=304)
+    return JSONResponse({"message": message}, status_code=status)
+
+
+async def _docker_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DockerError)
+    if exc.status >= 500:
+        log.warning("%s: %s", type(exc).__name__, exc.message)
+    return error_response(exc.status, exc.message)
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (404, 405):
+        return error_response(404, "page not found")
+    return error_response(exc.status_code, str(exc.detail))
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path"))
+        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg")))
+    return error_response(400, "; ".join(parts) or "invalid request")
+
+
+async def _unexpected(_: Request, exc: Exception) -> Response:
+    log.error("unexpected error", exc_info=exc)
+    return error_response(500, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DockerError, _docker_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,7 @@
+"""GET /events (issue 7)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

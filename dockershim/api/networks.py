@@ -1,0 +1,7 @@
+"""Network routes (issue 6)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,89 @@
+"""Command line: `dockershim serve` (and the lifecycle commands as they arrive)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+
+from dockershim import __version__
+from dockershim.server.listener import (
+    SocketInUse,
+    bind_unix_socket,
+    default_socket_path,
+    sockets_from_environment,
+)
+
+ACTIVATED_IDLE_TIMEOUT = 120.0
+
+
+def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="serve the Docker API on a unix socket")
+    serve.add_argument("--socket", help="socket path (default $XDG_RUNTIME_DIR/docker.sock)")
+    serve.add_argument("--podman", default=None, help="podman binary (default: podman on PATH)")
+    serve.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        help="exit after this many idle seconds; 0 = never (default: 0 on our own socket, "
+        f"{ACTIVATED_IDLE_TIMEOUT:g} when socket-activated)",
+    )
+    serve.add_argument(
+        "--podman-timeout",
+        type=float,
+        default=120.0,
+        help="seconds a bounded podman call may take before it is killed (default 120)",
+    )
+    serve.add_argument("--allow-root", action="store_true", help="allow running as uid 0")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dockershim", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"dockershim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from dockershim.api.app import create_app
+    from dockershim.podman import PodmanRunner
+    from dockershim.server.service import serve
+
+    if os.geteuid() == 0 and not args.allow_root:
+        print(
+            "dockershim: refusing to run as root; dockershim serves rootless podman as the calling "
+            "user (run it as that user, or pass --allow-root if you really mean it)",
+            file=sys.stderr,
+        )
+        return 1
+    logging.basicConfig(level=args.log_level.upper(), format="dockershim: %(message)s")
+    sockets = sockets_from_environment()
+    activated = bool(sockets)
+    if not sockets:
+        path = args.socket or default_socket_path()
+        try:
+            sockets = [bind_unix_socket(path)]
+        except (SocketInUse, OSError) as exc:
+            print(f"dockershim: cannot listen on {path}: {exc}", file=sys.stderr)
+            return 1
+        logging.getLogger("dockershim").info("listening on unix://%s", path)
+    idle = args.idle_timeout
+    if idle is None:
+        idle = ACTIVATED_IDLE_TIMEOUT if activated else 0.0
+    podman = args.podman or shutil.which("podman") or "podman"
+    app = create_app(PodmanRunner(podman, default_timeout=args.podman_timeout))
+    asyncio.run(serve(app, sockets, idle_timeout=idle, log_level=args.log_level))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return cmd_serve(args)
+    return 2

@@ -1,0 +1,207 @@
+"""Start podman: `run` for bounded calls, `spawn` for long-lived streams.
+
+Every process dockershim starts comes from here. argv lists only (never a shell); each call has a
+timeout; on timeout, cancellation (client gone) or error the child is terminated, then killed,
+then reaped, so no zombie or orphan stays behind. Containers themselves are not our children:
+podman hands them to conmon, which double-forks away, so they outlive this service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import pty
+import signal
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockershim.errors import DockerError
+from dockershim.podman.errors import classify
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 120.0
+_TERMINATE_GRACE = 3.0
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: list[str]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    seconds: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+    @property
+    def err_text(self) -> str:
+        return self.stderr.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """Parse stdout as JSON; empty output is None (podman prints nothing for empty lists)."""
+        out = self.stdout.strip()
+        if not out:
+            return None
+        try:
+            return json.loads(out)
+        except json.JSONDecodeError as exc:
+            raise DockerError(f"podman returned unreadable output: {exc}") from exc
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class SpawnedProcess:
+    """A long-lived child (logs -f, attach, exec, events) with the ends the stream layer uses.
+
+    With `pty=True` the child's stdio is a pseudo-terminal: `master_fd` is our end (read output,
+    write input, resize it with TIOCSWINSZ); `process.stdin/stdout` are None.
+    """
+
+    process: asyncio.subprocess.Process
+    argv: list[str]
+    master_fd: int | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    async def wait(self) -> int:
+        return await self.process.wait()
+
+    async def close(self) -> None:
+        """Terminate (if still running), then kill after a grace period, then reap."""
+        if self._closed:
+            return
+        self._closed = True
+        await _stop(self.process)
+        if self.master_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.master_fd)
+            self.master_fd = None
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        try:
+            await asyncio.wait_for(asyncio.shield(process.wait()), _TERMINATE_GRACE)
+        except (TimeoutError, asyncio.CancelledError):
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+    # Reap even when we were cancelled meanwhile: a second cancel must not leave a zombie.
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.shield(process.wait())
+
+
+class PodmanRunner:
+    """Runs `podman` (or the binary given) as the calling user."""
+
+    def __init__(
+        self,
+        binary: str = "podman",
+        *,
+        default_timeout: float = DEFAULT_TIMEOUT,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.binary = binary
+        self.default_timeout = default_timeout
+        self.env = dict(env) if env is not None else None
+
+    def argv(self, args: Sequence[str]) -> list[str]:
+        return [self.binary, *args]
+
+    async def run(
+        self,
+        args: Sequence[str],
+        *,
+        timeout: float | None = None,
+        stdin: bytes | None = None,
+        check: bool = True,
+    ) -> Completed:
+        """Run podman to completion. With `check`, a non-zero exit raises a DockerError."""
+        argv = self.argv(args)
+        limit = self.default_timeout if timeout is None else timeout
+        started = time.monotonic()
+        process = await self._exec(
+            argv,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, err = await asyncio.wait_for(process.communicate(stdin), limit)
+        except TimeoutError:
+            await _stop(process)
+            raise DockerError(
+                f"podman did not answer within {limit:g}s ({' '.join(argv[:3])} ...)"
+            ) from None
+        except BaseException:
+            await _stop(process)
+            raise
+        result = Completed(argv, process.returncode or 0, out, err, time.monotonic() - started)
+        log.debug("%s -> %d in %.3fs", argv, result.returncode, result.seconds)
+        if check and result.returncode != 0:
+            raise classify(result.err_text, result.returncode)
+        return result
+
+    async def run_json(self, args: Sequence[str], *, timeout: float | None = None) -> Any:
+        return (await self.run(args, timeout=timeout)).json()
+
+    async def spawn(
+        self,
+        args: Sequence[str],
+        *,
+        stdin: bool = False,
+        use_pty: bool = False,
+        merge_stderr: bool = False,
+    ) -> SpawnedProcess:
+        """Start a long-lived podman child; the caller must `close()` it (also on cancel)."""
+        argv = self.argv(args)
+        if use_pty:
+            master, slave = pty.openpty()
+            try:
+                process = await self._exec(
+                    argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+                )
+            finally:
+                os.close(slave)
+            os.set_blocking(master, False)
+            return SpawnedProcess(process, argv, master_fd=master)
+        process = await self._exec(
+            argv,
+            stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT if merge_stderr else asyncio.subprocess.PIPE,
+        )
+        return SpawnedProcess(process, argv)
+
+    async def _exec(self, argv: list[str], **kwargs: Any) -> asyncio.subprocess.Process:
+        try:
+            return await asyncio.create_subprocess_exec(
+                *argv, env=self.env, preexec_fn=_die_with_parent, **kwargs
+            )
+        except FileNotFoundError:
+            raise DockerError(
+                f"podman is not available: {self.binary!r} was not found "
+                "(install podman or pass --podman PATH)"
+            ) from None
+        except PermissionError:
+            raise DockerError(
+                f"podman is not available: {self.binary!r} is not executable"
+            ) from None

@@ -1,0 +1,1 @@
+"""Byte-stream formats: Docker's 8-byte multiplexing, JSON lines, the attach/exec pump."""

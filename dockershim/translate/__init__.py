@@ -1,0 +1,1 @@
+"""Pure translation between Docker's API shapes and podman's argv and JSON (no I/O)."""

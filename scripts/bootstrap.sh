@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Prepare a fresh Debian 12 machine (as root) for dockershim and its test suite:
+# Debian packages, an unprivileged user with subordinate ids set up for rootless podman (runc,
+# /dev/net/tun, XDG_RUNTIME_DIR), a Python venv with the pinned dependencies, a local registry on
+# 127.0.0.1:5000 that mirrors docker.io, and tiny fixture images built from busybox-static.
+# Idempotent: a second run only checks. Variables:
+#   DOCKERSHIM_TEST_USER  the unprivileged user (default dockertest)
+#   DOCKERSHIM_VENV       the venv (default /opt/dockershim/venv)
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+TEST_USER=${DOCKERSHIM_TEST_USER:-dockertest}
+VENV=${DOCKERSHIM_VENV:-/opt/dockershim/venv}
+STATE=/opt/dockershim
+REGISTRY_ADDR=127.0.0.1:5000
+AUTH_REGISTRY_ADDR=127.0.0.1:5001
+
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+[ "$(id -u)" = 0 ] || { echo "bootstrap.sh must run as root" >&2; exit 1; }
+
+PACKAGES=(podman conmon runc crun uidmap slirp4netns fuse-overlayfs catatonit skopeo buildah
+  containernetworking-plugins netavark aardvark-dns docker-registry busybox-static apache2-utils
+  docker-compose tmux curl systemd jq python3-venv iproute2 procps rsync)
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # Debian's docker-registry package starts a registry on :5000 via its init script when a
+  # service manager exists; we run our own, configured for loopback only.
+}
+
+setup_user() {
+  if ! id "$TEST_USER" >/dev/null 2>&1; then
+    log "creating user $TEST_USER"
+    useradd -m -s /bin/bash "$TEST_USER"
+  fi
+  local uid; uid=$(id -u "$TEST_USER")
+  grep -q "^$TEST_USER:" /etc/subuid || echo "$TEST_USER:$((100000 + (uid - 1000) * 65536)):65536" >>/etc/subuid
+  grep -q "^$TEST_USER:" /etc/subgid || echo "$TEST_USER:$((100000 + (uid - 1000) * 65536)):65536" >>/etc/subgid
+  # slirp4netns (rootless networking) needs the tun device; it is root-only on these machines.
+  [ -e /dev/net/tun ] && chmod 0666 /dev/net/tun
+  # No systemd user session here: make the runtime dir logind would have made.
+  install -d -m 0700 -o "$TEST_USER" -g "$TEST_USER" "/run/user/$uid"
+  local home; home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+  install -d -m 0755 -o "$TEST_USER" -g "$TEST_USER" "$home/.config" "$home/.config/containers"
+  # crun refuses hybrid cgroup v1 hosts ("cgroups in hybrid mode not supported"); runc works.
+  cat >"$home/.config/containers/containers.conf" <<CONF
+[engine]
+runtime = "runc"
+CONF
+  # docker.io resolves to the local registry, so "docker pull busybox" behaves as it would online.
+  cat >"$home/.config/containers/registries.conf" <<CONF
+unqualified-search-registries = ["docker.io"]
+short-name-mode = "permissive"
+
+[[registry]]
+prefix = "docker.io"
+location = "$REGISTRY_ADDR"
+insecure = true
+
+[[registry]]
+location = "$REGISTRY_ADDR"
+insecure = true
+
+[[registry]]
+location = "$AUTH_REGISTRY_ADDR"
+insecure = true
+CONF
+  chown "$TEST_USER:$TEST_USER" "$home/.config/containers/"*.conf
+}
+
+setup_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating venv $VENV"
+    mkdir -p "$(dirname "$VENV")"
+    /usr/bin/python3 -m venv "$VENV"
+  fi
+  local stamp="$VENV/.requirements.sha"
+  local want; want=$(sha256sum "$REPO/pyproject.toml" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing Python dependencies"
+    "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+    # Dependencies only: the tests run the package from the checkout (PYTHONPATH).
+    "$VENV/bin/python" - "$REPO/pyproject.toml" >"$VENV/requirements.txt" <<'PY'
+import sys, tomllib
+p = tomllib.load(open(sys.argv[1], "rb"))["project"]
+print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"] + p["optional-dependencies"]["dev"]))
+PY
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$VENV/requirements.txt"
+    echo "$want" >"$stamp"
+  fi
+}
+
+start_registry() {
+  local addr=$1 name=$2 auth=${3:-}
+  if curl -fsS "http://$addr/v2/" -o /dev/null 2>/dev/null || curl -sS "http://$addr/v2/" 2>/dev/null | grep -q UNAUTHORIZED; then
+    return
+  fi
+  local dir="$STATE/registry-$name"
+  mkdir -p "$dir/data"
+  {
+    echo "version: 0.1"
+    echo "log: {level: error}"
+    echo "storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}"
+    echo "http: {addr: $addr}"
+    if [ -n "$auth" ]; then
+      echo "auth: {htpasswd: {realm: dockershim-test, path: $dir/htpasswd}}"
+    fi
+  } >"$dir/config.yml"
+  if [ -n "$auth" ]; then
+    htpasswd -Bbc "$dir/htpasswd" "${auth%%:*}" "${auth#*:}" >/dev/null 2>&1
+  fi
+  log "starting registry $name on $addr"
+  setsid nohup /usr/bin/docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 </dev/null &
+  for _ in $(seq 50); do
+    curl -sS "http://$addr/v2/" -o /dev/null 2>/dev/null && return
+    sleep 0.1
+  done
+  log "registry $name did not start:"; cat "$dir/log" >&2; exit 1
+}
+
+as_user() {
+  local uid; uid=$(id -u "$TEST_USER")
+  runuser -u "$TEST_USER" -- env -i HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
+    USER="$TEST_USER" PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$uid" "$@"
+}
+
+build_fixtures() {
+  local dir="$STATE/fixtures"
+  mkdir -p "$dir"
+  if [ ! -s "$dir/busybox-rootfs.tar" ]; then
+    log "building the busybox rootfs"
+    local root; root=$(mktemp -d)
+    mkdir -p "$root"/{bin,etc,tmp,root,var/www,home,proc,sys,dev}
+    chmod 1777 "$root/tmp"
+    cp /bin/busybox "$root/bin/busybox"
+    /bin/busybox --list | while read -r applet; do
+      [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' >"$root/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+    tar --numeric-owner -C "$root" -cf "$dir/busybox-rootfs.tar" .
+    rm -rf "$root"
+  fi
+  chmod 0644 "$dir/busybox-rootfs.tar"
+  chmod 0755 "$STATE" "$dir"
+  if ! curl -fsS "http://$REGISTRY_ADDR/v2/library/busybox/manifests/latest" \
+      -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' -o /dev/null 2>/dev/null; then
+    log "publishing busybox:latest to the local registry"
+    as_user podman import -q --change 'CMD ["sh"]' "$dir/busybox-rootfs.tar" \
+      "$REGISTRY_ADDR/library/busybox:latest" >/dev/null
+    as_user podman push -q --format v2s2 --tls-verify=false \
+      "$REGISTRY_ADDR/library/busybox:latest" >/dev/null
+    as_user podman rmi -f "$REGISTRY_ADDR/library/busybox:latest" >/dev/null 2>&1 || true
+  fi
+  # The test user starts with busybox present, as a Docker user would after one pull.
+  if ! as_user podman image exists docker.io/library/busybox:latest 2>/dev/null; then
+    as_user podman pull -q docker.io/library/busybox:latest >/dev/null
+  fi
+}
+
+make_repo_readable() {
+  # The tests run as the unprivileged user straight from this checkout.
+  local d=$REPO
+  while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+  chmod -R o+rX "$REPO"
+}
+
+install_packages
+setup_user
+setup_venv
+start_registry "$REGISTRY_ADDR" plain
+start_registry "$AUTH_REGISTRY_ADDR" auth "testuser:testpassword"
+build_fixtures
+make_repo_readable
+log "ready: user $TEST_USER (uid $(id -u "$TEST_USER")), venv $VENV, registries $REGISTRY_ADDR and $AUTH_REGISTRY_ADDR (auth)"

@@ -1,0 +1,108 @@
+"""The process runner with real short-lived processes (not podman): timeouts, cancellation,
+missing binaries. Each case checks the child is reaped, not merely abandoned."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from dockershim.errors import DockerError
+from dockershim.podman import PodmanRunner
+
+
+def _exists(pid: int) -> bool:
+    return os.path.exists(f"/proc/{pid}")
+
+
+async def test_run_captures_output_and_status() -> None:
+    runner = PodmanRunner("/bin/sh")
+    result = await runner.run(["-c", "echo out; echo err >&2; exit 0"])
+    assert result.stdout == b"out\n"
+    assert result.stderr == b"err\n"
+    assert result.returncode == 0
+
+
+async def test_nonzero_exit_raises_classified_error() -> None:
+    runner = PodmanRunner("/bin/sh")
+    with pytest.raises(DockerError) as info:
+        await runner.run(["-c", "echo 'Error: nosuch: image not known' >&2; exit 125"])
+    assert info.value.status == 404
+    assert info.value.message == "No such image: nosuch"
+
+
+async def test_check_false_returns_failure() -> None:
+    result = await PodmanRunner("/bin/sh").run(["-c", "exit 7"], check=False)
+    assert result.returncode == 7
+
+
+async def test_stdin_is_passed() -> None:
+    result = await PodmanRunner("/bin/cat").run([], stdin=b"abc")
+    assert result.stdout == b"abc"
+
+
+async def test_timeout_kills_and_reaps(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    runner = PodmanRunner("/bin/sh", default_timeout=0.5)
+    with pytest.raises(DockerError, match=r"did not answer within 0\.5s"):
+        await runner.run(["-c", f"echo $$ > {pidfile}; exec sleep 30"])
+    pid = int(pidfile.read_text())
+    assert not _exists(pid), "timed-out child still exists (not killed or not reaped)"
+
+
+async def test_term_ignoring_child_is_killed(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    runner = PodmanRunner("/bin/sh", default_timeout=0.3)
+    with pytest.raises(DockerError):
+        await runner.run(["-c", f"trap '' TERM; echo $$ > {pidfile}; while :; do sleep 0.1; done"])
+    assert not _exists(int(pidfile.read_text()))
+
+
+async def test_cancellation_kills_and_reaps(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    runner = PodmanRunner("/bin/sh")
+    task = asyncio.create_task(runner.run(["-c", f"echo $$ > {pidfile}; exec sleep 30"]))
+    for _ in range(100):
+        if pidfile.exists() and pidfile.read_text().strip():
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not _exists(int(pidfile.read_text()))
+
+
+async def test_missing_binary_is_a_clear_error() -> None:
+    with pytest.raises(
+        DockerError, match="podman is not available: '/nonexistent/podman' was not found"
+    ):
+        await PodmanRunner("/nonexistent/podman").run(["version"])
+
+
+async def test_spawn_close_reaps(tmp_path: Path) -> None:
+    child = await PodmanRunner("/bin/sleep").spawn(["30"])
+    pid = child.pid
+    await child.close()
+    assert not _exists(pid)
+
+
+async def test_spawn_pty_gives_a_terminal() -> None:
+    child = await PodmanRunner("/bin/sh").spawn(
+        ["-c", "test -t 0 && test -t 1 && echo tty"], use_pty=True
+    )
+    assert child.master_fd is not None
+    data = b""
+    fd = child.master_fd
+    for _ in range(100):
+        try:
+            data += os.read(fd, 1024)
+        except BlockingIOError:
+            await asyncio.sleep(0.02)
+        except OSError:
+            break
+        if b"tty" in data:
+            break
+    assert b"tty" in data
+    await child.close()
