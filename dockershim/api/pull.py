@@ -27,6 +27,7 @@ from dockershim.translate import progress
 from dockershim.translate.references import (
     Reference,
     docker_name,
+    is_loopback_registry,
     parse_reference,
     tls_args,
 )
@@ -59,6 +60,12 @@ async def image_id(podman: PodmanRunner, name: str) -> str | None:
     return result.text.strip() or None if result.returncode == 0 else None
 
 
+async def _inspect(podman: PodmanRunner, name: str) -> dict[str, Any]:
+    result = await podman.run(["image", "inspect", "--", name], check=False)
+    data = result.json() if result.returncode == 0 else None
+    return data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+
+
 async def _layer_sizes(podman: PodmanRunner, ref: Reference) -> dict[str, int]:
     result = await podman.run(["manifest", "inspect", "--", ref.full()], check=False, timeout=30)
     if result.returncode != 0:
@@ -68,7 +75,7 @@ async def _layer_sizes(podman: PodmanRunner, ref: Reference) -> dict[str, int]:
     return {}
 
 
-def pull_error(output: str, ref: Reference) -> DockerError:
+def pull_error(output: str, ref: Reference, anonymous: bool = True) -> DockerError:
     """podman's pull failure -> dockerd's words."""
     name = docker_name(ref)
     if "manifest unknown" in output:
@@ -80,9 +87,11 @@ def pull_error(output: str, ref: Reference) -> DockerError:
             "'docker login': denied: requested access to the resource is denied"
         )
     if re.search(r"unauthorized|authentication required", output, re.I):
-        return DockerError(
-            f'Head "{ref.registry}/{ref.path}": unauthorized: authentication required'
-        )
+        scheme = "http" if is_loopback_registry(ref.registry) else "https"
+        where = ref.digest or ref.tag or "latest"
+        url = f"{scheme}://{ref.registry}/v2/{ref.path}/manifests/{where}"
+        why = "no basic auth credentials" if anonymous else "unauthorized: authentication required"
+        return DockerError(f'Head "{url}": {why}')
     return classify(output)
 
 
@@ -107,7 +116,8 @@ async def image_create(request: Request, backend: BackendDep) -> Response:
 async def _pull(
     request: Request, podman: PodmanRunner, ref: Reference, args: list[str]
 ) -> Response:
-    before = await image_id(podman, ref.full())
+    before_info = await _inspect(podman, ref.full())
+    before = before_info.get("Id")
     sizes = await _layer_sizes(podman, ref)
     auths = auths_from_auth_header(request.headers.get("X-Registry-Auth"), ref.registry)
     stack = contextlib.AsyncExitStack()
@@ -123,7 +133,7 @@ async def _pull(
                 break
         else:
             if await child.wait() != 0:
-                raise pull_error("\n".join(seen), ref)
+                raise pull_error("\n".join(seen), ref, not auths)
     except BaseException:
         await stack.aclose()
         raise
@@ -140,14 +150,13 @@ async def _pull(
             for item in tracker.feed(line):
                 yield item
         if await child.wait() != 0:
-            raise pull_error("\n".join(tail), ref)
+            raise pull_error("\n".join(tail), ref, not auths)
         for item in tracker.finish():
             yield item
-        after = await podman.run(["image", "inspect", "--", ref.full()], check=False)
-        data = after.json() if after.returncode == 0 else None
-        info: dict[str, Any] = data[0] if isinstance(data, list) and data else {}
+        info = await _inspect(podman, ref.full())
         newer = before is None or info.get("Id") != before
-        for item in progress.pull_footer(info.get("Digest"), docker_name(ref), newer):
+        digest = progress.pulled_digest(before_info, info, ref.repository)
+        for item in progress.pull_footer(digest, docker_name(ref), newer):
             yield item
 
     return stream_response(body(), stack.aclose)

@@ -189,7 +189,7 @@ class BuildStream:
         if arrow:
             ident = arrow["id"]
             if ident.startswith("Using cache "):
-                return self._out(" ---> Using cache\n" + f" ---> {ident.split()[-1][:12]}\n")
+                return self._out(" ---> Using cache\n")
             return self._out(f" ---> {ident[:12]}\n")
         if (
             _COMMIT.match(line)

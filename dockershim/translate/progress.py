@@ -138,6 +138,30 @@ def pull_footer(digest: str | None, name: str, newer: bool) -> list[Line]:
     return out
 
 
+def _repo_digests(info: dict[str, Any], repository: str) -> list[str]:
+    out = []
+    for entry in info.get("RepoDigests") or []:
+        repo, _, digest = str(entry).partition("@")
+        if repo == repository and digest not in out:
+            out.append(digest)
+    return out
+
+
+def pulled_digest(before: dict[str, Any], after: dict[str, Any], repository: str) -> str | None:
+    """The manifest digest a pull fetched: the one the pull added to the image, else the only
+    one known for the repository, else podman's primary digest."""
+    new = [
+        d for d in _repo_digests(after, repository) if d not in _repo_digests(before, repository)
+    ]
+    if len(new) == 1:
+        return new[0]
+    known = _repo_digests(after, repository)
+    if len(known) == 1:
+        return known[0]
+    digest = after.get("Digest")
+    return str(digest) if digest else None
+
+
 def manifest_sizes(manifest: Any) -> dict[str, int]:
     """Layer digest -> compressed size from a (single-image) registry manifest."""
     sizes: dict[str, int] = {}
