@@ -31,10 +31,10 @@ def _decode(header: str) -> Any:
         return {}
     padded = raw + "=" * (-len(raw) % 4)
     try:
-        text = base64.urlsafe_b64decode(padded.encode())
+        text = base64.b64decode(padded.encode(), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         try:
-            text = base64.b64decode(padded.encode())
+            text = base64.b64decode(padded.encode(), validate=True)
         except (binascii.Error, ValueError):
             raise InvalidParameter("invalid X-Registry-Auth header: not base64") from None
     try:

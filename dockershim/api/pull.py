@@ -23,6 +23,7 @@ from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
+from dockershim.translate import commit as tcommit
 from dockershim.translate import progress
 from dockershim.translate.references import (
     Reference,
@@ -35,10 +36,6 @@ from dockershim.translate.references import (
 router = APIRouter()
 
 _STARTED = ("Getting image source signatures", "Copying blob", "Copying config")
-_IMPORT_CHANGES = re.compile(
-    r"^\s*(CMD|ENTRYPOINT|ENV|EXPOSE|HEALTHCHECK|LABEL|ONBUILD|STOPSIGNAL|USER|VOLUME|WORKDIR)\b",
-    re.I,
-)
 
 
 def with_tag(image: str, tag: str | None) -> str:
@@ -162,24 +159,13 @@ async def _pull(
     return stream_response(body(), stack.aclose)
 
 
-def _import_changes(request: Request) -> list[str]:
-    changes = request.query_params.getlist("changes")
-    out: list[str] = []
-    for change in changes:
-        for line in change.splitlines():
-            if not line.strip():
-                continue
-            if not _IMPORT_CHANGES.match(line):
-                raise InvalidParameter(f"{line.split()[0]} is not a valid change command")
-            out += ["--change", line.strip()]
-    return out
-
-
 async def _import(request: Request, podman: PodmanRunner) -> Response:
     params = request.query_params
     source = params["fromSrc"]
     repo = params.get("repo", "")
-    args = ["import", *_import_changes(request)]
+    args = ["import"]
+    for change in params.getlist("changes"):
+        args += tcommit.change_args(change)
     if params.get("message"):
         args += ["--message", params["message"]]
     if params.get("platform"):

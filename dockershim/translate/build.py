@@ -85,6 +85,7 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
         "build",
         "--format",
         "docker",
+        "--identity-label=false",
         "--file",
         f"{context}/{dockerfile}",
         "--iidfile",

@@ -1,10 +1,10 @@
 """`POST /commit` and import changes -> podman `--change` arguments.
 
 Handled body (ContainerConfig) fields: Cmd, Entrypoint, Env, ExposedPorts, Labels, User,
-WorkingDir, Volumes, StopSignal, Healthcheck (as Dockerfile instructions). Other fields that a
+WorkingDir, Volumes, StopSignal (as Dockerfile instructions). Other fields that a
 client set to a non-empty value are refused with 400 naming them (podman commit keeps the
-container's own settings for everything else). `changes` accept Dockerfile instructions dockerd
-accepts for commit/import.
+container's own settings for everything else). `changes` accept the instructions podman
+commit/import apply (HEALTHCHECK is refused with 400).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from dockershim.errors import InvalidParameter
 
 _ALLOWED = re.compile(
-    r"^\s*(CMD|ENTRYPOINT|ENV|EXPOSE|HEALTHCHECK|LABEL|ONBUILD|STOPSIGNAL|USER|VOLUME|WORKDIR)\b",
+    r"^\s*(CMD|ENTRYPOINT|ENV|EXPOSE|LABEL|ONBUILD|STOPSIGNAL|USER|VOLUME|WORKDIR)\b",
     re.I,
 )
 # Fields a Docker client fills with defaults; they carry no request when empty/false.
@@ -44,27 +44,14 @@ def change_args(change: str) -> list[str]:
         if not line.strip():
             continue
         if not _ALLOWED.match(line):
-            raise InvalidParameter(f"{line.split()[0]} is not a valid change command")
+            word = line.split()[0]
+            if word.upper() == "HEALTHCHECK":
+                raise InvalidParameter(
+                    "HEALTHCHECK changes are not supported by podman commit/import"
+                )
+            raise InvalidParameter(f"{word} is not a valid change command")
         out += ["--change", line.strip()]
     return out
-
-
-def _health(check: dict[str, Any]) -> str:
-    test = check.get("Test") or []
-    if not test or test[0] == "NONE":
-        return "HEALTHCHECK NONE"
-    opts = []
-    for key, flag in (
-        ("Interval", "interval"),
-        ("Timeout", "timeout"),
-        ("StartPeriod", "start-period"),
-    ):
-        if check.get(key):
-            opts.append(f"--{flag}={int(check[key]) // 1_000_000}ms")
-    if check.get("Retries"):
-        opts.append(f"--retries={int(check['Retries'])}")
-    cmd = json.dumps(test[1:]) if test[0] == "CMD" else " ".join(test[1:])
-    return " ".join(["HEALTHCHECK", *opts, "CMD", cmd])
 
 
 def config_changes(config: dict[str, Any]) -> list[str]:
@@ -95,7 +82,7 @@ def config_changes(config: dict[str, Any]) -> list[str]:
         elif key == "StopSignal":
             changes.append(f"STOPSIGNAL {value}")
         elif key == "Healthcheck":
-            changes.append(_health(value))
+            raise InvalidParameter("commit: the config field Healthcheck is not supported")
         elif key not in _IGNORED:
             raise InvalidParameter(f"commit: the config field {key} is not supported")
     out: list[str] = []
