@@ -27,7 +27,14 @@ router = APIRouter()
 async def _all_images(podman: PodmanRunner, everything: bool) -> list[dict[str, Any]]:
     args = ["images", "--format", "json"] + (["--all"] if everything else [])
     data = (await podman.run(args)).json()
-    return data if isinstance(data, list) else []
+    # podman 4.3 lists an image once per name when it has several: merge them by ID.
+    merged: dict[str, dict[str, Any]] = {}
+    for item in data if isinstance(data, list) else []:
+        seen = merged.setdefault(item["Id"], item)
+        if seen is not item:
+            names = seen.get("Names") or []
+            seen["Names"] = names + [n for n in item.get("Names") or [] if n not in names]
+    return list(merged.values())
 
 
 @router.get("/images/json")
@@ -43,6 +50,8 @@ async def image_list(request: Request, podman: PodmanDep) -> JSONResponse:
     items = timages.apply_filters(items, filters, anchors)
     version = api_version(request.scope)
     out = [timages.summary(i, api_version=version) for i in items]
+    if "reference" in filters:
+        out = [timages.only_matching_tags(e, filters["reference"]) for e in out]
     if not query_bool(request, "digests", True) and version < (1, 44):
         for entry in out:
             entry.pop("RepoDigests", None)

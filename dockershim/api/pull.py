@@ -107,11 +107,14 @@ async def image_create(request: Request, backend: BackendDep) -> Response:
     platform = params.get("platform", "").strip()
     if platform:
         args += ["--platform", platform]
-    return await _pull(request, backend.podman, ref, args)
+    if all_tags:
+        # dockerd pulls every tag when none was given (docker-py `all_tags=True`).
+        args.append("--all-tags")
+    return await _pull(request, backend.podman, ref, args, all_tags)
 
 
 async def _pull(
-    request: Request, podman: PodmanRunner, ref: Reference, args: list[str]
+    request: Request, podman: PodmanRunner, ref: Reference, args: list[str], all_tags: bool
 ) -> Response:
     before_info = await _inspect(podman, ref.full())
     before = before_info.get("Id")
@@ -120,7 +123,9 @@ async def _pull(
     stack = contextlib.AsyncExitStack()
     try:
         path = stack.enter_context(auth_file(auths))
-        child = await podman.spawn([*args, "--authfile", path, "--", ref.full()], merge_stderr=True)
+        target = ref.repository if all_tags else ref.full()
+        argv = [*args, "--authfile", path, "--", target]
+        child = await podman.spawn(argv, merge_stderr=True)
         stack.push_async_callback(child.close)
         lines = read_lines(child)
         seen: list[str] = []
@@ -153,7 +158,8 @@ async def _pull(
         info = await _inspect(podman, ref.full())
         newer = before is None or info.get("Id") != before
         digest = progress.pulled_digest(before_info, info, ref.repository)
-        for item in progress.pull_footer(digest, docker_name(ref), newer):
+        name = docker_name(ref).rsplit(":", 1)[0] if all_tags else docker_name(ref)
+        for item in progress.pull_footer(None if all_tags else digest, name, newer):
             yield item
 
     return stream_response(body(), stack.aclose)

@@ -106,8 +106,9 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
         argv.append("--pull=always")
     if one("rm") and not _true(one("rm")):
         argv.append("--rm=false")
-    if _true(one("forcerm")):
-        argv.append("--force-rm")
+    # podman leaves the working container of a failed step behind as invisible storage
+    # (holding its image): always remove it; dockerd's `forcerm` asks for the same.
+    argv.append("--force-rm")
     if _true(one("squash")):
         argv.append("--squash")
     mode = one("networkmode")

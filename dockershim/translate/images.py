@@ -171,14 +171,26 @@ def _created(item: dict[str, Any]) -> int:
     return int(item.get("Created") or 0)
 
 
-def _reference_matches(item: dict[str, Any], patterns: list[str]) -> bool:
-    for name in _tags(item.get("Names") or item.get("RepoTags")):
-        repo = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
-        for pattern in patterns:
-            target = name if ":" in pattern.rsplit("/", 1)[-1] else repo
-            if fnmatch.fnmatchcase(target, pattern) or fnmatch.fnmatchcase(name, pattern):
-                return True
+def _tag_matches(name: str, patterns: list[str]) -> bool:
+    repo = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+    for pattern in patterns:
+        target = name if ":" in pattern.rsplit("/", 1)[-1] else repo
+        if fnmatch.fnmatchcase(target, pattern) or fnmatch.fnmatchcase(name, pattern):
+            return True
     return False
+
+
+def _reference_matches(item: dict[str, Any], patterns: list[str]) -> bool:
+    return any(_tag_matches(n, patterns) for n in _tags(item.get("Names") or item.get("RepoTags")))
+
+
+def only_matching_tags(summary_item: dict[str, Any], patterns: list[str]) -> dict[str, Any]:
+    """dockerd lists only the tags a `reference` filter matched."""
+    tags = [t for t in summary_item["RepoTags"] if _tag_matches(t, patterns)]
+    digests = [
+        d for d in summary_item.get("RepoDigests") or [] if _tag_matches(d.split("@")[0], patterns)
+    ]
+    return {**summary_item, "RepoTags": tags, "RepoDigests": digests}
 
 
 def apply_filters(

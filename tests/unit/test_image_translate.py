@@ -58,3 +58,8 @@ def test_history_marks_missing_layers_and_tags_the_top() -> None:
     assert out[1]["Id"] == "<missing>" and out[1]["Tags"] is None
     assert out[-1]["Size"] == 2129920 and out[-1]["Created"] > 0
     assert out[0]["CreatedBy"].endswith('CMD ["echo hi"]')
+
+
+def test_reference_filter_keeps_only_matching_tags() -> None:
+    entry = {"RepoTags": ["busybox:latest", "team/x:v2"]}
+    assert images.only_matching_tags(entry, ["team/x"])["RepoTags"] == ["team/x:v2"]
