@@ -22,7 +22,9 @@ from dockershim.api.authfile import auth_file, auths_from_config_header
 from dockershim.api.deps import PodmanDep, query_bool
 from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
+from dockershim.podman import PodmanRunner
 from dockershim.translate import build as tbuild
+from dockershim.translate.references import is_loopback_registry, parse_reference, tls_args
 
 router = APIRouter()
 
@@ -66,6 +68,33 @@ def extract_context(archive: str, root: str) -> None:
         raise InvalidParameter(f"the build context is not a tar archive: {exc}") from None
 
 
+async def _fetch_loopback_bases(
+    podman: PodmanRunner, dockerfile: str, authpath: str, always: bool
+) -> None:
+    """Pull base images from loopback registries over plain HTTP first, as dockerd would
+    (podman build has no per-registry TLS switch). Failures are left to the build to report."""
+    for base in tbuild.base_images(dockerfile):
+        try:
+            ref = parse_reference(base)
+        except InvalidParameter:
+            continue
+        if not is_loopback_registry(ref.registry):
+            continue
+        exists = await podman.run(["image", "exists", "--", ref.full()], check=False)
+        if exists.returncode == 0 and not always:
+            continue
+        argv = [
+            "pull",
+            "--quiet",
+            *tls_args(ref.registry),
+            "--authfile",
+            authpath,
+            "--",
+            ref.full(),
+        ]
+        await podman.run(argv, check=False, timeout=600)
+
+
 @router.post("/build")
 async def image_build(request: Request, podman: PodmanDep) -> Response:
     get = request.query_params.getlist
@@ -88,11 +117,13 @@ async def image_build(request: Request, podman: PodmanDep) -> Response:
         if not os.path.isfile(path):
             raise InvalidParameter(f"Cannot locate specified Dockerfile: {dockerfile}")
         with open(path, encoding="utf-8", errors="replace") as text:
-            total = tbuild.count_steps(text.read())
+            content = text.read()
+        total = tbuild.count_steps(content)
         iidfile = os.path.join(workdir, "iid")
         argv = tbuild.build_args(get, dockerfile, context, iidfile)
         auths = auths_from_config_header(request.headers.get("X-Registry-Config"))
         authpath = stack.enter_context(auth_file(auths))
+        await _fetch_loopback_bases(podman, content, authpath, query_bool(request, "pull"))
         child = await podman.spawn(
             [*argv, "--authfile", authpath, "--", context], merge_stderr=True
         )

@@ -153,21 +153,50 @@ def _cache_from(raw: str) -> list[str]:
     ]
 
 
-def count_steps(dockerfile: str) -> int:
-    """Instructions in a Dockerfile (continuations and comments handled), as Docker counts."""
+def instructions(dockerfile: str) -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
     escape = "\\"
     first = dockerfile.lstrip().splitlines()[:1]
     if first and re.match(r"^#\s*escape\s*=\s*`", first[0]):
         escape = "`"
-    count, continued = 0, False
+    out: list[str] = []
+    continued = False
     for raw in dockerfile.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if not continued:
-            count += 1
+        part = line[:-1].rstrip() if line.endswith(escape) else line
+        if continued:
+            out[-1] += " " + part
+        else:
+            out.append(part)
         continued = line.endswith(escape)
-    return count
+    return out
+
+
+def count_steps(dockerfile: str) -> int:
+    """Instructions in a Dockerfile, as the classic builder numbers its steps."""
+    return len(instructions(dockerfile))
+
+
+def base_images(dockerfile: str) -> list[str]:
+    """Images named in FROM lines (not earlier stages, `scratch`, or ARG-dependent names)."""
+    stages: set[str] = set()
+    out: list[str] = []
+    for line in instructions(dockerfile):
+        words = line.split()
+        if words[0].upper() != "FROM":
+            continue
+        args = [w for w in words[1:] if not w.startswith("--")]
+        if not args:
+            continue
+        image = args[0]
+        if len(args) >= 3 and args[1].upper() == "AS":
+            stages.add(args[2].lower())
+        if image.lower() in stages or image == "scratch" or "$" in image or image in out:
+            continue
+        out.append(image)
+    return out
 
 
 class BuildStream:

@@ -59,3 +59,24 @@ def test_pull_private_image_without_credentials_fails(docker: DockerRun, cleanup
     result = docker("pull", name, check=False)
     assert result.returncode == 1
     assert "no basic auth credentials" in result.stderr or "not found" in result.stderr
+
+
+def test_build_from_private_base_uses_registry_config(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    docker("login", "-u", "testuser", "--password-stdin", AUTH_REGISTRY, input="testpassword\n")
+    try:
+        base = f"{AUTH_REGISTRY}/{cleanup.name('dti-base')}:v1"
+        cleanup.images.append(base)
+        _unique_image(docker, tmp_path, base)
+        docker("push", base)
+        docker("rmi", base)
+        context = tmp_path / "ctx"
+        context.mkdir()
+        (context / "Dockerfile").write_text(f"FROM {base}\nRUN echo from-private-base\n")
+        name = cleanup.name("dti-onprivate")
+        cleanup.images.append(name)
+        out = docker("build", "-t", name, str(context)).stdout
+        assert "from-private-base" in out and f"Successfully tagged {name}:latest" in out
+    finally:
+        docker("logout", AUTH_REGISTRY)

@@ -146,3 +146,12 @@ def test_commit_changes_from_config_and_refusals() -> None:
     ]
     with pytest.raises(InvalidParameter):
         commit.change_args("RUN rm -rf /")
+
+
+def test_base_images_skip_stages_scratch_and_args() -> None:
+    text = (
+        "ARG BASE=busybox\nFROM --platform=linux/amd64 127.0.0.1:5001/x:v1 AS a\n"
+        "FROM a\nFROM scratch\nFROM $BASE\nFROM \\\n  busybox AS b\nFROM b\n"
+    )
+    assert build.base_images(text) == ["127.0.0.1:5001/x:v1", "busybox"]
+    assert build.instructions("RUN a \\\n  b\n")[0] == "RUN a b"
