@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -19,10 +20,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from dockershim.api.authfile import auth_file, auths_from_config_header
-from dockershim.api.deps import PodmanDep, query_bool
+from dockershim.api.deps import BackendDep, query_bool
 from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
-from dockershim.podman import PodmanRunner
+from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate import build as tbuild
 from dockershim.translate.references import is_loopback_registry, parse_reference, tls_args
 
@@ -95,8 +96,32 @@ async def _fetch_loopback_bases(
         await podman.run(argv, check=False, timeout=600)
 
 
+async def _working_containers(podman: PodmanRunner) -> set[str]:
+    result = await podman.run(
+        ["ps", "--all", "--external", "--format", "{{.ID}} {{.Names}}"], check=False
+    )
+    return {
+        line.split()[0]
+        for line in result.text.splitlines()
+        if re.search(r"-working-container(?:-\d+)?$", line)
+    }
+
+
+async def _stop_build(podman: PodmanRunner, child: SpawnedProcess, before: set[str]) -> None:
+    """End the build; when it was cut short (client gone), remove the working containers it
+    left behind (podman leaves them, with their processes, when terminated mid-step)."""
+    finished = child.process.returncode is not None
+    await child.close()
+    if finished:
+        return
+    stale = await _working_containers(podman) - before
+    if stale:
+        await podman.run(["rm", "--force", "--time", "0", "--", *sorted(stale)], check=False)
+
+
 @router.post("/build")
-async def image_build(request: Request, podman: PodmanDep) -> Response:
+async def image_build(request: Request, backend: BackendDep) -> Response:
+    podman, state_dir = backend.podman, backend.state_dir
     get = request.query_params.getlist
     dockerfile = tbuild.dockerfile_path((get("dockerfile") or [""])[-1])
     workdir = tempfile.mkdtemp(prefix="build-")
@@ -122,12 +147,13 @@ async def image_build(request: Request, podman: PodmanDep) -> Response:
         iidfile = os.path.join(workdir, "iid")
         argv = tbuild.build_args(get, dockerfile, context, iidfile)
         auths = auths_from_config_header(request.headers.get("X-Registry-Config"))
-        authpath = stack.enter_context(auth_file(auths))
+        authpath = stack.enter_context(auth_file(auths, state_dir))
         await _fetch_loopback_bases(podman, content, authpath, query_bool(request, "pull"))
+        before = await _working_containers(podman)
         child = await podman.spawn(
             [*argv, "--authfile", authpath, "--", context], merge_stderr=True
         )
-        stack.push_async_callback(child.close)
+        stack.push_async_callback(_stop_build, podman, child, before)
     except BaseException:
         await stack.aclose()
         raise

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from dockershim.api.authfile import auth_file, auths_from_auth_header
-from dockershim.api.deps import BackendDep
+from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
@@ -110,19 +110,20 @@ async def image_create(request: Request, backend: BackendDep) -> Response:
     if all_tags:
         # dockerd pulls every tag when none was given (docker-py `all_tags=True`).
         args.append("--all-tags")
-    return await _pull(request, backend.podman, ref, args, all_tags)
+    return await _pull(request, backend, ref, args, all_tags)
 
 
 async def _pull(
-    request: Request, podman: PodmanRunner, ref: Reference, args: list[str], all_tags: bool
+    request: Request, backend: Backend, ref: Reference, args: list[str], all_tags: bool
 ) -> Response:
+    podman, state_dir = backend.podman, backend.state_dir
     before_info = await _inspect(podman, ref.full())
     before = before_info.get("Id")
     sizes = await _layer_sizes(podman, ref)
     auths = auths_from_auth_header(request.headers.get("X-Registry-Auth"), ref.registry)
     stack = contextlib.AsyncExitStack()
     try:
-        path = stack.enter_context(auth_file(auths))
+        path = stack.enter_context(auth_file(auths, state_dir))
         target = ref.repository if all_tags else ref.full()
         argv = [*args, "--authfile", path, "--", target]
         child = await podman.spawn(argv, merge_stderr=True)
