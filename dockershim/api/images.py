@@ -19,7 +19,7 @@ from dockershim.errors import Conflict, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate import images as timages
 from dockershim.translate.filters import parse_filters
-from dockershim.translate.references import familiar, parse_reference
+from dockershim.translate.references import candidates, familiar, parse_reference
 
 router = APIRouter()
 
@@ -151,8 +151,6 @@ async def image_delete(name: str, request: Request, podman: PodmanDep) -> JSONRe
 
 
 def _names_for(name: str) -> list[str]:
-    from dockershim.translate.references import candidates
-
     return candidates(name)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Cleanup, DockerRun, Shim, podman
+from tests.conftest import DOCKER, Cleanup, DockerRun, Shim, podman
 
 MULTISTAGE = """\
 FROM busybox AS base
@@ -115,3 +117,36 @@ def test_buildkit_session_is_refused_at_once(shim: Shim) -> None:
         head = data.decode()
     assert head.startswith("HTTP/1.1 501")
     assert "DOCKER_BUILDKIT=0" in head or "BuildKit" in head
+
+
+@pytest.mark.parametrize("compose", [["docker-compose"], [DOCKER, "compose"]], ids=["v1", "v2"])
+def test_compose_build(
+    compose: list[str], docker_env: dict[str, str], cleanup: Cleanup, tmp_path: Path
+) -> None:
+    if shutil.which(compose[0]) is None:
+        pytest.fail(f"{compose[0]} is not installed (scripts/bootstrap.sh installs it)")
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nARG X=1\nRUN echo compose-build-$X\n")
+    name = cleanup.name("dti-compose") + ":v1"
+    cleanup.images.append(name)
+    (tmp_path / "compose.yaml").write_text(
+        f'services:\n  app:\n    build:\n      context: .\n      args:\n        X: "7"\n'
+        f"    image: {name}\n"
+    )
+    result = subprocess.run(
+        [
+            *compose,
+            "--project-directory",
+            str(tmp_path),
+            "-f",
+            str(tmp_path / "compose.yaml"),
+            "build",
+        ],
+        capture_output=True,
+        text=True,
+        env=docker_env,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "compose-build-7" in result.stdout + result.stderr
+    assert podman("image", "exists", f"docker.io/library/{name}").returncode == 0

@@ -136,3 +136,22 @@ def test_docker_commit(docker: DockerRun, cleanup: Cleanup) -> None:
     assert data["Comment"] == "dti msg" and data["Author"] == "dti"
     missing = docker("commit", "nope-dti-container", check=False)
     assert missing.returncode == 1 and "No such container" in missing.stderr
+
+
+def test_docker_py_save_and_load(
+    dclient: Any, cleanup: Cleanup, docker: DockerRun, tmp_path: Path
+) -> None:
+    name = cleanup.name("dti-pysave")
+    cleanup.images.append(name)
+    image_id = _build(docker, tmp_path, name, name)
+    by_id = b"".join(dclient.images.get(name).save())
+    named = b"".join(dclient.images.get(name).save(named=True))
+    dclient.images.remove(name)
+    loaded = dclient.images.load(named)
+    assert [i.id for i in loaded] == [image_id]
+    assert f"{name}:latest" in loaded[0].tags
+    dclient.images.remove(name)
+    # Saved by ID, as with Docker, the archive names no repository: the image comes back untagged.
+    again = dclient.images.load(by_id)
+    assert [i.id for i in again] == [image_id] and again[0].tags == []
+    cleanup.images.append(image_id)

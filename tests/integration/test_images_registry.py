@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import AUTH_REGISTRY, Cleanup, DockerRun, podman
 
@@ -80,3 +83,21 @@ def test_build_from_private_base_uses_registry_config(
         assert "from-private-base" in out and f"Successfully tagged {name}:latest" in out
     finally:
         docker("logout", AUTH_REGISTRY)
+
+
+def test_docker_py_login_and_push(dclient: Any, cleanup: Cleanup) -> None:
+    import docker as docker_py
+
+    with pytest.raises(docker_py.errors.APIError) as info:
+        dclient.login("testuser", "wrong", registry=AUTH_REGISTRY, reauth=True)
+    assert info.value.status_code == 401
+    answer = dclient.login("testuser", "testpassword", registry=AUTH_REGISTRY, reauth=True)
+    assert answer["Status"] == "Login Succeeded"
+    repo = f"{AUTH_REGISTRY}/{cleanup.name('dti-pypush')}"
+    cleanup.images.append(f"{repo}:v1")
+    dclient.images.get("busybox").tag(repo, "v1")
+    auth = {"username": "testuser", "password": "testpassword"}
+    lines = list(dclient.images.push(repo, tag="v1", auth_config=auth, stream=True, decode=True))
+    assert all("error" not in line for line in lines), lines
+    assert lines[-1]["aux"]["Tag"] == "v1"
+    assert lines[-1]["aux"]["Digest"].startswith("sha256:")
