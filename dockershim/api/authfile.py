@@ -4,7 +4,8 @@ Docker clients send credentials only in headers: `X-Registry-Auth` (base64url JS
 username/password/serveraddress or identitytoken; `{}` or nothing means anonymous) and, for
 builds, `X-Registry-Config` (base64url JSON mapping registry -> the same objects). We write them
 as a containers-auth.json file (mode 0600, in a 0700 directory under the service's state
-directory), pass it with `--authfile`, and remove it afterwards. Credentials are never logged and never put in argv.
+directory), pass it with `--authfile`, and remove it afterwards. Credentials are never logged
+and never put in argv.
 
 The auth file is always passed, empty when anonymous, so podman never falls back to credentials
 the user stored with `podman login`: as with dockerd, only what the client sent counts.
