@@ -7,11 +7,11 @@ and removed afterwards. The response is Docker's JSON stream (translate/build.py
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
 import shutil
-import tarfile
 import tempfile
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from dockershim.api.authfile import auth_file, auths_from_config_header
+from dockershim.api.buildcontext import extract_context
 from dockershim.api.deps import BackendDep, query_bool
 from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
@@ -33,40 +34,6 @@ BUILDKIT_MESSAGE = (
     "BuildKit is not supported by dockershim: build with the classic builder "
     "(DOCKER_BUILDKIT=0 docker build ..., or a docker CLI without the buildx plugin)"
 )
-
-
-def _inside(root: str, name: str) -> bool:
-    target = os.path.realpath(os.path.join(root, name))
-    return target == root or target.startswith(root + os.sep)
-
-
-def extract_context(archive: str, root: str) -> None:
-    """Unpack a (maybe gzip) tar into `root`, refusing entries that escape it."""
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            members = []
-            for member in tar.getmembers():
-                if os.path.isabs(member.name) or not _inside(root, member.name):
-                    raise InvalidParameter(
-                        f"build context entry {member.name!r} leaves the context"
-                    )
-                if (
-                    member.issym()
-                    and not _inside(
-                        root, os.path.join(os.path.dirname(member.name), member.linkname)
-                    )
-                    and os.path.isabs(member.linkname) is False
-                ):
-                    raise InvalidParameter(f"build context link {member.name!r} leaves the context")
-                if member.islnk() and not _inside(root, member.linkname):
-                    raise InvalidParameter(f"build context link {member.name!r} leaves the context")
-                if member.isdev():
-                    continue
-                member.mode = (member.mode or 0o644) | 0o200
-                members.append(member)
-            tar.extractall(root, members=members, numeric_owner=False)
-    except tarfile.TarError as exc:
-        raise InvalidParameter(f"the build context is not a tar archive: {exc}") from None
 
 
 async def _fetch_loopback_bases(
@@ -136,7 +103,7 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
                 handle.write(chunk)
         if os.path.getsize(archive) == 0:
             raise InvalidParameter("the build context is empty: send a tar archive")
-        extract_context(archive, os.path.realpath(context))
+        await asyncio.to_thread(extract_context, archive, context)
         os.unlink(archive)
         path = os.path.join(context, dockerfile)
         if not os.path.isfile(path):
