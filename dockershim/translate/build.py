@@ -1,9 +1,11 @@
 """The classic builder: `POST /build` query -> `podman build` argv, podman's output -> Docker's
 `{"stream": ...}` lines.
 
-Translated: dockerfile, t (repeatable), buildargs, labels, target, nocache, pull, rm, forcerm,
-networkmode, platform, extrahosts, shmsize, cachefrom, squash, ulimits, q. Images are built in
-Docker format (`--format docker`) so HEALTHCHECK, SHELL, STOPSIGNAL and ONBUILD are kept.
+Translated: dockerfile, t (repeatable), buildargs, labels, target, nocache, pull, forcerm,
+networkmode, platform, extrahosts, shmsize, cachefrom, squash, ulimits, q. Intermediate
+containers are always removed (`rm=0` is accepted and ignored, see docs/images.md). Images are
+built in Docker format (`--format docker`) so HEALTHCHECK, SHELL, STOPSIGNAL and ONBUILD are
+kept.
 Refused with 400: `remote` contexts, BuildKit (`version=2`), and resource limits (memory, cpu*)
 that rootless podman on cgroup v1 cannot apply.
 """
@@ -104,8 +106,8 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
         argv.append("--no-cache")
     if _true(one("pull")):
         argv.append("--pull=always")
-    if one("rm") and not _true(one("rm")):
-        argv.append("--rm=false")
+    # `rm=0` (docker-py's default) is not passed on: podman would keep the intermediate
+    # containers as hidden storage containers no Docker command can list or remove.
     # podman leaves the working container of a failed step behind as invisible storage
     # (holding its image): always remove it; dockerd's `forcerm` asks for the same.
     argv.append("--force-rm")

@@ -31,6 +31,12 @@ RUN echo never-built
 """
 
 
+def _working_containers() -> set[str]:
+    """podman's hidden build containers (invisible to every Docker command)."""
+    out = podman("ps", "-a", "--external", "--format", "{{.ID}} {{.Names}}").stdout
+    return {line.split()[0] for line in out.splitlines() if "working-container" in line}
+
+
 def test_multistage_build_args_target_healthcheck_dockerignore(
     docker: DockerRun, cleanup: Cleanup, tmp_path: Path
 ) -> None:
@@ -77,12 +83,12 @@ def test_failing_run_step_exits_non_zero_with_output(
     docker: DockerRun, cleanup: Cleanup, tmp_path: Path
 ) -> None:
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo step-output-dti; exit 3\n")
+    before = _working_containers()
     result = docker("build", "-t", cleanup.name("dti-fail"), str(tmp_path), check=False)
     assert result.returncode != 0
     assert "step-output-dti" in result.stdout
     assert "returned a non-zero code: 3" in result.stderr
-    leftovers = podman("ps", "-a", "--external", "--format", "{{.Names}}").stdout
-    assert "working-container" not in leftovers
+    assert _working_containers() == before
 
 
 def test_docker_py_build(dclient: Any, cleanup: Cleanup, tmp_path: Path) -> None:
@@ -95,9 +101,11 @@ def test_docker_py_build(dclient: Any, cleanup: Cleanup, tmp_path: Path) -> None
     assert name in image.tags and image.labels["dti"] == "yes"
     assert any("aux" in line for line in logs)
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN false\n")
+    before = _working_containers()
     with pytest.raises(docker_py.errors.BuildError) as info:
-        dclient.images.build(path=str(tmp_path))
+        dclient.images.build(path=str(tmp_path))  # docker-py sends rm=0
     assert "returned a non-zero code: 1" in str(info.value)
+    assert _working_containers() == before
 
 
 def test_buildkit_session_is_refused_at_once(shim: Shim) -> None:

@@ -45,7 +45,6 @@ def test_build_argv_translates_docker_options() -> None:
         "--target final",
         "--no-cache",
         "--pull=always",
-        "--rm=false",
         "--force-rm",
         "--network host",
         "--add-host h1:1.2.3.4 --add-host h2:5.6.7.8",
@@ -53,7 +52,7 @@ def test_build_argv_translates_docker_options() -> None:
         "--iidfile /w/iid",
     ):
         assert part in joined
-    assert "UNSET" not in joined and "--cache-from" not in joined
+    assert "UNSET" not in joined and "--cache-from" not in joined and "--rm" not in argv
 
 
 @pytest.mark.parametrize(
