@@ -7,6 +7,7 @@ dockerd's text), then streams Docker's progress lines (translate/progress.py) an
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -117,9 +118,10 @@ async def _pull(
     request: Request, backend: Backend, ref: Reference, args: list[str], all_tags: bool
 ) -> Response:
     podman, state_dir = backend.podman, backend.state_dir
-    before_info = await _inspect(podman, ref.full())
+    before_info, sizes = await asyncio.gather(
+        _inspect(podman, ref.full()), _layer_sizes(podman, ref)
+    )
     before = before_info.get("Id")
-    sizes = await _layer_sizes(podman, ref)
     auths = auths_from_auth_header(request.headers.get("X-Registry-Auth"), ref.registry)
     stack = contextlib.AsyncExitStack()
     try:
