@@ -7,6 +7,7 @@ api/imagearchive.py, the builder in api/build.py.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -47,6 +48,8 @@ async def image_list(request: Request, podman: PodmanDep) -> JSONResponse:
             data = await require_image(podman, name)
             match = [i for i in items if i["Id"] == data["Id"]]
             anchors[name] = int(match[0]["Created"]) if match else 0
+    for value in filters.get("until", []):
+        anchors[value] = timages.until_timestamp(value, time.time())
     items = timages.apply_filters(items, filters, anchors)
     version = api_version(request.scope)
     out = [timages.summary(i, api_version=version) for i in items]
