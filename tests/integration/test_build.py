@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -158,3 +159,65 @@ def test_compose_build(
     assert result.returncode == 0, result.stderr
     assert "compose-build-7" in result.stdout + result.stderr
     assert podman("image", "exists", f"docker.io/library/{name}").returncode == 0
+
+
+STRICT_REGISTRIES = """\
+short-name-mode = "enforcing"
+
+[[registry]]
+prefix = "docker.io"
+location = "127.0.0.1:5000"
+insecure = true
+"""
+
+
+def test_short_names_never_reach_podman(cleanup: Cleanup, tmp_path: Path) -> None:
+    """With no unqualified-search registries podman cannot resolve `busybox` by itself: pull,
+    build (local and registry-only bases) and inspect must still work with Docker's names."""
+    conf = tmp_path / "registries.conf"
+    conf.write_text(STRICT_REGISTRIES)
+    remote = cleanup.name("dti-strict")
+    podman("tag", "docker.io/library/busybox:latest", f"127.0.0.1:5000/library/{remote}:v1")
+    podman("push", "--tls-verify=false", f"127.0.0.1:5000/library/{remote}:v1")
+    podman("untag", "docker.io/library/busybox:latest", f"127.0.0.1:5000/library/{remote}:v1")
+    cleanup.images.append(f"docker.io/library/{remote}:v1")
+    workdir = tmp_path / "shim"
+    workdir.mkdir()
+    shim = Shim(workdir, "--idle-timeout", "0", env={"CONTAINERS_REGISTRIES_CONF": str(conf)})
+    shim.start()
+    try:
+        env = {
+            **os.environ,
+            "DOCKER_HOST": shim.url,
+            "DOCKER_BUILDKIT": "0",
+            "DOCKER_CONFIG": str(tmp_path / "cfg"),
+        }
+
+        def docker(*args: str) -> subprocess.CompletedProcess[str]:
+            result = subprocess.run(
+                [DOCKER, *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=300,
+                stdin=subprocess.DEVNULL,
+            )
+            assert result.returncode == 0, result.stderr
+            return result
+
+        assert "Image is up to date for busybox:latest" in docker("pull", "busybox").stdout
+        context = tmp_path / "ctx"
+        context.mkdir()
+        (context / "Dockerfile").write_text(
+            f"FROM busybox AS one\nRUN echo local-base > /f\n"
+            f"FROM {remote}:v1\nCOPY --from=one /f /f\nRUN cat /f\n"
+        )
+        name = cleanup.name("dti-strictbuild")
+        cleanup.images.append(name)
+        out = docker("build", "-t", name, str(context)).stdout
+        assert "Step 1/5 : FROM busybox AS one" in out and f"Step 3/5 : FROM {remote}:v1" in out
+        assert "local-base" in out
+        assert f"Successfully tagged {name}:latest" in out
+        docker("image", "inspect", name)
+    finally:
+        shim.stop()

@@ -27,14 +27,14 @@ def test_build_argv_translates_docker_options() -> None:
         "cachefrom": ["[]"],
         "memory": ["0"],
     }
-    argv = build.build_args(_get(params), "sub/Dockerfile", "/ctx", "/w/iid")
+    argv = build.build_args(_get(params), "/w/Dockerfile", "/w/iid")
     assert argv[:6] == [
         "build",
         "--format",
         "docker",
         "--identity-label=false",
         "--file",
-        "/ctx/sub/Dockerfile",
+        "/w/Dockerfile",
     ]
     joined = " ".join(argv)
     for part in (
@@ -67,7 +67,7 @@ def test_build_argv_translates_docker_options() -> None:
 )
 def test_refused_build_options_are_400(params: dict[str, list[str]]) -> None:
     with pytest.raises(InvalidParameter):
-        build.build_args(_get(params), "Dockerfile", "/ctx", "/iid")
+        build.build_args(_get(params), "/w/Dockerfile", "/iid")
 
 
 def test_dockerfile_must_stay_inside_the_context() -> None:
@@ -154,3 +154,17 @@ def test_base_images_skip_stages_scratch_and_args() -> None:
     )
     assert build.base_images(text) == ["127.0.0.1:5001/x:v1", "busybox"]
     assert build.instructions("RUN a \\\n  b\n")[0] == "RUN a b"
+
+
+def test_qualify_from_rewrites_only_named_bases() -> None:
+    text = "FROM busybox AS a\r\nfrom --platform=linux/amd64 busybox\nFROM a\nFROM $X\nRUN echo FROM busybox\n"
+    names = {"busybox": "docker.io/library/busybox:latest"}
+    assert build.qualify_from(text, names) == (
+        "FROM docker.io/library/busybox:latest AS a\r\n"
+        "from --platform=linux/amd64 docker.io/library/busybox:latest\n"
+        "FROM a\nFROM $X\nRUN echo FROM busybox\n"
+    )
+    stream = build.BuildStream(2, originals={"docker.io/library/busybox:latest": "busybox"})
+    assert stream.feed("STEP 1/2: FROM docker.io/library/busybox:latest AS a") == [
+        {"stream": "Step 1/2 : FROM busybox AS a\n"}
+    ]
