@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,12 +20,14 @@ from dockershim.api.imageresolve import local_name, require_image
 from dockershim.api.jsonstream import stream_response
 from dockershim.errors import DockerError, InvalidParameter
 from dockershim.podman import PodmanRunner
+from dockershim.podman.errors import classify
 from dockershim.translate import commit as tcommit
 from dockershim.translate.filters import parse_filters
 from dockershim.translate.progress import loaded_names
 from dockershim.translate.references import familiar, parse_reference, tls_args
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 _CHUNK = 256 * 1024
 
 
@@ -111,17 +115,29 @@ async def image_commit(request: Request, podman: PodmanDep) -> JSONResponse:
         args += ["--message", params["comment"]]
     if params.get("author"):
         args += ["--author", params["author"]]
-    # Docker pauses by default; rootless cgroup v1 cannot: pause only when asked explicitly.
-    if "pause" in params and query_bool(request, "pause"):
-        args.append("--pause=true")
     repo = params.get("repo", "")
     target: list[str] = []
     if repo:
         tag = params.get("tag", "")
         target = [parse_reference(f"{repo}:{tag}" if tag else repo).full()]
-    result = await podman.run([*args, "--quiet", "--", container, *target], timeout=600)
+    tail = ["--quiet", "--", container, *target]
+    # Docker pauses by default (the CLI and docker-py send pause=1). Rootless podman on cgroup
+    # v1 cannot pause: then the container is committed running, as with `pause=0`.
+    pause = query_bool(request, "pause", True)
+    result = await podman.run(
+        [*args, f"--pause={str(pause).lower()}", *tail], timeout=600, check=False
+    )
+    if result.returncode != 0 and pause and _cannot_pause(result.err_text):
+        log.info("commit of %s without pausing: %s", container, result.err_text.strip())
+        result = await podman.run([*args, "--pause=false", *tail], timeout=600, check=False)
+    if result.returncode != 0:
+        raise classify(result.err_text, result.returncode)
     image_id = result.text.strip().splitlines()[-1]
     return JSONResponse({"Id": f"sha256:{image_id.removeprefix('sha256:')}"}, status_code=201)
+
+
+def _cannot_pause(stderr: str) -> bool:
+    return bool(re.search(r"can ?not pause|pausing container .* to commit", stderr))
 
 
 @router.get("/images/search")

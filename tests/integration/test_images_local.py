@@ -155,3 +155,16 @@ def test_docker_py_save_and_load(
     again = dclient.images.load(by_id)
     assert [i.id for i in again] == [image_id] and again[0].tags == []
     cleanup.images.append(image_id)
+
+
+def test_commit_running_container_where_pausing_is_impossible(
+    docker: DockerRun, cleanup: Cleanup
+) -> None:
+    container = cleanup.container()
+    podman("run", "-d", "--name", container, "docker.io/library/busybox:latest", "sleep", "300")
+    podman("exec", container, "sh", "-c", "echo committed-state > /state")
+    name = cleanup.name("dti-commitrun")
+    cleanup.images.append(name)
+    docker("commit", container, name)  # the CLI asks for pause=1 by default
+    out = podman("run", "--rm", f"docker.io/library/{name}:latest", "cat", "/state").stdout
+    assert out.strip() == "committed-state"
