@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from dockershim.api.deps import PodmanDep, query_bool
 from dockershim.api.imageresolve import find_image, require_image
 from dockershim.api.versioning import api_version
-from dockershim.errors import Conflict, InvalidParameter, NotFound
+from dockershim.errors import Conflict, InvalidParameter, NotFound, Unsupported
 from dockershim.podman import PodmanRunner
 from dockershim.translate import images as timages
 from dockershim.translate.filters import parse_filters
@@ -66,6 +66,13 @@ async def image_list(request: Request, podman: PodmanDep) -> JSONResponse:
 async def image_inspect(name: str, request: Request, podman: PodmanDep) -> JSONResponse:
     data = await require_image(podman, name)
     return JSONResponse(timages.inspect(data, api_version=api_version(request.scope)))
+
+
+@router.get("/images/{name:path}/attestations")
+async def image_attestations(name: str, podman: PodmanDep) -> JSONResponse:
+    await require_image(podman, name)
+    # dockerd's graphdriver image store answers the same: podman keeps no OCI index to read.
+    raise Unsupported("the image store does not support attestations")
 
 
 @router.get("/images/{name:path}/history")

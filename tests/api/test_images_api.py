@@ -168,3 +168,11 @@ async def test_search_shape(api: httpx.AsyncClient, fake_podman: FakePodman) -> 
         }
     ]
     assert "--tls-verify=false" in fake_podman.calls[-1]
+
+
+async def test_attestations_unsupported_like_dockerds_graphdriver_store(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    fake_podman.answer(["image", "inspect"], BUSYBOX)
+    response = await api.get("/images/busybox/attestations")
+    assert response.status_code == 501
