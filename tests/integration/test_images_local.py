@@ -168,3 +168,45 @@ def test_commit_running_container_where_pausing_is_impossible(
     docker("commit", container, name)  # the CLI asks for pause=1 by default
     out = podman("run", "--rm", f"docker.io/library/{name}:latest", "cat", "/state").stdout
     assert out.strip() == "committed-state"
+
+
+def _docker25_archive(source: Path, dest: Path, name: str) -> None:
+    """Turn `podman save --format oci-archive` into the layout `docker save` writes since
+    Docker 25: an OCI image layout plus Docker's manifest.json pointing into blobs/."""
+    root = source.parent / "layout"
+    root.mkdir()
+    with tarfile.open(source) as tar:
+        tar.extractall(root)
+    index = json.loads((root / "index.json").read_text())
+    entry = index["manifests"][0]
+    entry["annotations"] = {
+        "io.containerd.image.name": f"docker.io/library/{name}:latest",
+        "org.opencontainers.image.ref.name": "latest",
+    }
+    (root / "index.json").write_text(json.dumps(index))
+    manifest = json.loads((root / "blobs" / "sha256" / entry["digest"][7:]).read_text())
+    docker_manifest = [
+        {
+            "Config": "blobs/sha256/" + manifest["config"]["digest"][7:],
+            "RepoTags": [f"{name}:latest"],
+            "Layers": ["blobs/sha256/" + layer["digest"][7:] for layer in manifest["layers"]],
+        }
+    ]
+    (root / "manifest.json").write_text(json.dumps(docker_manifest))
+    with tarfile.open(dest, "w") as tar:
+        for child in sorted(root.iterdir()):
+            tar.add(child, arcname=child.name)
+
+
+def test_load_docker25_oci_layout_archive(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    name = cleanup.name("dti-oci")
+    cleanup.images.append(name)
+    oci = tmp_path / "oci.tar"
+    podman("save", "--format", "oci-archive", "-o", str(oci), "docker.io/library/busybox:latest")
+    archive = tmp_path / "docker25.tar"
+    _docker25_archive(oci, archive, name)
+    out = docker("load", "-i", str(archive)).stdout
+    assert f"Loaded image: {name}:latest" in out
+    assert name in docker("images", "--format", "{{.Repository}}", name).stdout
