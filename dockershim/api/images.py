@@ -115,8 +115,19 @@ def _rmi_lines(output: str) -> list[dict[str, str]]:
     return out
 
 
+def _in_use(short: str, users: list[dict[str, Any]], running: bool) -> Conflict:
+    cid = str(users[0].get("Id", ""))[:12]
+    state, why = ("running", "cannot be forced") if running else ("stopped", "must be forced")
+    return Conflict(
+        f"conflict: unable to delete {short} ({why}) - image is being used by {state} "
+        f"container {cid}"
+    )
+
+
 @router.delete("/images/{name:path}")
 async def image_delete(name: str, request: Request, podman: PodmanDep) -> JSONResponse:
+    """dockerd's rules (daemon/images/image_delete.go): a tag is untagged when other tags
+    remain; the last reference or an ID deletes the image unless containers use it."""
     force = query_bool(request, "force")
     data = await find_image(podman, name)
     if data is None:
@@ -127,36 +138,37 @@ async def image_delete(name: str, request: Request, podman: PodmanDep) -> JSONRe
     tags = [str(t) for t in data.get("RepoTags") or []]
     users = await _users(podman, image_id)
     running = [c for c in users if c.get("State") in ("running", "paused")]
-    if users and (not force or running):
-        cid = str(users[0].get("Id", ""))[:12]
-        if by_id or len(tags) <= 1:
-            state = "running" if running else "stopped"
-            why = "cannot be forced" if running else "must be forced"
-            raise Conflict(
-                f"conflict: unable to delete {short} ({why}) - image is being used by "
-                f"{state} container {cid}"
-            )
-        if not force:
+    tag = None if by_id else _match(tags, name)
+    if tag is not None:
+        if users and not force and len(tags) <= 1:
             raise Conflict(
                 f'conflict: unable to remove repository reference "{name}" (must force) - '
-                f"container {cid} is using its referenced image {short}"
+                f"container {str(users[0].get('Id', ''))[:12]} is using its referenced image "
+                f"{short}"
             )
-    if by_id and len(tags) > 1 and not force:
-        raise Conflict(
-            f"conflict: unable to delete {short} (must be forced) - image is referenced in "
-            "multiple repositories"
-        )
-    if users:
-        # Docker untags an image stopped containers use; podman -f would remove the containers.
-        names = tags if by_id else [t for t in tags if t in _names_for(name)]
-        for tag in names:
+        if len(tags) > 1 or (users and not running):
+            # Other names remain, or stopped containers keep the image (podman's rmi -f would
+            # remove those containers): only the name goes.
             await podman.run(["untag", image_id, tag])
-        return JSONResponse([{"Untagged": familiar(t)} for t in names])
-    target = image_id if by_id else _match(tags, name) or image_id
+            return JSONResponse([{"Untagged": familiar(tag)}])
+    else:
+        if len(tags) > 1 and not force:
+            raise Conflict(
+                f"conflict: unable to delete {short} (must be forced) - image is referenced in "
+                "multiple repositories"
+            )
+        if users and (running or not force):
+            raise _in_use(short, users, bool(running))
+        if users:
+            for each in tags:
+                await podman.run(["untag", image_id, each])
+            return JSONResponse([{"Untagged": familiar(t)} for t in tags])
+    if running:
+        raise _in_use(short, running, True)
     args = ["rmi"] + (["--force"] if force else [])
     if query_bool(request, "noprune"):
         args.append("--no-prune")
-    result = await podman.run([*args, "--", target])
+    result = await podman.run([*args, "--", tag or image_id])
     return JSONResponse(_rmi_lines(result.text))
 
 

@@ -36,21 +36,30 @@ def test_tag_list_inspect_history(docker: DockerRun, cleanup: Cleanup) -> None:
     assert missing.returncode == 1 and "No such image: nope-dti-missing" in missing.stderr
 
 
-def test_rmi_in_use_is_conflict(docker: DockerRun, dclient: Any, cleanup: Cleanup) -> None:
+def test_rmi_in_use_is_conflict(
+    docker: DockerRun, dclient: Any, cleanup: Cleanup, tmp_path: Path
+) -> None:
     import docker as docker_py
 
     name = cleanup.name("dti-inuse")
     cleanup.images.append(name)
-    docker("tag", "busybox", name)
+    image_id = _build(docker, tmp_path, name, name)
     container = cleanup.container()
     podman("create", "--name", container, f"docker.io/library/{name}:latest", "true")
     result = docker("rmi", name, check=False)
     assert result.returncode == 1
     assert "conflict: unable to remove repository reference" in result.stderr
     with pytest.raises(docker_py.errors.APIError) as info:
-        dclient.images.remove(name)
+        dclient.images.remove(image_id)
     assert info.value.status_code == 409
+    assert "image is being used by stopped container" in str(info.value)
+    # Another name of the same image can go: the image keeps its first name.
+    docker("tag", name, f"{name}:second")
+    assert f"Untagged: {name}:second" in docker("rmi", f"{name}:second").stdout
     assert podman("container", "exists", container, check=False).returncode == 0
+    assert (
+        podman("image", "exists", f"docker.io/library/{name}:latest", check=False).returncode == 0
+    )
 
 
 def test_rmi_untags_and_deletes(docker: DockerRun, cleanup: Cleanup, tmp_path: Path) -> None:
