@@ -184,7 +184,7 @@ def _match(tags: list[str], name: str) -> str | None:
 @router.post("/images/prune")
 async def image_prune(request: Request, podman: PodmanDep) -> JSONResponse:
     filters = parse_filters(request.query_params.get("filters"), ("dangling", "until", "label"))
-    before = {i["Id"]: int(i.get("Size") or 0) for i in await _all_images(podman, True)}
+    before = {i["Id"]: i for i in await _all_images(podman, True)}
     args = ["image", "prune", "--force"]
     dangling = filters.pop("dangling", ["true"])[-1].lower()
     if dangling in ("0", "false"):
@@ -196,9 +196,10 @@ async def image_prune(request: Request, podman: PodmanDep) -> JSONResponse:
     deleted = [
         ln.strip() for ln in result.text.splitlines() if re.fullmatch(r"[0-9a-f]{64}", ln.strip())
     ]
-    return JSONResponse(
-        {
-            "ImagesDeleted": [{"Deleted": timages.sha(i)} for i in deleted] or None,
-            "SpaceReclaimed": sum(before.get(i, 0) for i in deleted),
-        }
-    )
+    records: list[dict[str, str]] = []
+    for image in deleted:
+        names = before.get(image, {}).get("Names") or []
+        records += [{"Untagged": familiar(n)} for n in names]
+        records.append({"Deleted": timages.sha(image)})
+    space = sum(int(before.get(i, {}).get("Size") or 0) for i in deleted)
+    return JSONResponse({"ImagesDeleted": records or None, "SpaceReclaimed": space})

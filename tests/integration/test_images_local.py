@@ -219,3 +219,15 @@ def test_load_docker25_oci_layout_archive(
     out = docker("load", "-i", str(archive)).stdout
     assert f"Loaded image: {name}:latest" in out
     assert name in docker("images", "--format", "{{.Repository}}", name).stdout
+
+
+def test_image_prune_all_with_label_filter(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    name = cleanup.name("dti-pruneall")
+    cleanup.images.append(name)
+    image_id = _build(docker, tmp_path, name, name)
+    out = docker("image", "prune", "-a", "-f", "--filter", f"label=dti.unique={name}").stdout
+    assert f"untagged: {name}:latest" in out and f"deleted: {image_id}" in out
+    assert podman("image", "exists", image_id, check=False).returncode != 0
+    assert podman("image", "exists", "docker.io/library/busybox:latest").returncode == 0
