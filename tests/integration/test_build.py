@@ -7,6 +7,8 @@ import os
 import shutil
 import socket
 import subprocess
+import tarfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +223,46 @@ def test_short_names_never_reach_podman(cleanup: Cleanup, tmp_path: Path) -> Non
         docker("image", "inspect", name)
     finally:
         shim.stop()
+
+
+def _podman_builds() -> set[str]:
+    found = subprocess.run(
+        ["pgrep", "-u", str(os.getuid()), "-f", "podman build --format docker"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return set(found.stdout.split())
+
+
+def test_client_going_away_stops_the_build(shim: Shim, tmp_path: Path) -> None:
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM busybox\nRUN sleep 20\n")
+    archive = tmp_path / "ctx.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(context / "Dockerfile", arcname="Dockerfile")
+    body = archive.read_bytes()
+    before_builds, before_work = _podman_builds(), _working_containers()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(60)
+        sock.connect(shim.socket)
+        sock.sendall(
+            b"POST /v1.45/build?nocache=1 HTTP/1.1\r\nHost: docker\r\n"
+            b"Content-Type: application/x-tar\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        seen = b""
+        while b"RUN sleep 20" not in seen:
+            chunk = sock.recv(4096)
+            assert chunk, seen
+            seen += chunk
+        assert _podman_builds() - before_builds
+    # The client is gone: the podman child and its working container must go too.
+    for _ in range(100):
+        if not (_podman_builds() - before_builds) and _working_containers() == before_work:
+            break
+        time.sleep(0.2)
+    assert not (_podman_builds() - before_builds)
+    assert _working_containers() == before_work
