@@ -122,7 +122,9 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
     for hosts in get("extrahosts"):
         for host in hosts.split(","):
             if host.strip():
-                argv += ["--add-host", host.strip()]
+                name, sep, address = host.strip().partition("=")
+                # Docker 25+ also writes `host=ip`; podman 4.3 takes `host:ip`.
+                argv += ["--add-host", f"{name}:{address}" if sep else host.strip()]
     if one("shmsize") not in ("", "0"):
         argv += ["--shm-size", f"{int(one('shmsize'))}b"]
     for ref in _cache_from(one("cachefrom")):

@@ -22,7 +22,7 @@ def test_build_argv_translates_docker_options() -> None:
         "rm": ["0"],
         "forcerm": ["1"],
         "networkmode": ["host"],
-        "extrahosts": ["h1:1.2.3.4,h2:5.6.7.8"],
+        "extrahosts": ["h1:1.2.3.4,h2=5.6.7.8"],
         "shmsize": ["67108864"],
         "cachefrom": ["[]"],
         "memory": ["0"],
