@@ -126,10 +126,14 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
                 # Docker 25+ also writes `host=ip`; podman 4.3 takes `host:ip`.
                 argv += ["--add-host", f"{name}:{address}" if sep else host.strip()]
     if one("shmsize") not in ("", "0"):
+        if not one("shmsize").isdigit():
+            raise InvalidParameter(f"invalid shmsize: {one('shmsize')!r}")
         argv += ["--shm-size", f"{int(one('shmsize'))}b"]
     for ref in _cache_from(one("cachefrom")):
         argv += ["--cache-from", ref]
     for limit in _json_list(one("ulimits"), "ulimits"):
+        if not isinstance(limit, dict) or not {"Name", "Soft", "Hard"} <= limit.keys():
+            raise InvalidParameter("invalid ulimits: expected [{Name, Soft, Hard}]")
         argv += ["--ulimit", f"{limit['Name']}={limit['Soft']}:{limit['Hard']}"]
     return argv
 

@@ -63,6 +63,9 @@ def test_build_argv_translates_docker_options() -> None:
         {"memory": ["1000000"]},
         {"buildargs": ["[1]"]},
         {"t": ["BAD TAG"]},
+        {"shmsize": ["64m"]},
+        {"ulimits": ['[{"Name": "nofile"}]']},
+        {"labels": ["[]"]},
     ],
 )
 def test_refused_build_options_are_400(params: dict[str, list[str]]) -> None:
