@@ -140,6 +140,8 @@ def test_commit_changes_from_config_and_refusals() -> None:
         commit.config_changes({"Healthcheck": {"Test": ["NONE"]}})
     with pytest.raises(InvalidParameter):
         commit.config_changes({"Memory": 5})
+    with pytest.raises(InvalidParameter):
+        commit.config_changes({"Env": "A=1"})
     assert commit.change_args('CMD ["x"]\nENV A=b') == [
         "--change",
         'CMD ["x"]',
