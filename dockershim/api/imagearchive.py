@@ -3,13 +3,19 @@ POST /commit, GET /images/search (issue 5)."""
 
 from __future__ import annotations
 
+import asyncio
+import bz2
 import contextlib
+import gzip
 import json
 import logging
+import lzma
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -76,6 +82,7 @@ async def image_load(request: Request, podman: PodmanDep) -> Response:
                 handle.write(chunk)
         if os.path.getsize(path) == 0:
             raise InvalidParameter("unexpected EOF: the request body holds no image archive")
+        await asyncio.to_thread(_decompress_in_place, path)
         result = await podman.run(["load", "--input", path], timeout=600, check=False)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -95,9 +102,33 @@ async def image_load(request: Request, podman: PodmanDep) -> Response:
     return stream_response(body())
 
 
+_COMPRESSIONS: dict[bytes, ModuleType] = {b"\x1f\x8b": gzip, b"BZh": bz2, b"\xfd7zXZ\x00": lzma}
+
+
+def _decompress_in_place(path: str) -> None:
+    """`docker load` accepts gzip, bzip2 and xz archives; podman 4.3 only plain tar."""
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    for prefix, module in _COMPRESSIONS.items():
+        if magic.startswith(prefix):
+            plain = path + ".tar"
+            try:
+                with module.open(path, "rb") as src, open(plain, "wb") as dst:
+                    shutil.copyfileobj(src, dst, _CHUNK)
+            except (OSError, EOFError, lzma.LZMAError) as exc:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(plain)
+                raise InvalidParameter(f"invalid compressed archive: {exc}") from None
+            os.replace(plain, path)
+            return
+
+
 def _load_error(text: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln.startswith("Error")]
-    return (lines[-1] if lines else text.strip()).removeprefix("Error: ") or "podman load failed"
+    message = (lines[-1] if lines else text.strip()).removeprefix("Error: ")
+    if message.startswith("payload does not match any of the supported image formats"):
+        return "invalid archive: not a docker-archive or OCI image archive"
+    return message or "podman load failed"
 
 
 @router.post("/commit", status_code=201)

@@ -231,3 +231,25 @@ def test_image_prune_all_with_label_filter(
     assert f"untagged: {name}:latest" in out and f"deleted: {image_id}" in out
     assert podman("image", "exists", image_id, check=False).returncode != 0
     assert podman("image", "exists", "docker.io/library/busybox:latest").returncode == 0
+
+
+@pytest.mark.parametrize("compress", ["gzip", "bzip2", "xz"])
+def test_load_compressed_archives(
+    compress: str, docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    name = cleanup.name("dti-zload")
+    cleanup.images.append(name)
+    docker("tag", "busybox", name)
+    archive = tmp_path / "image.tar"
+    docker("save", "-o", str(archive), name)
+    subprocess.run([compress, str(archive)], check=True)
+    docker("rmi", name)
+    packed = next(tmp_path.glob("image.tar.*"))
+    assert f"Loaded image: {name}:latest" in docker("load", "-i", str(packed)).stdout
+
+
+def test_load_garbage_fails_clearly(docker: DockerRun, tmp_path: Path) -> None:
+    (tmp_path / "junk.tar").write_bytes(b"this is not an image archive\n" * 100)
+    result = docker("load", "-i", str(tmp_path / "junk.tar"), check=False)
+    assert result.returncode == 1
+    assert "invalid archive" in result.stderr
