@@ -138,7 +138,7 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
                 handle.write(chunk)
         if os.path.getsize(archive) == 0:
             raise InvalidParameter("the build context is empty: send a tar archive")
-        await asyncio.to_thread(extract_context, archive, context)
+        await asyncio.to_thread(extract_context, archive, context, dockerfile)
         os.unlink(archive)
         content = _read_dockerfile(context, dockerfile)
         total = tbuild.count_steps(content)
