@@ -53,6 +53,9 @@ async def image_list(request: Request, podman: PodmanDep) -> JSONResponse:
     items = timages.apply_filters(items, filters, anchors)
     version = api_version(request.scope)
     out = [timages.summary(i, api_version=version) for i in items]
+    if query_bool(request, "shared-size"):
+        for entry, item in zip(out, items, strict=True):
+            entry["SharedSize"] = int(item.get("SharedSize") or 0)
     if "reference" in filters:
         out = [timages.only_matching_tags(e, filters["reference"]) for e in out]
     if not query_bool(request, "digests", True) and version < (1, 44):
