@@ -150,6 +150,11 @@ async def network_connect(ref: str, request: Request, podman: PodmanDep) -> Resp
             raise Forbidden(
                 f"endpoint with name {body['Container']} already exists in network {net['Name']}"
             ) from None
+        if "invalid network mode" in exc.message:
+            raise InvalidParameter(
+                f"container {body['Container']} does not use a bridge network ({exc.message}); "
+                "only containers on bridge networks can be connected to more networks"
+            ) from None
         raise
     return Response(status_code=200)
 
