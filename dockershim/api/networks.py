@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from dockershim.api.deps import PodmanDep, json_body
 from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.translate import network_endpoints as te
 from dockershim.translate import networks as tn
 from dockershim.translate.filters import parse_filters
 from dockershim.translate.prune import prune_label_matches, until_matches
@@ -53,7 +54,7 @@ async def _endpoints(podman: PodmanRunner, net: dict[str, Any]) -> dict[str, Any
         return {}
     result = await podman.run(["container", "inspect", "--", *ids], check=False)
     inspected = result.json() if result.stdout.strip() else []
-    return tn.endpoints(net, inspected or [])
+    return te.endpoints(net, inspected or [])
 
 
 async def resolve_network(podman: PodmanRunner, ref: str) -> dict[str, Any]:
@@ -138,7 +139,7 @@ async def network_connect(ref: str, request: Request, podman: PodmanDep) -> Resp
             f"container cannot be disconnected from host network or connected to {net['Name']} "
             "network"
         )
-    argv = tn.connect_argv(net["Name"], body)
+    argv = te.connect_argv(net["Name"], body)
     config = body.get("EndpointConfig") or {}
     for link in config.get("Links") or []:
         target = str(link).split(":", 1)[0]
@@ -212,3 +213,20 @@ async def network_prune(request: Request, podman: PodmanDep) -> JSONResponse:
             continue  # became busy meanwhile: dockerd skips it too
         deleted.append(net["Name"])
     return JSONResponse({"NetworksDeleted": deleted})
+
+
+async def link_host_args(podman: PodmanRunner, links: list[str], networks: list[str]) -> list[str]:
+    """HostConfig.Links for `podman create`: `--add-host alias:ip` entries for the targets.
+
+    For container create (api/containers.py): a missing target is 404 as on dockerd ("could not
+    get container for X"); a target that is not running gets no entry.
+    """
+    parsed = [te.parse_link(link) for link in links]
+    addresses: dict[str, list[str]] = {}
+    for target, _alias in parsed:
+        result = await podman.run(["container", "inspect", "--", target], check=False)
+        data = result.json() if result.returncode == 0 else None
+        if not data:
+            raise NotFound(f"could not get container for {target}")
+        addresses[target] = te.preferred_addresses(data[0], networks)
+    return te.link_host_args(links, addresses, networks)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dockershim.errors import Forbidden, InvalidParameter, NotFound
@@ -137,7 +137,7 @@ def _ipam_args(ipam: Any) -> tuple[list[str], list[str]]:
         _check_cidr(subnet, "Subnet")
         args += ["--subnet", subnet]
         if pool.get("Gateway"):
-            _check_ip(pool["Gateway"], "Gateway")
+            check_ip(pool["Gateway"], "Gateway")
             args += ["--gateway", pool["Gateway"]]
         if pool.get("IPRange"):
             _check_cidr(pool["IPRange"], "IPRange")
@@ -153,7 +153,7 @@ def _check_cidr(value: Any, field: str) -> None:
         raise InvalidParameter(f"invalid {field}: {value!r} is not a CIDR") from None
 
 
-def _check_ip(value: Any, field: str) -> None:
+def check_ip(value: Any, field: str) -> None:
     try:
         ipaddress.ip_address(str(value))
     except ValueError:
@@ -304,34 +304,6 @@ def builtin_by_ref(ref: str) -> dict[str, Any] | None:
     return None
 
 
-def endpoint_id(container_id: str, network_id: str) -> str:
-    return hashlib.sha256(f"{container_id}/{network_id}".encode()).hexdigest()
-
-
-def endpoints(
-    network: Mapping[str, Any], inspected: Sequence[Mapping[str, Any]]
-) -> dict[str, dict[str, str]]:
-    """Running containers (podman inspect JSON) on a network -> NetworkInspect.Containers."""
-    podman_name = to_podman_name(str(network.get("Name", "")))
-    result: dict[str, dict[str, str]] = {}
-    for ctr in inspected:
-        nets = (ctr.get("NetworkSettings") or {}).get("Networks") or {}
-        settings = nets.get(podman_name) or nets.get(network.get("Id", ""))
-        if settings is None:
-            continue
-        ipv4 = settings.get("IPAddress") or ""
-        ipv6 = settings.get("GlobalIPv6Address") or ""
-        cid = str(ctr.get("Id", ""))
-        result[cid] = {
-            "Name": str(ctr.get("Name", "")).lstrip("/"),
-            "EndpointID": endpoint_id(cid, str(network.get("Id", ""))),
-            "MacAddress": settings.get("MacAddress") or "",
-            "IPv4Address": f"{ipv4}/{settings.get('IPPrefixLen', 0)}" if ipv4 else "",
-            "IPv6Address": f"{ipv6}/{settings.get('GlobalIPv6PrefixLen', 0)}" if ipv6 else "",
-        }
-    return result
-
-
 NETWORK_FILTERS = ("name", "id", "label", "driver", "type", "dangling", "scope")
 
 
@@ -372,30 +344,3 @@ def _type_matches(name: str, value: str) -> bool:
     if value not in ("custom", "builtin"):
         raise InvalidParameter(f"invalid filter: 'type'='{value}'")
     return (name in BUILTIN) == (value == "builtin")
-
-
-def connect_argv(network: str, body: Mapping[str, Any]) -> list[str]:
-    """`NetworkConnect` body -> `podman network connect` argv."""
-    container = body.get("Container")
-    if not isinstance(container, str) or not container or container.startswith("-"):
-        raise InvalidParameter("invalid container reference in Container")
-    config = body.get("EndpointConfig") or {}
-    if not isinstance(config, dict):
-        raise InvalidParameter("invalid value for EndpointConfig: expected an object")
-    argv = ["network", "connect"]
-    for alias in config.get("Aliases") or []:
-        argv += ["--alias", str(alias)]
-    ipam = config.get("IPAMConfig") or {}
-    if ipam.get("IPv4Address"):
-        _check_ip(ipam["IPv4Address"], "IPv4Address")
-        argv += ["--ip", ipam["IPv4Address"]]
-    if ipam.get("IPv6Address"):
-        _check_ip(ipam["IPv6Address"], "IPv6Address")
-        argv += ["--ip6", ipam["IPv6Address"]]
-    if ipam.get("LinkLocalIPs"):
-        raise InvalidParameter("LinkLocalIPs are not supported by dockershim (podman)")
-    if config.get("MacAddress"):
-        argv += ["--mac-address", str(config["MacAddress"])]
-    if config.get("DriverOpts"):
-        raise InvalidParameter("EndpointConfig.DriverOpts are not supported by dockershim")
-    return [*argv, "--", to_podman_name(network), container]

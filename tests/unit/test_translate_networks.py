@@ -7,6 +7,7 @@ import json
 import pytest
 
 from dockershim.errors import Forbidden, InvalidParameter, NotFound
+from dockershim.translate import network_endpoints as te
 from dockershim.translate import networks as tn
 from tests.fakes import fixture_json
 
@@ -140,7 +141,7 @@ def test_builtin_networks() -> None:
 def test_endpoints_from_container_inspect() -> None:
     net = tn.network_to_docker(fixture_json("network-inspect.json")[0])
     ctrs = fixture_json("network-container-inspect.json")
-    eps = tn.endpoints(net, ctrs)
+    eps = te.endpoints(net, ctrs)
     ((cid, ep),) = eps.items()
     assert cid == ctrs[0]["Id"]
     assert ep["Name"] == "capc"
@@ -169,7 +170,7 @@ def test_list_filters() -> None:
 
 
 def test_connect_argv() -> None:
-    argv = tn.connect_argv(
+    argv = te.connect_argv(
         "bridge",
         {
             "Container": "c1",
@@ -181,8 +182,20 @@ def test_connect_argv() -> None:
         "--", "podman", "c1",
     ]  # fmt: skip
     with pytest.raises(InvalidParameter):
-        tn.connect_argv("n", {"Container": "-rf"})
+        te.connect_argv("n", {"Container": "-rf"})
     with pytest.raises(InvalidParameter):
-        tn.connect_argv(
+        te.connect_argv(
             "n", {"Container": "c", "EndpointConfig": {"IPAMConfig": {"IPv4Address": "x"}}}
         )
+
+
+def test_links_become_host_entries() -> None:
+    assert te.parse_link("/web:/client/db") == ("web", "db")
+    assert te.parse_link("web") == ("web", "web")
+    with pytest.raises(InvalidParameter):
+        te.parse_link("-x:y")
+    inspected = fixture_json("network-container-inspect.json")[0]
+    ips = te.preferred_addresses(inspected, ["capnet"])
+    assert ips and ips[0].startswith("10.92.0.")
+    argv = te.link_host_args(["capc:db", "gone"], {"capc": ips, "gone": []}, ["capnet"])
+    assert argv == ["--add-host", f"db:{ips[0]}", "--add-host", f"capc:{ips[0]}"]
