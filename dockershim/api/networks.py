@@ -230,3 +230,38 @@ async def link_host_args(podman: PodmanRunner, links: list[str], networks: list[
             raise NotFound(f"could not get container for {target}")
         addresses[target] = te.preferred_addresses(data[0], networks)
     return te.link_host_args(links, addresses, networks)
+
+
+async def links_for_create(podman: PodmanRunner, body: dict[str, Any]) -> list[str]:
+    """Take HostConfig.Links out of a create body and return the `--add-host` argv for them."""
+    host = body.get("HostConfig")
+    if not isinstance(host, dict) or not host.get("Links"):
+        if isinstance(host, dict):
+            host.pop("Links", None)
+        return []
+    links = host.pop("Links")
+    if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
+        raise InvalidParameter("invalid value for HostConfig.Links: expected a list of strings")
+    networking = body.get("NetworkingConfig") or {}
+    endpoints = networking.get("EndpointsConfig") if isinstance(networking, dict) else None
+    names = [str(host.get("NetworkMode") or "bridge"), *(endpoints or {})]
+    return await link_host_args(podman, links, names)
+
+
+async def fill_network_ids(podman: PodmanRunner, bodies: list[dict[str, Any]]) -> None:
+    """NetworkSettings.Networks[*].NetworkID as the network's id (podman puts the name there);
+    Compose v2 compares it with the network's id and recreates containers when it differs."""
+    settings = [
+        s
+        for body in bodies
+        for s in ((body.get("NetworkSettings") or {}).get("Networks") or {}).values()
+        if isinstance(s, dict)
+    ]
+    if not settings:
+        return
+    nets = await _podman_networks(podman)
+    ids = {n["name"]: n["id"] for n in nets}
+    ids.update({tn.to_docker_name(n["name"]): n["id"] for n in nets})
+    for entry in settings:
+        current = str(entry.get("NetworkID") or "")
+        entry["NetworkID"] = ids.get(current, current)
