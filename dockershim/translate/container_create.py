@@ -14,7 +14,6 @@ from urllib.parse import quote
 from dockershim.errors import InvalidParameter
 from dockershim.translate.container_fields import (
     ANN_ENTRYPOINT,
-    ANN_HEALTH_INTERVAL,
     ANN_IMAGE,
     ANN_NETWORK_MODE,
     duration,
@@ -199,8 +198,6 @@ def healthcheck_flags(hc: dict[str, Any]) -> list[str]:
             raise InvalidParameter(f"Healthcheck.{key} in Healthcheck cannot be less than 1ms")
         if ns:
             argv += [flag, duration(ns)]
-    interval = integer(hc.get("Interval"), "Healthcheck.Interval")
-    argv += ["--annotation", f"{ANN_HEALTH_INTERVAL}={interval or 30_000_000_000}"]
     retries = integer(hc.get("Retries"), "Healthcheck.Retries")
     if retries < 0:
         raise InvalidParameter("Healthcheck.Retries can't be negative")

@@ -11,7 +11,6 @@ from dockershim.errors import InvalidParameter
 ANN_IMAGE = "io.dockershim.image"
 ANN_ENTRYPOINT = "io.dockershim.entrypoint"
 ANN_NETWORK_MODE = "io.dockershim.network-mode"
-ANN_HEALTH_INTERVAL = "io.dockershim.health-interval"
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 

@@ -114,3 +114,75 @@ def test_errors(docker: DockerRun, cleanup: Cleanup) -> None:
     assert r.returncode != 0 and "container is running" in r.stderr
     docker("rm", "-f", name)
     assert podman("container", "exists", name, check=False).returncode == 1
+
+
+def test_logs_follow_tail_and_timestamps(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker(
+        "run", "-d", "--name", name, "busybox",
+        "sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; sleep 2; echo last",
+    )  # fmt: skip
+    # follow ends by itself when the container stops
+    out = docker("logs", "-f", "--tail", "2", name, timeout=60)
+    assert out.stdout.splitlines()[:1] == ["line5"]
+    assert out.stdout.splitlines()[-1] == "last"
+    assert "oops" in out.stderr
+    stamped = docker("logs", "-t", "--tail", "1", name).stdout.strip()
+    stamp, _, text = stamped.partition(" ")
+    assert text == "last"
+    assert stamp.endswith("Z") and stamp[4] == "-" and "T" in stamp
+
+
+def test_container_prune(docker: DockerRun, cleanup: Cleanup) -> None:
+    done = cleanup.container()
+    alive = cleanup.container()
+    docker("run", "-d", "--name", done, "--label", "prunetest=1", "busybox", "true")
+    docker("run", "-d", "--name", alive, "--label", "prunetest=1", "busybox", "sleep", "300")
+    docker("wait", done)
+    out = docker("container", "prune", "-f", "--filter", "label=prunetest=1").stdout
+    assert "Deleted Containers" in out
+    assert podman("container", "exists", done, check=False).returncode == 1
+    assert podman("container", "exists", alive, check=False).returncode == 0
+
+
+def test_healthcheck_on_demand(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker(
+        "run", "-d", "--name", name, "--health-cmd", "test -e /tmp/ok", "--health-interval",
+        "1s", "--health-retries", "1", "busybox", "sh", "-c", "touch /tmp/ok; sleep 300",
+    )  # fmt: skip
+    status = ""
+    for _ in range(30):
+        status = docker("inspect", "-f", "{{.State.Health.Status}}", name).stdout.strip()
+        if status == "healthy":
+            break
+        time.sleep(0.5)
+    assert status == "healthy"
+    ps = docker("ps", "--filter", f"name={name}", "--filter", "health=healthy", "-q").stdout
+    assert ps.strip()
+    podman("exec", name, "rm", "/tmp/ok")
+    for _ in range(30):
+        status = docker("inspect", "-f", "{{.State.Health.Status}}", name).stdout.strip()
+        if status == "unhealthy":
+            break
+        time.sleep(0.5)
+    assert status == "unhealthy"
+
+
+def test_warnings_for_limits_and_refused_fields(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    out = docker("create", "--name", name, "--memory", "64m", "busybox")
+    assert "WARNING" in out.stderr and "memory limit" in out.stderr
+    r = docker(
+        "create", "--name", cleanup.container(), "--domainname", "x.example", "busybox", check=False
+    )
+    assert r.returncode != 0 and "Domainname" in r.stderr
+
+
+def test_pause_is_a_clear_error(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker("run", "-d", "--name", name, "busybox", "sleep", "300")
+    r = docker("pause", name, check=False)
+    assert r.returncode != 0
+    assert "cgroup" in r.stderr
+    assert docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
