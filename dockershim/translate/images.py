@@ -131,7 +131,10 @@ def inspect(data: dict[str, Any], *, api_version: tuple[int, ...] = (1, 55)) -> 
         out["VirtualSize"] = int(data.get("VirtualSize") or data.get("Size") or 0)
     if api_version < (1, 45):
         out["Container"] = ""
-        out["ContainerConfig"] = _config({})
+    # dockerd >= 26 drops ContainerConfig at API 1.45, but docker-compose 1.29 (which negotiates
+    # the newest version) reads image_config["ContainerConfig"] when it recreates a container
+    # and fails with KeyError without it; an empty config is harmless to other clients.
+    out["ContainerConfig"] = _config({})
     return out
 
 
