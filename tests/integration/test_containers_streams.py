@@ -87,3 +87,26 @@ def test_size_and_stop_of_stopped_is_304(dclient: Any, docker: DockerRun, cleanu
     docker("stop", name)  # already stopped: 304, the CLI exits 0
     docker("start", name)
     docker("start", name)  # running (or just exited): never an error
+
+
+def test_wait_child_dies_when_client_leaves(
+    docker: DockerRun, shim: Shim, cleanup: Cleanup
+) -> None:
+    name = cleanup.container()
+    cid = docker("run", "-d", "--name", name, "busybox", "sleep", "300").stdout.strip()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(shim.socket)
+    sock.sendall(f"POST /v1.45/containers/{cid}/wait HTTP/1.1\r\nHost: d\r\n\r\n".encode())
+    head = sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 200")
+    for _ in range(50):
+        if f"container={cid}" in children(shim):
+            break
+        time.sleep(0.1)
+    assert f"container={cid}" in children(shim)
+    sock.close()
+    for _ in range(100):
+        if f"container={cid}" not in children(shim):
+            break
+        time.sleep(0.1)
+    assert f"container={cid}" not in children(shim)
