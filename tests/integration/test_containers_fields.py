@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.conftest import Cleanup, DockerRun, podman
 
@@ -81,4 +82,18 @@ def test_missing_bind_source_is_an_error_and_leaves_nothing(
         "busybox", check=False,
     )  # fmt: skip
     assert r.returncode != 0
+    assert "bind source path does not exist: /no/such/dir" in r.stderr
     assert podman("container", "exists", name, check=False).returncode == 1
+    r = docker("create", "--name", name, "--cap-add", "NOPE", "busybox", check=False)
+    assert r.returncode != 0 and "unknown capability" in r.stderr
+    assert podman("container", "exists", name, check=False).returncode == 1
+
+
+def test_binds_create_a_missing_host_directory(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    name = cleanup.container()
+    source = tmp_path / "made" / "by" / "bind"
+    docker("run", "-d", "--name", name, "-v", f"{source}:/x", "busybox", "touch", "/x/f")
+    docker("wait", name)
+    assert (source / "f").exists()
