@@ -186,3 +186,47 @@ def test_pause_is_a_clear_error(docker: DockerRun, cleanup: Cleanup) -> None:
     assert r.returncode != 0
     assert "cgroup" in r.stderr
     assert docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
+
+
+def test_ps_filters(docker: DockerRun, cleanup: Cleanup) -> None:
+    first = cleanup.container()
+    second = cleanup.container()
+    vol = cleanup.name("dsv")
+    cleanup.volumes.append(vol)
+    port = free_port()
+    docker("run", "-d", "--name", first, "busybox", "sh", "-c", "exit 2")
+    docker("wait", first)
+    docker(
+        "run", "-d", "--name", second, "-p", f"{port}:80", "-v", f"{vol}:/data",
+        "--label", "role=web", "busybox", "sleep", "300",
+    )  # fmt: skip
+
+    def names(*filters: str) -> set[str]:
+        args = ["ps", "-a", "--format", "{{.Names}}"]
+        for f in filters:
+            args += ["--filter", f]
+        return set(docker(*args).stdout.split())
+
+    assert first in names("exited=2") and second not in names("exited=2")
+    assert names(f"before={second}") >= {first} and second not in names(f"before={second}")
+    assert second in names(f"since={first}") and first not in names(f"since={first}")
+    assert second in names(f"publish={port}") and first not in names(f"publish={port}")
+    assert names(f"volume={vol}") == {second}
+    assert second in names("network=bridge")
+    assert names("label=role=web", f"name={second}") == {second}
+    assert {first, second} <= names(f"name={first}", f"name={second}")  # OR within a key
+    assert names("status=running", f"name={first}") == set()
+    r = docker("ps", "--filter", "status=sleepy", check=False)
+    assert r.returncode != 0 and "invalid filter" in r.stderr
+
+
+def test_logs_since_until(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo early; sleep 2; echo late")
+    docker("wait", name)
+    stamped = docker("logs", "-t", name).stdout.splitlines()
+    early_stamp = stamped[0].split(" ", 1)[0]
+    late_stamp = stamped[1].split(" ", 1)[0]
+    # both bounds are inclusive, as dockerd's
+    assert docker("logs", "--since", late_stamp, name).stdout == "late\n"
+    assert docker("logs", "--until", early_stamp, name).stdout == "early\n"
