@@ -265,3 +265,49 @@ def test_docker_run_attached_exit_codes(docker: DockerRun, cleanup: Cleanup) -> 
     r = docker("run", "--rm", "--name", name2, "busybox", "sh", "-c", "exit 4", check=False)
     assert r.returncode == 4
     assert podman("container", "exists", name2, check=False).returncode == 1
+
+
+def test_image_names_as_docker_users_write_them(docker: DockerRun, cleanup: Cleanup) -> None:
+    local = cleanup.name("dsimg")
+    podman("tag", "busybox", f"localhost/{local}:v1")
+    cleanup.images.append(f"localhost/{local}:v1")
+    image_id = podman("image", "inspect", "--format", "{{.Id}}", "busybox").stdout.strip()
+    for ref, shown in [
+        (f"{local}:v1", f"{local}:v1"),
+        ("docker.io/library/busybox", "busybox"),  # the CLI sends the familiar name
+        ("busybox:latest", "busybox:latest"),
+        (image_id[:12], image_id[:12]),
+    ]:
+        name = cleanup.container()
+        docker("create", "--name", name, ref)
+        out = docker("ps", "-a", "--filter", f"name={name}", "--format", "{{.Image}}").stdout
+        assert out.strip() == shown
+        assert "localhost/" not in docker("inspect", "-f", "{{.Config.Image}}", name).stdout
+        image = docker("inspect", "-f", "{{.Image}}", name).stdout.strip()
+        assert image == f"sha256:{image_id}"
+    r = docker("create", "--name", cleanup.container(), f"{local}:nope", check=False)
+    assert r.returncode != 0  # 404, then the CLI tries to pull: an error either way
+
+
+def test_inspect_network_and_state_fields(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    port = free_port()
+    docker("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80", "busybox", "sleep", "300")
+    fmt = (
+        '{{.NetworkSettings.IPAddress}}|{{(index .NetworkSettings.Ports "80/tcp" 0).HostPort}}|'
+        '{{(index .NetworkSettings.Ports "80/tcp" 0).HostIp}}|{{.State.Running}}|'
+        "{{if .State.Pid}}true{{end}}|{{.RestartCount}}|{{.Created}}"
+    )
+    ip, host_port, host_ip, running, pid, restarts, created = (
+        docker("inspect", "-f", fmt, name).stdout.strip().split("|")
+    )
+    assert ip.startswith("10.88.")
+    assert (host_port, host_ip, running, pid, restarts) == (
+        str(port),
+        "127.0.0.1",
+        "true",
+        "true",
+        "0",
+    )
+    assert created.endswith("Z") and "T" in created
+    assert docker("port", name, "80").stdout.strip() == f"127.0.0.1:{port}"
