@@ -24,6 +24,7 @@ from dockershim.api.containers_support import (
     resolve_image,
 )
 from dockershim.api.deps import BackendDep, PodmanDep, json_body, query_bool, query_int
+from dockershim.api.networks import fill_network_ids, links_for_create
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -62,6 +63,7 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
         isinstance(e, str) and e.endswith("host-gateway") for e in host.get("ExtraHosts") or []
     )
     image = await resolve_image(backend.podman, str(body.get("Image") or ""))
+    link_args = await links_for_create(backend.podman, body)  # HostConfig.Links (issue 6)
     plan = create_argv(
         body,
         name=name,
@@ -70,7 +72,9 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
         host_gateway=host_gateway_ip() if needs_gateway else None,
     )
     make_bind_sources(body)
-    result = await backend.podman.run(plan.argv, check=False)
+    cut = plan.argv.index("--")
+    argv = plan.argv[:cut] + link_args + plan.argv[cut:]
+    result = await backend.podman.run(argv, check=False)
     if result.returncode != 0:
         raise create_error(result.err_text, result.returncode)
     ident = result.text.strip().splitlines()[-1] if result.text.strip() else ""
@@ -80,7 +84,9 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
 @router.get("/containers/{ref}/json")
 async def container_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
     raw = await inspect_with_health(podman, ref, size=query_bool(request, "size"))
-    return JSONResponse(inspect_body(raw))
+    body = inspect_body(raw)
+    await fill_network_ids(podman, [body])
+    return JSONResponse(body)
 
 
 @router.get("/containers/json")
@@ -110,6 +116,7 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
             out.append(summ)
     if limit > 0:
         out = out[:limit]
+    await fill_network_ids(podman, out)
     return JSONResponse(out)
 
 

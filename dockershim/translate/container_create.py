@@ -100,7 +100,10 @@ def create_argv(
     for key, value in str_map(body.get("Labels"), "Labels").items():
         argv += ["--label", f"{key}={value}"]
     argv += expose_flags(obj(body.get("ExposedPorts"), "ExposedPorts"))
+    covered = _mount_targets(host)
     for target in obj(body.get("Volumes"), "Volumes"):
+        if str(target).rstrip("/") in covered:
+            continue  # dockerd: a bind/mount on that path replaces the anonymous volume
         argv += ["--volume", no_option(str(target), "Volumes")]
     stop_signal = str(body.get("StopSignal") or "")
     if stop_signal:
@@ -135,6 +138,21 @@ def create_argv(
     )  # fmt: skip
     argv += ["--", image, *str_list(cmd, "Cmd")]
     return CreatePlan(argv, hf.warnings)
+
+
+def _mount_targets(host: dict[str, Any]) -> set[str]:
+    """Container paths HostConfig.Binds/Mounts/Tmpfs already mount (Compose v1 also lists them
+    in Config.Volumes)."""
+    targets: set[str] = set()
+    for bind in host.get("Binds") or []:
+        parts = str(bind).split(":")
+        if len(parts) >= 2:
+            targets.add(parts[1].rstrip("/"))
+    for mount in host.get("Mounts") or []:
+        if isinstance(mount, dict):
+            targets.add(str(mount.get("Target") or "").rstrip("/"))
+    targets.update(str(t).rstrip("/") for t in (host.get("Tmpfs") or {}))
+    return targets
 
 
 def _with_mac(host: dict[str, Any], networking: dict[str, Any], mac: str) -> dict[str, Any]:
