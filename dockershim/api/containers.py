@@ -7,6 +7,8 @@ top in containers_logs.py. Other modules reuse `inspect_container` (re-exported 
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from typing import Any
 
@@ -69,6 +71,7 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
         cgroup_v2=await cgroup_v2(backend),
         host_gateway=host_gateway_ip() if needs_gateway else None,
     )
+    make_bind_sources(body)
     cut = plan.argv.index("--")
     argv = plan.argv[:cut] + link_args + plan.argv[cut:]
     result = await backend.podman.run(argv, check=False)
@@ -117,13 +120,37 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
     return JSONResponse(out)
 
 
+_BAD_INPUT = ("unknown", "invalid", "requires", "parse", "not supported", "must be")
+
+
 def create_error(stderr: str, returncode: int) -> DockerError:
     """podman create's failure as Docker words it; its "Error:" line, not the usage hint."""
     lines = [ln for ln in stderr.splitlines() if ln.startswith("Error: ")]
-    error = classify(lines[-1] if lines else stderr, returncode)
-    if type(error) is DockerError and ("unknown flag" in stderr or "invalid" in stderr):
+    line = lines[-1] if lines else stderr
+    missing = re.search(r"statfs (?P<path>\S+): no such file or directory", line)
+    if missing:
+        return InvalidParameter(
+            'invalid mount config for type "bind": bind source path does not exist: '
+            + missing["path"]
+        )
+    error = classify(line, returncode)
+    if type(error) is DockerError and any(word in line.lower() for word in _BAD_INPUT):
         return InvalidParameter(error.message)
     return error
+
+
+def make_bind_sources(body: dict[str, Any]) -> None:
+    """dockerd creates a missing host directory of a `Binds` entry (not of a `Mounts` bind)."""
+    host = body.get("HostConfig") or {}
+    for bind in host.get("Binds") or [] if isinstance(host, dict) else []:
+        source = str(bind).split(":", 1)[0]
+        if source.startswith("/") and not os.path.lexists(source):
+            try:
+                os.makedirs(source, exist_ok=True)
+            except OSError as exc:
+                raise InvalidParameter(
+                    f"error while creating mount source path '{source}': {exc.strerror}"
+                ) from None
 
 
 def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) -> dict[str, float]:

@@ -16,7 +16,7 @@ from dockershim.errors import Conflict, InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.podman.runner import SpawnedProcess
 from dockershim.streams.framing import STDERR, STDOUT, frame
-from dockershim.translate.container_logs import docker_timestamp_line, logs_argv, parse_timestamp
+from dockershim.translate.container_logs import docker_timestamp_line, logs_argv, timestamp_ns
 from dockershim.translate.container_status import docker_state
 
 router = APIRouter()
@@ -41,8 +41,8 @@ async def container_logs(ref: str, request: Request, podman: PodmanDep) -> Strea
         str(raw["Id"]),
         follow=query_bool(request, "follow"),
         tail=request.query_params.get("tail") or "all",
-        since=parse_timestamp(since, "since", now=now) if since != "0" else 0.0,
-        until=parse_timestamp(until, "until", now=now) if until != "0" else 0.0,
+        since=timestamp_ns(since, "since", now=now) if since != "0" else 0,
+        until=timestamp_ns(until, "until", now=now) if until != "0" else 0,
         timestamps=query_bool(request, "timestamps"),
     )
     tty = bool((raw.get("Config") or {}).get("Tty"))

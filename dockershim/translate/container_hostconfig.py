@@ -123,6 +123,10 @@ def host_flags(
         a += ["--oom-score-adj", str(oom)]
     a += log_flags(obj(host.get("LogConfig"), "HostConfig.LogConfig"), out.warnings)
     a += device_flags(host.get("Devices"))
+    for key, value in str_map(host.get("Annotations"), "HostConfig.Annotations").items():
+        if any(c in key + value for c in ',"\n') or key.startswith("io.dockershim."):
+            raise InvalidParameter(f"HostConfig.Annotations: unsupported annotation {key!r}")
+        a += ["--annotation", f"{no_option(key, 'HostConfig.Annotations')}={value}"]
     res_argv, res_warnings = resource_flags(host, cgroup_v2=cgroup_v2)
     a += res_argv
     out.warnings += res_warnings
@@ -131,7 +135,7 @@ def host_flags(
         "AutoRemove", "NetworkMode", "Dns", "DnsSearch", "DnsOptions", "ExtraHosts", "CapAdd",
         "CapDrop", "Privileged", "SecurityOpt", "ReadonlyRootfs", "Init", "Ulimits", "ShmSize",
         "Sysctls", "GroupAdd", "IpcMode", "PidMode", "UsernsMode", "UTSMode", "OomScoreAdj",
-        "LogConfig", "Devices", *RESOURCE_FIELDS, *_ACCEPTED,
+        "LogConfig", "Devices", "Annotations", *RESOURCE_FIELDS, *_ACCEPTED,
     }  # fmt: skip
     refuse_unhandled("HostConfig.", host, handled)
     return out

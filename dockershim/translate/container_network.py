@@ -51,7 +51,8 @@ def network_flags(mode: str, networking: dict[str, Any]) -> tuple[str, list[str]
     for name in names:
         if not _NET_NAME.match(name):
             raise InvalidParameter(f"invalid network name {name!r}")
-        ep = obj(endpoints.get(name) or endpoints.get(podman_network(name)), "EndpointsConfig")
+        same = [v for k, v in endpoints.items() if podman_network(k) == podman_network(name)]
+        ep = obj(same[0] if same else None, "EndpointsConfig")
         argv += ["--network", _endpoint_spec(name, ep)]
     return primary, argv
 
