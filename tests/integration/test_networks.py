@@ -121,18 +121,44 @@ def test_dns_by_name_and_alias_on_user_network(docker: DockerRun, cleanup: Clean
     name = cleanup.name("dsn")
     cleanup.networks.append(name)
     docker("network", "create", name)
-    server = _podman_run(cleanup, "--network", name, "busybox", "sh", "-c", HTTPD)
-    client = _podman_run(cleanup, "--network", "bridge", "busybox", "sleep", "300")
-    docker("network", "connect", name, client)
-    docker("network", "disconnect", name, server)
-    docker("network", "connect", "--alias", "webalias", name, server)
-    for host in (server, "webalias"):
-        fetched = podman(
-            "exec", client, "sh", "-c",
+    server, client, late = cleanup.container(), cleanup.container(), cleanup.container()
+    docker("run", "-d", "--name", server, "--network", name, "--network-alias", "webalias",
+           "busybox", "sh", "-c", HTTPD)  # fmt: skip
+    docker("run", "-d", "--name", client, "--network", name, "busybox", "sleep", "300")
+    docker("run", "-d", "--name", late, "busybox", "sleep", "300")
+    docker("network", "connect", "--alias", "lateralias", name, late)
+    for source, host in ((client, server), (client, "webalias"), (late, "webalias")):
+        fetched = docker(
+            "exec", source, "sh", "-c",
             f"for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://{host}:8080/ && exit 0;"
             " sleep 0.5; done; exit 1",
         )  # fmt: skip
         assert fetched.stdout.startswith("hello-from-")
+    resolved = docker("exec", client, "nslookup", "lateralias").stdout
+    late_ip = json.loads(docker("inspect", late).stdout)[0]["NetworkSettings"]["Networks"][name]
+    assert late_ip["IPAddress"] and late_ip["IPAddress"] in resolved
+    net = json.loads(docker("network", "inspect", name).stdout)[0]
+    assert {c["Name"] for c in net["Containers"].values()} == {server, client, late}
+
+
+def test_docker_py_connect_disconnect(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.name("dsn")
+    cleanup.networks.append(name)
+    net = dclient.networks.create(name, labels={"dsprune": name})
+    ctr = dclient.containers.run("busybox", ["sleep", "300"], name=cleanup.container(), detach=True)
+    net.connect(ctr, aliases=["pyalias"])
+    net.reload()
+    assert [c.id for c in net.containers] == [ctr.id]
+    ctr.reload()
+    assert "pyalias" in ctr.attrs["NetworkSettings"]["Networks"][name]["Aliases"]
+    assert ctr.attrs["NetworkSettings"]["Networks"][name]["NetworkID"] == net.id
+    net.disconnect(ctr, force=True)
+    net.reload()
+    assert net.containers == []
+    ctr.remove(force=True)
+    assert name in dclient.networks.prune(filters={"label": f"dsprune={name}"}).get(
+        "NetworksDeleted", []
+    )
 
 
 def test_dangling_filter_and_prune(docker: DockerRun, cleanup: Cleanup) -> None:
