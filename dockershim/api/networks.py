@@ -70,7 +70,8 @@ async def network_list(request: Request, podman: PodmanDep) -> JSONResponse:
     filters = parse_filters(request.query_params.get("filters"))
     nets = [tn.network_to_docker(n) for n in await _podman_networks(podman)]
     nets += [tn.builtin_network("host"), tn.builtin_network("none")]
-    in_use = _networks_of(await _containers(podman, all_=True)) if "dangling" in filters else set()
+    # dockerd: dangling = no endpoints, and only running containers have endpoints
+    in_use = _networks_of(await _containers(podman, all_=False)) if "dangling" in filters else set()
     return JSONResponse([n for n in nets if tn.network_matches(n, filters, in_use)])
 
 
