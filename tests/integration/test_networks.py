@@ -173,3 +173,22 @@ def test_dangling_filter_and_prune(docker: DockerRun, cleanup: Cleanup) -> None:
     assert unused in out and used not in out
     names = docker("network", "ls", "--format", "{{.Name}}").stdout.split()
     assert used in names and unused not in names
+
+
+def test_legacy_links_resolve(docker: DockerRun, cleanup: Cleanup) -> None:
+    server, client = cleanup.container(), cleanup.container()
+    docker("run", "-d", "--name", server, "busybox", "sh", "-c", HTTPD)
+    docker("run", "-d", "--name", client, "--link", f"{server}:srv", "busybox", "sleep", "300")
+    hosts = docker("exec", client, "cat", "/etc/hosts").stdout
+    server_ip = json.loads(docker("inspect", server).stdout)[0]["NetworkSettings"]["IPAddress"]
+    assert any(
+        line.split()[:1] == [server_ip] and "srv" in line.split() for line in hosts.splitlines()
+    )
+    fetched = docker(
+        "exec", client, "sh", "-c",
+        "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://srv:8080/ && exit 0; sleep 0.5; done;"
+        " exit 1",
+    )  # fmt: skip
+    assert fetched.stdout.startswith("hello-from-")
+    missing = docker("run", "-d", "--link", "no-such-ctr:x", "busybox", "true", check=False)
+    assert missing.returncode != 0 and "could not get container for no-such-ctr" in missing.stderr
