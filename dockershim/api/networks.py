@@ -76,7 +76,12 @@ async def network_list(request: Request, podman: PodmanDep) -> JSONResponse:
 
 
 @router.get("/networks/{ref}")
-async def network_inspect(ref: str, podman: PodmanDep) -> JSONResponse:
+async def network_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
+    scope = request.query_params.get("scope") or "local"
+    if scope not in ("local", "swarm", "global"):
+        raise InvalidParameter(f"invalid scope {scope!r}")
+    if scope != "local":
+        raise NotFound(f"network {ref} not found")  # every network here is local
     net = await resolve_network(podman, ref)
     if net["Name"] not in ("host", "none"):
         net["Containers"] = await _endpoints(podman, net)
