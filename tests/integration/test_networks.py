@@ -22,7 +22,7 @@ def _podman_run(cleanup: Cleanup, *args: str) -> str:
     return name
 
 
-def test_builtin_networks_listed_as_docker(docker: DockerRun) -> None:
+def test_builtin_networks_listed_as_docker(docker: DockerRun, cleanup: Cleanup) -> None:
     out = docker("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").stdout
     lines = set(out.splitlines())
     assert {"bridge bridge local", "host host local", "none null local"} <= lines
@@ -33,6 +33,13 @@ def test_builtin_networks_listed_as_docker(docker: DockerRun) -> None:
     assert host["Driver"] == "host"
     result = docker("network", "rm", "bridge", check=False)
     assert result.returncode != 0 and "pre-defined network" in result.stderr
+    on_default, on_bridge = cleanup.container(), cleanup.container()
+    docker("run", "-d", "--name", on_default, "busybox", "sleep", "300")
+    docker("run", "-d", "--name", on_bridge, "--network", "bridge", "busybox", "sleep", "300")
+    bridge = json.loads(docker("network", "inspect", "bridge").stdout)[0]
+    attached = {c["Name"]: c["IPv4Address"] for c in bridge["Containers"].values()}
+    assert {on_default, on_bridge} <= set(attached)
+    assert attached[on_default].startswith("10.88.")
 
 
 def test_create_inspect_filter_remove(docker: DockerRun, cleanup: Cleanup) -> None:
