@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, StreamingResponse
@@ -18,6 +19,7 @@ from dockershim.podman.runner import SpawnedProcess
 from dockershim.streams.framing import STDERR, STDOUT, frame
 from dockershim.translate.container_logs import docker_timestamp_line, logs_argv, timestamp_ns
 from dockershim.translate.container_status import docker_state
+from dockershim.translate.container_top import EF_DESCRIPTORS, top_body
 
 router = APIRouter()
 
@@ -112,7 +114,7 @@ async def container_top(ref: str, request: Request, podman: PodmanDep) -> JSONRe
     return JSONResponse(await top(podman, str(raw["Id"]), ps_args))
 
 
-async def top(podman: PodmanRunner, ident: str, ps_args: list[str]) -> dict[str, object]:
+async def top(podman: PodmanRunner, ident: str, ps_args: list[str]) -> dict[str, Any]:
     """Docker's {"Titles": [...], "Processes": [[...]]} from `podman top`."""
     if ps_args and ps_args != ["-ef"]:
         result = await podman.run(["top", "--", ident, *ps_args], check=False)
@@ -122,15 +124,5 @@ async def top(podman: PodmanRunner, ident: str, ps_args: list[str]) -> dict[str,
                 + result.err_text.strip().removeprefix("Error: ")
             )
     else:
-        result = await podman.run(
-            ["top", "--", ident, "user", "pid", "ppid", "pcpu", "stime", "tty", "time", "args"]
-        )
-    lines = [ln for ln in result.text.splitlines() if ln.strip()]
-    if not lines:
-        return {"Titles": [], "Processes": []}
-    titles = lines[0].split()
-    if not ps_args or ps_args == ["-ef"]:
-        titles = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
-    count = len(titles)
-    procs = [ln.split(None, count - 1) for ln in lines[1:]]
-    return {"Titles": titles, "Processes": procs}
+        result = await podman.run(["top", "--", ident, *EF_DESCRIPTORS])
+    return top_body(result.text, custom=bool(ps_args) and ps_args != ["-ef"])

@@ -46,6 +46,10 @@ def test_run_detach_get_list_logs_stop_remove(dclient: Any, cleanup: Cleanup) ->
     top = c.top()
     assert "PID" in top["Titles"]
     assert any("sleep" in " ".join(p) for p in top["Processes"])
+    assert top["Titles"][:2] == ["UID", "PID"]
+    custom = c.top(ps_args="-o pid,comm")
+    assert custom["Titles"] == ["PID", "COMMAND"]
+    assert ["1", "sh"] in custom["Processes"] or ["1", "sleep"] in custom["Processes"]
     c.stop(timeout=1)
     c.reload()
     assert c.status == "exited"
