@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -133,3 +134,19 @@ def test_autoremove_wait_removed(dclient: Any, shim: Shim, cleanup: Cleanup) -> 
     c.start()
     assert json.loads(resp.read()) == {"StatusCode": 4, "Error": None}
     assert podman("container", "exists", name, check=False).returncode == 1
+
+
+def test_restart_policy_on_failure_retries(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    c = dclient.containers.run(
+        "busybox", ["sh", "-c", "sleep 0.3; exit 1"], name=name, detach=True,
+        restart_policy={"Name": "on-failure", "MaximumRetryCount": 2},
+    )  # fmt: skip
+    for _ in range(100):
+        c.reload()
+        if c.attrs["RestartCount"] == 2 and c.status == "exited":
+            break
+        time.sleep(0.2)
+    assert c.attrs["RestartCount"] == 2
+    assert c.attrs["HostConfig"]["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 2}
+    assert c.status == "exited"
