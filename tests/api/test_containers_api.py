@@ -18,7 +18,6 @@ async def test_unknown_container_is_404_with_dockers_text(
         ("POST", "/v1.45/containers/ghost/start"),
         ("POST", "/v1.45/containers/ghost/stop"),
         ("DELETE", "/v1.45/containers/ghost"),
-        ("GET", "/v1.45/containers/ghost/logs?stdout=1"),
         ("POST", "/v1.45/containers/ghost/wait"),
     ]:
         resp = await api.request(method, path)

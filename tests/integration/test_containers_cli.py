@@ -108,6 +108,9 @@ def test_inspect_templates(docker: DockerRun, cleanup: Cleanup) -> None:
 def test_errors(docker: DockerRun, cleanup: Cleanup) -> None:
     r = docker("inspect", "--type", "container", "nosuchthing-xyz", check=False)
     assert r.returncode != 0 and "No such container: nosuchthing-xyz" in r.stderr
+    for args in (["logs"], ["logs", "-f"], ["stop"], ["start"], ["wait"], ["rm"], ["port"]):
+        r = docker(*args, "nosuchthing-xyz", check=False)
+        assert r.returncode != 0 and "No such container: nosuchthing-xyz" in r.stderr, args
     name = cleanup.container()
     docker("run", "-d", "--name", name, "busybox", "sleep", "300")
     r = docker("create", "--name", name, "busybox", check=False)
