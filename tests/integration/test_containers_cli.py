@@ -314,3 +314,14 @@ def test_inspect_network_and_state_fields(docker: DockerRun, cleanup: Cleanup) -
     )
     assert created.endswith("Z") and "T" in created
     assert docker("port", name, "80").stdout.strip() == f"127.0.0.1:{port}"
+
+
+def test_run_pulls_a_missing_image(docker: DockerRun, cleanup: Cleanup) -> None:
+    """create answers 404 "No such image", the CLI pulls (images area) and creates again."""
+    image = "127.0.0.1:5000/library/busybox:latest"
+    podman("rmi", image, check=False)
+    cleanup.images.append(image)
+    name = cleanup.container()
+    r = docker("run", "-d", "--name", name, image, "true")
+    assert "Unable to find image" in r.stderr
+    assert docker("inspect", "-f", "{{.Config.Image}}", name).stdout.strip() == image
