@@ -62,7 +62,8 @@ def test_run_detached_publish_and_fetch(docker: DockerRun, cleanup: Cleanup, tmp
     assert line.startswith(f"{name} busybox Up"), line
     port_out = docker("port", name).stdout
     assert f"80/tcp -> 0.0.0.0:{port}" in port_out
-    assert docker("inspect", "-f", "{{.State.Status}} {{.Name}}", name).stdout.split() == [
+    prefix = docker("inspect", "-f", "{{.Id}}", name).stdout.strip()[:12]
+    assert docker("inspect", "-f", "{{.State.Status}} {{.Name}}", prefix).stdout.split() == [
         "running",
         f"/{name}",
     ]
@@ -144,6 +145,8 @@ def test_container_prune(docker: DockerRun, cleanup: Cleanup) -> None:
     docker("run", "-d", "--name", done, "--label", "prunetest=1", "busybox", "true")
     docker("run", "-d", "--name", alive, "--label", "prunetest=1", "busybox", "sleep", "300")
     docker("wait", done)
+    out = docker("container", "prune", "-f", "--filter", "until=1h").stdout  # too young
+    assert podman("container", "exists", done, check=False).returncode == 0
     out = docker("container", "prune", "-f", "--filter", "label=prunetest=1").stdout
     assert "Deleted Containers" in out
     assert podman("container", "exists", done, check=False).returncode == 1
