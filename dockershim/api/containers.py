@@ -7,6 +7,7 @@ top in containers_logs.py. Other modules reuse `inspect_container` (re-exported 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -100,8 +101,7 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
     now = time.time()
     due = [r for r in raws if health_due(r, now)]
     if due:
-        for raw in due:
-            await refresh_health(podman, raw)
+        await asyncio.gather(*(refresh_health(podman, raw) for raw in due))
         fresh = {r["Id"]: r for r in await inspect_many(podman, [r["Id"] for r in due], size=size)}
         raws = [fresh.get(r["Id"], r) for r in raws]
     refs = _reference_times(raws, filters)

@@ -150,3 +150,17 @@ def test_restart_policy_on_failure_retries(dclient: Any, cleanup: Cleanup) -> No
     assert c.attrs["RestartCount"] == 2
     assert c.attrs["HostConfig"]["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 2}
     assert c.status == "exited"
+
+
+def test_random_host_port_is_reported(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    c = dclient.containers.run(
+        "busybox", ["httpd", "-f", "-p", "80"], name=name, detach=True, ports={"80/tcp": None}
+    )
+    c.reload()
+    bindings = c.attrs["NetworkSettings"]["Ports"]["80/tcp"]
+    port = int(bindings[0]["HostPort"])
+    assert port > 0
+    assert dclient.api.port(c.id, 80)[0]["HostPort"] == str(port)
+    with socket.create_connection(("127.0.0.1", port), timeout=10):
+        pass
