@@ -51,6 +51,7 @@ def test_core_fields() -> None:
     )
     assert flag_values(args, "--name") == ["web"]
     assert flag_values(args, "--env") == ["A=1"]  # a bare name never picks up our env
+    assert flag_values(args, "--unsetenv") == ["NOVALUE"]
     assert flag_values(args, "--label") == ["k=v", "empty="]
     assert {"--tty", "--interactive"} <= set(args)
     assert flag_values(args, "--workdir") == ["/w"]
@@ -159,6 +160,12 @@ def test_healthcheck_forms() -> None:
         "true"
     ]
     assert "--no-healthcheck" in argv({"Healthcheck": {"Test": ["NONE"]}})
+    plan = create_argv(
+        {"Image": "busybox", "Healthcheck": {"Test": ["CMD", "true"], "StartInterval": 10**9}},
+        name=None,
+        image=IMG,
+    )
+    assert any("StartInterval" in w for w in plan.warnings)
 
 
 def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
