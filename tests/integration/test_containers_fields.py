@@ -64,6 +64,16 @@ def test_init_runs_catatonit_as_pid1(docker: DockerRun, cleanup: Cleanup) -> Non
     assert comm in ("catatonit", "podman-init")
 
 
+def test_systempaths_unconfined(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker(
+        "run", "-d", "--name", name, "--security-opt", "systempaths=unconfined",
+        "busybox", "sleep", "300",
+    )  # fmt: skip
+    mounts = podman("exec", name, "cat", "/proc/mounts").stdout
+    assert " /proc/kcore " not in mounts  # no longer masked by a bind of /dev/null
+
+
 def test_network_none_and_host(docker: DockerRun, cleanup: Cleanup) -> None:
     a = cleanup.container()
     docker("create", "--name", a, "--network", "none", "busybox")

@@ -195,12 +195,22 @@ def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
         ({"WorkingDir": "rel"}, "absolute"),
         ({"Healthcheck": {"Test": ["BOGUS"]}}, "Healthcheck"),
         ({"SomethingNew": True}, "SomethingNew"),
+        ({"HostConfig": {"Runtime": "nvidia"}}, "runtime"),
+        ({"HostConfig": {"Isolation": "hyperv"}}, "isolation"),
+        ({"HostConfig": {"MaskedPaths": ["/proc/x"]}}, "MaskedPaths"),
         ({"HostConfig": {"AutoRemove": True, "RestartPolicy": {"Name": "always"}}}, "AutoRemove"),
     ],
 )
 def test_refused(body: dict[str, Any], text: str) -> None:
     with pytest.raises(InvalidParameter, match=text):
         argv(body)
+
+
+def test_systempaths_unconfined_and_cgroupns() -> None:
+    args = argv({"HostConfig": {"MaskedPaths": [], "ReadonlyPaths": [], "CgroupnsMode": "host"}})
+    assert flag_values(args, "--security-opt") == ["unmask=ALL"]
+    assert flag_values(args, "--cgroupns") == ["host"]
+    assert "--security-opt" not in argv({"HostConfig": {"MaskedPaths": None}})
 
 
 def test_bad_name() -> None:
