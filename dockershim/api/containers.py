@@ -7,6 +7,7 @@ top in containers_logs.py. Other modules reuse `inspect_container` (re-exported 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -36,6 +37,8 @@ from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.container_status import docker_state, parse_time
 from dockershim.translate.filters import label_matches, parse_filters
 
+_HOST_PLATFORM = re.compile(r"^linux(?:/(?:amd64|x86_64)(?:/v[1-4])?)?$")
+
 __all__ = ["inspect_container", "inspect_with_health", "router"]
 
 router = APIRouter()
@@ -56,8 +59,10 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
     body = await json_body(request, required=True)
     name = request.query_params.get("name") or None
     platform = request.query_params.get("platform") or ""
-    if platform and not platform.startswith("linux"):
-        raise InvalidParameter(f"platform {platform!r} is not supported (linux only)")
+    if platform and not _HOST_PLATFORM.match(platform.lower()):
+        raise InvalidParameter(
+            f"platform {platform!r} is not supported: containers run on linux/amd64 here"
+        )
     host = body.get("HostConfig") or {}
     needs_gateway = isinstance(host, dict) and any(
         isinstance(e, str) and e.endswith("host-gateway") for e in host.get("ExtraHosts") or []
@@ -100,8 +105,7 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
     now = time.time()
     due = [r for r in raws if health_due(r, now)]
     if due:
-        for raw in due:
-            await refresh_health(podman, raw)
+        await asyncio.gather(*(refresh_health(podman, raw) for raw in due))
         fresh = {r["Id"]: r for r in await inspect_many(podman, [r["Id"] for r in due], size=size)}
         raws = [fresh.get(r["Id"], r) for r in raws]
     refs = _reference_times(raws, filters)
