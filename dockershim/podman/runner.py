@@ -92,6 +92,10 @@ class SpawnedProcess:
             return
         self._closed = True
         await _stop(self.process)
+        # close our ends of its pipes now (a grandchild may still hold the other ends)
+        transport = getattr(self.process, "_transport", None)
+        if transport is not None:
+            transport.close()
         if self.master_fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self.master_fd)
