@@ -1,9 +1,11 @@
 """The classic builder: `POST /build` query -> `podman build` argv, podman's output -> Docker's
 `{"stream": ...}` lines.
 
-Translated: dockerfile, t (repeatable), buildargs, labels, target, nocache, pull, rm, forcerm,
-networkmode, platform, extrahosts, shmsize, cachefrom, squash, ulimits, q. Images are built in
-Docker format (`--format docker`) so HEALTHCHECK, SHELL, STOPSIGNAL and ONBUILD are kept.
+Translated: dockerfile, t (repeatable), buildargs, labels, target, nocache, pull, forcerm,
+networkmode, platform, extrahosts, shmsize, cachefrom, squash, ulimits, q. Intermediate
+containers are always removed (`rm=0` is accepted and ignored, see docs/images.md). Images are
+built in Docker format (`--format docker`) so HEALTHCHECK, SHELL, STOPSIGNAL and ONBUILD are
+kept.
 Refused with 400: `remote` contexts, BuildKit (`version=2`), and resource limits (memory, cpu*)
 that rootless podman on cgroup v1 cannot apply.
 """
@@ -62,8 +64,9 @@ def tags(get: GetList) -> list[str]:
     return [parse_reference(t).full() for t in get("t") if t]
 
 
-def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> list[str]:
-    """Query parameters -> `podman build` argv (without the context directory)."""
+def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
+    """Query parameters -> `podman build` argv (without the context directory); `dockerfile`
+    is the path of the (rewritten) Dockerfile podman reads."""
 
     def one(key: str) -> str:
         return (get(key) or [""])[-1]
@@ -87,7 +90,7 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
         "docker",
         "--identity-label=false",
         "--file",
-        f"{context}/{dockerfile}",
+        dockerfile,
         "--iidfile",
         iidfile,
     ]
@@ -104,10 +107,11 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
         argv.append("--no-cache")
     if _true(one("pull")):
         argv.append("--pull=always")
-    if one("rm") and not _true(one("rm")):
-        argv.append("--rm=false")
-    if _true(one("forcerm")):
-        argv.append("--force-rm")
+    # `rm=0` (docker-py's default) is not passed on: podman would keep the intermediate
+    # containers as hidden storage containers no Docker command can list or remove.
+    # podman leaves the working container of a failed step behind as invisible storage
+    # (holding its image): always remove it; dockerd's `forcerm` asks for the same.
+    argv.append("--force-rm")
     if _true(one("squash")):
         argv.append("--squash")
     mode = one("networkmode")
@@ -118,12 +122,18 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
     for hosts in get("extrahosts"):
         for host in hosts.split(","):
             if host.strip():
-                argv += ["--add-host", host.strip()]
+                name, sep, address = host.strip().partition("=")
+                # Docker 25+ also writes `host=ip`; podman 4.3 takes `host:ip`.
+                argv += ["--add-host", f"{name}:{address}" if sep else host.strip()]
     if one("shmsize") not in ("", "0"):
+        if not one("shmsize").isdigit():
+            raise InvalidParameter(f"invalid shmsize: {one('shmsize')!r}")
         argv += ["--shm-size", f"{int(one('shmsize'))}b"]
     for ref in _cache_from(one("cachefrom")):
         argv += ["--cache-from", ref]
     for limit in _json_list(one("ulimits"), "ulimits"):
+        if not isinstance(limit, dict) or not {"Name", "Soft", "Hard"} <= limit.keys():
+            raise InvalidParameter("invalid ulimits: expected [{Name, Soft, Hard}]")
         argv += ["--ulimit", f"{limit['Name']}={limit['Soft']}:{limit['Hard']}"]
     return argv
 
@@ -152,27 +162,78 @@ def _cache_from(raw: str) -> list[str]:
     ]
 
 
-def count_steps(dockerfile: str) -> int:
-    """Instructions in a Dockerfile (continuations and comments handled), as Docker counts."""
+def instructions(dockerfile: str) -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
     escape = "\\"
     first = dockerfile.lstrip().splitlines()[:1]
     if first and re.match(r"^#\s*escape\s*=\s*`", first[0]):
         escape = "`"
-    count, continued = 0, False
+    out: list[str] = []
+    continued = False
     for raw in dockerfile.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if not continued:
-            count += 1
+        part = line[:-1].rstrip() if line.endswith(escape) else line
+        if continued:
+            out[-1] += " " + part
+        else:
+            out.append(part)
         continued = line.endswith(escape)
-    return count
+    return out
+
+
+def count_steps(dockerfile: str) -> int:
+    """Instructions in a Dockerfile, as the classic builder numbers its steps."""
+    return len(instructions(dockerfile))
+
+
+def base_images(dockerfile: str) -> list[str]:
+    """Images named in FROM lines (not earlier stages, `scratch`, or ARG-dependent names)."""
+    stages: set[str] = set()
+    out: list[str] = []
+    for line in instructions(dockerfile):
+        words = line.split()
+        if words[0].upper() != "FROM":
+            continue
+        args = [w for w in words[1:] if not w.startswith("--")]
+        if not args:
+            continue
+        image = args[0]
+        if len(args) >= 3 and args[1].upper() == "AS":
+            stages.add(args[2].lower())
+        if image.lower() in stages or image == "scratch" or "$" in image or image in out:
+            continue
+        out.append(image)
+    return out
+
+
+_FROM_LINE = re.compile(
+    r"^(?P<head>\s*FROM\s+(?:--\S+\s+)*)(?P<image>[^\s$]+)(?P<tail>(?:\s+AS\s+\S+)?\s*)$", re.I
+)
+
+
+def qualify_from(dockerfile: str, names: dict[str, str]) -> str:
+    """Rewrite single-line `FROM image` instructions whose image is in `names` (a client's name
+    -> the exact name podman must use), so podman never resolves a short name itself."""
+    out = []
+    for line in dockerfile.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        match = _FROM_LINE.match(body)
+        if match and match["image"] in names:
+            body = f"{match['head']}{names[match['image']]}{match['tail']}"
+            line = body + line[len(line.rstrip("\r\n")) :]
+        out.append(line)
+    return "".join(out)
 
 
 class BuildStream:
     """Feed `podman build` output lines; get Docker's classic builder stream lines back."""
 
-    def __init__(self, total: int, quiet: bool = False) -> None:
+    def __init__(
+        self, total: int, quiet: bool = False, originals: dict[str, str] | None = None
+    ) -> None:
+        self.originals = originals or {}
         self.total = max(total, 1)
         self.quiet = quiet
         self.step = 0
@@ -183,9 +244,10 @@ class BuildStream:
         step = _STEP.match(line)
         if step:
             self.step += 1
-            self.last_instruction = step["instr"]
+            instruction = self._original(step["instr"])
+            self.last_instruction = instruction
             self.total = max(self.total, self.step)
-            return self._out(f"Step {self.step}/{self.total} : {step['instr']}\n")
+            return self._out(f"Step {self.step}/{self.total} : {instruction}\n")
         arrow = _ARROW.match(line)
         if arrow:
             ident = arrow["id"]
@@ -202,6 +264,16 @@ class BuildStream:
             return []
         self.output.append(line)
         return self._out(line + "\n")
+
+    def _original(self, instruction: str) -> str:
+        """Show FROM lines as the client wrote them, not as qualified for podman."""
+        words = instruction.split()
+        if len(words) >= 2 and words[0].upper() == "FROM":
+            for i, word in enumerate(words[1:], 1):
+                if word in self.originals:
+                    words[i] = self.originals[word]
+                    return " ".join(words)
+        return instruction
 
     def _out(self, text: str) -> list[dict[str, Any]]:
         return [] if self.quiet else [{"stream": text}]
