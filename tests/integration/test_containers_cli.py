@@ -328,3 +328,16 @@ def test_run_pulls_a_missing_image(docker: DockerRun, cleanup: Cleanup) -> None:
     r = docker("run", "-d", "--name", name, image, "true")
     assert "Unable to find image" in r.stderr
     assert docker("inspect", "-f", "{{.Config.Image}}", name).stdout.strip() == image
+
+
+def test_slow_healthcheck_never_blocks_ps_or_inspect(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker(
+        "run", "-d", "--name", name, "--health-cmd", "sleep 20", "--health-timeout", "30s",
+        "busybox", "sleep", "300",
+    )  # fmt: skip
+    # the check succeeds after 20 s: had inspect or ps waited for it, they would say healthy
+    status = docker("inspect", "-f", "{{.State.Health.Status}}", name).stdout.strip()
+    assert status == "starting"
+    ps = docker("ps", "--filter", f"name={name}", "--format", "{{.Status}}").stdout
+    assert "(health: starting)" in ps
