@@ -146,7 +146,8 @@ def create_error(stderr: str, returncode: int) -> DockerError:
 def make_bind_sources(body: dict[str, Any]) -> None:
     """dockerd creates a missing host directory of a `Binds` entry (not of a `Mounts` bind)."""
     host = body.get("HostConfig") or {}
-    for bind in host.get("Binds") or [] if isinstance(host, dict) else []:
+    binds = host.get("Binds") if isinstance(host, dict) else None
+    for bind in [binds] if isinstance(binds, str) else binds or []:
         source = str(bind).split(":", 1)[0]
         if source.startswith("/") and not os.path.lexists(source):
             try:
