@@ -57,7 +57,7 @@ def host_flags(
         if a[-2:-1] == ["--restart"] and a[-1] != "no":
             raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
         a.append("--rm")
-    mode, net_argv = network_flags(host.get("NetworkMode") or "", networking)
+    mode, net_argv = network_flags(host.get("NetworkMode") or "", networking, out.warnings)
     out.network_mode = mode
     a += net_argv
     for flag, key in (

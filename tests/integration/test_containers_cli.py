@@ -328,3 +328,27 @@ def test_run_pulls_a_missing_image(docker: DockerRun, cleanup: Cleanup) -> None:
     r = docker("run", "-d", "--name", name, image, "true")
     assert "Unable to find image" in r.stderr
     assert docker("inspect", "-f", "{{.Config.Image}}", name).stdout.strip() == image
+
+
+def test_slow_healthcheck_never_blocks_ps_or_inspect(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker(
+        "run", "-d", "--name", name, "--health-cmd", "sleep 20", "--health-timeout", "30s",
+        "busybox", "sleep", "300",
+    )  # fmt: skip
+    # the check succeeds after 20 s: had inspect or ps waited for it, they would say healthy
+    status = docker("inspect", "-f", "{{.State.Health.Status}}", name).stdout.strip()
+    assert status == "starting"
+    ps = docker("ps", "--filter", f"name={name}", "--format", "{{.Status}}").stdout
+    assert "(health: starting)" in ps
+
+
+def test_ps_without_all_and_before_a_stopped_one(docker: DockerRun, cleanup: Cleanup) -> None:
+    stopped = cleanup.container()
+    running = cleanup.container()
+    docker("create", "--name", stopped, "busybox")
+    docker("run", "-d", "--name", running, "busybox", "sleep", "300")
+    plain = docker("ps", "--format", "{{.Names}}").stdout.split()
+    assert running in plain and stopped not in plain
+    # `since` names a container that is not running: still resolvable without -a
+    assert running in docker("ps", "--filter", f"since={stopped}", "--format", "{{.Names}}").stdout

@@ -133,6 +133,16 @@ def test_networks() -> None:
         }
     )
     assert flag_values(args, "--network") == ["mynet:alias=db,ip=10.89.0.9"]
+    plan = create_argv(
+        {
+            "Image": "busybox",
+            "HostConfig": {"NetworkMode": "mynet"},
+            "NetworkingConfig": {"EndpointsConfig": {"mynet": {"DriverOpts": {"a": "b"}}}},
+        },
+        name=None,
+        image=IMG,
+    )
+    assert any("DriverOpts" in w for w in plan.warnings)
     assert flag_values(argv({"HostConfig": {"NetworkMode": "host"}}), "--network") == ["host"]
     with pytest.raises(InvalidParameter, match="user defined networks"):
         argv(
