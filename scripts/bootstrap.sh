@@ -133,37 +133,48 @@ as_user() {
     USER="$TEST_USER" PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$uid" "$@"
 }
 
+FIXTURE_VERSION=2  # bump when the rootfs changes: the registry and every user then get the new one
+
 build_fixtures() {
   local dir="$STATE/fixtures"
+  local rootfs="$dir/busybox-rootfs-v$FIXTURE_VERSION.tar"
+  local republish=
   mkdir -p "$dir"
-  if [ ! -s "$dir/busybox-rootfs.tar" ]; then
+  if [ ! -s "$rootfs" ]; then
     log "building the busybox rootfs"
     local root; root=$(mktemp -d)
+    chmod 0755 "$root"  # the image's / must be traversable by non-root container users
     mkdir -p "$root"/{bin,etc,tmp,root,var/www,home,proc,sys,dev}
     chmod 1777 "$root/tmp"
+    chmod 0700 "$root/root"
     cp /bin/busybox "$root/bin/busybox"
     /bin/busybox --list | while read -r applet; do
       [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
     done
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' >"$root/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-    tar --numeric-owner -C "$root" -cf "$dir/busybox-rootfs.tar" .
+    tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$rootfs.tmp" .
+    mv "$rootfs.tmp" "$rootfs"
     rm -rf "$root"
+    republish=1
   fi
-  chmod 0644 "$dir/busybox-rootfs.tar"
+  chmod 0644 "$rootfs"
   chmod 0755 "$STATE" "$dir"
-  if ! curl -fsS "http://$REGISTRY_ADDR/v2/library/busybox/manifests/latest" \
+  if [ -n "$republish" ] || [ ! -s "$dir/busybox.id" ] || ! curl -fsS \
+      "http://$REGISTRY_ADDR/v2/library/busybox/manifests/latest" \
       -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' -o /dev/null 2>/dev/null; then
     log "publishing busybox:latest to the local registry"
-    as_user podman import -q --change 'CMD ["sh"]' "$dir/busybox-rootfs.tar" \
-      "$REGISTRY_ADDR/library/busybox:latest" >/dev/null
-    as_user podman push -q --format v2s2 --tls-verify=false \
-      "$REGISTRY_ADDR/library/busybox:latest" >/dev/null
-    as_user podman rmi -f "$REGISTRY_ADDR/library/busybox:latest" >/dev/null 2>&1 || true
+    local ref="$REGISTRY_ADDR/library/busybox:latest"
+    as_user podman import -q --change 'CMD ["sh"]' "$rootfs" "$ref" >/dev/null
+    as_user podman push -q --format v2s2 --tls-verify=false "$ref" >/dev/null
+    as_user podman image inspect --format '{{.Id}}' "$ref" >"$dir/busybox.id"
+    as_user podman rmi -f "$ref" >/dev/null 2>&1 || true
   fi
-  # The test user starts with busybox present, as a Docker user would after one pull.
-  if ! as_user podman image exists docker.io/library/busybox:latest 2>/dev/null; then
+  # The test user starts with the current busybox present, as a Docker user after one pull.
+  local have; have=$(as_user podman image inspect --format '{{.Id}}' docker.io/library/busybox:latest 2>/dev/null || true)
+  if [ "$have" != "$(cat "$dir/busybox.id")" ]; then
     as_user podman pull -q docker.io/library/busybox:latest >/dev/null
+    [ -z "$have" ] || as_user podman rmi "$have" >/dev/null 2>&1 || true
   fi
 }
 
