@@ -1,0 +1,105 @@
+"""Socket activation and idle exit, through systemd's `systemd-socket-activate` and through our
+activator: a cold connect is served, the service goes away when idle while containers live on,
+an open connection keeps it alive across idle timeouts, and the activator hands the socket on
+across exits without refusing or resetting anyone."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DOCKER, FIXTURE_IMAGE, Cleanup, podman
+from tests.integration.activation import Activated, http_get
+
+IDLE = 1.0
+
+
+@pytest.fixture(params=["activator", "systemd"])
+def activated(request: pytest.FixtureRequest) -> Iterator[Activated]:
+    workdir = Path(tempfile.mkdtemp(prefix="dockershim-act-"))
+    instance = Activated(workdir, request.param, IDLE).start()
+    yield instance
+    instance.stop()
+    log = instance.log()
+    assert "Traceback" not in log, log
+
+
+def docker_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryDirectory() as config:
+        env = {**os.environ, "DOCKER_HOST": url, "DOCKER_CONFIG": config}
+        return subprocess.run(
+            [DOCKER, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+
+
+def test_cold_connect_served_then_idle_exit_keeps_containers(
+    activated: Activated, cleanup: Cleanup
+) -> None:
+    name = cleanup.container()
+    podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sleep", "600")
+    if activated.mode == "activator":
+        assert activated.service_pids() == []  # nothing runs before the first client
+
+    answer = docker_cli(activated.url, "version", "--format", "{{.Server.Version}}")
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip()
+    seen = activated.next_notification()
+    assert seen == "READY=1"
+
+    activated.wait_for("STOPPING=1")
+    activated.wait_service_gone()
+    state = podman("inspect", "--format", "{{.State.Running}}", name).stdout.strip()
+    assert state == "true"  # the container outlived the service
+
+    if activated.mode == "activator":  # re-armed: the next client starts a new service
+        again = docker_cli(activated.url, "info", "--format", "{{.ServerVersion}}")
+        assert again.returncode == 0, again.stderr
+        assert activated.next_notification() == "READY=1"
+
+
+def test_open_connection_outlives_idle_timeouts(activated: Activated) -> None:
+    """A client in the middle of a request (a held stream, here a request head that arrives a
+    few bytes at a time) keeps the service alive for several idle timeouts, then is answered."""
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.settimeout(60)
+    client.connect(activated.socket)
+    request = b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n"
+    first_pids: list[int] = []
+    try:
+        started = time.monotonic()
+        for i, byte in enumerate(request):
+            client.sendall(bytes([byte]))
+            if i == 0:
+                assert activated.next_notification() == "READY=1"
+                first_pids = activated.service_pids()
+            if time.monotonic() - started < 4 * IDLE:
+                time.sleep(0.1)
+        assert activated.drain_notifications() == []  # no STOPPING=1 meanwhile
+        assert activated.service_pids() == first_pids
+        response = b""
+        while chunk := client.recv(4096):
+            response += chunk
+    finally:
+        client.close()
+    assert response.startswith(b"HTTP/1.1 200"), response
+    activated.wait_for("STOPPING=1")  # and once it is gone, the service goes idle
+
+
+def test_exited_service_refuses_nobody_under_activator(tmp_path: Path) -> None:
+    instance = Activated(tmp_path, "activator", IDLE).start()
+    try:
+        assert http_get(instance.socket) == "200"
+        assert instance.next_notification() == "READY=1"
+        instance.wait_for("STOPPING=1")
+        # the service is leaving: this connection lands in the backlog and wakes the next one
+        assert http_get(instance.socket, "/version") == "200"
+        assert "READY=1" in [instance.next_notification(), instance.next_notification()]
+    finally:
+        instance.stop()
