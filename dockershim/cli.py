@@ -133,11 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return cmd_serve(args)
     if args.command in ("install", "uninstall"):
-        from dockershim import install
+        from dockershim.install import main as install_main
 
-        return install.main(args)
+        return install_main(args)
     if args.command == "doctor":
-        from dockershim import doctor
+        from dockershim.doctor import main as doctor_main
 
-        return doctor.main(args)
+        return doctor_main(args)
     return 2
