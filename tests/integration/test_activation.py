@@ -42,26 +42,77 @@ def docker_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cold_connect_served_then_idle_exit_keeps_containers(
     activated: Activated, cleanup: Cleanup
 ) -> None:
-    name = cleanup.container()
-    podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sleep", "600")
     if activated.mode == "activator":
         assert activated.service_pids() == []  # nothing runs before the first client
-
     answer = docker_cli(activated.url, "version", "--format", "{{.Server.Version}}")
     assert answer.returncode == 0, answer.stderr
     assert answer.stdout.strip()
-    seen = activated.next_notification()
-    assert seen == "READY=1"
+    assert activated.next_notification() == "READY=1"
 
+    # containers started through the service: one kept, one --rm that ends while no service runs
+    name, gone = cleanup.container(), cleanup.container()
+    for args in (["--name", name], ["--rm", "--name", gone]):
+        run = docker_cli(activated.url, "run", "-d", *args, FIXTURE_IMAGE, "sleep", "8")
+        assert run.returncode == 0, run.stderr
     activated.wait_for("STOPPING=1")
     activated.wait_service_gone()
     state = podman("inspect", "--format", "{{.State.Running}}", name).stdout.strip()
     assert state == "true"  # the container outlived the service
+    deadline = time.monotonic() + 60
+    while podman("container", "exists", gone, check=False).returncode == 0:
+        assert time.monotonic() < deadline, "--rm container not removed without a service"
+        time.sleep(0.5)
+    assert podman("container", "exists", name, check=False).returncode == 0
 
     if activated.mode == "activator":  # re-armed: the next client starts a new service
-        again = docker_cli(activated.url, "info", "--format", "{{.ServerVersion}}")
+        again = docker_cli(activated.url, "ps", "-a", "--format", "{{.Names}}")
         assert again.returncode == 0, again.stderr
+        assert name in again.stdout.split()
         assert activated.next_notification() == "READY=1"
+
+
+def test_held_streams_outlive_idle_timeouts(activated: Activated, cleanup: Cleanup) -> None:
+    """docker logs -f, docker wait and docker events keep the service alive for several idle
+    timeouts, and get everything that happened meanwhile."""
+    name = cleanup.container()
+    script = "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.5; done"
+    run = docker_cli(activated.url, "run", "-d", "--name", name, FIXTURE_IMAGE, "sh", "-c", script)
+    assert run.returncode == 0, run.stderr
+    assert activated.next_notification() == "READY=1"
+    with tempfile.TemporaryDirectory() as config:
+        env = {**os.environ, "DOCKER_HOST": activated.url, "DOCKER_CONFIG": config}
+        held = {
+            what: subprocess.Popen(
+                [DOCKER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            )
+            for what, args in {
+                "logs": ["logs", "-f", name],
+                "wait": ["wait", name],
+                "events": ["events", "--filter", f"container={name}", "--format", "{{.Action}}"],
+            }.items()
+        }
+        try:
+            pids = activated.service_pids()
+            time.sleep(5 * IDLE)
+            assert activated.drain_notifications() == []  # no STOPPING=1 meanwhile
+            assert activated.service_pids() == pids
+            assert all(proc.poll() is None for proc in held.values())
+            podman("stop", "--time", "1", name)
+            logs, _ = held["logs"].communicate(timeout=60)
+            waited, _ = held["wait"].communicate(timeout=60)
+            time.sleep(1)
+            held["events"].terminate()
+            events, _ = held["events"].communicate(timeout=60)
+        finally:
+            for proc in held.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    ticks = [line for line in logs.splitlines() if line.startswith("tick ")]
+    assert len(ticks) >= 8, logs  # written over the whole time it was held
+    assert waited.strip() in ("137", "143"), waited
+    assert "die" in events.split(), events
+    activated.wait_for("STOPPING=1")  # once all are gone, the service goes idle
 
 
 def test_open_connection_outlives_idle_timeouts(activated: Activated) -> None:
