@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import logging
     import shutil
 
-    from dockershim.api.app import create_app
+    from dockershim.api.app import create_app, default_state_dir
     from dockershim.podman import PodmanRunner
     from dockershim.server.service import serve
 
@@ -109,6 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     idle = args.idle_timeout
     if idle is None:
         idle = ACTIVATED_IDLE_TIMEOUT if activated else 0.0
+    os.makedirs(default_state_dir(), mode=0o700, exist_ok=True)  # survives idle exits, private
     podman = args.podman or shutil.which("podman") or "podman"
     app = create_app(PodmanRunner(podman, default_timeout=args.podman_timeout))
     asyncio.run(
