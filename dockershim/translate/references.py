@@ -67,7 +67,9 @@ def parse_reference(text: str) -> Reference:
     if host == DEFAULT_REGISTRY and "/" not in path:
         path = f"library/{path}"
     if not re.fullmatch(r"[a-z0-9._/-]+", path):
-        raise InvalidParameter(f"invalid reference format: repository name must be lowercase: {text!r}")
+        raise InvalidParameter(
+            f"invalid reference format: repository name must be lowercase: {text!r}"
+        )
     return Reference(host, path, match["tag"], match["digest"])
 
 
