@@ -9,10 +9,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.conftest import REPO, wait_for_socket
+import pytest
+
+from tests.conftest import DOCKER, REPO, wait_for_socket
 
 SOCKET_ACTIVATE = shutil.which("systemd-socket-activate") or "/usr/bin/systemd-socket-activate"
 
@@ -143,4 +147,26 @@ def http_get(path: str, target: str = "/_ping", timeout: float = 60.0) -> str:
     return data.split(b" ", 2)[1].decode()
 
 
-__all__ = ["Activated", "http_get", "wait_for_socket"]
+IDLE = 1.0
+
+
+@pytest.fixture(params=["activator", "systemd"])
+def activated(request: pytest.FixtureRequest) -> Iterator[Activated]:
+    """dockershim with a 1 s idle timeout behind each kind of activation."""
+    workdir = Path(tempfile.mkdtemp(prefix="dockershim-act-"))
+    instance = Activated(workdir, request.param, IDLE).start()
+    yield instance
+    instance.stop()
+    log = instance.log()
+    assert "Traceback" not in log, log
+
+
+def docker_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryDirectory() as config:
+        env = {**os.environ, "DOCKER_HOST": url, "DOCKER_CONFIG": config}
+        return subprocess.run(
+            [DOCKER, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+
+
+__all__ = ["Activated", "activated", "docker_cli", "http_get", "wait_for_socket"]

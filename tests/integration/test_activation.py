@@ -10,33 +10,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import DOCKER, FIXTURE_IMAGE, Cleanup, podman
-from tests.integration.activation import Activated, http_get
+from tests.integration.activation import IDLE, Activated, activated, docker_cli, http_get
 
-IDLE = 1.0
-
-
-@pytest.fixture(params=["activator", "systemd"])
-def activated(request: pytest.FixtureRequest) -> Iterator[Activated]:
-    workdir = Path(tempfile.mkdtemp(prefix="dockershim-act-"))
-    instance = Activated(workdir, request.param, IDLE).start()
-    yield instance
-    instance.stop()
-    log = instance.log()
-    assert "Traceback" not in log, log
-
-
-def docker_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory() as config:
-        env = {**os.environ, "DOCKER_HOST": url, "DOCKER_CONFIG": config}
-        return subprocess.run(
-            [DOCKER, *args], capture_output=True, text=True, timeout=120, env=env, check=False
-        )
+__all__ = ["activated"]  # the fixture
 
 
 def test_cold_connect_served_then_idle_exit_keeps_containers(
