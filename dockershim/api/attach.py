@@ -91,7 +91,7 @@ class _Attach:
         self.sessions = sessions
         self.facts = facts
         self.options = opts
-        self.tty = TtySession()
+        self.tty = TtySession(size=facts.console_size)
 
     async def replay_logs(self, stream: Connection) -> None:
         child = await self.podman.spawn(logs_argv(self.facts.id))
