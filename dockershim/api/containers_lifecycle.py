@@ -13,10 +13,11 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import StreamingResponse
 
 from dockershim.api.containers_support import inspect_container
-from dockershim.api.deps import PodmanDep, query_int
+from dockershim.api.deps import BackendDep, PodmanDep, query_int
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
+from dockershim.streams.sessions import sessions_of
 from dockershim.translate.container_fields import validate_name
 from dockershim.translate.container_status import docker_state, parse_time
 
@@ -53,14 +54,18 @@ def _start_error(exc: DockerError) -> DockerError:
 
 
 @router.post("/containers/{ref}/start")
-async def container_start(ref: str, request: Request, podman: PodmanDep) -> Response:
+async def container_start(ref: str, request: Request, backend: BackendDep) -> Response:
     if request.query_params.get("detachKeys") is not None:
         pass  # only meaningful to an attached client; accepted as dockerd does
+    podman = backend.podman
     raw = await inspect_container(podman, ref)
     if _status(raw) in _RUNNING:
         raise NotModified()
     try:
-        await podman.run(["start", "--", str(raw["Id"])])
+        # an attach waiting for this start (docker run, start -a) starts it with its own
+        # podman child attached, so no output is lost (streams/sessions.py)
+        if not await sessions_of(backend.cache).start_pending(str(raw["Id"])):
+            await podman.run(["start", "--", str(raw["Id"])])
     except DockerError as exc:
         raise _start_error(exc) from None
     return Response(status_code=204)
