@@ -10,13 +10,16 @@ from dockershim.api import (
     archive,
     attach,
     build,
+    container_update,
     containers,
     events,
     exec,
     images,
     networks,
+    stats,
     swarm,
     system,
+    system_df,
     volumes,
 )
 from dockershim.api.deps import Backend
@@ -29,6 +32,8 @@ ROUTERS = [
     system.router,
     attach.router,
     archive.router,
+    stats.router,
+    container_update.router,
     containers.router,
     exec.router,
     images.router,
@@ -37,6 +42,7 @@ ROUTERS = [
     volumes.router,
     events.router,
     swarm.router,
+    system_df.router,
 ]
 
 
