@@ -1,7 +1,178 @@
-"""Container attach (hijacked) and resize (issue 4)."""
+"""Container attach (hijacked) and resize (issue 4).
+
+A running container is attached with `podman attach`. Attaching to one that has not started
+(`docker run`: create -> attach -> wait -> start; `docker start -a`) registers a pending attach:
+when the start route calls `Sessions.start_pending()`, the session initializes the container
+(so start errors such as a missing executable surface on the start request), starts it with
+`podman start --attach` as its own child, and the start request returns once the container
+runs. Nothing the container prints is lost. If the container is started some other way, the
+session falls back to `podman attach` (running) or a replay of its logs (already exited).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from dockershim.api.deps import BackendDep, query_bool
+from dockershim.api.exec import terminal_size
+from dockershim.api.hijacked import HijackResponse
+from dockershim.api.versioning import api_version
+from dockershim.errors import Conflict
+from dockershim.podman import PodmanRunner, SpawnedProcess
+from dockershim.podman.errors import classify
+from dockershim.streams.pump import Connection, PumpOptions, pump
+from dockershim.streams.sessions import PendingAttach, Sessions, TtySession, sessions_of, wait_any
+from dockershim.translate.attach import (
+    DEFAULT_DETACH_KEYS,
+    ContainerFacts,
+    attach_argv,
+    container_facts,
+    logs_argv,
+    parse_detach_keys,
+    start_attached_argv,
+    stream_content_type,
+)
 
 router = APIRouter()
+
+
+async def inspect_container(podman: PodmanRunner, ref: str) -> ContainerFacts:
+    return container_facts(await podman.run_json(["container", "inspect", "--", ref], timeout=30))
+
+
+@router.post("/containers/{name}/attach")
+async def container_attach(name: str, request: Request, backend: BackendDep) -> Response:
+    keys_spec = request.query_params.get("detachKeys")
+    keys = parse_detach_keys(DEFAULT_DETACH_KEYS if keys_spec is None else keys_spec)
+    facts = await inspect_container(backend.podman, name)
+    want_stdin = query_bool(request, "stdin") and facts.open_stdin
+    options = PumpOptions(
+        tty=facts.tty,
+        stdin=want_stdin,
+        stdout=query_bool(request, "stdout"),
+        stderr=query_bool(request, "stderr"),
+        detach_keys=keys,
+    )
+    logs, live = query_bool(request, "logs"), query_bool(request, "stream")
+    attach = _Attach(backend.podman, sessions_of(backend.cache), facts, options)
+
+    async def session(stream: Any) -> None:
+        if logs:
+            await attach.replay_logs(stream)
+        if live:
+            await attach.live(stream)
+
+    return HijackResponse(stream_content_type(facts.tty, api_version(request.scope)), session)
+
+
+@router.post("/containers/{name}/resize")
+async def container_resize(name: str, request: Request, backend: BackendDep) -> Response:
+    height, width = terminal_size(request)
+    facts = await inspect_container(backend.podman, name)
+    if not facts.running:
+        raise Conflict(f"Container {facts.id} is not running")
+    sessions_of(backend.cache).resize_container(facts.id, height, width)
+    return Response(status_code=200)
+
+
+class _Attach:
+    def __init__(
+        self, podman: PodmanRunner, sessions: Sessions, facts: ContainerFacts, opts: PumpOptions
+    ) -> None:
+        self.podman = podman
+        self.sessions = sessions
+        self.facts = facts
+        self.options = opts
+        self.tty = TtySession()
+
+    async def replay_logs(self, stream: Connection) -> None:
+        child = await self.podman.spawn(logs_argv(self.facts.id))
+        try:
+            replay = PumpOptions(
+                tty=self.facts.tty, stdout=self.options.stdout, stderr=self.options.stderr
+            )
+            await pump(stream, child, replay)
+        finally:
+            await child.close()
+
+    async def live(self, stream: Connection) -> None:
+        cid = self.facts.id
+        if self.facts.tty:
+            self.sessions.add_container_tty(cid, self.tty)
+        try:
+            if self.facts.running:
+                child: SpawnedProcess | None = await self._spawn(attach_argv)
+            else:
+                child = await self._wait_for_start(stream)
+            if child is None:
+                return
+            try:
+                self.tty.attach_child(child)
+                await pump(stream, child, self.options)
+            finally:
+                await child.close()
+        finally:
+            self.sessions.remove_container_tty(cid, self.tty)
+
+    async def _spawn(self, argv: Any) -> SpawnedProcess:
+        stdin = self.options.stdin
+        return await self.podman.spawn(
+            argv(self.facts.id, stdin=stdin), stdin=stdin, use_pty=self.facts.tty
+        )
+
+    async def _wait_for_start(self, stream: Connection) -> SpawnedProcess | None:
+        cid = self.facts.id
+        started: list[SpawnedProcess] = []
+        triggered = asyncio.Event()
+        done = False
+
+        async def start() -> None:  # runs in the start request
+            await self._init()
+            if done:  # the client left meanwhile: a plain start
+                await self.podman.run(["start", "--", cid])
+                return
+            child = await self._spawn(start_attached_argv)
+            started.append(child)
+            triggered.set()
+            await self._until_started(child)
+
+        pending = PendingAttach(cid, start)
+        self.sessions.add_pending(pending)
+        conditions = ["--condition", "running"]
+        if self.facts.status != "exited":
+            conditions += ["--condition", "exited"]
+        watcher = await self.podman.spawn(["wait", *conditions, "--interval", "250ms", "--", cid])
+        try:
+            await wait_any(triggered.wait(), stream.closed(), watcher.wait())
+        finally:
+            done = True
+            self.sessions.remove_pending(pending)
+            await watcher.close()
+        if triggered.is_set():
+            return started[0]
+        if getattr(stream, "is_lost", False):
+            return None
+        # started by someone else: attach late, or replay what it printed
+        facts = await inspect_container(self.podman, cid)
+        if facts.running:
+            return await self._spawn(attach_argv)
+        await self.replay_logs(stream)
+        return None
+
+    async def _init(self) -> None:
+        result = await self.podman.run(["init", "--", self.facts.id], check=False, timeout=120)
+        if result.returncode != 0 and "already been created in runtime" not in result.err_text:
+            raise classify(result.err_text, result.returncode)
+
+    async def _until_started(self, child: SpawnedProcess) -> None:
+        conditions = ["--condition", "running", "--condition", "exited"]
+        waiter = await self.podman.spawn(
+            ["wait", *conditions, "--interval", "50ms", "--", self.facts.id]
+        )
+        try:
+            await wait_any(waiter.wait(), child.wait())
+        finally:
+            await waiter.close()

@@ -1,7 +1,224 @@
-"""Container routes: create, lifecycle, inspect, list, logs, wait, remove, prune, top (issue 3)."""
+"""Container routes: create, inspect, list, remove, prune (issue 3).
+
+Lifecycle (start/stop/kill/restart/pause/rename/wait) is in containers_lifecycle.py, logs and
+top in containers_logs.py. Other modules reuse `inspect_container` (re-exported here) and
+`dockershim.translate.container_inspect.inspect_body`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import os
+import re
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.responses import JSONResponse
+
+from dockershim.api.containers_support import (
+    cgroup_v2,
+    host_gateway_ip,
+    inspect_container,
+    inspect_many,
+    list_ids,
+    resolve_image,
+)
+from dockershim.api.deps import BackendDep, PodmanDep, json_body, query_bool, query_int
+from dockershim.api.networks import fill_network_ids, links_for_create
+from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
+from dockershim.podman import PodmanRunner
+from dockershim.podman.errors import classify
+from dockershim.podman.healthcheck import health_due, refresh_health
+from dockershim.translate.container_create import create_argv
+from dockershim.translate.container_inspect import inspect_body
+from dockershim.translate.container_list import matches, summary, validate_filters
+from dockershim.translate.container_logs import parse_timestamp
+from dockershim.translate.container_status import docker_state, parse_time
+from dockershim.translate.filters import label_matches, parse_filters
+
+__all__ = ["inspect_container", "inspect_with_health", "router"]
 
 router = APIRouter()
+
+
+async def inspect_with_health(
+    podman: PodmanRunner, ref: str, *, size: bool = False
+) -> dict[str, Any]:
+    """Raw inspect, after running a due healthcheck (see podman/healthcheck.py)."""
+    raw = await inspect_container(podman, ref, size=size)
+    if await refresh_health(podman, raw):
+        raw = await inspect_container(podman, str(raw["Id"]), size=size)
+    return raw
+
+
+@router.post("/containers/create")
+async def container_create(request: Request, backend: BackendDep) -> JSONResponse:
+    body = await json_body(request, required=True)
+    name = request.query_params.get("name") or None
+    platform = request.query_params.get("platform") or ""
+    if platform and not platform.startswith("linux"):
+        raise InvalidParameter(f"platform {platform!r} is not supported (linux only)")
+    host = body.get("HostConfig") or {}
+    needs_gateway = isinstance(host, dict) and any(
+        isinstance(e, str) and e.endswith("host-gateway") for e in host.get("ExtraHosts") or []
+    )
+    image = await resolve_image(backend.podman, str(body.get("Image") or ""))
+    link_args = await links_for_create(backend.podman, body)  # HostConfig.Links (issue 6)
+    plan = create_argv(
+        body,
+        name=name,
+        image=image,
+        cgroup_v2=await cgroup_v2(backend),
+        host_gateway=host_gateway_ip() if needs_gateway else None,
+    )
+    make_bind_sources(body)
+    cut = plan.argv.index("--")
+    argv = plan.argv[:cut] + link_args + plan.argv[cut:]
+    result = await backend.podman.run(argv, check=False)
+    if result.returncode != 0:
+        raise create_error(result.err_text, result.returncode)
+    ident = result.text.strip().splitlines()[-1] if result.text.strip() else ""
+    return JSONResponse({"Id": ident, "Warnings": plan.warnings}, status_code=201)
+
+
+@router.get("/containers/{ref}/json")
+async def container_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
+    raw = await inspect_with_health(podman, ref, size=query_bool(request, "size"))
+    body = inspect_body(raw)
+    await fill_network_ids(podman, [body])
+    return JSONResponse(body)
+
+
+@router.get("/containers/json")
+async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
+    filters = parse_filters(request.query_params.get("filters"))
+    validate_filters(filters)
+    limit = query_int(request, "limit", -1) or -1
+    show_all = query_bool(request, "all") or limit > 0
+    size = query_bool(request, "size")
+    raws = await inspect_many(podman, await list_ids(podman), size=size)
+    now = time.time()
+    due = [r for r in raws if health_due(r, now)]
+    if due:
+        for raw in due:
+            await refresh_health(podman, raw)
+        fresh = {r["Id"]: r for r in await inspect_many(podman, [r["Id"] for r in due], size=size)}
+        raws = [fresh.get(r["Id"], r) for r in raws]
+    refs = _reference_times(raws, filters)
+    out = []
+    raws.sort(key=lambda r: parse_time(r.get("Created")) or 0.0, reverse=True)
+    for raw in raws:
+        summ = summary(raw, now)
+        hidden = summ["State"] not in ("running", "paused", "restarting")
+        if hidden and not show_all and not filters.get("status") and not filters.get("exited"):
+            continue
+        if matches(summ, raw, filters, refs):
+            out.append(summ)
+    if limit > 0:
+        out = out[:limit]
+    await fill_network_ids(podman, out)
+    return JSONResponse(out)
+
+
+_BAD_INPUT = ("unknown", "invalid", "requires", "parse", "not supported", "must be")
+
+
+def create_error(stderr: str, returncode: int) -> DockerError:
+    """podman create's failure as Docker words it; its "Error:" line, not the usage hint."""
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("Error: ")]
+    line = lines[-1] if lines else stderr
+    missing = re.search(r"statfs (?P<path>\S+): no such file or directory", line)
+    if missing:
+        return InvalidParameter(
+            'invalid mount config for type "bind": bind source path does not exist: '
+            + missing["path"]
+        )
+    error = classify(line, returncode)
+    if type(error) is DockerError and any(word in line.lower() for word in _BAD_INPUT):
+        return InvalidParameter(error.message)
+    return error
+
+
+def make_bind_sources(body: dict[str, Any]) -> None:
+    """dockerd creates a missing host directory of a `Binds` entry (not of a `Mounts` bind)."""
+    host = body.get("HostConfig") or {}
+    for bind in host.get("Binds") or [] if isinstance(host, dict) else []:
+        source = str(bind).split(":", 1)[0]
+        if source.startswith("/") and not os.path.lexists(source):
+            try:
+                os.makedirs(source, exist_ok=True)
+            except OSError as exc:
+                raise InvalidParameter(
+                    f"error while creating mount source path '{source}': {exc.strerror}"
+                ) from None
+
+
+def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) -> dict[str, float]:
+    refs: dict[str, float] = {}
+    for value in filters.get("before", []) + filters.get("since", []):
+        for raw in raws:
+            ident = str(raw.get("Id", ""))
+            if value.lstrip("/") == raw.get("Name") or (
+                len(value) >= 3 and ident.startswith(value)
+            ):
+                refs[value] = parse_time(raw.get("Created")) or 0.0
+                break
+        else:
+            raise NotFound(f"No such container: {value}")
+    return refs
+
+
+@router.delete("/containers/{ref}")
+async def container_delete(ref: str, request: Request, podman: PodmanDep) -> Response:
+    force = query_bool(request, "force")
+    volumes = query_bool(request, "v")
+    if query_bool(request, "link"):
+        raise InvalidParameter("legacy links are not supported by dockershim")
+    raw = await inspect_container(podman, ref)
+    status = docker_state(str((raw.get("State") or {}).get("Status", "")))
+    name = "/" + str(raw.get("Name", ""))
+    if status in ("running", "paused", "restarting") and not force:
+        raise Conflict(
+            f'cannot remove container "{name}": container is {status}: stop the container '
+            "before removing or force remove"
+        )
+    args = ["rm", "--force", "--time", "0"] if force else ["rm"]
+    if volumes:
+        args.append("--volumes")
+    result = await podman.run([*args, "--", str(raw["Id"])], check=False)
+    if result.returncode != 0:
+        text = result.err_text
+        if "no such container" in text or "no container with" in text:
+            return Response(status_code=204)  # removed meanwhile (AutoRemove): fine
+        raise classify(text, result.returncode)
+    return Response(status_code=204)
+
+
+@router.post("/containers/prune")
+async def container_prune(request: Request, podman: PodmanDep) -> JSONResponse:
+    filters = parse_filters(
+        request.query_params.get("filters"), allowed={"label", "label!", "until"}
+    )
+    until = [_until(v) for v in filters.get("until", [])]
+    raws = await inspect_many(podman, await list_ids(podman))
+    deleted: list[str] = []
+    for raw in raws:
+        status = docker_state(str((raw.get("State") or {}).get("Status", "")))
+        if status in ("running", "paused", "restarting", "removing"):
+            continue
+        labels = (raw.get("Config") or {}).get("Labels") or {}
+        if not all(label_matches(labels, v) for v in filters.get("label", [])):
+            continue
+        if any(label_matches(labels, v) for v in filters.get("label!", [])):
+            continue
+        created = parse_time(raw.get("Created")) or 0.0
+        if until and not all(created < u for u in until):
+            continue
+        result = await podman.run(["rm", "--", str(raw["Id"])], check=False)
+        if result.returncode == 0:
+            deleted.append(str(raw["Id"]))
+    return JSONResponse({"ContainersDeleted": deleted or None, "SpaceReclaimed": 0})
+
+
+def _until(value: str) -> float:
+    return parse_timestamp(value, "until", now=time.time())

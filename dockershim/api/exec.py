@@ -1,7 +1,154 @@
-"""Exec routes: create, start (hijacked), resize, inspect (issue 4)."""
+"""Exec routes: create, start (hijacked), resize, inspect (issue 4).
+
+create validates and stores a record (podman has no created-but-not-started exec); start runs
+`podman exec` with it: detached (`Detach: true`, or no stream attached) as `podman exec -d`,
+otherwise on a hijacked connection (pipes and 8-byte frames, or a pseudo-terminal with `Tty`).
+The exit code is stored before the stream closes, so the CLI's immediate inspect sees it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.responses import JSONResponse
+
+from dockershim.api.deps import BackendDep, json_body, query_int
+from dockershim.api.hijacked import HijackResponse
+from dockershim.api.versioning import api_version
+from dockershim.errors import Conflict, InvalidParameter
+from dockershim.podman import PodmanRunner
+from dockershim.streams.execstore import ExecStore
+from dockershim.streams.pump import PumpOptions, pump
+from dockershim.streams.sessions import sessions_of
+from dockershim.translate.attach import (
+    DEFAULT_DETACH_KEYS,
+    ContainerFacts,
+    container_facts,
+    parse_detach_keys,
+    stream_content_type,
+)
+from dockershim.translate.exec import attaches_streams, exec_argv, exec_config, inspect_body
 
 router = APIRouter()
+
+
+async def running_container(podman: PodmanRunner, ref: str) -> ContainerFacts:
+    facts = container_facts(await podman.run_json(["container", "inspect", "--", ref]))
+    if facts.status == "paused":
+        raise Conflict(f"Container {facts.id} is paused, unpause the container before exec")
+    if not facts.running:
+        raise Conflict(f"Container {facts.id} is not running")
+    return facts
+
+
+@router.post("/containers/{name:path}/exec")
+async def container_exec(name: str, request: Request, backend: BackendDep) -> Response:
+    config = exec_config(await json_body(request, required=True))
+    facts = await running_container(backend.podman, name)
+    record = ExecStore(backend.state_dir).create(facts.id, config)
+    return JSONResponse({"Id": record["ID"]}, status_code=201)
+
+
+@router.get("/exec/{exec_id}/json")
+async def exec_inspect(exec_id: str, backend: BackendDep) -> Response:
+    record = ExecStore(backend.state_dir).load(exec_id)
+    if record.get("Running") and record.get("Detached"):
+        # podman keeps no exit code for a detached exec that we could read: report it ended
+        # once its container has stopped
+        inspect = await backend.podman.run_json(
+            ["container", "inspect", "--", record["ContainerID"]], timeout=30
+        )
+        if not container_facts(inspect).running:
+            record = ExecStore(backend.state_dir).update(exec_id, Running=False)
+    return JSONResponse(inspect_body(record))
+
+
+@router.post("/exec/{exec_id}/resize")
+async def exec_resize(exec_id: str, request: Request, backend: BackendDep) -> Response:
+    ExecStore(backend.state_dir).load(exec_id)  # 404 for an unknown exec
+    height, width = terminal_size(request)
+    sessions_of(backend.cache).exec_tty(exec_id).resize(height, width)
+    return Response(status_code=200)
+
+
+def terminal_size(request: Request) -> tuple[int, int]:
+    height = query_int(request, "h", 0) or 0
+    width = query_int(request, "w", 0) or 0
+    if height < 0 or width < 0 or height > 0xFFFF or width > 0xFFFF:
+        raise InvalidParameter(f"invalid terminal size: {height}x{width}")
+    return height, width
+
+
+@router.post("/exec/{exec_id}/start")
+async def exec_start(exec_id: str, request: Request, backend: BackendDep) -> Response:
+    body = await json_body(request)
+    store = ExecStore(backend.state_dir)
+    record = store.load(exec_id)
+    if record.get("Running"):
+        raise Conflict(f"Error: Exec command {exec_id} is already running")
+    if record.get("Started"):
+        raise Conflict(f"Error: Exec command {exec_id} has already run")
+    config: dict[str, Any] = record["Config"]
+    container_id: str = record["ContainerID"]
+    await running_container(backend.podman, container_id)
+    if body.get("Detach") or not attaches_streams(config):
+        await backend.podman.run(exec_argv(container_id, config, detach=True), timeout=60)
+        store.update(exec_id, Started=True, Running=True, Detached=True, StartedAt=time.time())
+        return Response(status_code=200)
+    size = body.get("ConsoleSize") or config.get("ConsoleSize")
+    store.update(exec_id, Started=True, Running=True, StartedAt=time.time())
+    tty = bool(config["Tty"])
+
+    async def session(stream: Any) -> None:
+        await _run_exec(backend.podman, backend.cache, store, exec_id, stream, size)
+
+    return HijackResponse(stream_content_type(tty, api_version(request.scope)), session)
+
+
+async def _run_exec(
+    podman: PodmanRunner,
+    cache: dict[str, Any],
+    store: ExecStore,
+    exec_id: str,
+    stream: Any,
+    size: Any,
+) -> None:
+    record = store.load(exec_id)
+    config = record["Config"]
+    tty = bool(config["Tty"])
+    sessions = sessions_of(cache)
+    tty_session = sessions.exec_tty(exec_id)
+    if tty and isinstance(size, list) and len(size) == 2 and all(size):
+        tty_session.size = (int(size[0]), int(size[1]))
+    exit_code: int | None = None
+    try:
+        child = await podman.spawn(
+            exec_argv(record["ContainerID"], config, detach=False),
+            stdin=bool(config["AttachStdin"]),
+            use_pty=tty,
+        )
+        try:
+            tty_session.attach_child(child)
+            options = PumpOptions(
+                tty=tty,
+                stdin=bool(config["AttachStdin"]),
+                stdout=bool(config["AttachStdout"]),
+                stderr=bool(config["AttachStderr"]),
+                detach_keys=parse_detach_keys(config["DetachKeys"] or DEFAULT_DETACH_KEYS),
+            )
+            result = await pump(stream, child, options)
+            if result.outcome == "exited":
+                exit_code = result.exit_code
+            else:
+                # detached, or the client went away: the process keeps running in the
+                # container (stopping `podman exec` does not stop it), as with dockerd
+                store.update(exec_id, Detached=True)
+                return
+        finally:
+            await child.close()
+    finally:
+        sessions.forget_exec(exec_id)
+        if not store.load(exec_id).get("Detached"):
+            store.update(exec_id, Running=False, ExitCode=126 if exit_code is None else exit_code)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import select
-import socket
 from collections.abc import Callable
 
 _READ_LIMIT = 1 << 20
@@ -115,10 +114,11 @@ class HijackedStream(asyncio.Protocol):
     def close(self) -> None:
         """Close the connection (the process ended and its output is drained)."""
         if not self.transport.is_closing():
-            sock = self.transport.get_extra_info("socket")
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_WR)
+            # write_eof/close flush what is still buffered first (shutting the socket down
+            # directly would drop the tail of the output).
+            with contextlib.suppress(OSError, RuntimeError):
+                if self.transport.can_write_eof():
+                    self.transport.write_eof()
             self.transport.close()
         self._finish()
 

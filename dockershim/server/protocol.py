@@ -46,6 +46,29 @@ class TakeOver:
 
 class HijackableH11Protocol(H11Protocol):
     registry: HijackRegistry | None = None  # set by the service; counts live hijacked streams
+    _client_eof = False  # the client half-closed while an upgrade request was in flight
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        # A client may send its request, its stdin and its half-close (SHUT_WR) in one go.
+        # uvicorn would close the transport on EOF and lose the request; while a request that
+        # asked for an upgrade is in flight, keep the transport for the endpoint instead.
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and self._asked_upgrade():
+            self._client_eof = True
+            return True
+        super().eof_received()
+        return None
+
+    def on_response_complete(self) -> None:
+        if self._client_eof:  # answered normally (e.g. 404) after the client's half-close
+            self.server_state.total_requests += 1
+            self.transport.close()
+            return
+        super().on_response_complete()
+
+    def _asked_upgrade(self) -> bool:
+        headers = self.headers or []
+        return any(name == b"upgrade" for name, _ in headers)
 
     def _get_upgrade(self) -> bytes | None:
         upgrade = super()._get_upgrade()
@@ -88,7 +111,7 @@ class HijackableH11Protocol(H11Protocol):
         self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         if trailing:
             stream.data_received(bytes(trailing))
-        if client_closed:
+        if client_closed or self._client_eof:
             stream.eof_received()
         self.transport.resume_reading()
         return stream

@@ -1,0 +1,136 @@
+"""Container logs (multiplexed unless TTY, follow, tail, since/until, timestamps) and top."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, StreamingResponse
+
+from dockershim.api.containers_support import inspect_container
+from dockershim.api.deps import PodmanDep, query_bool
+from dockershim.errors import Conflict, InvalidParameter
+from dockershim.podman import PodmanRunner
+from dockershim.podman.runner import SpawnedProcess
+from dockershim.streams.framing import STDERR, STDOUT, frame
+from dockershim.translate.container_logs import docker_timestamp_line, logs_argv, timestamp_ns
+from dockershim.translate.container_status import docker_state
+
+router = APIRouter()
+
+_CHUNK = 64 * 1024
+
+
+@router.get("/containers/{ref}/logs")
+async def container_logs(ref: str, request: Request, podman: PodmanDep) -> StreamingResponse:
+    want_out = query_bool(request, "stdout")
+    want_err = query_bool(request, "stderr")
+    if not (want_out or want_err):
+        raise InvalidParameter("Bad parameters: you must choose at least one stream")
+    now = time.time()
+    since = request.query_params.get("since") or "0"
+    until = request.query_params.get("until") or "0"
+    raw = await inspect_container(podman, ref)
+    log_type = str(((raw.get("HostConfig") or {}).get("LogConfig") or {}).get("Type") or "")
+    if log_type == "none":
+        raise InvalidParameter('configured logging driver does not support reading: "none"')
+    argv = logs_argv(
+        str(raw["Id"]),
+        follow=query_bool(request, "follow"),
+        tail=request.query_params.get("tail") or "all",
+        since=timestamp_ns(since, "since", now=now) if since != "0" else 0,
+        until=timestamp_ns(until, "until", now=now) if until != "0" else 0,
+        timestamps=query_bool(request, "timestamps"),
+    )
+    tty = bool((raw.get("Config") or {}).get("Tty"))
+    timestamps = query_bool(request, "timestamps")
+    media = (
+        "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
+    )
+    child = await podman.spawn(argv)
+    return StreamingResponse(
+        _pump(child, tty=tty, want_out=want_out, want_err=want_err, timestamps=timestamps),
+        media_type=media,
+    )
+
+
+async def _pump(
+    child: SpawnedProcess, *, tty: bool, want_out: bool, want_err: bool, timestamps: bool
+) -> AsyncIterator[bytes]:
+    queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue(maxsize=64)
+
+    async def read(stream: asyncio.StreamReader | None, which: int) -> None:
+        try:
+            while stream is not None:
+                line = await stream.readline() if timestamps else await stream.read(_CHUNK)
+                if not line:
+                    break
+                if timestamps:
+                    line = docker_timestamp_line(line)
+                await queue.put((which, line))
+        except asyncio.CancelledError:
+            return
+        except OSError:
+            pass
+        await queue.put(None)
+
+    readers = [
+        asyncio.ensure_future(read(child.process.stdout, STDOUT)),
+        asyncio.ensure_future(read(child.process.stderr, STDERR)),
+    ]
+    try:
+        yield b""  # head now: `logs -f` on a quiet container must not look hung
+        open_readers = len(readers)
+        while open_readers:
+            item = await queue.get()
+            if item is None:
+                open_readers -= 1
+                continue
+            which, data = item
+            if (which == STDOUT and not want_out) or (which == STDERR and not want_err):
+                continue
+            yield data if tty else frame(which, data)
+    finally:
+        for task in readers:
+            task.cancel()
+        for task in readers:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await child.close()
+
+
+@router.get("/containers/{ref}/top")
+async def container_top(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
+    raw = await inspect_container(podman, ref)
+    st = raw.get("State") or {}
+    if docker_state(str(st.get("Status", ""))) not in ("running", "paused"):
+        raise Conflict(f"Container {raw['Id']} is not running")
+    ps_args = (request.query_params.get("ps_args") or "").split()
+    return JSONResponse(await top(podman, str(raw["Id"]), ps_args))
+
+
+async def top(podman: PodmanRunner, ident: str, ps_args: list[str]) -> dict[str, object]:
+    """Docker's {"Titles": [...], "Processes": [[...]]} from `podman top`."""
+    if ps_args and ps_args != ["-ef"]:
+        result = await podman.run(["top", "--", ident, *ps_args], check=False)
+        if result.returncode != 0:
+            raise InvalidParameter(
+                f"ps_args {' '.join(ps_args)!r} are not supported here: "
+                + result.err_text.strip().removeprefix("Error: ")
+            )
+    else:
+        result = await podman.run(
+            ["top", "--", ident, "user", "pid", "ppid", "pcpu", "stime", "tty", "time", "args"]
+        )
+    lines = [ln for ln in result.text.splitlines() if ln.strip()]
+    if not lines:
+        return {"Titles": [], "Processes": []}
+    titles = lines[0].split()
+    if not ps_args or ps_args == ["-ef"]:
+        titles = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+    count = len(titles)
+    procs = [ln.split(None, count - 1) for ln in lines[1:]]
+    return {"Titles": titles, "Processes": procs}

@@ -1,0 +1,67 @@
+"""Healthchecks on demand.
+
+podman schedules healthchecks with systemd timers; without a user systemd (these hosts) they
+never run and a container stays "starting" forever. So when a client looks at a running
+container whose last check is older than its interval (or that has none yet), run
+`podman healthcheck run` once, then report the fresh state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from dockershim.podman.runner import PodmanRunner
+from dockershim.translate.container_status import parse_time
+
+_DEFAULT_INTERVAL = 30.0
+_DEFAULT_TIMEOUT = 30.0
+_inflight: dict[str, asyncio.Task[None]] = {}
+
+
+def _seconds(ns: Any, default: float) -> float:
+    try:
+        value = int(ns or 0)
+    except (TypeError, ValueError):
+        return default
+    return value / 1e9 if value > 0 else default
+
+
+def health_due(raw: dict[str, Any], now: float) -> bool:
+    """Pure: does this container need a check run now?"""
+    hc = (raw.get("Config") or {}).get("Healthcheck") or {}
+    test = hc.get("Test") or []
+    if not test or test[0] == "NONE":
+        return False
+    state = raw.get("State") or {}
+    if str(state.get("Status", "")).lower() != "running":
+        return False
+    interval = _seconds(hc.get("Interval"), _DEFAULT_INTERVAL)
+    log = (state.get("Health") or {}).get("Log") or []
+    if not log:
+        started = parse_time(state.get("StartedAt")) or 0.0
+        # the first check runs right away (podman's timer would fire at once too)
+        return now - started >= 0
+    last = parse_time(log[-1].get("End")) or parse_time(log[-1].get("Start")) or 0.0
+    return now - last >= interval
+
+
+async def _run(podman: PodmanRunner, ident: str, timeout: float) -> None:
+    await podman.run(["healthcheck", "run", "--", ident], check=False, timeout=timeout + 10)
+
+
+async def refresh_health(podman: PodmanRunner, raw: dict[str, Any]) -> bool:
+    """Run a due healthcheck (once per container at a time); True when one ran."""
+    if not health_due(raw, time.time()):
+        return False
+    ident = str(raw.get("Id", ""))
+    task = _inflight.get(ident)
+    if task is None or task.done():
+        hc = (raw.get("Config") or {}).get("Healthcheck") or {}
+        timeout = _seconds(hc.get("Timeout"), _DEFAULT_TIMEOUT)
+        task = asyncio.ensure_future(_run(podman, ident, timeout))
+        _inflight[ident] = task
+        task.add_done_callback(lambda _t: _inflight.pop(ident, None))
+    await asyncio.shield(task)
+    return True

@@ -1,0 +1,86 @@
+"""Exec records: what `POST /containers/{id}/exec` created, kept until start and inspect use it.
+
+One JSON file per exec under `<state dir>/execs/` (the state dir is private, 0700), written
+atomically (temp file + rename), so a record survives the service exiting when idle between
+create and start, or between the end of a stream and the client's `GET /exec/{id}/json`.
+Finished records older than a day are pruned when new ones are created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from dockershim.errors import NotFound
+
+_ID = re.compile(r"^[0-9a-f]{64}$")
+_PRUNE_AFTER = 24 * 3600.0
+
+
+class ExecStore:
+    def __init__(self, state_dir: str) -> None:
+        self.root = Path(state_dir) / "execs"
+
+    def _ensure_dir(self) -> None:
+        parent = self.root.parent
+        if not parent.exists():
+            parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, exist_ok=True)
+
+    def _path(self, exec_id: str) -> Path:
+        return self.root / f"{exec_id}.json"
+
+    def create(self, container_id: str, config: dict[str, Any]) -> dict[str, Any]:
+        self._ensure_dir()
+        self._prune()
+        record: dict[str, Any] = {
+            "ID": secrets.token_hex(32),
+            "ContainerID": container_id,
+            "Config": config,
+            "Running": False,
+            "Started": False,
+            "ExitCode": None,
+            "Pid": 0,
+            "Created": time.time(),
+        }
+        self.save(record)
+        return record
+
+    def load(self, exec_id: str) -> dict[str, Any]:
+        if not _ID.match(exec_id):
+            raise NotFound(f"No such exec instance: {exec_id}")
+        try:
+            data: dict[str, Any] = json.loads(self._path(exec_id).read_text())
+        except (OSError, ValueError):
+            raise NotFound(f"No such exec instance: {exec_id}") from None
+        return data
+
+    def save(self, record: dict[str, Any]) -> None:
+        self._ensure_dir()
+        path = self._path(record["ID"])
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(record, out)
+        os.replace(tmp, path)
+
+    def update(self, exec_id: str, **fields: Any) -> dict[str, Any]:
+        record = self.load(exec_id)
+        record.update(fields)
+        self.save(record)
+        return record
+
+    def _prune(self) -> None:
+        cutoff = time.time() - _PRUNE_AFTER
+        for path in self.root.glob("*.json"):
+            with contextlib.suppress(OSError, ValueError):
+                if path.stat().st_mtime < cutoff and not json.loads(path.read_text()).get(
+                    "Running"
+                ):
+                    path.unlink()

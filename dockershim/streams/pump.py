@@ -1,0 +1,210 @@
+"""The attach/exec pump: a podman child's stdio <-> a hijacked client connection.
+
+- Without a TTY the child has pipes: stdout and stderr go out as 8-byte frames (streams 1 and 2);
+  with a TTY the child sits on a pseudo-terminal whose bytes go out raw.
+- Client bytes go to the child's stdin after the detach-key filter; the client's half-close
+  closes the child's stdin (pipes) while output keeps flowing.
+- Backpressure both ways: output is read from the child only as fast as the client drains it,
+  input only as fast as the child takes it (the connection pauses reading meanwhile).
+- It ends when the child has exited and its output is drained ("exited"), when the detach keys
+  were typed ("detached"), or when the client went away ("gone"). The caller closes the child
+  (terminate -> kill -> reap) and the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from dockershim.podman import SpawnedProcess
+from dockershim.streams.detach import DetachScanner
+from dockershim.streams.framing import STDERR, STDOUT, frame
+
+CHUNK = 64 * 1024
+
+Outcome = Literal["exited", "detached", "gone"]
+
+
+class Connection(Protocol):
+    """What the pump needs from a hijacked connection (server.hijack.HijackedStream)."""
+
+    async def read(self, limit: int = ...) -> bytes: ...
+
+    async def write(self, data: bytes) -> bool: ...
+
+    async def closed(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PumpResult:
+    outcome: Outcome
+    exit_code: int | None = None
+
+
+class _ClientGone(Exception):
+    pass
+
+
+@dataclass
+class PumpOptions:
+    tty: bool
+    stdin: bool = False  # forward client input to the child
+    stdout: bool = True
+    stderr: bool = True
+    detach_keys: bytes = b""
+
+
+async def pump(conn: Connection, child: SpawnedProcess, options: PumpOptions) -> PumpResult:
+    scanner = DetachScanner(options.detach_keys)
+    if child.master_fd is not None:
+        fd = child.master_fd
+        outputs = [_copy_pty(fd, conn, options.stdout or options.stderr)]
+        inputs = _input(conn, scanner, lambda data: _write_fd(fd, data), None)
+    else:
+        process = child.process
+        outputs = []
+        for reader, stream, wanted in (
+            (process.stdout, STDOUT, options.stdout),
+            (process.stderr, STDERR, options.stderr),
+        ):
+            if reader is not None:
+                outputs.append(_copy_pipe(reader, conn, stream, options.tty, wanted))
+        writer = process.stdin if options.stdin else None
+        inputs = _input(conn, scanner, _pipe_writer(writer), writer)
+
+    async def finish() -> int:
+        await asyncio.gather(*outputs)
+        return await child.wait()
+
+    main = asyncio.ensure_future(finish())
+    feeding = asyncio.ensure_future(inputs)
+    gone = asyncio.ensure_future(conn.closed())
+    pending: set[asyncio.Future[object]] = {main, feeding, gone}  # type: ignore[arg-type]
+    try:
+        while True:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if main in done:
+                if isinstance(main.exception(), _ClientGone):
+                    return PumpResult("gone")
+                return PumpResult("exited", main.result())
+            if gone in done:
+                return PumpResult("gone")
+            if feeding in done and feeding.result() is True:
+                return PumpResult("detached")
+            # input ended (half-close): keep waiting for the output and the exit
+    finally:
+        for task in (main, feeding, gone):
+            task.cancel()
+        await asyncio.gather(main, feeding, gone, return_exceptions=True)
+
+
+async def _copy_pipe(
+    reader: asyncio.StreamReader, conn: Connection, stream: int, tty: bool, wanted: bool
+) -> None:
+    while True:
+        data = await reader.read(CHUNK)
+        if not data:
+            return
+        if wanted and not await conn.write(data if tty else frame(stream, data)):
+            raise _ClientGone
+
+
+async def _copy_pty(fd: int, conn: Connection, wanted: bool) -> None:
+    while True:
+        data = await _read_fd(fd)
+        if not data:
+            return
+        if wanted and not await conn.write(data):
+            raise _ClientGone
+
+
+async def _input(
+    conn: Connection,
+    scanner: DetachScanner,
+    write: Callable[[bytes], Awaitable[None]],
+    stdin: asyncio.StreamWriter | None,
+) -> bool:
+    """Forward client input; True when the detach keys were typed, False at its end."""
+    try:
+        while True:
+            data = await conn.read(CHUNK)
+            if not data:
+                held = scanner.flush()
+                if held:
+                    await write(held)
+                return False
+            data, detach = scanner.feed(data)
+            if data:
+                await write(data)
+            if detach:
+                return True
+    finally:
+        if stdin is not None:
+            with contextlib.suppress(OSError, RuntimeError):
+                stdin.close()
+
+
+def _pipe_writer(stdin: asyncio.StreamWriter | None) -> Callable[[bytes], Awaitable[None]]:
+    async def write(data: bytes) -> None:
+        if stdin is None or stdin.is_closing():
+            return  # input not attached (or the child closed it): discard, as dockerd does
+        try:
+            stdin.write(data)
+            await stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            stdin.close()
+
+    return write
+
+
+async def _wait_fd(fd: int, writable: bool) -> None:
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    if writable:
+        loop.add_writer(fd, wake)
+    else:
+        loop.add_reader(fd, wake)
+    try:
+        await ready
+    finally:
+        if writable:
+            loop.remove_writer(fd)
+        else:
+            loop.remove_reader(fd)
+
+
+async def _read_fd(fd: int) -> bytes:
+    """Read from a pty master; b"" once every slave end is closed (EIO)."""
+    while True:
+        try:
+            return os.read(fd, CHUNK)
+        except BlockingIOError:
+            await _wait_fd(fd, writable=False)
+        except OSError as exc:
+            if exc.errno == errno.EIO:
+                return b""
+            raise
+
+
+async def _write_fd(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+            view = view[written:]
+        except BlockingIOError:
+            await _wait_fd(fd, writable=True)
+        except OSError as exc:
+            if exc.errno in (errno.EIO, errno.EBADF):
+                return  # the terminal is gone: the child has ended
+            raise

@@ -1,0 +1,97 @@
+"""Small shared pieces of the create translation: field access, defaults, validation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dockershim.errors import InvalidParameter
+
+# Annotations dockershim keeps on a container (not labels: users never see them in Labels).
+ANN_IMAGE = "io.dockershim.image"
+ANN_ENTRYPOINT = "io.dockershim.entrypoint"
+ANN_NETWORK_MODE = "io.dockershim.network-mode"
+
+_NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+
+
+def is_default(value: Any) -> bool:
+    """Docker clients send every field; these values mean "not set"."""
+    if value is None or value is False or value == 0 or value == "":
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(is_default(v) for v in value)
+    if isinstance(value, dict):
+        return all(is_default(v) for v in value.values())
+    return False
+
+
+def refuse_unhandled(section: str, body: dict[str, Any], handled: set[str]) -> None:
+    """400 for any field a client set that we neither translate nor knowingly accept."""
+    for key, value in body.items():
+        if key not in handled and not is_default(value):
+            raise InvalidParameter(
+                f"{section}{key} is not supported by dockershim (rootless podman backend)"
+            )
+
+
+def validate_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise InvalidParameter(
+            f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+        )
+    return name.lstrip("/")
+
+
+def str_list(value: Any, field: str) -> list[str]:
+    """A JSON list of strings (null is empty); a bare string counts as one item."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidParameter(f"{field}: expected a list of strings")
+    return list(value)
+
+
+def str_map(value: Any, field: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParameter(f"{field}: expected an object")
+    out: dict[str, str] = {}
+    for key, val in value.items():
+        if val is None:
+            val = ""
+        if not isinstance(val, (str, int, float, bool)):
+            raise InvalidParameter(f"{field}: value of {key!r} must be a string")
+        out[str(key)] = str(val) if not isinstance(val, bool) else str(val).lower()
+    return out
+
+
+def obj(value: Any, field: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParameter(f"{field}: expected an object")
+    return value
+
+
+def integer(value: Any, field: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidParameter(f"{field}: expected a number")
+    return int(value)
+
+
+def no_option(value: str, field: str) -> str:
+    """A client value podman must never read as an option (or as a CSV separator)."""
+    if value.startswith("-"):
+        raise InvalidParameter(f"{field}: invalid value {value!r}")
+    return value
+
+
+def duration(ns: int) -> str:
+    """Docker's nanoseconds as a Go duration podman parses."""
+    return f"{ns}ns"

@@ -1,0 +1,286 @@
+"""HostConfig of a create body -> podman create flags (plus Docker's Warnings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockershim.errors import InvalidParameter
+from dockershim.translate.container_fields import (
+    integer,
+    no_option,
+    obj,
+    refuse_unhandled,
+    str_list,
+    str_map,
+)
+from dockershim.translate.container_network import network_flags
+from dockershim.translate.container_resources import RESOURCE_FIELDS, resource_flags
+
+# Fields accepted with their default meaning only or informational for other layers.
+_ACCEPTED = {
+    "ConsoleSize",  # the attach layer resizes the TTY
+    "ContainerIDFile",  # a CLI-side file
+    "Isolation",  # "default" on Linux
+    "Runtime",  # podman's configured runtime
+    "CgroupnsMode",
+    "MaskedPaths",
+    "ReadonlyPaths",
+}
+_RESTART = {"", "no", "always", "unless-stopped", "on-failure"}
+_LOG_TYPES = {"", "json-file", "local", "k8s-file", "none", "journald"}
+
+
+@dataclass
+class HostFlags:
+    argv: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    network_mode: str = "bridge"
+
+
+def host_flags(
+    host: dict[str, Any],
+    networking: dict[str, Any],
+    *,
+    cgroup_v2: bool,
+    host_gateway: str | None,
+) -> HostFlags:
+    out = HostFlags()
+    a = out.argv
+    for bind in str_list(host.get("Binds"), "HostConfig.Binds"):
+        a += ["--volume", no_option(bind, "HostConfig.Binds")]
+    for mount in host.get("Mounts") or []:
+        a += ["--mount", mount_flag(obj(mount, "HostConfig.Mounts"))]
+    for target, opts in str_map(host.get("Tmpfs"), "HostConfig.Tmpfs").items():
+        no_option(target, "HostConfig.Tmpfs")
+        a += ["--tmpfs", f"{target}:{opts}" if opts else target]
+    a += port_flags(obj(host.get("PortBindings"), "HostConfig.PortBindings"))
+    if host.get("PublishAllPorts"):
+        a.append("--publish-all")
+    a += restart_flags(obj(host.get("RestartPolicy"), "HostConfig.RestartPolicy"))
+    if host.get("AutoRemove"):
+        if a[-2:-1] == ["--restart"] and a[-1] != "no":
+            raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
+        a.append("--rm")
+    mode, net_argv = network_flags(host.get("NetworkMode") or "", networking)
+    out.network_mode = mode
+    a += net_argv
+    for flag, key in (
+        ("--dns", "Dns"),
+        ("--dns-search", "DnsSearch"),
+        ("--dns-option", "DnsOptions"),
+    ):
+        for value in str_list(host.get(key), f"HostConfig.{key}"):
+            a += [flag, no_option(value, f"HostConfig.{key}")]
+    for entry in str_list(host.get("ExtraHosts"), "HostConfig.ExtraHosts"):
+        a += ["--add-host", extra_host(entry, host_gateway)]
+    for cap in str_list(host.get("CapAdd"), "HostConfig.CapAdd"):
+        a += ["--cap-add", no_option(cap, "HostConfig.CapAdd")]
+    for cap in str_list(host.get("CapDrop"), "HostConfig.CapDrop"):
+        a += ["--cap-drop", no_option(cap, "HostConfig.CapDrop")]
+    if host.get("Privileged"):
+        a.append("--privileged")
+    for opt in str_list(host.get("SecurityOpt"), "HostConfig.SecurityOpt"):
+        a += [
+            "--security-opt",
+            no_option(
+                opt.replace(":", "=", 1) if "=" not in opt else opt, "HostConfig.SecurityOpt"
+            ),
+        ]
+    if host.get("ReadonlyRootfs"):
+        a += ["--read-only", "--read-only-tmpfs=false"]
+    if host.get("Init"):
+        a.append("--init")
+    for ulimit in host.get("Ulimits") or []:
+        u = obj(ulimit, "HostConfig.Ulimits")
+        name = no_option(str(u.get("Name", "")), "HostConfig.Ulimits")
+        a += [
+            "--ulimit",
+            f"{name}={integer(u.get('Soft'), 'Soft')}:{integer(u.get('Hard'), 'Hard')}",
+        ]
+    shm = integer(host.get("ShmSize"), "HostConfig.ShmSize")
+    if shm < 0:
+        raise InvalidParameter("SHM size can not be less than 0")
+    if shm:
+        a += ["--shm-size", f"{shm}b"]
+    for key, value in str_map(host.get("Sysctls"), "HostConfig.Sysctls").items():
+        a += ["--sysctl", f"{no_option(key, 'HostConfig.Sysctls')}={value}"]
+    for group in str_list(host.get("GroupAdd"), "HostConfig.GroupAdd"):
+        a += ["--group-add", no_option(group, "HostConfig.GroupAdd")]
+    for flag, key in (
+        ("--ipc", "IpcMode"),
+        ("--pid", "PidMode"),
+        ("--userns", "UsernsMode"),
+        ("--uts", "UTSMode"),
+    ):
+        value = host.get(key) or ""
+        if key == "UsernsMode" and value == "host":
+            continue  # Docker's "no remapping": rootless podman's default user namespace
+        if value:
+            a += [flag, no_option(str(value), f"HostConfig.{key}")]
+    oom = integer(host.get("OomScoreAdj"), "HostConfig.OomScoreAdj")
+    if oom:
+        a += ["--oom-score-adj", str(oom)]
+    a += log_flags(obj(host.get("LogConfig"), "HostConfig.LogConfig"), out.warnings)
+    a += device_flags(host.get("Devices"))
+    for key, value in str_map(host.get("Annotations"), "HostConfig.Annotations").items():
+        if any(c in key + value for c in ',"\n') or key.startswith("io.dockershim."):
+            raise InvalidParameter(f"HostConfig.Annotations: unsupported annotation {key!r}")
+        a += ["--annotation", f"{no_option(key, 'HostConfig.Annotations')}={value}"]
+    res_argv, res_warnings = resource_flags(host, cgroup_v2=cgroup_v2)
+    a += res_argv
+    out.warnings += res_warnings
+    handled = {
+        "Binds", "Mounts", "Tmpfs", "PortBindings", "PublishAllPorts", "RestartPolicy",
+        "AutoRemove", "NetworkMode", "Dns", "DnsSearch", "DnsOptions", "ExtraHosts", "CapAdd",
+        "CapDrop", "Privileged", "SecurityOpt", "ReadonlyRootfs", "Init", "Ulimits", "ShmSize",
+        "Sysctls", "GroupAdd", "IpcMode", "PidMode", "UsernsMode", "UTSMode", "OomScoreAdj",
+        "LogConfig", "Devices", "Annotations", *RESOURCE_FIELDS, *_ACCEPTED,
+    }  # fmt: skip
+    refuse_unhandled("HostConfig.", host, handled)
+    return out
+
+
+def mount_flag(m: dict[str, Any]) -> str:
+    kind = m.get("Type") or ""
+    target = str(m.get("Target") or "")
+    source = str(m.get("Source") or "")
+    if not target:
+        raise InvalidParameter("invalid mount config: Target must not be empty")
+    for text in (target, source):
+        if "," in text:
+            raise InvalidParameter(f"invalid mount config: ',' is not supported in paths: {text}")
+    parts = [f"type={kind}"]
+    if kind == "bind":
+        if not source:
+            raise InvalidParameter(
+                'invalid mount config for type "bind": field Source must not be empty'
+            )
+        parts.append(f"source={source}")
+        prop = obj(m.get("BindOptions"), "BindOptions").get("Propagation")
+        if prop:
+            parts.append(f"bind-propagation={no_option(str(prop), 'Propagation')}")
+    elif kind == "volume":
+        if source:
+            parts.append(f"source={source}")
+        if obj(m.get("VolumeOptions"), "VolumeOptions").get("NoCopy"):
+            parts.append("nocopy")
+    elif kind == "tmpfs":
+        if source:
+            raise InvalidParameter(
+                'invalid mount config for type "tmpfs": field Source must be empty'
+            )
+        opts = obj(m.get("TmpfsOptions"), "TmpfsOptions")
+        if opts.get("SizeBytes"):
+            parts.append(f"tmpfs-size={integer(opts['SizeBytes'], 'SizeBytes')}")
+        if opts.get("Mode"):
+            parts.append(f"tmpfs-mode={integer(opts['Mode'], 'Mode'):o}")
+    else:
+        raise InvalidParameter(f"mount type unknown or not supported: {kind!r}")
+    parts.append(f"target={target}")
+    if m.get("ReadOnly"):
+        parts.append("readonly=true")
+    return ",".join(parts)
+
+
+def port_flags(bindings: dict[str, Any]) -> list[str]:
+    argv: list[str] = []
+    for port, hosts in bindings.items():
+        container_port, proto = _port_proto(port)
+        for binding in hosts or [{}]:
+            b = obj(binding, "HostConfig.PortBindings")
+            host_ip = str(b.get("HostIp") or "")
+            host_port = str(b.get("HostPort") or "")
+            if host_port and not all(p.isdigit() for p in host_port.split("-")):
+                raise InvalidParameter(f"invalid port specification: {host_port!r}")
+            if ":" in host_ip:
+                host_ip = f"[{host_ip.strip('[]')}]"
+            spec = f"{host_port}:{container_port}/{proto}"
+            if host_ip:
+                spec = f"{host_ip}:{spec}"
+            argv += ["--publish", spec]
+    return argv
+
+
+def _port_proto(text: str) -> tuple[str, str]:
+    port, _, proto = text.partition("/")
+    proto = proto or "tcp"
+    if proto not in ("tcp", "udp", "sctp") or not all(p.isdigit() for p in port.split("-")):
+        raise InvalidParameter(f"invalid port specification: {text!r}")
+    return port, proto
+
+
+def expose_flags(exposed: dict[str, Any]) -> list[str]:
+    argv: list[str] = []
+    for port in exposed:
+        container_port, proto = _port_proto(port)
+        argv += ["--expose", f"{container_port}/{proto}"]
+    return argv
+
+
+def restart_flags(policy: dict[str, Any]) -> list[str]:
+    name = str(policy.get("Name") or "")
+    if name not in _RESTART:
+        raise InvalidParameter(f"invalid restart policy '{name}'")
+    retries = integer(policy.get("MaximumRetryCount"), "MaximumRetryCount")
+    if retries and name != "on-failure":
+        raise InvalidParameter(
+            "invalid restart policy: maximum retry count can only be used with 'on-failure'"
+        )
+    if retries < 0:
+        raise InvalidParameter("invalid restart policy: maximum retry count cannot be negative")
+    if not name or name == "no":
+        return []
+    return ["--restart", f"on-failure:{retries}" if retries else name]
+
+
+def extra_host(entry: str, host_gateway: str | None) -> str:
+    name, sep, ip = entry.partition(":")
+    if not sep:
+        name, sep, ip = entry.partition("=")
+    if not sep or not name or not ip:
+        raise InvalidParameter(f"invalid IP address in add-host: {entry!r}")
+    if ip == "host-gateway":
+        if not host_gateway:
+            raise InvalidParameter("unable to derive the IP value for host-gateway")
+        ip = host_gateway
+    return f"{no_option(name, 'HostConfig.ExtraHosts')}:{ip}"
+
+
+def log_flags(log: dict[str, Any], warnings: list[str]) -> list[str]:
+    kind = str(log.get("Type") or "")
+    if kind not in _LOG_TYPES:
+        raise InvalidParameter(
+            f'logging driver "{kind}" is not supported (use json-file, local or none)'
+        )
+    argv: list[str] = []
+    if kind == "none":
+        argv += ["--log-driver", "none"]
+    elif kind == "journald":
+        argv += ["--log-driver", "journald"]
+    for key, value in str_map(log.get("Config"), "HostConfig.LogConfig.Config").items():
+        if key == "max-size" and kind in ("", "json-file", "local", "k8s-file"):
+            argv += ["--log-opt", f"max-size={no_option(value, 'max-size')}"]
+        elif key == "tag":
+            argv += ["--log-opt", f"tag={value}"]
+        else:
+            warnings.append(f"log option {key!r} is not supported by podman and was ignored")
+    return argv
+
+
+def device_flags(devices: Any) -> list[str]:
+    argv: list[str] = []
+    for dev in devices or []:
+        d = obj(dev, "HostConfig.Devices")
+        host = no_option(str(d.get("PathOnHost") or ""), "HostConfig.Devices")
+        if not host:
+            raise InvalidParameter("HostConfig.Devices: PathOnHost must not be empty")
+        spec = host
+        inside = str(d.get("PathInContainer") or "")
+        perms = str(d.get("CgroupPermissions") or "")
+        if inside or perms:
+            spec += f":{inside or host}"
+        if perms:
+            spec += f":{perms}"
+        argv += ["--device", spec]
+    return argv

@@ -1,0 +1,126 @@
+"""Exec: Docker's ExecConfig -> a stored record -> `podman exec` argv; record -> ExecInspect.
+
+Handled fields of `POST /containers/{id}/exec`: AttachStdin, AttachStdout, AttachStderr, Tty,
+ConsoleSize, DetachKeys, Env, Cmd, Privileged, User, WorkingDir. Refused with 400: an empty
+Cmd, Env entries without "=" (podman would copy the service's own variable), a relative
+WorkingDir, malformed DetachKeys. Other keys are ignored, as dockerd ignores them (the CLI
+sends `Detach`, which only `POST /exec/{id}/start` reads). Podman has no "created but not
+started" exec session, so an exec record lives in dockershim's state dir until start runs
+`podman exec` with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockershim.errors import InvalidParameter
+from dockershim.translate.attach import parse_detach_keys
+
+_BOOL_FIELDS = ("AttachStdin", "AttachStdout", "AttachStderr", "Tty", "Privileged")
+
+
+def _strings(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidParameter(f"invalid {name}: expected a list of strings")
+    return list(value)
+
+
+def _console_size(value: Any) -> list[int] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int) and v >= 0 for v in value)
+    ):
+        raise InvalidParameter("invalid ConsoleSize: expected [height, width]")
+    if value[0] == 0 or value[1] == 0:
+        return None  # the CLI sends [0, 0] when it has no terminal
+    return [int(value[0]), int(value[1])]
+
+
+def exec_config(body: dict[str, Any]) -> dict[str, Any]:
+    """Validate an ExecConfig body; the normalized config that the record stores."""
+    cmd = _strings(body.get("Cmd"), "Cmd")
+    if not cmd:
+        raise InvalidParameter("No exec command specified")
+    env = _strings(body.get("Env"), "Env")
+    for entry in env:
+        if "=" not in entry or entry.startswith("="):
+            raise InvalidParameter(f"invalid environment variable: {entry!r} (expected KEY=value)")
+    workdir = body.get("WorkingDir") or ""
+    if not isinstance(workdir, str) or (workdir and not workdir.startswith("/")):
+        raise InvalidParameter(
+            f"the working directory '{workdir}' is invalid, it needs to be an absolute path"
+        )
+    user = body.get("User") or ""
+    if not isinstance(user, str):
+        raise InvalidParameter("invalid User: expected a string")
+    keys = body.get("DetachKeys") or ""
+    if not isinstance(keys, str):
+        raise InvalidParameter("invalid DetachKeys: expected a string")
+    parse_detach_keys(keys)  # raises on a bad spec, at create as dockerd does
+    config: dict[str, Any] = {name: bool(body.get(name)) for name in _BOOL_FIELDS}
+    config.update(
+        Cmd=cmd,
+        Env=env,
+        User=user,
+        WorkingDir=workdir,
+        DetachKeys=keys,
+        ConsoleSize=_console_size(body.get("ConsoleSize")),
+    )
+    return config
+
+
+def attaches_streams(config: dict[str, Any]) -> bool:
+    return bool(config["AttachStdin"] or config["AttachStdout"] or config["AttachStderr"])
+
+
+def exec_argv(container_id: str, config: dict[str, Any], *, detach: bool) -> list[str]:
+    """`podman exec` for a stored config. Detach keys are handled by the pump, not podman."""
+    argv = ["exec", "--detach-keys="]
+    if detach:
+        argv.append("--detach")
+    else:
+        if config["AttachStdin"]:
+            argv.append("--interactive")
+        if config["Tty"]:
+            argv.append("--tty")
+    if config["Privileged"]:
+        argv.append("--privileged")
+    if config["User"]:
+        argv += ["--user", config["User"]]
+    if config["WorkingDir"]:
+        argv += ["--workdir", config["WorkingDir"]]
+    for entry in config["Env"]:
+        argv += ["--env", entry]
+    return [*argv, "--", container_id, *config["Cmd"]]
+
+
+def inspect_body(record: dict[str, Any]) -> dict[str, Any]:
+    """Docker's ExecInspectResponse for a record."""
+    config = record["Config"]
+    cmd = config["Cmd"]
+    return {
+        "CanRemove": False,
+        "ContainerID": record["ContainerID"],
+        "DetachKeys": config["DetachKeys"],
+        "ExitCode": record.get("ExitCode"),
+        "ID": record["ID"],
+        "OpenStderr": config["AttachStderr"],
+        "OpenStdin": config["AttachStdin"],
+        "OpenStdout": config["AttachStdout"],
+        "ProcessConfig": {
+            "arguments": cmd[1:],
+            "entrypoint": cmd[0],
+            "privileged": config["Privileged"],
+            "tty": config["Tty"],
+            "user": config["User"],
+        },
+        "Running": bool(record.get("Running")),
+        "Pid": int(record.get("Pid") or 0),
+    }

@@ -1,0 +1,223 @@
+"""Create body -> podman argv (pure translation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dockershim.errors import InvalidParameter
+from dockershim.translate.container_create import create_argv
+
+IMG = "docker.io/library/busybox:latest"
+
+
+def argv(body: dict[str, Any], **kw: Any) -> list[str]:
+    return create_argv(
+        {"Image": "busybox", **body}, name=kw.pop("name", None), image=IMG, **kw
+    ).argv
+
+
+def flag_values(args: list[str], flag: str) -> list[str]:
+    return [args[i + 1] for i, a in enumerate(args[:-1]) if a == flag]
+
+
+def test_minimal_body_uses_podman_network_and_separator() -> None:
+    args = argv({})
+    assert args[:3] == ["create", "--pull", "never"]
+    assert flag_values(args, "--network") == ["podman"]
+    assert args[-2:] == ["--", IMG]
+    assert "io.dockershim.image=busybox" in flag_values(args, "--annotation")
+
+
+def test_core_fields() -> None:
+    args = argv(
+        {
+            "Cmd": ["-c", "echo hi"],
+            "Entrypoint": ["sh"],
+            "Env": ["A=1", "NOVALUE"],
+            "Labels": {"k": "v", "empty": ""},
+            "Tty": True,
+            "OpenStdin": True,
+            "StdinOnce": True,
+            "WorkingDir": "/w",
+            "User": "1000:1000",
+            "Hostname": "h",
+            "ExposedPorts": {"80/tcp": {}},
+            "StopSignal": "SIGINT",
+            "StopTimeout": 3,
+        },
+        name="/web",
+    )
+    assert flag_values(args, "--name") == ["web"]
+    assert flag_values(args, "--env") == ["A=1"]  # a bare name never picks up our env
+    assert flag_values(args, "--label") == ["k=v", "empty="]
+    assert {"--tty", "--interactive"} <= set(args)
+    assert flag_values(args, "--workdir") == ["/w"]
+    assert flag_values(args, "--user") == ["1000:1000"]
+    assert flag_values(args, "--entrypoint") == ['["sh"]']
+    assert flag_values(args, "--expose") == ["80/tcp"]
+    assert flag_values(args, "--stop-signal") == ["SIGINT"]
+    assert flag_values(args, "--stop-timeout") == ["3"]
+    assert args[-4:] == ["--", IMG, "-c", "echo hi"]
+
+
+def test_entrypoint_empty_string_clears() -> None:
+    assert flag_values(argv({"Entrypoint": [""]}), "--entrypoint") == [""]
+
+
+def test_host_config() -> None:
+    args = argv(
+        {
+            "HostConfig": {
+                "Binds": ["/src:/dst:ro", "vol:/data"],
+                "PortBindings": {
+                    "80/tcp": [{"HostIp": "", "HostPort": "8080"}],
+                    "53/udp": [{"HostIp": "127.0.0.1", "HostPort": ""}],
+                    "81/tcp": [{"HostIp": "::1", "HostPort": "8081"}],
+                },
+                "AutoRemove": True,
+                "Tmpfs": {"/run": "size=1m"},
+                "Mounts": [
+                    {
+                        "Type": "tmpfs",
+                        "Target": "/t",
+                        "TmpfsOptions": {"SizeBytes": 1024, "Mode": 0o1777},
+                    },
+                    {"Type": "bind", "Source": "/a", "Target": "/b", "ReadOnly": True},
+                ],
+                "CapAdd": ["NET_ADMIN"],
+                "CapDrop": ["MKNOD"],
+                "Dns": ["1.1.1.1"],
+                "ExtraHosts": ["gw:host-gateway", "db:10.0.0.5"],
+                "Init": True,
+                "ReadonlyRootfs": True,
+                "Ulimits": [{"Name": "nofile", "Soft": 100, "Hard": 200}],
+                "ShmSize": 1048576,
+                "Sysctls": {"net.ipv4.ip_forward": "1"},
+                "LogConfig": {"Type": "json-file", "Config": {"max-size": "10m"}},
+                "RestartPolicy": {"Name": "", "MaximumRetryCount": 0},
+            }
+        },
+        host_gateway="192.0.2.2",
+    )
+    assert flag_values(args, "--volume") == ["/src:/dst:ro", "vol:/data"]
+    assert flag_values(args, "--publish") == [
+        "8080:80/tcp",
+        "127.0.0.1::53/udp",
+        "[::1]:8081:81/tcp",
+    ]
+    assert "--rm" in args
+    assert flag_values(args, "--tmpfs") == ["/run:size=1m"]
+    assert flag_values(args, "--mount") == [
+        "type=tmpfs,tmpfs-size=1024,tmpfs-mode=1777,target=/t",
+        "type=bind,source=/a,target=/b,readonly=true",
+    ]
+    assert flag_values(args, "--add-host") == ["gw:192.0.2.2", "db:10.0.0.5"]
+    assert flag_values(args, "--ulimit") == ["nofile=100:200"]
+    assert flag_values(args, "--shm-size") == ["1048576b"]
+    assert flag_values(args, "--log-opt") == ["max-size=10m"]
+    assert "--read-only" in args and "--init" in args
+
+
+def test_networks() -> None:
+    args = argv(
+        {
+            "HostConfig": {"NetworkMode": "mynet"},
+            "NetworkingConfig": {
+                "EndpointsConfig": {
+                    "mynet": {"Aliases": ["db"], "IPAMConfig": {"IPv4Address": "10.89.0.9"}}
+                }
+            },
+        }
+    )
+    assert flag_values(args, "--network") == ["mynet:alias=db,ip=10.89.0.9"]
+    assert flag_values(argv({"HostConfig": {"NetworkMode": "host"}}), "--network") == ["host"]
+    with pytest.raises(InvalidParameter, match="user defined networks"):
+        argv(
+            {
+                "HostConfig": {"NetworkMode": "bridge"},
+                "NetworkingConfig": {"EndpointsConfig": {"bridge": {"Aliases": ["x"]}}},
+            }
+        )
+
+
+def test_healthcheck_forms() -> None:
+    args = argv(
+        {
+            "Healthcheck": {
+                "Test": ["CMD", "curl", "-f", "x"],
+                "Interval": 2_000_000_000,
+                "Retries": 2,
+            }
+        }
+    )
+    assert flag_values(args, "--health-cmd") == ['["curl", "-f", "x"]']
+    assert flag_values(args, "--health-interval") == ["2000000000ns"]
+    assert flag_values(args, "--health-retries") == ["2"]
+    assert flag_values(argv({"Healthcheck": {"Test": ["CMD-SHELL", "true"]}}), "--health-cmd") == [
+        "true"
+    ]
+    assert "--no-healthcheck" in argv({"Healthcheck": {"Test": ["NONE"]}})
+
+
+def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
+    body = {"HostConfig": {"Memory": 64 << 20, "NanoCpus": 500_000_000, "PidsLimit": 10}}
+    plan = create_argv({"Image": "busybox", **body}, name=None, image=IMG, cgroup_v2=False)
+    assert "--memory" not in plan.argv
+    assert any("memory limit" in w for w in plan.warnings)
+    assert any("CFS" in w for w in plan.warnings)
+    assert any("PIDs limit" in w for w in plan.warnings)
+    plan = create_argv({"Image": "busybox", **body}, name=None, image=IMG, cgroup_v2=True)
+    assert flag_values(plan.argv, "--memory") == [str(64 << 20)]
+    assert flag_values(plan.argv, "--cpus") == ["0.5"]
+    assert plan.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ({"Domainname": "x"}, "Domainname"),
+        ({"HostConfig": {"VolumesFrom": ["other"]}}, "HostConfig.VolumesFrom"),
+        ({"HostConfig": {"Links": ["a:b"]}}, "HostConfig.Links"),
+        ({"HostConfig": {"RestartPolicy": {"Name": "sometimes"}}}, "restart policy"),
+        ({"HostConfig": {"LogConfig": {"Type": "syslog"}}}, "syslog"),
+        ({"HostConfig": {"Binds": ["--privileged"]}}, "Binds"),
+        ({"HostConfig": {"PortBindings": {"x/tcp": []}}}, "port"),
+        ({"HostConfig": {"Mounts": [{"Type": "npipe", "Target": "/x"}]}}, "mount type"),
+        ({"WorkingDir": "rel"}, "absolute"),
+        ({"Healthcheck": {"Test": ["BOGUS"]}}, "Healthcheck"),
+        ({"SomethingNew": True}, "SomethingNew"),
+        ({"HostConfig": {"AutoRemove": True, "RestartPolicy": {"Name": "always"}}}, "AutoRemove"),
+    ],
+)
+def test_refused(body: dict[str, Any], text: str) -> None:
+    with pytest.raises(InvalidParameter, match=text):
+        argv(body)
+
+
+def test_bad_name() -> None:
+    with pytest.raises(InvalidParameter, match="Invalid container name"):
+        argv({}, name="bad name")
+
+
+def test_defaults_the_cli_sends_are_ignored() -> None:
+    body = {
+        "AttachStdin": False,
+        "AttachStdout": True,
+        "AttachStderr": True,
+        "Volumes": None,
+        "OnBuild": None,
+        "HostConfig": {
+            "ConsoleSize": [0, 0],
+            "LogConfig": {"Type": "", "Config": {}},
+            "OomKillDisable": False,
+            "MemorySwappiness": None,
+            "Isolation": "",
+            "CgroupnsMode": "",
+            "VolumesFrom": None,
+            "Links": None,
+            "BlkioWeightDevice": [],
+        },
+    }
+    assert argv(body)[-2:] == ["--", IMG]
