@@ -20,10 +20,11 @@ import json
 import posixpath
 import tempfile
 from collections.abc import AsyncIterator
-from typing import IO
+from typing import IO, Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from dockershim.api.archive_tar import (
     entries_of,
@@ -137,10 +138,40 @@ def _dot_prefixed(name: str) -> str:
     return name if name.startswith("./") else "./" + name
 
 
-async def _stat(podman: PodmanRunner, ref: str, path: str) -> dict[str, object]:
+class _ChildResponse(StreamingResponse):
+    """A streamed child's output; the child is closed even when the client leaves before the
+    body iterator ever started (an unstarted generator's `finally` never runs)."""
+
+    def __init__(self, source: _Source, body: AsyncIterator[bytes], **kwargs: Any) -> None:
+        super().__init__(body, media_type="application/x-tar", **kwargs)
+        self._child = source.child
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._child.close()
+
+
+async def _first(podman: PodmanRunner, ref: str, path: str) -> Entry | None:
     source = await _open_source(podman, ref, path)
     await source.child.close()
-    return _stat_for(path, source.entry)[0]
+    return source.entry
+
+
+async def _dir_entry(podman: PodmanRunner, ref: str, path: str) -> Entry | None:
+    """For `DIR/.`: the directory's own entry (podman's archive of `DIR/.` has none)."""
+    if not path.endswith("/.") or path.rstrip("/.") == "":
+        return None
+    entry = await _first(podman, ref, path[:-2])
+    return entry if entry is not None and entry.kind == KIND_DIR else None
+
+
+async def _stat(podman: PodmanRunner, ref: str, path: str) -> dict[str, object]:
+    own = await _dir_entry(podman, ref, path)
+    if own is not None:
+        return path_stat(path, own)
+    return _stat_for(path, await _first(podman, ref, path))[0]
 
 
 @router.head("/containers/{id}/archive")
@@ -157,17 +188,20 @@ async def container_archive(id: str, request: Request, backend: BackendDep) -> R
     path = _archive_path(request)
     ref = container_ref(id)
     await inspect_container(backend.podman, ref)
+    own = await _dir_entry(backend.podman, ref, path)
     source = await _open_source(backend.podman, ref, path)
     stat, followed = _stat_for(path, source.entry)
+    if own is not None:
+        stat = path_stat(path, own)
     headers = {_STAT_HEADER: encode_stat(stat)}
     body: AsyncIterator[bytes] = source.chunks()
     if followed is not None:
         wanted = posixpath.basename(posixpath.normpath(path))
         body = rebase_archive(body, lambda name: rebase_name(name, followed, wanted))
     elif path.endswith("/."):
-        # dockerd names the contents of `DIR/.` "./NAME"; the CLI rebases that "." prefix.
-        body = rebase_archive(body, _dot_prefixed)
-    return StreamingResponse(body, media_type="application/x-tar", headers=headers)
+        # dockerd sends `DIR/.` as "./" and "./NAME"...; the CLI rebases that "." prefix.
+        body = rebase_archive(body, _dot_prefixed, first=own)
+    return _ChildResponse(source, body, headers=headers)
 
 
 async def _spool_body(request: Request) -> IO[bytes]:
@@ -238,8 +272,8 @@ async def put_container_archive(id: str, request: Request, backend: BackendDep) 
 async def container_export(id: str, backend: BackendDep) -> Response:
     ref = container_ref(id)
     await inspect_container(backend.podman, ref)
-    child = await backend.podman.spawn(["export", "--", ref])
-    return StreamingResponse(_Source(child, b"", None).chunks(), media_type="application/x-tar")
+    source = _Source(await backend.podman.spawn(["export", "--", ref]), b"", None)
+    return _ChildResponse(source, source.chunks())
 
 
 @router.get("/containers/{id}/changes")

@@ -77,11 +77,24 @@ def entries_of(spool: IO[bytes]) -> list[Entry]:
         ) from None
 
 
-def _rewrite(src: IO[bytes], dst: IO[bytes], rename: Callable[[str], str]) -> None:
+def _dir_info(entry: Entry) -> tarfile.TarInfo:
+    info = tarfile.TarInfo("./")
+    info.type = tarfile.DIRTYPE
+    info.mode = entry.mode
+    info.mtime = int(entry.mtime)
+    info.uname = info.gname = "root"
+    return info
+
+
+def _rewrite(
+    src: IO[bytes], dst: IO[bytes], rename: Callable[[str], str], first: Entry | None
+) -> None:
     with (
         tarfile.open(fileobj=src, mode="r:") as reader,
         tarfile.open(fileobj=dst, mode="w:", format=tarfile.PAX_FORMAT) as writer,
     ):
+        if first is not None:
+            writer.addfile(_dir_info(first))
         for info in reader:
             data = reader.extractfile(info) if info.isreg() else None
             info.name = rename(info.name)
@@ -91,9 +104,10 @@ def _rewrite(src: IO[bytes], dst: IO[bytes], rename: Callable[[str], str]) -> No
 
 
 async def rebase_archive(
-    chunks: AsyncIterator[bytes], rename: Callable[[str], str]
+    chunks: AsyncIterator[bytes], rename: Callable[[str], str], first: Entry | None = None
 ) -> AsyncIterator[bytes]:
-    """The same archive with its entry names rewritten (spooled: only for the rare case)."""
+    """The same archive with its entry names rewritten (spooled: only for the rare cases),
+    optionally led by a directory entry "./" with `first`'s mode and time."""
     with (
         tempfile.TemporaryFile() as src,
         tempfile.TemporaryFile() as dst,
@@ -101,7 +115,7 @@ async def rebase_archive(
         async for chunk in chunks:
             src.write(chunk)
         src.seek(0)
-        await asyncio.to_thread(_rewrite, src, dst, rename)
+        await asyncio.to_thread(_rewrite, src, dst, rename, first)
         dst.seek(0)
         while chunk := dst.read(_CHUNK):
             yield chunk
