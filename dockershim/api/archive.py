@@ -75,6 +75,12 @@ async def _child_failed(child: SpawnedProcess, ref: str, path: str) -> DockerErr
     stderr = child.process.stderr
     text = (await stderr.read()).decode("utf-8", "replace") if stderr else ""
     code = await child.wait()
+    return _cp_error(text, code, ref, path)
+
+
+def _cp_error(text: str, code: int, ref: str, path: str) -> DockerError:
+    if f'container "{ref}" does not exist' in text:
+        return NotFound(f"No such container: {ref}")
     if "could not be found" in text or "no such file or directory" in text:
         return NotFound(f"Could not find the file {path} in container {ref}")
     return classify(text, code)
@@ -178,7 +184,6 @@ async def _stat(podman: PodmanRunner, ref: str, path: str) -> dict[str, object]:
 async def container_archive_info(id: str, request: Request, backend: BackendDep) -> Response:
     path = _archive_path(request)
     ref = container_ref(id)
-    await inspect_container(backend.podman, ref)
     stat = await _stat(backend.podman, ref, path)
     return Response(status_code=200, headers={_STAT_HEADER: encode_stat(stat)})
 
@@ -187,7 +192,6 @@ async def container_archive_info(id: str, request: Request, backend: BackendDep)
 async def container_archive(id: str, request: Request, backend: BackendDep) -> Response:
     path = _archive_path(request)
     ref = container_ref(id)
-    await inspect_container(backend.podman, ref)
     own = await _dir_entry(backend.podman, ref, path)
     source = await _open_source(backend.podman, ref, path)
     stat, followed = _stat_for(path, source.entry)
@@ -234,7 +238,6 @@ async def _read_all(stream: asyncio.StreamReader | None) -> bytes:
 async def put_container_archive(id: str, request: Request, backend: BackendDep) -> Response:
     path = _archive_path(request)
     ref = container_ref(id)
-    await inspect_container(backend.podman, ref)
     stat = await _stat(backend.podman, ref, path)
     if not int(str(stat["mode"])) & GO_DIR:
         raise InvalidParameter("extraction point is not a directory")
@@ -261,10 +264,7 @@ async def put_container_archive(id: str, request: Request, backend: BackendDep) 
     finally:
         spool.close()
     if code != 0:
-        text = err.decode("utf-8", "replace")
-        if "could not be found" in text:
-            raise NotFound(f"Could not find the file {path} in container {ref}")
-        raise classify(text, code)
+        raise _cp_error(err.decode("utf-8", "replace"), code, ref, path)
     return Response(status_code=200)
 
 

@@ -63,6 +63,9 @@ def test_cp_a_tree_in_and_out_of_a_stopped_container(
     missing = docker("cp", f"{name}:/nonexistent", str(out), check=False)
     assert missing.returncode == 1
     assert "Could not find the file /nonexistent in container" in missing.stderr
+    for args in (("nosuchctr:/etc", str(out)), (str(tree), "nosuchctr:/tmp")):
+        gone = docker("cp", *args, check=False)
+        assert gone.returncode == 1 and "No such container: nosuchctr" in gone.stderr
 
 
 def test_cp_ownership_and_stream(
