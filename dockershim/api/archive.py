@@ -31,6 +31,7 @@ from dockershim.api.archive_tar import (
     first_entry,
     rebase_archive,
 )
+from dockershim.api.container_fs import stat_in_container
 from dockershim.api.container_ref import container_ref, inspect_container
 from dockershim.api.deps import BackendDep, query_bool
 from dockershim.errors import DockerError, InvalidParameter, NotFound
@@ -173,7 +174,31 @@ async def _dir_entry(podman: PodmanRunner, ref: str, path: str) -> Entry | None:
     return entry if entry is not None and entry.kind == KIND_DIR else None
 
 
-async def _stat(podman: PodmanRunner, ref: str, path: str) -> dict[str, object]:
+async def _fast_stat(
+    podman: PodmanRunner, ref: str, path: str, follow: bool
+) -> dict[str, object] | None:
+    """lstat (stat with `follow`) through /proc/PID/root of a running container, or None."""
+    data = await inspect_container(podman, ref)
+    state = data.get("State") or {}
+    pid = int(state.get("Pid") or 0)
+    if not state.get("Running") or pid <= 0:
+        return None
+    try:
+        found = await asyncio.to_thread(stat_in_container, pid, path, follow=follow)
+    except FileNotFoundError:
+        raise NotFound(f"Could not find the file {path} in container {ref}") from None
+    if found is None:
+        return None
+    entry, link_target = found
+    return path_stat(path, entry, link_target)
+
+
+async def _stat(
+    podman: PodmanRunner, ref: str, path: str, *, follow: bool = False
+) -> dict[str, object]:
+    fast = await _fast_stat(podman, ref, path, follow)
+    if fast is not None:
+        return fast
     own = await _dir_entry(podman, ref, path)
     if own is not None:
         return path_stat(path, own)
@@ -238,7 +263,7 @@ async def _read_all(stream: asyncio.StreamReader | None) -> bytes:
 async def put_container_archive(id: str, request: Request, backend: BackendDep) -> Response:
     path = _archive_path(request)
     ref = container_ref(id)
-    stat = await _stat(backend.podman, ref, path)
+    stat = await _stat(backend.podman, ref, path, follow=True)
     if not int(str(stat["mode"])) & GO_DIR:
         raise InvalidParameter("extraction point is not a directory")
     spool = await _spool_body(request)

@@ -82,6 +82,15 @@ def test_cp_ownership_and_stream(
     uid, gid = os.getuid(), os.getgid()
     assert owners[0] == "0:0 741"
     assert owners[1] == f"{uid}:{gid} 741"
+    # symlinks in a running container: -L follows the link's target (stat's linkTarget), and a
+    # destination that is a link to a directory is written through
+    out = tmp_path / "out"
+    out.mkdir()
+    docker("cp", "-L", f"{name}:/plain/rel", str(out / "followed"))
+    assert (out / "followed").read_text() == "hello\n" and not (out / "followed").is_symlink()
+    podman("exec", name, "ln", "-s", "/plain/sub", "/linkdir")
+    docker("cp", str(tree / "f"), f"{name}:/linkdir")
+    assert podman("exec", name, "cat", "/plain/sub/f").stdout == "hello\n"
     # `docker cp - C:/dir` with a tar on stdin, `docker cp C:path -` to stdout
     data = io.BytesIO()
     with tarfile.open(fileobj=data, mode="w") as archive:
