@@ -3,8 +3,9 @@
 Docker clients send credentials only in headers: `X-Registry-Auth` (base64url JSON with
 username/password/serveraddress or identitytoken; `{}` or nothing means anonymous) and, for
 builds, `X-Registry-Config` (base64url JSON mapping registry -> the same objects). We write them
-as a containers-auth.json file (mode 0600, in a 0700 directory of our own), pass it with
-`--authfile`, and remove it afterwards. Credentials are never logged and never put in argv.
+as a containers-auth.json file (mode 0600, in a 0700 directory under the service's state
+directory), pass it with `--authfile`, and remove it afterwards. Credentials are never logged
+and never put in argv.
 
 The auth file is always passed, empty when anonymous, so podman never falls back to credentials
 the user stored with `podman login`: as with dockerd, only what the client sent counts.
@@ -88,18 +89,18 @@ def auths_from_config_header(header: str | None) -> dict[str, dict[str, str]]:
     return auths
 
 
-def _private_dir() -> str:
-    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
-    path = os.path.join(base, "dockershim", "auth")
+def _private_dir(state_dir: str) -> str:
+    path = os.path.join(state_dir, "auth")
     os.makedirs(path, mode=0o700, exist_ok=True)
     os.chmod(path, 0o700)
     return path
 
 
 @contextlib.contextmanager
-def auth_file(auths: dict[str, dict[str, str]]) -> Iterator[str]:
-    """A 0600 auth file holding `auths`, removed when the block ends (also on errors)."""
-    fd, path = tempfile.mkstemp(prefix="auth-", suffix=".json", dir=_private_dir())
+def auth_file(auths: dict[str, dict[str, str]], state_dir: str) -> Iterator[str]:
+    """A 0600 auth file holding `auths` in `state_dir`/auth (0700), removed when the block
+    ends (also on errors)."""
+    fd, path = tempfile.mkstemp(prefix="auth-", suffix=".json", dir=_private_dir(state_dir))
     try:
         with os.fdopen(fd, "w") as handle:
             json.dump({"auths": auths}, handle)

@@ -7,10 +7,11 @@ and removed afterwards. The response is Docker's JSON stream (translate/build.py
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import re
 import shutil
-import tarfile
 import tempfile
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,10 +20,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from dockershim.api.authfile import auth_file, auths_from_config_header
-from dockershim.api.deps import PodmanDep, query_bool
+from dockershim.api.buildcontext import extract_context
+from dockershim.api.deps import BackendDep, query_bool
 from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
+from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate import build as tbuild
+from dockershim.translate.references import is_loopback_registry, parse_reference, tls_args
 
 router = APIRouter()
 
@@ -32,42 +36,59 @@ BUILDKIT_MESSAGE = (
 )
 
 
-def _inside(root: str, name: str) -> bool:
-    target = os.path.realpath(os.path.join(root, name))
-    return target == root or target.startswith(root + os.sep)
+async def _fetch_loopback_bases(
+    podman: PodmanRunner, dockerfile: str, authpath: str, always: bool
+) -> None:
+    """Pull base images from loopback registries over plain HTTP first, as dockerd would
+    (podman build has no per-registry TLS switch). Failures are left to the build to report."""
+    for base in tbuild.base_images(dockerfile):
+        try:
+            ref = parse_reference(base)
+        except InvalidParameter:
+            continue
+        if not is_loopback_registry(ref.registry):
+            continue
+        exists = await podman.run(["image", "exists", "--", ref.full()], check=False)
+        if exists.returncode == 0 and not always:
+            continue
+        argv = [
+            "pull",
+            "--quiet",
+            *tls_args(ref.registry),
+            "--authfile",
+            authpath,
+            "--",
+            ref.full(),
+        ]
+        await podman.run(argv, check=False, timeout=600)
 
 
-def extract_context(archive: str, root: str) -> None:
-    """Unpack a (maybe gzip) tar into `root`, refusing entries that escape it."""
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            members = []
-            for member in tar.getmembers():
-                if os.path.isabs(member.name) or not _inside(root, member.name):
-                    raise InvalidParameter(
-                        f"build context entry {member.name!r} leaves the context"
-                    )
-                if (
-                    member.issym()
-                    and not _inside(
-                        root, os.path.join(os.path.dirname(member.name), member.linkname)
-                    )
-                    and os.path.isabs(member.linkname) is False
-                ):
-                    raise InvalidParameter(f"build context link {member.name!r} leaves the context")
-                if member.islnk() and not _inside(root, member.linkname):
-                    raise InvalidParameter(f"build context link {member.name!r} leaves the context")
-                if member.isdev():
-                    continue
-                member.mode = (member.mode or 0o644) | 0o200
-                members.append(member)
-            tar.extractall(root, members=members, numeric_owner=False)
-    except tarfile.TarError as exc:
-        raise InvalidParameter(f"the build context is not a tar archive: {exc}") from None
+async def _working_containers(podman: PodmanRunner) -> set[str]:
+    result = await podman.run(
+        ["ps", "--all", "--external", "--format", "{{.ID}} {{.Names}}"], check=False
+    )
+    return {
+        line.split()[0]
+        for line in result.text.splitlines()
+        if re.search(r"-working-container(?:-\d+)?$", line)
+    }
+
+
+async def _stop_build(podman: PodmanRunner, child: SpawnedProcess, before: set[str]) -> None:
+    """End the build; when it was cut short (client gone), remove the working containers it
+    left behind (podman leaves them, with their processes, when terminated mid-step)."""
+    finished = child.process.returncode is not None
+    await child.close()
+    if finished:
+        return
+    stale = await _working_containers(podman) - before
+    if stale:
+        await podman.run(["rm", "--force", "--time", "0", "--", *sorted(stale)], check=False)
 
 
 @router.post("/build")
-async def image_build(request: Request, podman: PodmanDep) -> Response:
+async def image_build(request: Request, backend: BackendDep) -> Response:
+    podman, state_dir = backend.podman, backend.state_dir
     get = request.query_params.getlist
     dockerfile = tbuild.dockerfile_path((get("dockerfile") or [""])[-1])
     workdir = tempfile.mkdtemp(prefix="build-")
@@ -82,21 +103,24 @@ async def image_build(request: Request, podman: PodmanDep) -> Response:
                 handle.write(chunk)
         if os.path.getsize(archive) == 0:
             raise InvalidParameter("the build context is empty: send a tar archive")
-        extract_context(archive, os.path.realpath(context))
+        await asyncio.to_thread(extract_context, archive, context)
         os.unlink(archive)
         path = os.path.join(context, dockerfile)
         if not os.path.isfile(path):
             raise InvalidParameter(f"Cannot locate specified Dockerfile: {dockerfile}")
         with open(path, encoding="utf-8", errors="replace") as text:
-            total = tbuild.count_steps(text.read())
+            content = text.read()
+        total = tbuild.count_steps(content)
         iidfile = os.path.join(workdir, "iid")
         argv = tbuild.build_args(get, dockerfile, context, iidfile)
         auths = auths_from_config_header(request.headers.get("X-Registry-Config"))
-        authpath = stack.enter_context(auth_file(auths))
+        authpath = stack.enter_context(auth_file(auths, state_dir))
+        await _fetch_loopback_bases(podman, content, authpath, query_bool(request, "pull"))
+        before = await _working_containers(podman)
         child = await podman.spawn(
             [*argv, "--authfile", authpath, "--", context], merge_stderr=True
         )
-        stack.push_async_callback(child.close)
+        stack.push_async_callback(_stop_build, podman, child, before)
     except BaseException:
         await stack.aclose()
         raise

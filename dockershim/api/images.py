@@ -7,6 +7,7 @@ api/imagearchive.py, the builder in api/build.py.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,7 +20,7 @@ from dockershim.errors import Conflict, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate import images as timages
 from dockershim.translate.filters import parse_filters
-from dockershim.translate.references import familiar, parse_reference
+from dockershim.translate.references import candidates, familiar, parse_reference
 
 router = APIRouter()
 
@@ -27,7 +28,14 @@ router = APIRouter()
 async def _all_images(podman: PodmanRunner, everything: bool) -> list[dict[str, Any]]:
     args = ["images", "--format", "json"] + (["--all"] if everything else [])
     data = (await podman.run(args)).json()
-    return data if isinstance(data, list) else []
+    # podman 4.3 lists an image once per name when it has several: merge them by ID.
+    merged: dict[str, dict[str, Any]] = {}
+    for item in data if isinstance(data, list) else []:
+        seen = merged.setdefault(item["Id"], item)
+        if seen is not item:
+            names = seen.get("Names") or []
+            seen["Names"] = names + [n for n in item.get("Names") or [] if n not in names]
+    return list(merged.values())
 
 
 @router.get("/images/json")
@@ -40,9 +48,13 @@ async def image_list(request: Request, podman: PodmanDep) -> JSONResponse:
             data = await require_image(podman, name)
             match = [i for i in items if i["Id"] == data["Id"]]
             anchors[name] = int(match[0]["Created"]) if match else 0
+    for value in filters.get("until", []):
+        anchors[value] = timages.until_timestamp(value, time.time())
     items = timages.apply_filters(items, filters, anchors)
     version = api_version(request.scope)
     out = [timages.summary(i, api_version=version) for i in items]
+    if "reference" in filters:
+        out = [timages.only_matching_tags(e, filters["reference"]) for e in out]
     if not query_bool(request, "digests", True) and version < (1, 44):
         for entry in out:
             entry.pop("RepoDigests", None)
@@ -142,8 +154,6 @@ async def image_delete(name: str, request: Request, podman: PodmanDep) -> JSONRe
 
 
 def _names_for(name: str) -> list[str]:
-    from dockershim.translate.references import candidates
-
     return candidates(name)
 
 

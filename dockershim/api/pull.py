@@ -7,6 +7,7 @@ dockerd's text), then streams Docker's progress lines (translate/progress.py) an
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -18,7 +19,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from dockershim.api.authfile import auth_file, auths_from_auth_header
-from dockershim.api.deps import BackendDep
+from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
@@ -107,20 +108,27 @@ async def image_create(request: Request, backend: BackendDep) -> Response:
     platform = params.get("platform", "").strip()
     if platform:
         args += ["--platform", platform]
-    return await _pull(request, backend.podman, ref, args)
+    if all_tags:
+        # dockerd pulls every tag when none was given (docker-py `all_tags=True`).
+        args.append("--all-tags")
+    return await _pull(request, backend, ref, args, all_tags)
 
 
 async def _pull(
-    request: Request, podman: PodmanRunner, ref: Reference, args: list[str]
+    request: Request, backend: Backend, ref: Reference, args: list[str], all_tags: bool
 ) -> Response:
-    before_info = await _inspect(podman, ref.full())
+    podman, state_dir = backend.podman, backend.state_dir
+    before_info, sizes = await asyncio.gather(
+        _inspect(podman, ref.full()), _layer_sizes(podman, ref)
+    )
     before = before_info.get("Id")
-    sizes = await _layer_sizes(podman, ref)
     auths = auths_from_auth_header(request.headers.get("X-Registry-Auth"), ref.registry)
     stack = contextlib.AsyncExitStack()
     try:
-        path = stack.enter_context(auth_file(auths))
-        child = await podman.spawn([*args, "--authfile", path, "--", ref.full()], merge_stderr=True)
+        path = stack.enter_context(auth_file(auths, state_dir))
+        target = ref.repository if all_tags else ref.full()
+        argv = [*args, "--authfile", path, "--", target]
+        child = await podman.spawn(argv, merge_stderr=True)
         stack.push_async_callback(child.close)
         lines = read_lines(child)
         seen: list[str] = []
@@ -153,7 +161,8 @@ async def _pull(
         info = await _inspect(podman, ref.full())
         newer = before is None or info.get("Id") != before
         digest = progress.pulled_digest(before_info, info, ref.repository)
-        for item in progress.pull_footer(digest, docker_name(ref), newer):
+        name = docker_name(ref).rsplit(":", 1)[0] if all_tags else docker_name(ref)
+        for item in progress.pull_footer(None if all_tags else digest, name, newer):
             yield item
 
     return stream_response(body(), stack.aclose)

@@ -59,7 +59,7 @@ async def image_push(name: str, request: Request, backend: BackendDep) -> Respon
     auths = auths_from_auth_header(request.headers.get("X-Registry-Auth"), ref.registry)
     stack = contextlib.AsyncExitStack()
     try:
-        path = stack.enter_context(auth_file(auths))
+        path = stack.enter_context(auth_file(auths, backend.state_dir))
         fd, digest_file = tempfile.mkstemp(prefix="digest-")
         os.close(fd)
         stack.callback(_remove, digest_file)
@@ -99,7 +99,7 @@ async def system_auth(request: Request, backend: BackendDep) -> Response:
     host = registry_host(str(body.get("serveraddress") or ""))
     if not user:
         raise InvalidParameter("username is required")
-    with auth_file({}) as path:
+    with auth_file({}, backend.state_dir) as path:
         argv = ["login", *tls_args(host), "--authfile", path, "--username", user]
         argv += ["--password-stdin", "--", host]
         result = await backend.podman.run(argv, stdin=password.encode() + b"\n", check=False)

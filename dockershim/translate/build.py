@@ -1,9 +1,11 @@
 """The classic builder: `POST /build` query -> `podman build` argv, podman's output -> Docker's
 `{"stream": ...}` lines.
 
-Translated: dockerfile, t (repeatable), buildargs, labels, target, nocache, pull, rm, forcerm,
-networkmode, platform, extrahosts, shmsize, cachefrom, squash, ulimits, q. Images are built in
-Docker format (`--format docker`) so HEALTHCHECK, SHELL, STOPSIGNAL and ONBUILD are kept.
+Translated: dockerfile, t (repeatable), buildargs, labels, target, nocache, pull, forcerm,
+networkmode, platform, extrahosts, shmsize, cachefrom, squash, ulimits, q. Intermediate
+containers are always removed (`rm=0` is accepted and ignored, see docs/images.md). Images are
+built in Docker format (`--format docker`) so HEALTHCHECK, SHELL, STOPSIGNAL and ONBUILD are
+kept.
 Refused with 400: `remote` contexts, BuildKit (`version=2`), and resource limits (memory, cpu*)
 that rootless podman on cgroup v1 cannot apply.
 """
@@ -104,10 +106,11 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
         argv.append("--no-cache")
     if _true(one("pull")):
         argv.append("--pull=always")
-    if one("rm") and not _true(one("rm")):
-        argv.append("--rm=false")
-    if _true(one("forcerm")):
-        argv.append("--force-rm")
+    # `rm=0` (docker-py's default) is not passed on: podman would keep the intermediate
+    # containers as hidden storage containers no Docker command can list or remove.
+    # podman leaves the working container of a failed step behind as invisible storage
+    # (holding its image): always remove it; dockerd's `forcerm` asks for the same.
+    argv.append("--force-rm")
     if _true(one("squash")):
         argv.append("--squash")
     mode = one("networkmode")
@@ -152,21 +155,50 @@ def _cache_from(raw: str) -> list[str]:
     ]
 
 
-def count_steps(dockerfile: str) -> int:
-    """Instructions in a Dockerfile (continuations and comments handled), as Docker counts."""
+def instructions(dockerfile: str) -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
     escape = "\\"
     first = dockerfile.lstrip().splitlines()[:1]
     if first and re.match(r"^#\s*escape\s*=\s*`", first[0]):
         escape = "`"
-    count, continued = 0, False
+    out: list[str] = []
+    continued = False
     for raw in dockerfile.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if not continued:
-            count += 1
+        part = line[:-1].rstrip() if line.endswith(escape) else line
+        if continued:
+            out[-1] += " " + part
+        else:
+            out.append(part)
         continued = line.endswith(escape)
-    return count
+    return out
+
+
+def count_steps(dockerfile: str) -> int:
+    """Instructions in a Dockerfile, as the classic builder numbers its steps."""
+    return len(instructions(dockerfile))
+
+
+def base_images(dockerfile: str) -> list[str]:
+    """Images named in FROM lines (not earlier stages, `scratch`, or ARG-dependent names)."""
+    stages: set[str] = set()
+    out: list[str] = []
+    for line in instructions(dockerfile):
+        words = line.split()
+        if words[0].upper() != "FROM":
+            continue
+        args = [w for w in words[1:] if not w.startswith("--")]
+        if not args:
+            continue
+        image = args[0]
+        if len(args) >= 3 and args[1].upper() == "AS":
+            stages.add(args[2].lower())
+        if image.lower() in stages or image == "scratch" or "$" in image or image in out:
+            continue
+        out.append(image)
+    return out
 
 
 class BuildStream:

@@ -10,14 +10,15 @@ Architecture, Os, Created RFC 3339); `GET /images/{name}/history`. Names podman 
 
 from __future__ import annotations
 
-import fnmatch
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any
 
+from dockershim.errors import InvalidParameter
 from dockershim.translate.filters import Filters, label_matches
 from dockershim.translate.references import familiar
 
-IMAGE_FILTERS = ("dangling", "label", "reference", "before", "since")
+IMAGE_FILTERS = ("dangling", "label", "reference", "before", "since", "until")
 
 _CONFIG_KEYS = (
     "User",
@@ -174,21 +175,64 @@ def _created(item: dict[str, Any]) -> int:
     return int(item.get("Created") or 0)
 
 
-def _reference_matches(item: dict[str, Any], patterns: list[str]) -> bool:
-    for name in _tags(item.get("Names") or item.get("RepoTags")):
-        repo = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
-        for pattern in patterns:
-            target = name if ":" in pattern.rsplit("/", 1)[-1] else repo
-            if fnmatch.fnmatchcase(target, pattern) or fnmatch.fnmatchcase(name, pattern):
-                return True
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Go's path.Match as dockerd uses it: `*` and `?` never cross a `/`."""
+    out = ""
+    for part in re.split(r"(\*|\?)", pattern):
+        out += "[^/]*" if part == "*" else "[^/]" if part == "?" else re.escape(part)
+    return re.compile(out + r"\Z")
+
+
+def _tag_matches(name: str, patterns: list[str]) -> bool:
+    repo = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+    for pattern in patterns:
+        target = name if ":" in pattern.rsplit("/", 1)[-1] else repo
+        if _glob(pattern).match(target):
+            return True
     return False
+
+
+_DURATION = re.compile(
+    r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$"
+)
+
+
+def until_timestamp(value: str, now: float) -> int:
+    """dockerd's `until`: a unix timestamp, an RFC 3339 date, or a Go duration before now."""
+    text = value.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return int(float(text))
+    match = _DURATION.match(text)
+    if text and match and any(match.groupdict().values()):
+        seconds = sum(float(match[k] or 0) * f for k, f in (("h", 3600), ("m", 60), ("s", 1)))
+        return int(now - seconds)
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(f"invalid value for until: {value!r}") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return int(stamp.timestamp())
+
+
+def _reference_matches(item: dict[str, Any], patterns: list[str]) -> bool:
+    return any(_tag_matches(n, patterns) for n in _tags(item.get("Names") or item.get("RepoTags")))
+
+
+def only_matching_tags(summary_item: dict[str, Any], patterns: list[str]) -> dict[str, Any]:
+    """dockerd lists only the tags a `reference` filter matched."""
+    tags = [t for t in summary_item["RepoTags"] if _tag_matches(t, patterns)]
+    digests = [
+        d for d in summary_item.get("RepoDigests") or [] if _tag_matches(d.split("@")[0], patterns)
+    ]
+    return {**summary_item, "RepoTags": tags, "RepoDigests": digests}
 
 
 def apply_filters(
     items: list[dict[str, Any]], filters: Filters, anchors: dict[str, int]
 ) -> list[dict[str, Any]]:
-    """Docker's image list filters over podman's summaries. `anchors` maps the names/IDs given
-    in `before`/`since` to their creation times (resolved by the caller)."""
+    """Docker's image list filters over podman's summaries. `anchors` maps the values given in
+    `before`/`since` (names/IDs) and `until` (times) to unix seconds (resolved by the caller)."""
     out = []
     for item in items:
         if "dangling" in filters:
@@ -204,6 +248,8 @@ def apply_filters(
         if "before" in filters and not all(_created(item) < anchors[b] for b in filters["before"]):
             continue
         if "since" in filters and not all(_created(item) > anchors[s] for s in filters["since"]):
+            continue
+        if "until" in filters and not all(_created(item) < anchors[u] for u in filters["until"]):
             continue
         out.append(item)
     return out

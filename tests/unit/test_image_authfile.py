@@ -43,13 +43,12 @@ def test_config_header_names_every_registry() -> None:
     assert list(authfile.auths_from_config_header(header)) == ["127.0.0.1:5001"]
 
 
-def test_auth_file_is_private_and_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    with authfile.auth_file({"h": {"auth": "eDp5"}}) as path:
+def test_auth_file_is_private_and_removed(tmp_path: Path) -> None:
+    with authfile.auth_file({"h": {"auth": "eDp5"}}, str(tmp_path)) as path:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
         assert json.loads(Path(path).read_text()) == {"auths": {"h": {"auth": "eDp5"}}}
     assert not os.path.exists(path)
-    with pytest.raises(RuntimeError), authfile.auth_file({}) as path2:
+    with pytest.raises(RuntimeError), authfile.auth_file({}, str(tmp_path)) as path2:
         raise RuntimeError
     assert not os.path.exists(path2)

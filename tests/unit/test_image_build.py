@@ -45,7 +45,6 @@ def test_build_argv_translates_docker_options() -> None:
         "--target final",
         "--no-cache",
         "--pull=always",
-        "--rm=false",
         "--force-rm",
         "--network host",
         "--add-host h1:1.2.3.4 --add-host h2:5.6.7.8",
@@ -53,7 +52,7 @@ def test_build_argv_translates_docker_options() -> None:
         "--iidfile /w/iid",
     ):
         assert part in joined
-    assert "UNSET" not in joined and "--cache-from" not in joined
+    assert "UNSET" not in joined and "--cache-from" not in joined and "--rm" not in argv
 
 
 @pytest.mark.parametrize(
@@ -146,3 +145,12 @@ def test_commit_changes_from_config_and_refusals() -> None:
     ]
     with pytest.raises(InvalidParameter):
         commit.change_args("RUN rm -rf /")
+
+
+def test_base_images_skip_stages_scratch_and_args() -> None:
+    text = (
+        "ARG BASE=busybox\nFROM --platform=linux/amd64 127.0.0.1:5001/x:v1 AS a\n"
+        "FROM a\nFROM scratch\nFROM $BASE\nFROM \\\n  busybox AS b\nFROM b\n"
+    )
+    assert build.base_images(text) == ["127.0.0.1:5001/x:v1", "busybox"]
+    assert build.instructions("RUN a \\\n  b\n")[0] == "RUN a b"

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+
+from dockershim.errors import InvalidParameter
 from dockershim.translate import images
 from tests.fakes import fixture_json
 
@@ -58,3 +61,29 @@ def test_history_marks_missing_layers_and_tags_the_top() -> None:
     assert out[1]["Id"] == "<missing>" and out[1]["Tags"] is None
     assert out[-1]["Size"] == 2129920 and out[-1]["Created"] > 0
     assert out[0]["CreatedBy"].endswith('CMD ["echo hi"]')
+
+
+def test_reference_filter_keeps_only_matching_tags() -> None:
+    entry = {"RepoTags": ["busybox:latest", "team/x:v2"]}
+    assert images.only_matching_tags(entry, ["team/x"])["RepoTags"] == ["team/x:v2"]
+
+
+def test_reference_globs_do_not_cross_slashes() -> None:
+    items = [
+        {"Id": "a", "Names": ["docker.io/team/app:v1"]},
+        {"Id": "b", "Names": ["docker.io/library/app:v1"]},
+    ]
+    assert [i["Id"] for i in images.apply_filters(items, {"reference": ["*"]}, {})] == ["b"]
+    assert [i["Id"] for i in images.apply_filters(items, {"reference": ["*/*"]}, {})] == ["a"]
+    assert [i["Id"] for i in images.apply_filters(items, {"reference": ["app:v?"]}, {})] == ["b"]
+
+
+def test_until_accepts_timestamps_durations_and_dates() -> None:
+    assert images.until_timestamp("1700000000", 0) == 1700000000
+    assert images.until_timestamp("1h30m", 10_000) == 10_000 - 5400
+    assert images.until_timestamp("2023-11-14T22:13:20Z", 0) == 1700000000
+    items = fixture_json("images.json")
+    kept = images.apply_filters(items, {"until": ["x"]}, {"x": 1795924460})
+    assert [i["Id"][:6] for i in kept] == ["6f8b6a", "183065"]
+    with pytest.raises(InvalidParameter):
+        images.until_timestamp("yesterday", 0)

@@ -1,0 +1,43 @@
+"""Unpack a build context (tar, maybe gzip/bzip2/xz) safely into a private directory.
+
+Each entry is checked right before it is written, with the links extracted so far resolved:
+an entry whose path (or a hard link whose target) leaves the directory, including through a
+symlink extracted earlier, is refused with 400. Symlinks themselves may point anywhere (they
+are copied into the image as links, as Docker does); nothing is ever written through them.
+Device nodes are skipped. Entries get owner write permission so the directory can be removed.
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+
+from dockershim.errors import InvalidParameter
+
+
+def _inside(root: str, path: str) -> bool:
+    target = os.path.realpath(os.path.join(root, path))
+    return target == root or target.startswith(root + os.sep)
+
+
+def _check(root: str, member: tarfile.TarInfo) -> None:
+    name = member.name
+    if os.path.isabs(name) or not _inside(root, name):
+        raise InvalidParameter(f"build context entry {name!r} leaves the context")
+    if member.islnk() and (os.path.isabs(member.linkname) or not _inside(root, member.linkname)):
+        raise InvalidParameter(f"build context hard link {name!r} leaves the context")
+
+
+def extract_context(archive: str, root: str) -> None:
+    """Unpack `archive` into the existing directory `root` (an absolute, resolved path)."""
+    root = os.path.realpath(root)
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            for member in tar:
+                if member.isdev():
+                    continue
+                _check(root, member)
+                member.mode = (member.mode or 0o644) | (0o700 if member.isdir() else 0o600)
+                tar.extract(member, root, set_attrs=not member.issym())
+    except tarfile.TarError as exc:
+        raise InvalidParameter(f"the build context is not a valid tar archive: {exc}") from None

@@ -1,0 +1,76 @@
+"""Pull through the docker CLI and docker-py against the local registries (real podman)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import REGISTRY, Cleanup, DockerRun, podman
+
+
+def _publish(cleanup: Cleanup) -> str:
+    """A unique repository in the plain registry holding busybox; not present locally."""
+    name = f"{REGISTRY}/{cleanup.name('dti-pull')}:v1"
+    podman("tag", "docker.io/library/busybox:latest", name)
+    podman("push", "--tls-verify=false", name)
+    podman("untag", "docker.io/library/busybox:latest", name)
+    cleanup.images.append(name)
+    return name
+
+
+def test_docker_pull_busybox_ends_with_status(docker: DockerRun) -> None:
+    present = podman("image", "exists", "docker.io/library/busybox:latest", check=False)
+    out = docker("pull", "busybox").stdout
+    assert "latest: Pulling from library/busybox" in out
+    assert "Digest: sha256:" in out
+    if present.returncode == 0:
+        assert "Status: Image is up to date for busybox:latest" in out
+    else:
+        assert "Status: Downloaded newer image for busybox:latest" in out
+    assert out.strip().endswith("docker.io/library/busybox:latest")
+
+
+def test_docker_pull_new_image_shows_layers(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = _publish(cleanup)
+    out = docker("pull", name).stdout
+    assert "v1: Pulling from dti-pull-" in out
+    assert ": Pulling fs layer" in out and ": Pull complete" in out
+    assert f"Status: Downloaded newer image for {name}" in out
+    again = docker("pull", name).stdout
+    assert f"Status: Image is up to date for {name}" in again
+
+
+def test_pull_stream_has_progress_detail(dclient: Any, cleanup: Cleanup) -> None:
+    name = _publish(cleanup)
+    repo, tag = name.rsplit(":", 1)
+    lines = list(dclient.api.pull(repo, tag=tag, stream=True, decode=True))
+    downloading = [ln for ln in lines if ln.get("status") == "Downloading"]
+    assert downloading and downloading[0]["progressDetail"]["total"] > 0
+    assert lines[-1] == {"status": f"Status: Downloaded newer image for {name}"}
+    assert all("error" not in ln for ln in lines)
+
+
+def test_pull_missing_image_fails_clearly(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = f"{REGISTRY}/{cleanup.name('dti-missing')}"
+    result = docker("pull", name, check=False)
+    assert result.returncode == 1
+    assert f"manifest for {name}:latest not found" in result.stderr
+
+
+def test_docker_py_pull_and_get(dclient: Any) -> None:
+    image = dclient.images.pull("busybox")
+    assert "busybox:latest" in image.tags
+    assert dclient.images.get("busybox").id == image.id
+    assert any("busybox:latest" in i.tags for i in dclient.images.list())
+
+
+def test_pull_without_tag_pulls_every_tag(dclient: Any, cleanup: Cleanup) -> None:
+    first = _publish(cleanup)
+    repo = first.rsplit(":", 1)[0]
+    second = f"{repo}:v2"
+    podman("tag", "docker.io/library/busybox:latest", second)
+    podman("push", "--tls-verify=false", second)
+    podman("untag", "docker.io/library/busybox:latest", second)
+    cleanup.images.append(second)
+    images = dclient.images.pull(repo, all_tags=True)
+    tags = {t for image in images for t in image.tags}
+    assert {first, second} <= tags

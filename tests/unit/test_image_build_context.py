@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from dockershim.api.buildcontext import extract_context
+from dockershim.errors import InvalidParameter
+
+
+def _tar(path: Path, entries: list[tuple[str, str, str]], mode: str = "w") -> Path:
+    """entries: (kind, name, data-or-linkname) with kind file/dir/sym/lnk."""
+    with tarfile.open(path, mode) as tar:
+        for kind, name, data in entries:
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data.encode()))
+                continue
+            info.type = {"dir": tarfile.DIRTYPE, "sym": tarfile.SYMTYPE, "lnk": tarfile.LNKTYPE}[
+                kind
+            ]
+            info.linkname = data
+            tar.addfile(info)
+    return path
+
+
+def test_plain_and_gzip_contexts_unpack(tmp_path: Path) -> None:
+    for mode in ("w", "w:gz"):
+        root = tmp_path / mode.replace(":", "_")
+        root.mkdir()
+        archive = _tar(
+            tmp_path / f"{mode}.tar",
+            [
+                ("dir", "sub", ""),
+                ("file", "sub/Dockerfile", "FROM busybox\n"),
+                ("sym", "abs-link", "/etc/passwd"),
+            ],
+            mode,
+        )
+        extract_context(str(archive), str(root))
+        assert (root / "sub" / "Dockerfile").read_text() == "FROM busybox\n"
+        assert (root / "abs-link").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [("file", "../escape", "x")],
+        [("file", "/abs", "x")],
+        [("sym", "link", "/tmp"), ("file", "link/evil", "x")],
+        [("sym", "link", "../.."), ("file", "link/evil", "x")],
+        [("sym", "target", "/etc/hostname"), ("file", "target", "x")],
+        [("lnk", "hard", "../../etc/passwd")],
+    ],
+    ids=[
+        "dotdot",
+        "absolute",
+        "through-abs-symlink",
+        "through-rel-symlink",
+        "onto-symlink",
+        "hardlink",
+    ],
+)
+def test_escaping_entries_are_refused(tmp_path: Path, entries: list[tuple[str, str, str]]) -> None:
+    root = tmp_path / "ctx"
+    root.mkdir()
+    archive = _tar(tmp_path / "c.tar", entries)
+    with pytest.raises(InvalidParameter):
+        extract_context(str(archive), str(root))
+    assert not (tmp_path / "escape").exists()
+
+
+def test_garbage_is_400(tmp_path: Path) -> None:
+    (tmp_path / "junk").write_bytes(b"not a tar at all" * 10)
+    (tmp_path / "ctx").mkdir()
+    with pytest.raises(InvalidParameter):
+        extract_context(str(tmp_path / "junk"), str(tmp_path / "ctx"))
