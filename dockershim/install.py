@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockershim.server.activator import DEFAULT_IDLE_TIMEOUT
+from dockershim.server.activator import DEFAULT_IDLE_TIMEOUT, package_parent
 from dockershim.server.listener import default_socket_path
 
 CONTEXT = "dockershim"
@@ -70,9 +70,9 @@ def unit_socket_path(paths: Paths) -> str:
     return paths.socket.replace("%", "%%")
 
 
-def service_environment() -> dict[str, str]:
+def unit_environment() -> dict[str, str]:
     """PYTHONPATH when this package is not where the interpreter finds it by itself."""
-    parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parent = package_parent()
     if parent in {os.path.abspath(p) for p in site.getsitepackages()}:
         return {}
     return {"PYTHONPATH": parent}
@@ -98,7 +98,7 @@ def render_service_unit(idle_timeout: float, podman: str) -> str:
     argv = [sys.executable, "-m", "dockershim", "serve", "--idle-timeout", f"{idle_timeout:g}"]
     argv += ["--podman", podman]
     env_lines = "".join(
-        f"Environment={systemd_quote(f'{k}={v}')}\n" for k, v in service_environment().items()
+        f"Environment={systemd_quote(f'{k}={v}')}\n" for k, v in unit_environment().items()
     )
     # An idle exit is a normal exit; allow at least two starts per idle period within a minute.
     burst = max(20, int(120 / max(idle_timeout, 1.0)))
@@ -197,7 +197,7 @@ def print_activator_hint(paths: Paths, idle_timeout: float) -> None:
     command = [sys.executable, "-m", "dockershim", "activate", "--socket", paths.socket]
     if idle_timeout != DEFAULT_IDLE_TIMEOUT:
         command += ["--idle-timeout", f"{idle_timeout:g}"]
-    env = "".join(f"{k}={v} " for k, v in service_environment().items())
+    env = "".join(f"{k}={v} " for k, v in unit_environment().items())
     print("No systemd user manager runs here, so the units are written but not started.")
     print("Use the activator instead (it holds the socket with a few MB and starts the service")
     print("on demand); start it now and from your login script (~/.profile):")

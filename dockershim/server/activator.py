@@ -31,6 +31,25 @@ _LEAN_BOOT = (
 )
 
 
+def package_parent() -> str:
+    """The directory this dockershim package is imported from."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def service_environment() -> dict[str, str]:
+    """PYTHONPATH when this package is not where the interpreter finds it by itself, so the
+    service started later runs this very code (not another checkout or install)."""
+    import site
+
+    parent = package_parent()
+    if parent in {os.path.abspath(p) for p in site.getsitepackages()}:
+        return {}
+    current = os.environ.get("PYTHONPATH", "")
+    if parent in current.split(os.pathsep):
+        return {"PYTHONPATH": current}
+    return {"PYTHONPATH": os.pathsep.join(p for p in (parent, current) if p)}
+
+
 def service_command(args: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "dockershim", "serve", *args]
 
@@ -86,9 +105,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     fd = sock.detach()
     inode = os.stat(path).st_ino if path else 0
     command = service_command(serve_arguments(args))
-    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    os.environ.update(service_environment())
     os.set_inheritable(fd, True)
-    lean = [sys.executable, "-S", "-c", _LEAN_BOOT, package_parent, str(fd), path or "", str(inode)]
+    lean = [
+        sys.executable,
+        "-S",
+        "-c",
+        _LEAN_BOOT,
+        package_parent(),
+        str(fd),
+        path or "",
+        str(inode),
+    ]
     try:
         os.execv(sys.executable, lean + command)
     except OSError:  # no re-exec possible: run the same loop in this (larger) process
