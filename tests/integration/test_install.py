@@ -90,8 +90,10 @@ def test_install_writes_verified_units_and_a_working_context(tmp_path: Path) -> 
     # The unit's own command, socket-activated, answers through the installed context.
     argv, unit_env = _unit_command(service_unit)
     passed = [arg for item in unit_env for arg in ("-E", item)]
-    for name in ("PATH", "HOME", "XDG_RUNTIME_DIR"):
+    for name in ("PATH", "HOME"):
         passed += ["-E", f"{name}={env[name]}"]
+    # podman runs with the user's real runtime dir (a temporary one would leave a pause process)
+    passed += ["-E", f"XDG_RUNTIME_DIR={os.environ['XDG_RUNTIME_DIR']}"]
     served = subprocess.Popen(
         [SOCKET_ACTIVATE, "-l", socket_path, *passed, *argv],
         stdout=subprocess.DEVNULL,
