@@ -5,8 +5,9 @@ Idle means: no open connection (uvicorn's or hijacked), no request task in fligh
 1. stop accepting: the listening sockets leave the event loop but stay open (an activator or
    systemd keeps its own copy: clients that connect from now on wait in the kernel's backlog
    for the next activation, which the waiting connection itself triggers);
-2. give connections accepted just before a few ticks to show up; serve them to the end (their
-   keep-alive requests too); exit only when none is left.
+2. give connections accepted just before a few ticks to show up; serve them to the end, closing
+   each after the response in flight (as uvicorn's own graceful shutdown does, so a keep-alive
+   client does not hold the exit while others wait in the backlog); exit when none is left.
 
 Step 1 removes the reader instead of closing asyncio's Server: a connection accepted in the same
 loop iteration is attached to its Server a moment later, and Python 3.11's `Server._attach()`
@@ -82,6 +83,12 @@ class ShimServer(uvicorn.Server):
             for sock in server.sockets:
                 loop.remove_reader(sock.fileno())
 
+    def close_after_response(self) -> None:
+        for protocol in self.server_state.connections:
+            cycle = getattr(protocol, "cycle", None)
+            if cycle is not None and not cycle.response_complete:
+                cycle.keep_alive = False
+
     async def on_tick(self, counter: int) -> bool:
         if await super().on_tick(counter):
             return True
@@ -91,6 +98,8 @@ class ShimServer(uvicorn.Server):
         if self.busy():
             self._last_active = now
             self._quiet_ticks = 0
+            if self._draining:
+                self.close_after_response()
             return False
         if not self._draining:
             if now - self._last_active < self.idle_timeout:
