@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import REPO, Shim
 
 
 def _doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -66,3 +66,9 @@ def test_crun_on_hybrid_cgroups_and_open_socket_are_fixed_by_the_printed_command
     assert "OCI runtime runc" in fixed.stdout
     assert f"{path}: socket, yours, mode 0600" in fixed.stdout
     assert "runc" in conf.read_text()
+
+
+def test_socket_answered_by_dockershim(shim: Shim) -> None:
+    result = _doctor("--socket", shim.socket)
+    assert f"ok       {shim.socket}: answered by dockershim " in result.stdout, result.stdout
+    assert result.returncode == 0, result.stdout
