@@ -101,7 +101,9 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
     limit = query_int(request, "limit", -1) or -1
     show_all = query_bool(request, "all") or limit > 0
     size = query_bool(request, "size")
-    raws = await inspect_many(podman, await list_ids(podman), size=size)
+    # before/since may name a stopped container: look at all of them then
+    every = show_all or any(filters.get(k) for k in ("status", "exited", "before", "since"))
+    raws = await inspect_many(podman, await list_ids(podman, running_only=not every), size=size)
     now = time.time()
     due = [r for r in raws if health_due(r, now)]
     if due:
@@ -146,7 +148,8 @@ def create_error(stderr: str, returncode: int) -> DockerError:
 def make_bind_sources(body: dict[str, Any]) -> None:
     """dockerd creates a missing host directory of a `Binds` entry (not of a `Mounts` bind)."""
     host = body.get("HostConfig") or {}
-    for bind in host.get("Binds") or [] if isinstance(host, dict) else []:
+    binds = host.get("Binds") if isinstance(host, dict) else None
+    for bind in [binds] if isinstance(binds, str) else binds or []:
         source = str(bind).split(":", 1)[0]
         if source.startswith("/") and not os.path.lexists(source):
             try:

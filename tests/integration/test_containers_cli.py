@@ -341,3 +341,14 @@ def test_slow_healthcheck_never_blocks_ps_or_inspect(docker: DockerRun, cleanup:
     assert status == "starting"
     ps = docker("ps", "--filter", f"name={name}", "--format", "{{.Status}}").stdout
     assert "(health: starting)" in ps
+
+
+def test_ps_without_all_and_before_a_stopped_one(docker: DockerRun, cleanup: Cleanup) -> None:
+    stopped = cleanup.container()
+    running = cleanup.container()
+    docker("create", "--name", stopped, "busybox")
+    docker("run", "-d", "--name", running, "busybox", "sleep", "300")
+    plain = docker("ps", "--format", "{{.Names}}").stdout.split()
+    assert running in plain and stopped not in plain
+    # `since` names a container that is not running: still resolvable without -a
+    assert running in docker("ps", "--filter", f"since={stopped}", "--format", "{{.Names}}").stdout

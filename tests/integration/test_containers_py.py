@@ -164,3 +164,18 @@ def test_random_host_port_is_reported(dclient: Any, cleanup: Cleanup) -> None:
     assert dclient.api.port(c.id, 80)[0]["HostPort"] == str(port)
     with socket.create_connection(("127.0.0.1", port), timeout=10):
         pass
+
+
+def test_run_not_detached_returns_output_and_raises_on_failure(
+    dclient: Any, cleanup: Cleanup
+) -> None:
+    """docker-py's run without detach: create -> start -> wait -> logs (no attach)."""
+    import docker.errors
+
+    name = cleanup.container()
+    out = dclient.containers.run("busybox", ["sh", "-c", "echo hi"], name=name, remove=True)
+    assert out == b"hi\n"
+    with pytest.raises(docker.errors.ContainerError) as err:
+        dclient.containers.run("busybox", ["sh", "-c", "echo bad >&2; exit 5"], remove=True)
+    assert err.value.exit_status == 5
+    assert b"bad" in err.value.stderr
