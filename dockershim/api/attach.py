@@ -59,7 +59,7 @@ async def container_attach(name: str, request: Request, backend: BackendDep) -> 
         stdin=want_stdin,
         stdout=query_bool(request, "stdout"),
         stderr=query_bool(request, "stderr"),
-        detach_keys=keys,
+        detach_keys=keys if facts.tty else b"",  # dockerd: only a TTY has detach keys
     )
     logs, live = query_bool(request, "logs"), query_bool(request, "stream")
     attach = _Attach(backend.podman, sessions_of(backend.cache), facts, options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import time
@@ -76,18 +77,31 @@ def test_exec_errors(dclient: Any, cleanup: Cleanup) -> None:
 
 def test_exec_detach_keys_leave_the_process_running(dclient: Any, cleanup: Cleanup) -> None:
     ct = running(dclient, cleanup)
-    cmd = ["sh", "-c", "cat > /tmp/got; exec sleep 601"]
-    exec_id = dclient.api.exec_create(ct.id, cmd, stdin=True)["Id"]
-    sock = dclient.api.exec_start(exec_id, socket=True)._sock
+    cmd = ["sh", "-c", "stty raw -echo; cat > /tmp/got"]
+    exec_id = dclient.api.exec_create(ct.id, cmd, stdin=True, tty=True)["Id"]
+    sock = dclient.api.exec_start(exec_id, socket=True, tty=True)._sock
+    time.sleep(0.5)  # let stty switch the terminal to raw mode
     sock.sendall(b"before detach\n\x10\x11after\n")
-    assert read_all(sock) == b""  # the server ended the stream on ctrl-p ctrl-q
+    read_all(sock)  # the server ends the stream on ctrl-p ctrl-q
     sock.close()
     assert dclient.api.exec_inspect(exec_id)["Running"] is True
-    # the keys were not forwarded, the process was not stopped
+    # the keys and what followed were not forwarded; the process was not stopped
     eventually(
         lambda: ct.exec_run("cat /tmp/got").output == b"before detach\n", "input before the keys"
     )
-    assert b"sleep 601" in ct.exec_run("ps").output
+    assert ct.exec_run("pidof cat").exit_code == 0
+
+
+def test_non_tty_stdin_is_binary_safe(dclient: Any, cleanup: Cleanup) -> None:
+    ct = running(dclient, cleanup)
+    exec_id = dclient.api.exec_create(ct.id, ["sh", "-c", "cat | md5sum"], stdin=True)["Id"]
+    sock = dclient.api.exec_start(exec_id, socket=True)._sock
+    payload = bytes(range(256)) * 64  # includes ctrl-p ctrl-q: no detaching without a TTY
+    sock.sendall(payload)
+    sock.shutdown(socket.SHUT_WR)
+    output = read_all(sock)
+    sock.close()
+    assert hashlib.md5(payload).hexdigest().encode() in output
 
 
 def test_exec_tty_resize(dclient: Any, cleanup: Cleanup) -> None:
