@@ -77,20 +77,34 @@ def test_run_it_through_a_terminal(docker_env: dict[str, str], cleanup: Cleanup)
         term.expect(b"hello\r\n")
         term.send(b"stty size\r")
         term.expect(b"30 100\r\n")
-        term.resize(40, 120)
-        eventually(lambda: _stty_size(term) == b"40 120", "the container terminal got 40x120")
+        _resize_and_see(term, 40, 120)
         term.send(b"exit 7\r")
         assert term.wait() == 7
     finally:
         term.close()
 
 
-def _stty_size(term: PtyClient) -> bytes:
-    term.send(b"stty size\r")
-    text = term.expect(b"# ", timeout=10)
-    lines = [ln.strip() for ln in text.split(b"\n")]
-    sizes = [ln for ln in lines if ln and ln.replace(b" ", b"").isdigit()]
-    return sizes[-1] if sizes else b""
+def _resize_and_see(term: PtyClient, rows: int, cols: int) -> None:
+    """Resize the window until `stty size` in the container reports it.
+
+    The CLI installs its SIGWINCH handler only after its start/exec-start request returned, so
+    a resize in that first instant is not seen by it (dockerd has the same window): when the
+    size does not show up, wiggle the window again (the kernel signals only real changes).
+    """
+    size = f"{rows} {cols}\r\n".encode()
+    seen = b""
+    for attempt in range(10):
+        if attempt:
+            term.resize(rows, cols - 1)
+        term.resize(rows, cols)
+        term.send(b"stty size\r")
+        try:
+            term.expect(size, timeout=3)
+            return
+        except AssertionError:
+            seen += term.output
+            term.output = b""
+    raise AssertionError(f"the terminal never reported {size!r}; saw {seen!r}")
 
 
 def test_exec_it_through_a_terminal(
@@ -103,8 +117,7 @@ def test_exec_it_through_a_terminal(
         term.expect(b"inside\r\n")
         term.send(b"stty size\r")
         term.expect(b"30 100\r\n")
-        term.resize(41, 121)
-        eventually(lambda: _stty_size(term) == b"41 121", "the exec terminal got 41x121")
+        _resize_and_see(term, 41, 121)
         term.send(b"exit 9\r")
         assert term.wait() == 9
     finally:
