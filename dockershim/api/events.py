@@ -55,16 +55,16 @@ async def _lines(child: SpawnedProcess, deadline_ns: int | None) -> AsyncIterato
     stdout = child.process.stdout
     assert stdout is not None
     while True:
-        if deadline_ns is None:
-            line = await stdout.readline()
-        else:
-            remaining = (deadline_ns - time.time_ns()) / 1e9
-            if remaining <= 0:
-                return
-            try:
-                line = await asyncio.wait_for(stdout.readline(), remaining)
-            except TimeoutError:
-                return
+        remaining = None if deadline_ns is None else (deadline_ns - time.time_ns()) / 1e9
+        if remaining is not None and remaining <= 0:
+            return
+        try:
+            line = await asyncio.wait_for(stdout.readline(), remaining)
+        except TimeoutError:
+            return
+        except ValueError:  # a line beyond the reader's limit: not an event we can use
+            log.info("podman events: skipped an over-long line")
+            continue
         if not line:
             return
         yield line
