@@ -1,24 +1,24 @@
-"""Command line: `dockershim serve` (and the lifecycle commands as they arrive)."""
+"""Command line: `dockershim serve | activate | install | uninstall | doctor`.
+
+Imports stay light at the top: `dockershim activate` runs all year and must not pay for FastAPI.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 
 from dockershim import __version__
+from dockershim.server.activator import DEFAULT_IDLE_TIMEOUT as ACTIVATED_IDLE_TIMEOUT
 from dockershim.server.listener import (
     SocketInUse,
     bind_unix_socket,
     default_socket_path,
     sockets_from_environment,
+    take_notify_socket,
 )
-
-ACTIVATED_IDLE_TIMEOUT = 120.0
 
 
 def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,16 +42,48 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
+def _lifecycle_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub.add_parser(
+        "activate",
+        add_help=False,
+        help="own the socket and start the service on demand (hosts without systemd)",
+    )
+    for name, text in (
+        ("install", "install systemd user units, the `dockershim` docker context, DOCKER_HOST"),
+        ("uninstall", "remove what `dockershim install` installed"),
+    ):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--socket", help="socket path (default $XDG_RUNTIME_DIR/docker.sock)")
+        if name == "install":
+            cmd.add_argument(
+                "--idle-timeout",
+                type=float,
+                default=ACTIVATED_IDLE_TIMEOUT,
+                help=f"idle seconds before the service exits (default {ACTIVATED_IDLE_TIMEOUT:g})",
+            )
+            cmd.add_argument(
+                "--no-start", action="store_true", help="write files but do not run systemctl"
+            )
+    doctor = sub.add_parser("doctor", help="check the rootless setup and print exact fixes")
+    doctor.add_argument("--socket", help="socket path (default $XDG_RUNTIME_DIR/docker.sock)")
+    doctor.add_argument("--podman", default="podman", help="podman binary (default: podman)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dockershim", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dockershim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
+    _lifecycle_parsers(sub)
     return parser
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from dockershim.api.app import create_app
+    import asyncio
+    import logging
+    import shutil
+
+    from dockershim.api.app import create_app, default_state_dir
     from dockershim.podman import PodmanRunner
     from dockershim.server.service import serve
 
@@ -63,6 +95,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 1
     logging.basicConfig(level=args.log_level.upper(), format="dockershim: %(message)s")
+    notify_socket = take_notify_socket()
     sockets = sockets_from_environment()
     activated = bool(sockets)
     if not sockets:
@@ -76,14 +109,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     idle = args.idle_timeout
     if idle is None:
         idle = ACTIVATED_IDLE_TIMEOUT if activated else 0.0
+    os.makedirs(default_state_dir(), mode=0o700, exist_ok=True)  # survives idle exits, private
     podman = args.podman or shutil.which("podman") or "podman"
     app = create_app(PodmanRunner(podman, default_timeout=args.podman_timeout))
-    asyncio.run(serve(app, sockets, idle_timeout=idle, log_level=args.log_level))
+    asyncio.run(
+        serve(
+            app,
+            sockets,
+            idle_timeout=idle,
+            log_level=args.log_level,
+            notify_socket=notify_socket,
+        )
+    )
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["activate"]:  # its own parser: the options it passes on to `serve`
+        from dockershim.server.activator import main as activate
+
+        return activate(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args)
+    if args.command in ("install", "uninstall"):
+        from dockershim.install import main as install_main
+
+        return install_main(args)
+    if args.command == "doctor":
+        from dockershim.doctor import main as doctor_main
+
+        return doctor_main(args)
     return 2

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Run dockershim in the foreground as the unprivileged user, on a fresh Debian 12 machine (root).
-# Prints the DOCKER_HOST line for other shells. Extra arguments go to `dockershim serve`.
+# Daemonless by default: this runs the activator (`dockershim activate`), which holds the socket
+# with a few MB and starts the API service when a client connects; the service exits after
+# --idle-timeout seconds without clients (default 120) while containers keep running.
+# Prints the DOCKER_HOST line for other shells. Extra arguments go to `dockershim activate`
+# (--socket, --idle-timeout, --podman, --podman-timeout, --log-level).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 USER_NAME=${DOCKERSHIM_USER:-${DOCKERSHIM_TEST_USER:-dockertest}}
@@ -12,4 +16,4 @@ echo "export DOCKER_HOST=unix:///run/user/$uid/docker.sock" >&2
 cd /
 exec runuser -u "$USER_NAME" -- env -i HOME="$home" USER="$USER_NAME" LOGNAME="$USER_NAME" \
   PATH="$VENV/bin:/usr/local/bin:/usr/bin:/bin" XDG_RUNTIME_DIR="/run/user/$uid" \
-  PYTHONPATH="$REPO" "$VENV/bin/python" -m dockershim serve "$@"
+  PYTHONPATH="$REPO" "$VENV/bin/python" -m dockershim activate "$@"

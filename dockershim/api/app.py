@@ -10,6 +10,7 @@ from dockershim.api import (
     archive,
     attach,
     build,
+    container_update,
     containers,
     containers_lifecycle,
     containers_logs,
@@ -20,8 +21,10 @@ from dockershim.api import (
     networks,
     pull,
     push,
+    stats,
     swarm,
     system,
+    system_df,
     volumes,
 )
 from dockershim.api.deps import Backend
@@ -34,6 +37,8 @@ ROUTERS = [
     system.router,
     attach.router,
     archive.router,
+    stats.router,
+    container_update.router,
     containers.router,
     containers_lifecycle.router,
     containers_logs.router,
@@ -47,6 +52,7 @@ ROUTERS = [
     volumes.router,
     events.router,
     swarm.router,
+    system_df.router,
 ]
 
 

@@ -85,6 +85,16 @@ def sockets_from_environment(env: MutableMapping[str, str] | None = None) -> lis
     return sockets
 
 
+def take_notify_socket(env: MutableMapping[str, str] | None = None) -> str | None:
+    """Take NOTIFY_SOCKET out of the environment, as sd_notify(unset_environment=1) does.
+
+    Our children must not see it: `podman run` would hand it to the container (sdnotify mode)
+    and systemd would hear a container's READY=1 as ours.
+    """
+    env = os.environ if env is None else env
+    return env.pop("NOTIFY_SOCKET", None) or None
+
+
 def sd_notify(state: str, env: MutableMapping[str, str] | None = None) -> bool:
     """Send `state` (READY=1, STOPPING=1) to NOTIFY_SOCKET when systemd asked for it."""
     env = os.environ if env is None else env

@@ -15,6 +15,7 @@ from dockershim.server.listener import (
     default_socket_path,
     sd_notify,
     sockets_from_environment,
+    take_notify_socket,
 )
 
 
@@ -106,3 +107,10 @@ def test_sd_notify(tmp_path: Path) -> None:
         assert not sd_notify("READY=1", {})
     finally:
         receiver.close()
+
+
+def test_notify_socket_is_taken_out_of_the_environment() -> None:
+    env = {"NOTIFY_SOCKET": "/run/user/1/systemd/notify", "OTHER": "x"}
+    assert take_notify_socket(env) == "/run/user/1/systemd/notify"
+    assert env == {"OTHER": "x"}  # podman children never see it
+    assert take_notify_socket(env) is None

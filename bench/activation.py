@@ -1,0 +1,172 @@
+"""Benchmark (not a test): cold activation and idle memory, dockershim against podman's service.
+
+Run as the unprivileged user, from the repository:
+    DOCKERSHIM_TEST_USER=dt-lifecycle asuser /opt/dockershim/venv/bin/python bench/activation.py
+
+Measures, side by side:
+- cold activation: from running `docker version` against a socket where no service runs to its
+  answer, for dockershim behind its activator, dockershim behind `systemd-socket-activate`, and
+  `systemd-socket-activate -l SOCK podman system service --time=5` (podman's own service);
+- warm `docker version` (service already running), for reference;
+- resident memory while idle of what stays (our activator; systemd-socket-activate for podman)
+  and of the running service (dockershim serve; podman system service).
+Prints medians; numbers on a shared 2-core machine are noisy: compare ratios.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DOCKER = "/usr/local/bin/docker"
+ROUNDS = int(os.environ.get("ROUNDS", "5"))
+
+
+def wait_path(path: str) -> None:
+    deadline = time.monotonic() + 20
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(path)
+        time.sleep(0.01)
+
+
+def docker_version(sock: str, config: str) -> float:
+    env = {**os.environ, "DOCKER_HOST": f"unix://{sock}", "DOCKER_CONFIG": config}
+    started = time.perf_counter()
+    subprocess.run(
+        [DOCKER, "version", "--format", "{{.Server.Version}}"],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    return time.perf_counter() - started
+
+
+def memory(pid: int) -> dict[str, int]:
+    """kB: Rss, Pss and Private (clean + dirty) of one process."""
+    values: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+            values[key] = int(rest.split()[0])
+    return {
+        "rss": values["Rss"],
+        "pss": values["Pss"],
+        "private": values["Private_Clean"] + values["Private_Dirty"],
+    }
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def env_for_child() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def passthrough() -> list[str]:
+    args = ["-E", f"PYTHONPATH={REPO}"]
+    for name in ("PATH", "HOME", "XDG_RUNTIME_DIR", "USER"):
+        if name in os.environ:
+            args += ["-E", f"{name}={os.environ[name]}"]
+    return args
+
+
+def bench_activator(work: str, config: str) -> dict[str, object]:
+    sock = f"{work}/activator.sock"
+    argv = [sys.executable, "-m", "dockershim", "activate", "--socket", sock]
+    proc = subprocess.Popen(
+        [*argv, "--idle-timeout", "1", "--log-level", "error"],
+        env=env_for_child(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_path(sock)
+        time.sleep(1)
+        idle = memory(proc.pid)
+        cold, warm, service = [], [], {}
+        for _ in range(ROUNDS):
+            while children(proc.pid):
+                time.sleep(0.05)
+            cold.append(docker_version(sock, config))
+            warm.append(docker_version(sock, config))
+            kids = children(proc.pid)
+            if kids:
+                service = memory(kids[0])
+        return {"cold": cold, "warm": warm, "idle": idle, "service": service}
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def bench_socket_activate(work: str, config: str, service: list[str]) -> dict[str, object]:
+    cold, warm, idle, running = [], [], {}, {}
+    for i in range(ROUNDS):
+        sock = f"{work}/ssa-{i}.sock"
+        proc = subprocess.Popen(
+            ["systemd-socket-activate", "-l", sock, *passthrough(), *service],
+            env=env_for_child(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_path(sock)
+            time.sleep(0.3)
+            idle = memory(proc.pid)
+            cold.append(docker_version(sock, config))
+            warm.append(docker_version(sock, config))
+            running = memory(proc.pid)  # it exec'd the service in its own place
+        finally:
+            proc.terminate()
+            proc.wait()
+    return {"cold": cold, "warm": warm, "idle": idle, "service": running}
+
+
+def show(name: str, result: dict[str, object]) -> None:
+    cold = statistics.median(result["cold"])  # type: ignore[arg-type]
+    warm = statistics.median(result["warm"])  # type: ignore[arg-type]
+    idle = result["idle"]
+    service = result["service"]
+    print(
+        f"{name:44} cold {cold * 1000:7.0f} ms   warm {warm * 1000:5.0f} ms   "
+        f"idle holder rss/pss/private {fmt(idle)}   service {fmt(service)}"
+    )
+
+
+def fmt(mem: object) -> str:
+    if not isinstance(mem, dict) or not mem:
+        return "n/a"
+    return f"{mem['rss'] / 1024:.1f}/{mem['pss'] / 1024:.1f}/{mem['private'] / 1024:.1f} MB"
+
+
+def main() -> None:
+    serve = [sys.executable, "-m", "dockershim", "serve", "--idle-timeout", "1"]
+    serve += ["--log-level", "error"]
+    podman = ["podman", "system", "service", "--time=5"]
+    with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as config:
+        print(f"{ROUNDS} rounds each; medians; memory in MB (rss/pss/private)")
+        show("dockershim activate (idle: the activator)", bench_activator(work, config))
+        show(
+            "dockershim serve via systemd-socket-activate",
+            bench_socket_activate(work, config, serve),
+        )
+        show(
+            "podman system service via systemd-socket-act.",
+            bench_socket_activate(work, config, podman),
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""POST /containers/{id}/update: resources through `podman update`, restart policy checked.
+
+See translate/update.py for the fields. On hosts where rootless podman cannot change cgroup
+limits (cgroups v1, or a container that is not running), dockerd's behaviour on a kernel without
+the controllers is followed: 200 with one `Warnings` entry per discarded limit.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse
+
+from dockershim.api.container_ref import inspect_container
+from dockershim.api.deps import BackendDep, json_body
+from dockershim.podman.errors import classify
+from dockershim.translate.update import cgroup_warnings, restart_change, update_flags
+
+router = APIRouter()
+
+_CGROUP_FAILURES = ("cgroup", "runc update", "crun update", "container does not exist")
+
+
+@router.post("/containers/{id}/update")
+async def container_update(id: str, request: Request, backend: BackendDep) -> JSONResponse:
+    body = await json_body(request)
+    data = await inspect_container(backend.podman, id)
+    flags, fields = update_flags(body)
+    restart_change(body, (data.get("HostConfig") or {}).get("RestartPolicy"))
+    warnings: list[str] = []
+    if flags:
+        result = await backend.podman.run(["update", *flags, "--", str(data["Id"])], check=False)
+        if result.returncode != 0:
+            if any(text in result.err_text for text in _CGROUP_FAILURES):
+                warnings = cgroup_warnings(fields)
+            else:
+                raise classify(result.err_text, result.returncode)
+    return JSONResponse({"Warnings": warnings})

@@ -1,0 +1,144 @@
+"""docker cp support: the path-stat header, tar entry checks, and `podman diff` -> changes.
+
+- `X-Docker-Container-Path-Stat`: base64 (URL alphabet, as dockerd) of JSON
+  `{"name", "size", "mode", "mtime", "linkTarget"}`; `mode` is Go's `os.FileMode` (type bits
+  high: directory 1<<31, symlink 1<<27, ...), which is what the docker CLI decodes.
+- `check_entries`: a tar sent to `PUT /archive` may not write outside the extraction directory:
+  names that climb out with `..`, hard links to such names, and relative symlinks pointing out
+  (dockerd's breakout checks) are refused before anything is extracted. Absolute symlinks are
+  allowed, as dockerd does (they resolve inside the container).
+- `docker_changes`: `podman diff --format json` -> `[{"Path", "Kind"}]` (0 modified, 1 added,
+  2 deleted), sorted by path.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from dockershim.errors import InvalidParameter
+
+# Go's os.FileMode type and special bits.
+GO_DIR = 1 << 31
+GO_SYMLINK = 1 << 27
+GO_DEVICE = 1 << 26
+GO_NAMED_PIPE = 1 << 25
+GO_SOCKET = 1 << 24
+GO_SETUID = 1 << 23
+GO_SETGID = 1 << 22
+GO_CHAR_DEVICE = 1 << 21
+GO_STICKY = 1 << 20
+
+KIND_REGULAR = "file"
+KIND_DIR = "dir"
+KIND_SYMLINK = "symlink"
+KIND_HARDLINK = "hardlink"
+KIND_CHAR = "char"
+KIND_BLOCK = "block"
+KIND_FIFO = "fifo"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the checks and the stat need from one tar header."""
+
+    name: str
+    kind: str
+    mode: int = 0o644
+    size: int = 0
+    mtime: float = 0.0
+    linkname: str = ""
+
+
+def go_file_mode(mode: int, kind: str) -> int:
+    out = mode & 0o777
+    if mode & 0o4000:
+        out |= GO_SETUID
+    if mode & 0o2000:
+        out |= GO_SETGID
+    if mode & 0o1000:
+        out |= GO_STICKY
+    out |= {
+        KIND_DIR: GO_DIR,
+        KIND_SYMLINK: GO_SYMLINK,
+        KIND_CHAR: GO_DEVICE | GO_CHAR_DEVICE,
+        KIND_BLOCK: GO_DEVICE,
+        KIND_FIFO: GO_NAMED_PIPE,
+    }.get(kind, 0)
+    return out
+
+
+def _rfc3339(seconds: float) -> str:
+    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def path_stat(path: str, entry: Entry, link_target: str = "") -> dict[str, Any]:
+    """Docker's container path stat for `path`, from the first entry of its tar."""
+    clean = posixpath.normpath(path) if path else "/"
+    name = posixpath.basename(clean.rstrip("/")) or "/"
+    return {
+        "name": name,
+        "size": 4096 if entry.kind == KIND_DIR and entry.size == 0 else entry.size,
+        "mode": go_file_mode(entry.mode, entry.kind),
+        "mtime": _rfc3339(entry.mtime),
+        "linkTarget": link_target,
+    }
+
+
+def encode_stat(stat: Mapping[str, Any]) -> str:
+    raw = json.dumps(stat, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _inside(relative: str) -> bool:
+    return relative != ".." and not relative.startswith("../")
+
+
+def _breakout(name: str, dest: str) -> InvalidParameter:
+    return InvalidParameter(
+        f"refusing to extract the archive: entry {name!r} would be written outside of "
+        f"{dest!r} (nothing was copied)"
+    )
+
+
+def check_entries(entries: Iterable[Entry], dest: str) -> int:
+    """Refuse an archive with any entry escaping the extraction directory; count entries."""
+    count = 0
+    for entry in entries:
+        count += 1
+        name = posixpath.normpath(entry.name.lstrip("/") or ".")
+        if not _inside(name):
+            raise _breakout(entry.name, dest)
+        if entry.kind == KIND_HARDLINK:
+            target = posixpath.normpath(entry.linkname.lstrip("/") or ".")
+            if not _inside(target):
+                raise _breakout(f"{entry.name} => {entry.linkname}", dest)
+        elif entry.kind == KIND_SYMLINK and not entry.linkname.startswith("/"):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(name), entry.linkname))
+            if not _inside(target):
+                raise _breakout(f"{entry.name} -> {entry.linkname}", dest)
+    return count
+
+
+def rebase_name(name: str, old_root: str, new_root: str) -> str:
+    """`old_root/rest` -> `new_root/rest` (a followed symlink keeps the name the client asked)."""
+    if name == old_root or name == old_root + "/":
+        return new_root + ("/" if name.endswith("/") else "")
+    if name.startswith(old_root + "/"):
+        return new_root + name[len(old_root) :]
+    return name
+
+
+def docker_changes(diff: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    kinds = {"changed": 0, "added": 1, "deleted": 2}
+    out = [
+        {"Path": str(path), "Kind": kind}
+        for key, kind in kinds.items()
+        for path in ((diff or {}).get(key) or [])
+    ]
+    return sorted(out, key=lambda c: str(c["Path"]))

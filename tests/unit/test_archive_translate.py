@@ -1,0 +1,90 @@
+"""docker cp helpers: Go file modes, the stat header, breakout checks, podman diff."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from dockershim.errors import InvalidParameter
+from dockershim.translate.archive import (
+    GO_DIR,
+    GO_SETUID,
+    GO_SYMLINK,
+    KIND_DIR,
+    KIND_HARDLINK,
+    KIND_REGULAR,
+    KIND_SYMLINK,
+    Entry,
+    check_entries,
+    docker_changes,
+    encode_stat,
+    go_file_mode,
+    path_stat,
+    rebase_name,
+)
+from tests.fakes import fixture_json
+
+
+def test_go_file_mode() -> None:
+    assert go_file_mode(0o755, KIND_DIR) == GO_DIR | 0o755 == 2147484141
+    assert go_file_mode(0o777, KIND_SYMLINK) == GO_SYMLINK | 0o777
+    assert go_file_mode(0o4755, KIND_REGULAR) == GO_SETUID | 0o755
+
+
+def test_stat_header_is_url_base64_json() -> None:
+    stat = path_stat("/opt/tree/", Entry("tree", KIND_DIR, 0o755, 0, 1795925000.0))
+    assert stat == {
+        "name": "tree",
+        "size": 4096,
+        "mode": 2147484141,
+        "mtime": "2026-11-29T04:03:20Z",
+        "linkTarget": "",
+    }
+    assert json.loads(base64.urlsafe_b64decode(encode_stat(stat))) == stat
+    assert path_stat("/", Entry(".", KIND_DIR))["name"] == "/"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        Entry("../escape", KIND_REGULAR),
+        Entry("a/../../escape", KIND_REGULAR),
+        Entry("..", KIND_DIR),
+        Entry("lnk", KIND_SYMLINK, linkname="../../etc"),
+        Entry("d/lnk", KIND_SYMLINK, linkname="../../x"),
+        Entry("hl", KIND_HARDLINK, linkname="../etc/passwd"),
+    ],
+)
+def test_escaping_entries_are_refused(entry: Entry) -> None:
+    with pytest.raises(InvalidParameter, match="outside of '/dst'"):
+        check_entries([Entry("ok", KIND_REGULAR), entry], "/dst")
+
+
+def test_entries_inside_are_accepted() -> None:
+    entries = [
+        Entry("/abs/name", KIND_REGULAR),  # leading "/" is relative to the target, as dockerd
+        Entry("./a/../b", KIND_REGULAR),
+        Entry("d/lnk", KIND_SYMLINK, linkname="../b"),
+        Entry("abs", KIND_SYMLINK, linkname="/etc/passwd"),
+        Entry("hl", KIND_HARDLINK, linkname="b"),
+    ]
+    assert check_entries(entries, "/dst") == 5
+
+
+def test_rebase_name() -> None:
+    assert rebase_name("busybox", "busybox", "sh") == "sh"
+    assert rebase_name("target/x", "target", "link") == "link/x"
+    assert rebase_name("targetx/y", "target", "link") == "targetx/y"
+
+
+def test_docker_changes_from_podman_diff() -> None:
+    assert docker_changes(fixture_json("diff.json")) == [{"Path": "/etc", "Kind": 0}]
+    diff = {"changed": ["/tmp"], "added": ["/tmp/a"], "deleted": ["/etc/x"]}
+    assert docker_changes(diff) == [
+        {"Path": "/etc/x", "Kind": 2},
+        {"Path": "/tmp", "Kind": 0},
+        {"Path": "/tmp/a", "Kind": 1},
+    ]
+    assert docker_changes({}) == []

@@ -1,0 +1,89 @@
+"""Container update flags and restart policy checks; system df from captured podman output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockershim.errors import InvalidParameter
+from dockershim.translate.system_df import df_body, df_container, df_image, df_volume, volume_links
+from dockershim.translate.update import cgroup_warnings, restart_change, update_flags
+from tests.fakes import FIXTURES, fixture_json
+
+# What the docker CLI 28 sends for `docker update -m 100m --cpus 1.5 c`: every field, zeros unset.
+CLI_BODY = {
+    "CpuShares": 0,
+    "Memory": 104857600,
+    "CgroupParent": "",
+    "BlkioWeight": 0,
+    "BlkioWeightDevice": None,
+    "BlkioDeviceReadBps": None,
+    "CpuPeriod": 0,
+    "CpuQuota": 0,
+    "CpusetCpus": "",
+    "Devices": None,
+    "KernelMemory": 0,
+    "MemoryReservation": 0,
+    "MemorySwap": 0,
+    "MemorySwappiness": None,
+    "NanoCpus": 1500000000,
+    "OomKillDisable": None,
+    "PidsLimit": None,
+    "Ulimits": None,
+    "RestartPolicy": {"Name": "", "MaximumRetryCount": 0},
+}
+
+
+def test_update_flags_from_cli_body() -> None:
+    flags, fields = update_flags(CLI_BODY)
+    assert flags == ["--memory=104857600b", "--cpus=1.5"]
+    assert fields == ["Memory", "NanoCpus"]
+    assert len(cgroup_warnings(fields)) == 2
+
+
+def test_update_devices_and_refusals() -> None:
+    flags, _ = update_flags({"BlkioDeviceReadBps": [{"Path": "/dev/sda", "Rate": 1024}]})
+    assert flags == ["--device-read-bps=/dev/sda:1024"]
+    with pytest.raises(InvalidParameter, match="PidsLimit"):
+        update_flags({"PidsLimit": 10})
+    with pytest.raises(InvalidParameter, match="unknown field in update: Bogus"):
+        update_flags({"Bogus": 1})
+    with pytest.raises(InvalidParameter, match="Memory"):
+        update_flags({"Memory": "lots"})
+
+
+def test_restart_policy() -> None:
+    current = {"Name": "", "MaximumRetryCount": 0}
+    restart_change({"RestartPolicy": {"Name": "no"}}, current)  # same policy: fine
+    restart_change({}, current)
+    restart_change({"RestartPolicy": {"Name": "always"}}, {"Name": "always"})
+    with pytest.raises(InvalidParameter, match="RestartPolicy cannot be changed"):
+        restart_change({"RestartPolicy": {"Name": "always"}}, current)
+    with pytest.raises(InvalidParameter, match="invalid restart policy 'sometimes'"):
+        restart_change({"RestartPolicy": {"Name": "sometimes"}}, current)
+    with pytest.raises(InvalidParameter, match="on-failure"):
+        restart_change({"RestartPolicy": {"Name": "always", "MaximumRetryCount": 3}}, current)
+
+
+def test_system_df_shapes() -> None:
+    images = [df_image(i) for i in fixture_json("df_images.json")]
+    assert images[0]["Id"].startswith("sha256:1830655053eb")
+    assert "busybox:latest" in images[0]["RepoTags"]
+    containers = [df_container(c) for c in fixture_json("ps_size.json")]
+    st1 = next(c for c in containers if c["Names"] == ["/st1"])
+    assert st1["SizeRw"] == 12 and st1["Image"] == "busybox:latest"
+    assert st1["State"] == "running" and not st1["Status"].endswith("ago")
+    links = volume_links((FIXTURES / "system_df_v.txt").read_text())
+    assert links == {"dfv": 0, "prv": 0}
+    volumes = [df_volume(v, 10, links[v["Name"]]) for v in fixture_json("volume_ls.json")]
+    assert volumes[0]["UsageData"] == {"Size": 10, "RefCount": 0}
+    body = df_body(images, containers, volumes)
+    assert body["LayersSize"] == 2131193  # one image ID, two names
+    assert body["BuildCache"] == []
+    assert set(df_body(None, containers, None)) == {"Containers", "BuildCache"}
+
+
+def test_volume_links_ignores_other_sections() -> None:
+    table = Path(FIXTURES / "system_df_v.txt").read_text()
+    assert "busybox" not in volume_links(table)
