@@ -12,6 +12,7 @@ session falls back to `podman attach` (running) or a replay of its logs (already
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -41,6 +42,7 @@ from dockershim.translate.attach import (
 
 router = APIRouter()
 _NOT_STARTED = ("created", "configured", "initialized")
+_WATCH_AFTER = 2.0  # seconds a pending attach waits for our start before watching podman's
 log = logging.getLogger(__name__)
 
 
@@ -117,7 +119,10 @@ class _Attach:
                 return
             try:
                 self.tty.attach_child(child)
-                await pump(stream, child, self.options)
+                options = self.options
+                if child.argv[1:2] == ["attach"] and not self.facts.tty:
+                    options = dataclasses.replace(options, drop_final_newline=True)
+                await pump(stream, child, options)
             finally:
                 await child.close()
         finally:
@@ -150,13 +155,20 @@ class _Attach:
 
         pending = PendingAttach(cid, start)
         self.sessions.add_pending(pending)
-        watcher = await self.podman.spawn(start_events_argv(cid, time.time() - 1))
+        since = time.time() - 1
+        watcher: SpawnedProcess | None = None
         try:
-            await wait_any(triggered.wait(), stream.closed(), _first_line(watcher))
+            # the usual case (docker run, start -a): the start arrives at once, through us
+            await wait_any(triggered.wait(), stream.closed(), asyncio.sleep(_WATCH_AFTER))
+            if not triggered.is_set() and not getattr(stream, "is_lost", False):
+                # then also watch for a start by other means (since the attach began)
+                watcher = await self.podman.spawn(start_events_argv(cid, since))
+                await wait_any(triggered.wait(), stream.closed(), _first_line(watcher))
         finally:
             done = True
             self.sessions.remove_pending(pending)
-            await watcher.close()
+            if watcher is not None:
+                await watcher.close()
         if triggered.is_set():
             return started[0]
         if getattr(stream, "is_lost", False):

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cleanup, Shim
+from dockershim.streams.framing import parse_frames
+from tests.conftest import Cleanup, Shim, podman
 from tests.integration.test_streams_cli import eventually
 
 
@@ -193,4 +194,23 @@ def test_raw_exec_start_head(
     assert "Api-Version: 1.45\r\n" in text
     data = read_all(sock)
     sock.close()
-    assert data == b"\x01\x00\x00\x00\x00\x00\x00\x06early\n\x01\x00\x00\x00\x00\x00\x00\x05done\n"
+    frames, rest = parse_frames(data)
+    assert rest == b""
+    assert {stream for stream, _ in frames} == {1}
+    assert b"".join(payload for _, payload in frames) == b"early\ndone\n"
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [("sleep 3; echo late", b"late\n"), ("echo quick", b"quick\n")],
+)
+def test_attach_then_started_by_podman_directly(
+    dclient: Any, cleanup: Cleanup, script: str, expected: bytes
+) -> None:
+    """The fallback: a start that does not come through the API is noticed (podman events);
+    a running container is attached late, an exited one has its logs replayed."""
+    name = cleanup.container()
+    ct = dclient.containers.create("busybox", ["sh", "-c", script], name=name)
+    stream = ct.attach(stream=True, logs=False)
+    podman("start", name)
+    assert b"".join(stream) == expected
