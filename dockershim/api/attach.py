@@ -149,6 +149,10 @@ class _Attach:
                 await self.podman.run(["start", "--", cid])
                 return
             child = await self._spawn(start_attached_argv)
+            if done:  # the client left while podman was starting: no one to pump for
+                await child.close()
+                await self.podman.run(["start", "--", cid])  # a no-op if it already runs
+                return
             started.append(child)
             triggered.set()
             await self._until_started(child)
