@@ -28,7 +28,7 @@ from dockershim.podman import SpawnedProcess
 from dockershim.streams.detach import DetachScanner
 from dockershim.streams.framing import STDERR, STDOUT, frame
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024
 
 Outcome = Literal["exited", "detached", "gone"]
 
