@@ -68,6 +68,10 @@ async def container_attach(name: str, request: Request, backend: BackendDep) -> 
 
     async def session(stream: Any) -> None:
         log.debug("attach %s: logs=%s stream=%s %s", facts.id[:12], logs, live, options)
+        if logs and live and facts.running and not want_stdin:
+            # past and live output without a gap or a repeat (compose's attached `up`)
+            await attach.replay_logs(stream, follow=True)
+            return
         if logs:
             await attach.replay_logs(stream)
         if live:
@@ -96,8 +100,8 @@ class _Attach:
         self.options = opts
         self.tty = TtySession(size=facts.console_size)
 
-    async def replay_logs(self, stream: Connection) -> None:
-        child = await self.podman.spawn(logs_argv(self.facts.id))
+    async def replay_logs(self, stream: Connection, *, follow: bool = False) -> None:
+        child = await self.podman.spawn(logs_argv(self.facts.id, follow=follow))
         try:
             replay = PumpOptions(
                 tty=self.facts.tty, stdout=self.options.stdout, stderr=self.options.stderr

@@ -214,3 +214,14 @@ def test_attach_then_started_by_podman_directly(
     stream = ct.attach(stream=True, logs=False)
     podman("start", name)
     assert b"".join(stream) == expected
+
+
+def test_attach_logs_and_stream_of_a_running_container(dclient: Any, cleanup: Cleanup) -> None:
+    """compose's attached `up`: what was printed before the attach, then the live output."""
+    script = "echo before; sleep 2; echo after >&2"
+    ct = dclient.containers.run(
+        "busybox", ["sh", "-c", script], detach=True, name=cleanup.container()
+    )
+    eventually(lambda: ct.logs() == b"before\n", "the first line was logged")
+    stream = ct.attach(stream=True, logs=True, demux=True)
+    assert list(stream) == [(b"before\n", None), (None, b"after\n")]
