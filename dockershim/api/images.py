@@ -1,7 +1,175 @@
-"""Image routes: pull/import, push, tag, remove, list, inspect, history, prune, save/load, search, commit, auth (issue 5)."""
+"""Image routes: list, inspect, history, tag, remove, prune (issue 5).
+
+Pull/import live in api/pull.py, push and /auth in api/push.py, save/load/commit/search in
+api/imagearchive.py, the builder in api/build.py.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from dockershim.api.deps import PodmanDep, query_bool
+from dockershim.api.imageresolve import find_image, require_image
+from dockershim.api.versioning import api_version
+from dockershim.errors import Conflict, InvalidParameter, NotFound
+from dockershim.podman import PodmanRunner
+from dockershim.translate import images as timages
+from dockershim.translate.filters import parse_filters
+from dockershim.translate.references import familiar, parse_reference
 
 router = APIRouter()
+
+
+async def _all_images(podman: PodmanRunner, everything: bool) -> list[dict[str, Any]]:
+    args = ["images", "--format", "json"] + (["--all"] if everything else [])
+    data = (await podman.run(args)).json()
+    return data if isinstance(data, list) else []
+
+
+@router.get("/images/json")
+async def image_list(request: Request, podman: PodmanDep) -> JSONResponse:
+    filters = parse_filters(request.query_params.get("filters"), timages.IMAGE_FILTERS)
+    items = await _all_images(podman, query_bool(request, "all"))
+    anchors: dict[str, int] = {}
+    for key in ("before", "since"):
+        for name in filters.get(key, []):
+            data = await require_image(podman, name)
+            match = [i for i in items if i["Id"] == data["Id"]]
+            anchors[name] = int(match[0]["Created"]) if match else 0
+    items = timages.apply_filters(items, filters, anchors)
+    version = api_version(request.scope)
+    out = [timages.summary(i, api_version=version) for i in items]
+    if not query_bool(request, "digests", True) and version < (1, 44):
+        for entry in out:
+            entry.pop("RepoDigests", None)
+    out.sort(key=lambda e: e["Created"], reverse=True)
+    return JSONResponse(out)
+
+
+@router.get("/images/{name:path}/json")
+async def image_inspect(name: str, request: Request, podman: PodmanDep) -> JSONResponse:
+    data = await require_image(podman, name)
+    return JSONResponse(timages.inspect(data, api_version=api_version(request.scope)))
+
+
+@router.get("/images/{name:path}/history")
+async def image_history(name: str, podman: PodmanDep) -> JSONResponse:
+    data = await require_image(podman, name)
+    entries = (
+        await podman.run(["history", "--no-trunc", "--format", "json", "--", data["Id"]])
+    ).json()
+    tags = {data["Id"]: [familiar(t) for t in data.get("RepoTags") or []]}
+    return JSONResponse(timages.history(entries or [], tags))
+
+
+@router.post("/images/{name:path}/tag", status_code=201)
+async def image_tag(name: str, request: Request, podman: PodmanDep) -> Response:
+    repo = request.query_params.get("repo", "")
+    tag = request.query_params.get("tag", "")
+    if not repo:
+        raise InvalidParameter("repository name is required")
+    target = parse_reference(f"{repo}:{tag}" if tag else repo)
+    if target.digest:
+        raise InvalidParameter("refusing to create a tag with a digest reference")
+    data = await require_image(podman, name)
+    await podman.run(["tag", data["Id"], target.full()])
+    return Response(status_code=201)
+
+
+async def _users(podman: PodmanRunner, image_id: str) -> list[dict[str, Any]]:
+    data = (await podman.run(["ps", "-a", "--format", "json"])).json() or []
+    return [c for c in data if str(c.get("ImageID", "")).startswith(image_id)]
+
+
+def _rmi_lines(output: str) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for line in output.splitlines():
+        kind, _, value = line.partition(": ")
+        if kind == "Untagged":
+            out.append({"Untagged": familiar(value.strip())})
+        elif kind == "Deleted":
+            out.append({"Deleted": timages.sha(value.strip())})
+    return out
+
+
+@router.delete("/images/{name:path}")
+async def image_delete(name: str, request: Request, podman: PodmanDep) -> JSONResponse:
+    force = query_bool(request, "force")
+    data = await find_image(podman, name)
+    if data is None:
+        raise NotFound(f"No such image: {name}")
+    image_id: str = data["Id"]
+    short = image_id[:12]
+    by_id = image_id.startswith(name.removeprefix("sha256:"))
+    tags = [str(t) for t in data.get("RepoTags") or []]
+    users = await _users(podman, image_id)
+    running = [c for c in users if c.get("State") in ("running", "paused")]
+    if users and (not force or running):
+        cid = str(users[0].get("Id", ""))[:12]
+        if by_id or len(tags) <= 1:
+            state = "running" if running else "stopped"
+            why = "cannot be forced" if running else "must be forced"
+            raise Conflict(
+                f"conflict: unable to delete {short} ({why}) - image is being used by "
+                f"{state} container {cid}"
+            )
+        if not force:
+            raise Conflict(
+                f'conflict: unable to remove repository reference "{name}" (must force) - '
+                f"container {cid} is using its referenced image {short}"
+            )
+    if by_id and len(tags) > 1 and not force:
+        raise Conflict(
+            f"conflict: unable to delete {short} (must be forced) - image is referenced in "
+            "multiple repositories"
+        )
+    if users:
+        # Docker untags an image stopped containers use; podman -f would remove the containers.
+        names = tags if by_id else [t for t in tags if t in _names_for(name)]
+        for tag in names:
+            await podman.run(["untag", image_id, tag])
+        return JSONResponse([{"Untagged": familiar(t)} for t in names])
+    target = image_id if by_id else _match(tags, name) or image_id
+    args = ["rmi"] + (["--force"] if force else [])
+    if query_bool(request, "noprune"):
+        args.append("--no-prune")
+    result = await podman.run([*args, "--", target])
+    return JSONResponse(_rmi_lines(result.text))
+
+
+def _names_for(name: str) -> list[str]:
+    from dockershim.translate.references import candidates
+
+    return candidates(name)
+
+
+def _match(tags: list[str], name: str) -> str | None:
+    wanted = _names_for(name)
+    return next((t for t in tags if t in wanted), None)
+
+
+@router.post("/images/prune")
+async def image_prune(request: Request, podman: PodmanDep) -> JSONResponse:
+    filters = parse_filters(request.query_params.get("filters"), ("dangling", "until", "label"))
+    before = {i["Id"]: int(i.get("Size") or 0) for i in await _all_images(podman, True)}
+    args = ["image", "prune", "--force"]
+    dangling = filters.pop("dangling", ["true"])[-1].lower()
+    if dangling in ("0", "false"):
+        args.append("--all")
+    for key, values in filters.items():
+        for value in values:
+            args += ["--filter", f"{key}={value}"]
+    result = await podman.run(args, timeout=600)
+    deleted = [
+        ln.strip() for ln in result.text.splitlines() if re.fullmatch(r"[0-9a-f]{64}", ln.strip())
+    ]
+    return JSONResponse(
+        {
+            "ImagesDeleted": [{"Deleted": timages.sha(i)} for i in deleted] or None,
+            "SpaceReclaimed": sum(before.get(i, 0) for i in deleted),
+        }
+    )

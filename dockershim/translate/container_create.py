@@ -98,14 +98,19 @@ def create_argv(
         argv.append("--interactive")
     for env in str_list(body.get("Env"), "Env"):
         if "=" not in env:
-            continue  # dockerd: a bare name without "=" unsets nothing; never take ours
+            # dockerd: a bare name removes the image's variable (podman would read ours)
+            argv += ["--unsetenv", no_option(env, "Env")]
+            continue
         if env.startswith("="):
             raise InvalidParameter(f"invalid environment variable: {env}")
         argv += ["--env", env]
     for key, value in str_map(body.get("Labels"), "Labels").items():
         argv += ["--label", f"{key}={value}"]
     argv += expose_flags(obj(body.get("ExposedPorts"), "ExposedPorts"))
+    covered = _mount_targets(host)
     for target in obj(body.get("Volumes"), "Volumes"):
+        if str(target).rstrip("/") in covered:
+            continue  # dockerd: a bind/mount on that path replaces the anonymous volume
         argv += ["--volume", no_option(str(target), "Volumes")]
     stop_signal = str(body.get("StopSignal") or "")
     if stop_signal:
@@ -114,8 +119,13 @@ def create_argv(
         timeout = integer(body["StopTimeout"], "StopTimeout")
         if timeout >= 0:
             argv += ["--stop-timeout", str(timeout)]
-    argv += healthcheck_flags(obj(body.get("Healthcheck"), "Healthcheck"))
+    hc = obj(body.get("Healthcheck"), "Healthcheck")
+    argv += healthcheck_flags(hc)
     hf = host_flags(host, networking, cgroup_v2=cgroup_v2, host_gateway=host_gateway)
+    if hc.get("StartInterval"):
+        hf.warnings.append(
+            "Healthcheck.StartInterval is not supported by podman 4.3 and was ignored"
+        )
     argv += hf.argv
     argv += ["--annotation", f"{ANN_NETWORK_MODE}={host.get('NetworkMode') or 'bridge'}"]
     entrypoint = body.get("Entrypoint")
@@ -140,6 +150,21 @@ def create_argv(
     )  # fmt: skip
     argv += ["--", image, *str_list(cmd, "Cmd")]
     return CreatePlan(argv, hf.warnings)
+
+
+def _mount_targets(host: dict[str, Any]) -> set[str]:
+    """Container paths HostConfig.Binds/Mounts/Tmpfs already mount (Compose v1 also lists them
+    in Config.Volumes)."""
+    targets: set[str] = set()
+    for bind in host.get("Binds") or []:
+        parts = str(bind).split(":")
+        if len(parts) >= 2:
+            targets.add(parts[1].rstrip("/"))
+    for mount in host.get("Mounts") or []:
+        if isinstance(mount, dict):
+            targets.add(str(mount.get("Target") or "").rstrip("/"))
+    targets.update(str(t).rstrip("/") for t in (host.get("Tmpfs") or {}))
+    return targets
 
 
 def _with_mac(host: dict[str, Any], networking: dict[str, Any], mac: str) -> dict[str, Any]:

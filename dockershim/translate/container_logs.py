@@ -29,9 +29,26 @@ def parse_timestamp(value: str, field: str, *, now: float) -> float:
     return parsed
 
 
-def rfc3339(seconds: float) -> str:
-    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$")
+
+
+def timestamp_ns(value: str, field: str, *, now: float) -> int:
+    """Like parse_timestamp, in integer nanoseconds (no float rounding of the client's value)."""
+    text = value.strip()
+    match = re.fullmatch(r"(\d+)(?:\.(\d{1,9}))?", text)
+    if match:
+        return int(match[1]) * 10**9 + int((match[2] or "").ljust(9, "0"))
+    match = _STAMP.match(text)
+    if match:
+        zone = "+00:00" if match[3] == "Z" else match[3]
+        base = datetime.datetime.fromisoformat(match[1] + zone).timestamp()
+        return int(base) * 10**9 + int((match[2] or "").ljust(9, "0"))
+    return int(parse_timestamp(text, field, now=now) * 1e9)
+
+
+def rfc3339(ns: int) -> str:
+    moment = datetime.datetime.fromtimestamp(ns // 10**9, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 10**9:09d}Z"
 
 
 def logs_argv(
@@ -39,8 +56,8 @@ def logs_argv(
     *,
     follow: bool,
     tail: str,
-    since: float,
-    until: float,
+    since: int,
+    until: int,
     timestamps: bool,
 ) -> list[str]:
     argv = ["logs"]
@@ -51,10 +68,11 @@ def logs_argv(
             raise InvalidParameter(f"invalid value for tail: {tail!r}")
         if int(tail) >= 0:
             argv += ["--tail", str(int(tail))]
+    # Docker's bounds are inclusive, podman's exclusive: widen each by a nanosecond.
     if since > 0:
-        argv += ["--since", rfc3339(since)]
+        argv += ["--since", rfc3339(since - 1)]
     if until > 0:
-        argv += ["--until", rfc3339(until)]
+        argv += ["--until", rfc3339(until + 1)]
     if timestamps:
         argv.append("--timestamps")
     return [*argv, "--", ident]

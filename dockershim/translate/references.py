@@ -15,7 +15,10 @@ from dockershim.errors import InvalidParameter
 
 DEFAULT_REGISTRY = "docker.io"
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_HOST = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_HOST = (
+    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9-]+)*|\[[0-9a-fA-F:]+\])"
+    r"(?::[0-9]+)?"
+)
 _REFERENCE = re.compile(
     rf"^(?:(?P<host>{_HOST})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)"
     r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}))?$"
@@ -79,3 +82,72 @@ def familiar(name: str) -> str:
         if name.startswith(prefix):
             return name[len(prefix) :]
     return name
+
+
+def registry_host(server: str) -> str:
+    """A registry address as clients send it (`https://index.docker.io/v1/`, `host:5000`) ->
+    the host key podman's auth file and references use (`docker.io`, `host:5000`)."""
+    host = server.strip()
+    for scheme in ("https://", "http://"):
+        host = host.removeprefix(scheme)
+    host = host.split("/", 1)[0]
+    if host in ("", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"):
+        return DEFAULT_REGISTRY
+    return host
+
+
+def is_loopback_registry(host: str) -> bool:
+    """dockerd treats 127.0.0.0/8 (and localhost) as insecure registries: plain HTTP."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = name.strip("[]")
+    return name == "localhost" or name == "::1" or name.startswith("127.")
+
+
+def tls_args(host: str) -> list[str]:
+    return ["--tls-verify=false"] if is_loopback_registry(host) else []
+
+
+def image_ref(text: str) -> str:
+    """The name to hand podman for an image a client named: IDs (full or short) stay as they
+    are; names become fully qualified so podman never asks which registry a short name means.
+    A name without a registry that podman stores as `localhost/NAME` is looked up by the caller
+    (see `candidates`)."""
+    if looks_like_id(text):
+        return text.removeprefix("sha256:")
+    return parse_reference(text).full()
+
+
+def candidates(text: str) -> list[str]:
+    """Names to try, in order, for an image reference from a client: Docker's normalised name,
+    then podman's `localhost/` form for images built/imported/tagged without a registry."""
+    if looks_like_id(text):
+        ids = [text.removeprefix("sha256:")]
+        if text.startswith("sha256:") or len(text) == 64:
+            return ids
+        return ids + candidates_by_name(text)
+    return candidates_by_name(text)
+
+
+def candidates_by_name(text: str) -> list[str]:
+    ref = parse_reference(text)
+    names = [ref.full()]
+    if ref.registry == DEFAULT_REGISTRY and not _explicit_registry(text):
+        path = ref.path.removeprefix("library/") if "/" not in text.split(":")[0] else ref.path
+        local = f"localhost/{path}"
+        if ref.tag or not ref.digest:
+            local += f":{ref.tag or 'latest'}"
+        if ref.digest:
+            local += f"@{ref.digest}"
+        names.append(local)
+    return names
+
+
+def _explicit_registry(text: str) -> bool:
+    first, sep, _ = text.partition("/")
+    return bool(sep) and ("." in first or ":" in first or first == "localhost")
+
+
+def docker_name(ref: Reference) -> str:
+    """How dockerd names a reference in progress messages: `busybox:latest`, `user/app:v1`,
+    `127.0.0.1:5000/x:latest`."""
+    return familiar(ref.full())

@@ -6,14 +6,19 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.podman.healthcheck import health_due
-from dockershim.translate.container_logs import docker_timestamp_line, logs_argv, parse_timestamp
+from dockershim.translate.container_logs import (
+    docker_timestamp_line,
+    logs_argv,
+    parse_timestamp,
+    timestamp_ns,
+)
 from tests.fakes import fixture_json
 
 
 def test_logs_argv() -> None:
-    args = logs_argv("abc", follow=True, tail="5", since=1.5, until=0, timestamps=True)
+    args = logs_argv("abc", follow=True, tail="5", since=1_500_000_000, until=0, timestamps=True)
     assert args == [
-        "logs", "--follow", "--tail", "5", "--since", "1970-01-01T00:00:01.500000Z",
+        "logs", "--follow", "--tail", "5", "--since", "1970-01-01T00:00:01.499999999Z",
         "--timestamps", "--", "abc",
     ]  # fmt: skip
     assert logs_argv("abc", follow=False, tail="all", since=0, until=0, timestamps=False) == [
@@ -23,6 +28,13 @@ def test_logs_argv() -> None:
     ]
     with pytest.raises(InvalidParameter):
         logs_argv("abc", follow=False, tail="x", since=0, until=0, timestamps=False)
+
+
+def test_timestamp_ns_keeps_nanoseconds() -> None:
+    assert timestamp_ns("1795925139.222480698", "since", now=0) == 1795925139222480698
+    assert timestamp_ns("2026-11-29T04:05:39.222480698Z", "since", now=0) == 1795925139222480698
+    assert timestamp_ns("2026-11-29T06:05:39.5+02:00", "since", now=0) == 1795925139500000000
+    assert timestamp_ns("10s", "since", now=100) == 90 * 10**9
 
 
 def test_parse_timestamp() -> None:

@@ -1,0 +1,159 @@
+"""Image archives and snapshots: GET /images/{name}/get, GET /images/get, POST /images/load,
+POST /commit, GET /images/search (issue 5)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from dockershim.api.deps import PodmanDep, json_body, query_bool, query_int
+from dockershim.api.imageresolve import local_name, require_image
+from dockershim.api.jsonstream import stream_response
+from dockershim.errors import DockerError, InvalidParameter
+from dockershim.podman import PodmanRunner
+from dockershim.translate import commit as tcommit
+from dockershim.translate.filters import parse_filters
+from dockershim.translate.progress import loaded_names
+from dockershim.translate.references import familiar, parse_reference, tls_args
+
+router = APIRouter()
+_CHUNK = 256 * 1024
+
+
+async def _save(podman: PodmanRunner, names: list[str]) -> Response:
+    sources: list[str] = []
+    for name in names:
+        data = await require_image(podman, name)
+        sources.append(local_name(data, name))
+    argv = ["save", "--format", "docker-archive"]
+    if len(sources) > 1:
+        argv.append("--multi-image-archive")
+    child = await podman.spawn([*argv, "--", *sources])
+    stdout = child.process.stdout
+    assert stdout is not None
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            while chunk := await stdout.read(_CHUNK):
+                yield chunk
+        finally:
+            await child.close()
+
+    return StreamingResponse(body(), media_type="application/x-tar")
+
+
+@router.get("/images/get")
+async def image_get_all(request: Request, podman: PodmanDep) -> Response:
+    names = request.query_params.getlist("names")
+    if not names:
+        raise InvalidParameter("names is required")
+    return await _save(podman, names)
+
+
+@router.get("/images/{name:path}/get")
+async def image_get(name: str, podman: PodmanDep) -> Response:
+    return await _save(podman, [name])
+
+
+@router.post("/images/load")
+async def image_load(request: Request, podman: PodmanDep) -> Response:
+    # `quiet` only drops progress bars in dockerd; a load has none here.
+    fd, path = tempfile.mkstemp(prefix="load-", suffix=".tar")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            async for chunk in request.stream():
+                handle.write(chunk)
+        if os.path.getsize(path) == 0:
+            raise InvalidParameter("unexpected EOF: the request body holds no image archive")
+        result = await podman.run(["load", "--input", path], timeout=600, check=False)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    if result.returncode != 0:
+        raise DockerError(_load_error(result.err_text))
+    names = loaded_names(result.text)
+
+    async def body() -> AsyncIterator[dict[str, Any]]:
+        for name in names:
+            if name.startswith("sha256:") or len(name) == 64:
+                text = f"Loaded image ID: sha256:{name.removeprefix('sha256:')}\n"
+            else:
+                text = f"Loaded image: {familiar(name)}\n"
+            yield {"stream": text}
+
+    return stream_response(body())
+
+
+def _load_error(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.startswith("Error")]
+    return (lines[-1] if lines else text.strip()).removeprefix("Error: ") or "podman load failed"
+
+
+@router.post("/commit", status_code=201)
+async def image_commit(request: Request, podman: PodmanDep) -> JSONResponse:
+    params = request.query_params
+    container = params.get("container", "")
+    if not container:
+        raise InvalidParameter("container is required")
+    config = await json_body(request)
+    args = ["commit", "--format", "docker"]
+    args += tcommit.config_changes(config)
+    for change in params.getlist("changes"):
+        args += tcommit.change_args(change)
+    if params.get("comment"):
+        args += ["--message", params["comment"]]
+    if params.get("author"):
+        args += ["--author", params["author"]]
+    # Docker pauses by default; rootless cgroup v1 cannot: pause only when asked explicitly.
+    if "pause" in params and query_bool(request, "pause"):
+        args.append("--pause=true")
+    repo = params.get("repo", "")
+    target: list[str] = []
+    if repo:
+        tag = params.get("tag", "")
+        target = [parse_reference(f"{repo}:{tag}" if tag else repo).full()]
+    result = await podman.run([*args, "--quiet", "--", container, *target], timeout=600)
+    image_id = result.text.strip().splitlines()[-1]
+    return JSONResponse({"Id": f"sha256:{image_id.removeprefix('sha256:')}"}, status_code=201)
+
+
+@router.get("/images/search")
+async def image_search(request: Request, podman: PodmanDep) -> JSONResponse:
+    term = request.query_params.get("term", "")
+    if not term:
+        raise InvalidParameter("term is required")
+    filters = parse_filters(
+        request.query_params.get("filters"), ("is-official", "stars", "is-automated")
+    )
+    limit = query_int(request, "limit", 25) or 25
+    host = (
+        term.split("/", 1)[0]
+        if "/" in term and ("." in term.split("/")[0] or ":" in term.split("/")[0])
+        else ""
+    )
+    args = ["search", "--format", "json", "--no-trunc", "--limit", str(limit), *tls_args(host)]
+    for key, values in filters.items():
+        for value in values:
+            args += ["--filter", f"{key}={value}"]
+    result = await podman.run([*args, "--", term], check=False, timeout=60)
+    if result.returncode != 0:
+        raise DockerError(_load_error(result.err_text))
+    items = json.loads(result.text or "[]") or []
+    out = [
+        {
+            "name": familiar(str(i.get("Name", ""))),
+            "description": i.get("Description", ""),
+            "star_count": int(i.get("Stars") or 0),
+            "is_official": bool(i.get("Official")),
+            "is_automated": bool(i.get("Automated")),
+        }
+        for i in items
+    ]
+    return JSONResponse(out)

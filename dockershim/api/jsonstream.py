@@ -1,0 +1,71 @@
+"""Docker's newline-delimited JSON progress responses (pull, push, load, build, import).
+
+dockerd answers with an HTTP error while nothing was written yet, and in-band
+(`{"errorDetail": ..., "error": ...}` with status 200) once the stream has started. Each line is
+flushed at once. The podman child behind a stream is closed (terminate -> kill -> reap) when the
+stream ends or the client goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.responses import StreamingResponse
+
+from dockershim.errors import DockerError
+from dockershim.podman.runner import SpawnedProcess
+from dockershim.translate.progress import error
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPE = "application/json"
+
+
+def encode(line: dict[str, Any]) -> bytes:
+    return (json.dumps(line, separators=(",", ":")) + "\r\n").encode()
+
+
+async def read_lines(child: SpawnedProcess) -> AsyncIterator[str]:
+    """The child's (merged) output, line by line, decoded leniently."""
+    stdout = child.process.stdout
+    assert stdout is not None
+    while True:
+        raw = await stdout.readline()
+        if not raw:
+            return
+        yield raw.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def stream_response(
+    body: AsyncIterator[dict[str, Any]],
+    cleanup: Callable[[], Awaitable[None]] | None = None,
+) -> StreamingResponse:
+    """A 200 progress stream of `body`'s lines; a DockerError raised by `body` becomes the
+    stream's final in-band error line. `cleanup` runs when the stream ends or is abandoned."""
+    done = asyncio.Event()
+
+    async def run_cleanup() -> None:
+        if cleanup is not None and not done.is_set():
+            done.set()
+            await cleanup()
+
+    async def lines() -> AsyncIterator[bytes]:
+        try:
+            async for line in body:
+                yield encode(line)
+        except DockerError as exc:
+            yield encode(error(exc.message))
+        except Exception as exc:  # never a traceback to the client
+            log.error("progress stream failed", exc_info=exc)
+            yield encode(error(f"internal error: {type(exc).__name__}: {exc}"))
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(run_cleanup())
+
+    return StreamingResponse(lines(), media_type=MEDIA_TYPE, background=BackgroundTask(run_cleanup))

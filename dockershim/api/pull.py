@@ -1,0 +1,195 @@
+"""POST /images/create: pull (`fromImage`, `tag`, `platform`) and import (`fromSrc`).
+
+Pull answers with an HTTP error while podman has not started copying (missing image: 404 with
+dockerd's text), then streams Docker's progress lines (translate/progress.py) and ends with
+`Status: Downloaded newer image for NAME` or `Status: Image is up to date for NAME`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from dockershim.api.authfile import auth_file, auths_from_auth_header
+from dockershim.api.deps import BackendDep
+from dockershim.api.jsonstream import read_lines, stream_response
+from dockershim.errors import DockerError, InvalidParameter, NotFound
+from dockershim.podman import PodmanRunner
+from dockershim.podman.errors import classify
+from dockershim.translate import commit as tcommit
+from dockershim.translate import progress
+from dockershim.translate.references import (
+    Reference,
+    docker_name,
+    is_loopback_registry,
+    parse_reference,
+    tls_args,
+)
+
+router = APIRouter()
+
+_STARTED = ("Getting image source signatures", "Copying blob", "Copying config")
+
+
+def with_tag(image: str, tag: str | None) -> str:
+    """dockerd combines `fromImage` and `tag`; a `sha256:` tag is a digest."""
+    if not tag:
+        return image
+    ref = parse_reference(image)
+    if ref.tag or ref.digest:
+        base = image.rsplit("@", 1)[0]
+        if ref.tag:
+            base = base[: -(len(ref.tag) + 1)]
+        image = base
+    sep = "@" if re.match(r"^[a-z0-9]+:[0-9a-f]{32,}$", tag) else ":"
+    return f"{image}{sep}{tag}"
+
+
+async def image_id(podman: PodmanRunner, name: str) -> str | None:
+    result = await podman.run(["image", "inspect", "--format", "{{.Id}}", "--", name], check=False)
+    return result.text.strip() or None if result.returncode == 0 else None
+
+
+async def _inspect(podman: PodmanRunner, name: str) -> dict[str, Any]:
+    result = await podman.run(["image", "inspect", "--", name], check=False)
+    data = result.json() if result.returncode == 0 else None
+    return data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+
+
+async def _layer_sizes(podman: PodmanRunner, ref: Reference) -> dict[str, int]:
+    result = await podman.run(["manifest", "inspect", "--", ref.full()], check=False, timeout=30)
+    if result.returncode != 0:
+        return {}
+    with contextlib.suppress(DockerError):
+        return progress.manifest_sizes(result.json())
+    return {}
+
+
+def pull_error(output: str, ref: Reference, anonymous: bool = True) -> DockerError:
+    """podman's pull failure -> dockerd's words."""
+    name = docker_name(ref)
+    if "manifest unknown" in output:
+        return NotFound(f"manifest for {name} not found: manifest unknown: manifest unknown")
+    if re.search(r"name unknown|repository name not known|requested access .* denied", output):
+        repo = name.rsplit(":", 1)[0] if not ref.digest else name.split("@")[0]
+        return NotFound(
+            f"pull access denied for {repo}, repository does not exist or may require "
+            "'docker login': denied: requested access to the resource is denied"
+        )
+    if re.search(r"unauthorized|authentication required", output, re.I):
+        scheme = "http" if is_loopback_registry(ref.registry) else "https"
+        where = ref.digest or ref.tag or "latest"
+        url = f"{scheme}://{ref.registry}/v2/{ref.path}/manifests/{where}"
+        why = "no basic auth credentials" if anonymous else "unauthorized: authentication required"
+        return DockerError(f'Head "{url}": {why}')
+    return classify(output)
+
+
+@router.post("/images/create")
+async def image_create(request: Request, backend: BackendDep) -> Response:
+    params = request.query_params
+    if params.get("fromSrc"):
+        return await _import(request, backend.podman)
+    image = params.get("fromImage", "")
+    if not image:
+        raise InvalidParameter("fromImage or fromSrc is required")
+    tag = params.get("tag") or ""
+    all_tags = not tag and not (":" in image.rsplit("/", 1)[-1] or "@" in image)
+    ref = parse_reference(with_tag(image, tag or (None if all_tags else "latest")))
+    args = ["pull", *tls_args(ref.registry)]
+    platform = params.get("platform", "").strip()
+    if platform:
+        args += ["--platform", platform]
+    return await _pull(request, backend.podman, ref, args)
+
+
+async def _pull(
+    request: Request, podman: PodmanRunner, ref: Reference, args: list[str]
+) -> Response:
+    before_info = await _inspect(podman, ref.full())
+    before = before_info.get("Id")
+    sizes = await _layer_sizes(podman, ref)
+    auths = auths_from_auth_header(request.headers.get("X-Registry-Auth"), ref.registry)
+    stack = contextlib.AsyncExitStack()
+    try:
+        path = stack.enter_context(auth_file(auths))
+        child = await podman.spawn([*args, "--authfile", path, "--", ref.full()], merge_stderr=True)
+        stack.push_async_callback(child.close)
+        lines = read_lines(child)
+        seen: list[str] = []
+        async for line in lines:
+            seen.append(line)
+            if line.startswith(_STARTED):
+                break
+        else:
+            if await child.wait() != 0:
+                raise pull_error("\n".join(seen), ref, not auths)
+    except BaseException:
+        await stack.aclose()
+        raise
+
+    async def body() -> AsyncIterator[dict[str, Any]]:
+        tracker = progress.PullProgress(sizes)
+        yield progress.pull_header(ref.path, ref.digest or ref.tag or "latest")
+        for line in seen:
+            for item in tracker.feed(line):
+                yield item
+        tail: list[str] = []
+        async for line in lines:
+            tail.append(line)
+            for item in tracker.feed(line):
+                yield item
+        if await child.wait() != 0:
+            raise pull_error("\n".join(tail), ref, not auths)
+        for item in tracker.finish():
+            yield item
+        info = await _inspect(podman, ref.full())
+        newer = before is None or info.get("Id") != before
+        digest = progress.pulled_digest(before_info, info, ref.repository)
+        for item in progress.pull_footer(digest, docker_name(ref), newer):
+            yield item
+
+    return stream_response(body(), stack.aclose)
+
+
+async def _import(request: Request, podman: PodmanRunner) -> Response:
+    params = request.query_params
+    source = params["fromSrc"]
+    repo = params.get("repo", "")
+    args = ["import"]
+    for change in params.getlist("changes"):
+        args += tcommit.change_args(change)
+    if params.get("message"):
+        args += ["--message", params["message"]]
+    if params.get("platform"):
+        args += ["--platform", params["platform"]]
+    if source != "-" and not re.match(r"^https?://", source):
+        raise InvalidParameter(f"fromSrc must be '-' or an http(s) URL, not {source!r}")
+    name: str | None = None
+    if repo:
+        name = parse_reference(with_tag(repo, params.get("tag") or None)).full()
+    fd, path = tempfile.mkstemp(prefix="import-", suffix=".tar")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if source == "-":
+                async for chunk in request.stream():
+                    handle.write(chunk)
+        target = path if source == "-" else source
+        argv = [*args, "--", target] + ([name] if name else [])
+        result = await podman.run(argv, timeout=600)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    image = result.text.strip().splitlines()[-1] if result.text.strip() else ""
+
+    async def body() -> AsyncIterator[dict[str, Any]]:
+        yield {"status": f"sha256:{image.removeprefix('sha256:')}"}
+
+    return stream_response(body())

@@ -1,0 +1,114 @@
+"""POST /images/{name}/push (progress stream) and POST /auth (registry login check).
+
+Credentials come only from the client (X-Registry-Auth / the /auth body) through a private
+auth file (api/authfile.py). Registries on 127.0.0.0/8 and localhost are plain HTTP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from dockershim.api.authfile import auth_file, auths_from_auth_header
+from dockershim.api.deps import BackendDep, json_body
+from dockershim.api.imageresolve import find_image, local_name
+from dockershim.api.jsonstream import read_lines, stream_response
+from dockershim.errors import DockerError, InvalidParameter, NotFound, Unauthorized
+from dockershim.podman.errors import classify
+from dockershim.translate import progress
+from dockershim.translate.references import (
+    is_loopback_registry,
+    parse_reference,
+    registry_host,
+    tls_args,
+)
+
+router = APIRouter()
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _push_error(output: str) -> DockerError:
+    if re.search(r"unauthorized|authentication required", output, re.I):
+        return DockerError("unauthorized: authentication required")
+    if "denied" in output:
+        return DockerError("denied: requested access to the resource is denied")
+    return classify(output)
+
+
+@router.post("/images/{name:path}/push")
+async def image_push(name: str, request: Request, backend: BackendDep) -> Response:
+    podman = backend.podman
+    tag = request.query_params.get("tag") or ""
+    ref = parse_reference(f"{name}:{tag}" if tag else name)
+    wanted = ref.full()
+    data = await find_image(podman, wanted if ref.tag else f"{name}:latest")
+    if data is None:
+        raise NotFound(f"An image does not exist locally with the tag: {ref.familiar()}")
+    source = local_name(data, wanted)
+    auths = auths_from_auth_header(request.headers.get("X-Registry-Auth"), ref.registry)
+    stack = contextlib.AsyncExitStack()
+    try:
+        path = stack.enter_context(auth_file(auths))
+        fd, digest_file = tempfile.mkstemp(prefix="digest-")
+        os.close(fd)
+        stack.callback(_remove, digest_file)
+        argv = ["push", *tls_args(ref.registry), "--authfile", path]
+        argv += ["--digestfile", digest_file, "--", source, f"docker://{wanted}"]
+        child = await podman.spawn(argv, merge_stderr=True)
+        stack.push_async_callback(child.close)
+    except BaseException:
+        await stack.aclose()
+        raise
+
+    async def body() -> AsyncIterator[dict[str, Any]]:
+        yield progress.status(f"The push refers to repository [{ref.repository}]")
+        tracker = progress.PushProgress()
+        output: list[str] = []
+        async for line in read_lines(child):
+            output.append(line)
+            for item in tracker.feed(line):
+                yield item
+        if await child.wait() != 0:
+            raise _push_error("\n".join(output))
+        with open(digest_file) as handle:
+            digest = handle.read().strip()
+        for item in progress.push_footer(ref.tag or "latest", digest, None):
+            yield item
+
+    return stream_response(body(), stack.aclose)
+
+
+@router.post("/auth")
+async def system_auth(request: Request, backend: BackendDep) -> Response:
+    body = await json_body(request, required=True)
+    user = str(body.get("username") or "")
+    password = str(body.get("password") or "")
+    if body.get("identitytoken") and not password:
+        raise InvalidParameter("identitytoken logins are not supported; send username/password")
+    host = registry_host(str(body.get("serveraddress") or ""))
+    if not user:
+        raise InvalidParameter("username is required")
+    with auth_file({}) as path:
+        argv = ["login", *tls_args(host), "--authfile", path, "--username", user]
+        argv += ["--password-stdin", "--", host]
+        result = await backend.podman.run(argv, stdin=password.encode() + b"\n", check=False)
+    if result.returncode != 0:
+        text = result.err_text
+        scheme = "http" if is_loopback_registry(host) else "https"
+        if re.search(r"invalid username/password|unauthorized|401", text, re.I):
+            raise Unauthorized(
+                f"login attempt to {scheme}://{host}/v2/ failed with status: 401 Unauthorized"
+            )
+        raise classify(text, result.returncode)
+    return JSONResponse({"Status": "Login Succeeded", "IdentityToken": ""})

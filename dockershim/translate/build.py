@@ -1,0 +1,237 @@
+"""The classic builder: `POST /build` query -> `podman build` argv, podman's output -> Docker's
+`{"stream": ...}` lines.
+
+Translated: dockerfile, t (repeatable), buildargs, labels, target, nocache, pull, rm, forcerm,
+networkmode, platform, extrahosts, shmsize, cachefrom, squash, ulimits, q. Images are built in
+Docker format (`--format docker`) so HEALTHCHECK, SHELL, STOPSIGNAL and ONBUILD are kept.
+Refused with 400: `remote` contexts, BuildKit (`version=2`), and resource limits (memory, cpu*)
+that rootless podman on cgroup v1 cannot apply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import posixpath
+import re
+from collections.abc import Callable
+from typing import Any
+
+from dockershim.errors import InvalidParameter
+from dockershim.translate.references import docker_name, parse_reference
+
+GetList = Callable[[str], list[str]]
+
+_LIMITS = ("memory", "memswap", "cpushares", "cpusetcpus", "cpusetmems", "cpuperiod", "cpuquota")
+_STEP = re.compile(r"^(?:\[\d+/\d+\] )?STEP \d+/\d+: (?P<instr>.*)$")
+_COMMIT = re.compile(r"^(?:\[\d+/\d+\] )?COMMIT\b")
+_ARROW = re.compile(r"^--> (?P<id>[0-9a-f]+|Using cache [0-9a-f]+|Pushing cache.*)$")
+_RUN_FAILED = re.compile(r'building at STEP "(?P<instr>.*)": .*exit status (?P<code>\d+)', re.S)
+
+
+def _json_map(raw: str, name: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise InvalidParameter(f"invalid {name}: not JSON") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidParameter(f"invalid {name}: expected a JSON object")
+    return data
+
+
+def _true(value: str | None) -> bool:
+    return value is not None and value.strip().lower() not in ("", "0", "false", "no")
+
+
+def dockerfile_path(raw: str | None) -> str:
+    """The Dockerfile's path inside the context (refuses paths that leave it)."""
+    name = raw or "Dockerfile"
+    if re.match(r"^[a-z]+://", name):
+        raise InvalidParameter("dockerfile must be a path inside the build context")
+    clean = posixpath.normpath(name.lstrip("/"))
+    if clean == ".." or clean.startswith("../"):
+        raise InvalidParameter(f"the Dockerfile ({name}) must be within the build context")
+    return clean
+
+
+def tags(get: GetList) -> list[str]:
+    return [parse_reference(t).full() for t in get("t") if t]
+
+
+def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> list[str]:
+    """Query parameters -> `podman build` argv (without the context directory)."""
+
+    def one(key: str) -> str:
+        return (get(key) or [""])[-1]
+
+    if one("remote"):
+        raise InvalidParameter(
+            "remote build contexts are not supported: send the context as a tar body"
+        )
+    if one("version") == "2":
+        raise InvalidParameter(
+            "BuildKit is not supported by dockershim: use the classic builder (DOCKER_BUILDKIT=0)"
+        )
+    for key in _LIMITS:
+        if one(key) not in ("", "0", "-1"):
+            raise InvalidParameter(
+                f"build option {key} is not supported (rootless podman cannot apply it)"
+            )
+    argv = [
+        "build",
+        "--format",
+        "docker",
+        "--identity-label=false",
+        "--file",
+        f"{context}/{dockerfile}",
+        "--iidfile",
+        iidfile,
+    ]
+    for tag in tags(get):
+        argv += ["--tag", tag]
+    for key, value in _json_map(one("buildargs"), "buildargs").items():
+        if value is not None:
+            argv += ["--build-arg", f"{key}={value}"]
+    for key, value in _json_map(one("labels"), "labels").items():
+        argv += ["--label", f"{key}={value}"]
+    if one("target"):
+        argv += ["--target", one("target")]
+    if _true(one("nocache")):
+        argv.append("--no-cache")
+    if _true(one("pull")):
+        argv.append("--pull=always")
+    if one("rm") and not _true(one("rm")):
+        argv.append("--rm=false")
+    if _true(one("forcerm")):
+        argv.append("--force-rm")
+    if _true(one("squash")):
+        argv.append("--squash")
+    mode = one("networkmode")
+    if mode and mode != "default":
+        argv += ["--network", "private" if mode == "bridge" else mode]
+    if one("platform"):
+        argv += ["--platform", one("platform")]
+    for hosts in get("extrahosts"):
+        for host in hosts.split(","):
+            if host.strip():
+                argv += ["--add-host", host.strip()]
+    if one("shmsize") not in ("", "0"):
+        argv += ["--shm-size", f"{int(one('shmsize'))}b"]
+    for ref in _cache_from(one("cachefrom")):
+        argv += ["--cache-from", ref]
+    for limit in _json_list(one("ulimits"), "ulimits"):
+        argv += ["--ulimit", f"{limit['Name']}={limit['Soft']}:{limit['Hard']}"]
+    return argv
+
+
+def _json_list(raw: str, name: str) -> list[Any]:
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise InvalidParameter(f"invalid {name}: not JSON") from None
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise InvalidParameter(f"invalid {name}: expected a JSON list")
+    return data
+
+
+def _cache_from(raw: str) -> list[str]:
+    # Docker's classic builder uses cachefrom images as cache sources; podman's --cache-from
+    # wants a repository. Local images need no flag: podman reuses local layers anyway.
+    return [
+        str(x)
+        for x in _json_list(raw, "cachefrom")
+        if "/" in str(x) and ":" in str(x).split("/")[0]
+    ]
+
+
+def count_steps(dockerfile: str) -> int:
+    """Instructions in a Dockerfile (continuations and comments handled), as Docker counts."""
+    escape = "\\"
+    first = dockerfile.lstrip().splitlines()[:1]
+    if first and re.match(r"^#\s*escape\s*=\s*`", first[0]):
+        escape = "`"
+    count, continued = 0, False
+    for raw in dockerfile.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not continued:
+            count += 1
+        continued = line.endswith(escape)
+    return count
+
+
+class BuildStream:
+    """Feed `podman build` output lines; get Docker's classic builder stream lines back."""
+
+    def __init__(self, total: int, quiet: bool = False) -> None:
+        self.total = max(total, 1)
+        self.quiet = quiet
+        self.step = 0
+        self.last_instruction = ""
+        self.output: list[str] = []
+
+    def feed(self, line: str) -> list[dict[str, Any]]:
+        step = _STEP.match(line)
+        if step:
+            self.step += 1
+            self.last_instruction = step["instr"]
+            self.total = max(self.total, self.step)
+            return self._out(f"Step {self.step}/{self.total} : {step['instr']}\n")
+        arrow = _ARROW.match(line)
+        if arrow:
+            ident = arrow["id"]
+            if ident.startswith("Using cache "):
+                return self._out(" ---> Using cache\n")
+            return self._out(f" ---> {ident[:12]}\n")
+        if (
+            _COMMIT.match(line)
+            or line.startswith("Successfully tagged ")
+            or re.fullmatch(r"[0-9a-f]{64}", line)
+            or line.startswith("Error: ")
+            or (line.startswith("time=") and "level=" in line)
+        ):
+            return []
+        self.output.append(line)
+        return self._out(line + "\n")
+
+    def _out(self, text: str) -> list[dict[str, Any]]:
+        return [] if self.quiet else [{"stream": text}]
+
+
+def failure(output: str) -> tuple[str, int]:
+    """podman build's error -> (dockerd's message, exit code)."""
+    match = _RUN_FAILED.search(output)
+    if match and match["instr"].upper().startswith("RUN "):
+        command = match["instr"][4:].strip()
+        if command.startswith("["):
+            with contextlib.suppress(json.JSONDecodeError):
+                command = " ".join(json.loads(command))
+        else:
+            command = f"/bin/sh -c {command}"
+        code = int(match["code"])
+        return f"The command '{command}' returned a non-zero code: {code}", code
+    lines = [ln for ln in output.splitlines() if ln.startswith("Error: ")]
+    text = (
+        lines[-1].removeprefix("Error: ")
+        if lines
+        else (output.strip().splitlines() or ["build failed"])[-1]
+    )
+    return text, 1
+
+
+def success(image_id: str, tag_names: list[str]) -> list[dict[str, Any]]:
+    full = image_id if image_id.startswith("sha256:") else f"sha256:{image_id}"
+    out: list[dict[str, Any]] = [{"aux": {"ID": full}}]
+    out.append({"stream": f"Successfully built {full.removeprefix('sha256:')[:12]}\n"})
+    for tag in tag_names:
+        out.append({"stream": f"Successfully tagged {docker_name(parse_reference(tag))}\n"})
+    return out

@@ -1,0 +1,107 @@
+"""HTTP layer of the network and volume routes, with a fake podman (status codes, messages)."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.fakes import FakePodman, fixture_json
+
+
+async def test_builtin_host_network_needs_no_podman(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v1.45/networks/host")
+    assert response.status_code == 200
+    assert response.json()["Driver"] == "host"
+
+
+async def test_remove_network_in_use_is_403(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    fake_podman.answer(["network", "inspect"], fixture_json("network-inspect.json"))
+    fake_podman.answer(["ps", "--all"], [{"Id": "abc", "State": "running"}])
+    response = await api.delete("/v1.45/networks/capnet")
+    assert response.status_code == 403
+    assert "has active endpoints" in response.json()["message"]
+    assert not any(call[:2] == ["network", "rm"] for call in fake_podman.calls)
+
+
+async def test_remove_network_disconnects_stopped_containers(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    fake_podman.answer(["network", "inspect"], fixture_json("network-inspect.json"))
+    fake_podman.answer(["ps", "--all"], [{"Id": "abc", "State": "exited"}])
+    fake_podman.answer(["network", "disconnect"], "")
+    fake_podman.answer(["network", "rm"], "capnet")
+    response = await api.delete("/v1.45/networks/capnet")
+    assert response.status_code == 204
+    assert ["network", "disconnect", "--force", "--", "capnet", "abc"] in fake_podman.calls
+    assert fake_podman.calls[-1] == ["network", "rm", "--", "capnet"]
+
+
+async def test_create_refused_option_is_400(api: httpx.AsyncClient) -> None:
+    body = {"Name": "n1", "Options": {"com.docker.network.bridge.name": "br0"}}
+    response = await api.post("/v1.45/networks/create", json=body)
+    assert response.status_code == 400
+    assert "com.docker.network.bridge.name" in response.json()["message"]
+
+
+async def test_create_duplicate_network_is_409(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    fake_podman.answer(
+        ["network", "create"],
+        stderr="Error: network name n1 already used: network already exists",
+        rc=125,
+    )
+    response = await api.post("/v1.45/networks/create", json={"Name": "n1"})
+    assert response.status_code == 409
+    assert response.json()["message"] == "network with name n1 already exists"
+
+
+async def test_volume_remove_missing(api: httpx.AsyncClient, fake_podman: FakePodman) -> None:
+    fake_podman.answer(
+        ["volume", "rm"], stderr='Error: no volume with name "v9" found: no such volume', rc=1
+    )
+    response = await api.delete("/v1.45/volumes/v9")
+    assert response.status_code == 404
+    assert response.json()["message"] == "get v9: no such volume"
+    assert (await api.delete("/v1.45/volumes/v9?force=1")).status_code == 204
+
+
+async def test_volume_remove_in_use_is_409_even_forced(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    fake_podman.answer(
+        ["volume", "rm"],
+        stderr="Error: volume v1 is being used by the following container(s): 4c43ad90: "
+        "volume is being used",
+        rc=2,
+    )
+    response = await api.delete("/v1.45/volumes/v1?force=true")
+    assert response.status_code == 409
+    assert response.json()["message"] == "remove v1: volume is in use - [4c43ad90]"
+    assert all("--force" not in call and "-f" not in call for call in fake_podman.calls)
+
+
+async def test_volume_create_existing_returns_it(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    fake_podman.answer(
+        ["volume", "create"],
+        stderr="Error: volume with name capvol1 already exists: volume already exists",
+        rc=125,
+    )
+    fake_podman.answer(["volume", "inspect"], fixture_json("volume-inspect.json"))
+    response = await api.post("/v1.45/volumes/create", json={"Name": "capvol1"})
+    assert response.status_code == 201
+    assert response.json()["Name"] == "capvol1"
+
+
+async def test_volume_list_shape(api: httpx.AsyncClient, fake_podman: FakePodman) -> None:
+    fake_podman.answer(["volume", "ls"], fixture_json("volume-ls.json"))
+    response = await api.get("/v1.45/volumes", params={"filters": '{"label": ["x=y"]}'})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["Warnings"] == []
+    assert [v["Name"] for v in body["Volumes"]] == ["capvol1"]
+    bad = await api.get("/v1.45/volumes", params={"filters": '{"size": ["1"]}'})
+    assert bad.status_code == 400

@@ -1,0 +1,112 @@
+"""Long-lived container responses: logs -f children die with the client; TTY logs are raw."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from typing import Any
+
+from tests.conftest import Cleanup, DockerRun, Shim
+
+
+def children(shim: Shim) -> str:
+    assert shim.proc is not None
+    return subprocess.run(
+        ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(shim.proc.pid)],
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def test_logs_follow_child_dies_when_client_leaves(
+    docker: DockerRun, shim: Shim, cleanup: Cleanup
+) -> None:
+    name = cleanup.container()
+    cid = docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo hi; sleep 300").stdout
+    cid = cid.strip()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(shim.socket)
+    sock.sendall(
+        f"GET /v1.45/containers/{cid}/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: d\r\n\r\n".encode()
+    )
+    data = b""
+    while b"hi\n" not in data:
+        chunk = sock.recv(4096)
+        assert chunk, data
+        data += chunk
+    assert data.startswith(b"HTTP/1.1 200")
+    assert b"\x01\x00\x00\x00\x00\x00\x00\x03hi\n" in data  # one stdout frame
+    assert f"logs --follow -- {cid}" in children(shim)
+    sock.close()
+    for _ in range(100):
+        if f"logs --follow -- {cid}" not in children(shim):
+            break
+        time.sleep(0.1)
+    assert f"logs --follow -- {cid}" not in children(shim)
+
+
+def test_tty_logs_are_raw(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    c = dclient.containers.run("busybox", ["echo", "tty-out"], name=name, tty=True, detach=True)
+    c.wait()
+    assert c.logs() == b"tty-out\r\n"
+
+
+def test_restart_and_kill_signal(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    c = dclient.containers.run(
+        "busybox", ["sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.2; done"],
+        name=name, detach=True,
+    )  # fmt: skip
+    c.reload()
+    started = c.attrs["State"]["StartedAt"]
+    c.restart(timeout=1)
+    c.reload()
+    assert c.status == "running"
+    assert c.attrs["State"]["StartedAt"] != started
+    c.kill(signal="SIGUSR1")
+    assert c.wait()["StatusCode"] == 42
+    import docker.errors
+    import pytest
+
+    with pytest.raises(docker.errors.APIError) as err:
+        c.kill()
+    assert err.value.status_code == 409
+
+
+def test_size_and_stop_of_stopped_is_304(dclient: Any, docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    c = dclient.containers.run("busybox", ["sh", "-c", "echo x > /f"], name=name, detach=True)
+    c.wait()
+    api = dclient.api
+    info = api._result(api._get(api._url("/containers/{0}/json", c.id), params={"size": 1}), True)
+    assert info["SizeRw"] > 0 and info["SizeRootFs"] > 0
+    listed = dclient.api.containers(all=True, size=True, filters={"id": c.id})
+    assert listed[0]["SizeRw"] > 0
+    docker("stop", name)  # already stopped: 304, the CLI exits 0
+    docker("start", name)
+    docker("start", name)  # running (or just exited): never an error
+
+
+def test_wait_child_dies_when_client_leaves(
+    docker: DockerRun, shim: Shim, cleanup: Cleanup
+) -> None:
+    name = cleanup.container()
+    cid = docker("run", "-d", "--name", name, "busybox", "sleep", "300").stdout.strip()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(shim.socket)
+    sock.sendall(f"POST /v1.45/containers/{cid}/wait HTTP/1.1\r\nHost: d\r\n\r\n".encode())
+    head = sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 200")
+    for _ in range(50):
+        if f"container={cid}" in children(shim):
+            break
+        time.sleep(0.1)
+    assert f"container={cid}" in children(shim)
+    sock.close()
+    for _ in range(100):
+        if f"container={cid}" not in children(shim):
+            break
+        time.sleep(0.1)
+    assert f"container={cid}" not in children(shim)

@@ -1,0 +1,149 @@
+"""Networks end to end: the docker CLI and docker-py against the shim on real rootless podman.
+
+Containers are set up with podman itself where the container routes are not the point, so these
+tests exercise exactly the network routes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cleanup, DockerRun, podman
+
+HTTPD = "mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && httpd -f -p 8080 -h /www"
+
+
+def _podman_run(cleanup: Cleanup, *args: str) -> str:
+    name = cleanup.container()
+    podman("run", "-d", "--name", name, *args)
+    return name
+
+
+def test_builtin_networks_listed_as_docker(docker: DockerRun) -> None:
+    out = docker("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").stdout
+    lines = set(out.splitlines())
+    assert {"bridge bridge local", "host host local", "none null local"} <= lines
+    assert not any(line.startswith("podman ") for line in lines)
+    bridge = json.loads(docker("network", "inspect", "bridge").stdout)[0]
+    assert bridge["Name"] == "bridge" and bridge["IPAM"]["Config"]
+    host = json.loads(docker("network", "inspect", "host").stdout)[0]
+    assert host["Driver"] == "host"
+    result = docker("network", "rm", "bridge", check=False)
+    assert result.returncode != 0 and "pre-defined network" in result.stderr
+
+
+def test_create_inspect_filter_remove(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.name("dsn")
+    cleanup.networks.append(name)
+    net_id = docker(
+        "network", "create", "--subnet", "10.123.7.0/24", "--gateway", "10.123.7.254",
+        "--ip-range", "10.123.7.128/25", "--internal", "--label", "com.docker.compose.project=p1",
+        "--label", "empty=", "-o", "com.docker.network.driver.mtu=1400", name,
+    ).stdout.strip()  # fmt: skip
+    assert len(net_id) == 64
+    net = json.loads(docker("network", "inspect", name).stdout)[0]
+    assert net["Id"] == net_id
+    assert net["Labels"] == {"com.docker.compose.project": "p1", "empty": ""}
+    assert net["Internal"] is True
+    assert net["Options"] == {"com.docker.network.driver.mtu": "1400"}
+    assert net["IPAM"]["Config"] == [
+        {"Subnet": "10.123.7.0/24", "Gateway": "10.123.7.254", "IPRange": "10.123.7.128/25"}
+    ]
+    assert json.loads(docker("network", "inspect", net_id[:12]).stdout)[0]["Name"] == name
+    listed = docker(
+        "network", "ls", "-q", "--no-trunc", "-f", "label=com.docker.compose.project=p1"
+    )
+    assert net_id in listed.stdout.split()
+    assert name not in docker("network", "ls", "-f", "type=builtin").stdout
+    dup = docker("network", "create", name, check=False)
+    assert dup.returncode != 0 and "already exists" in dup.stderr
+    docker("network", "rm", name)
+    missing = docker("network", "inspect", name, check=False)
+    assert missing.returncode != 0 and "not found" in missing.stderr
+
+
+def test_refused_options_name_the_field(docker: DockerRun) -> None:
+    result = docker("network", "create", "-o", "com.docker.network.bridge.enable_icc=false",
+                    "dsn-refused", check=False)  # fmt: skip
+    assert result.returncode != 0 and "enable_icc" in result.stderr
+    result = docker("network", "create", "-d", "overlay", "dsn-refused", check=False)
+    assert result.returncode != 0 and "overlay" in result.stderr
+
+
+def test_docker_py_networks(dclient: Any, cleanup: Cleanup) -> None:
+    import docker as docker_py
+
+    name = cleanup.name("dsn")
+    cleanup.networks.append(name)
+    ipam = docker_py.types.IPAMConfig(
+        pool_configs=[docker_py.types.IPAMPool(subnet="10.123.8.0/24", gateway="10.123.8.1")]
+    )
+    net = dclient.networks.create(
+        name, driver="bridge", ipam=ipam, labels={"a": "1"}, check_duplicate=True
+    )
+    assert net.attrs["Labels"] == {"a": "1"}
+    assert net.attrs["IPAM"]["Config"][0]["Subnet"] == "10.123.8.0/24"
+    assert [n.name for n in dclient.networks.list(names=[name])] == [name]
+    assert dclient.networks.get(name).id == net.id
+    net.remove()
+    with pytest.raises(docker_py.errors.NotFound):
+        dclient.networks.get(name)
+
+
+def test_connect_inspect_remove_in_use(docker: DockerRun, dclient: Any, cleanup: Cleanup) -> None:
+    import docker as docker_py
+
+    name = cleanup.name("dsn")
+    cleanup.networks.append(name)
+    docker("network", "create", "--subnet", "10.123.9.0/24", name)
+    ctr = _podman_run(cleanup, "--network", "bridge", "busybox", "sleep", "300")
+    docker("network", "connect", "--alias", "db", "--ip", "10.123.9.42", name, ctr)
+    net = json.loads(docker("network", "inspect", name).stdout)[0]
+    (endpoint,) = net["Containers"].values()
+    assert endpoint["Name"] == ctr
+    assert endpoint["IPv4Address"] == "10.123.9.42/24"
+    inspected = json.loads(podman("inspect", ctr).stdout)[0]
+    assert "db" in inspected["NetworkSettings"]["Networks"][name]["Aliases"]
+    again = docker("network", "connect", name, ctr, check=False)
+    assert again.returncode != 0
+    with pytest.raises(docker_py.errors.APIError) as busy:
+        dclient.networks.get(name).remove()
+    assert busy.value.status_code == 403 and "active endpoints" in str(busy.value)
+    docker("network", "disconnect", "--force", name, ctr)
+    assert json.loads(docker("network", "inspect", name).stdout)[0]["Containers"] == {}
+    docker("network", "rm", name)
+
+
+def test_dns_by_name_and_alias_on_user_network(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.name("dsn")
+    cleanup.networks.append(name)
+    docker("network", "create", name)
+    server = _podman_run(cleanup, "--network", name, "busybox", "sh", "-c", HTTPD)
+    client = _podman_run(cleanup, "--network", "bridge", "busybox", "sleep", "300")
+    docker("network", "connect", name, client)
+    docker("network", "disconnect", name, server)
+    docker("network", "connect", "--alias", "webalias", name, server)
+    for host in (server, "webalias"):
+        fetched = podman(
+            "exec", client, "sh", "-c",
+            f"for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://{host}:8080/ && exit 0;"
+            " sleep 0.5; done; exit 1",
+        )  # fmt: skip
+        assert fetched.stdout.startswith("hello-from-")
+
+
+def test_dangling_filter_and_prune(docker: DockerRun, cleanup: Cleanup) -> None:
+    used, unused = cleanup.name("dsn"), cleanup.name("dsn")
+    cleanup.networks += [used, unused]
+    docker("network", "create", "--label", "dsprune=1", used)
+    docker("network", "create", "--label", "dsprune=1", unused)
+    _podman_run(cleanup, "--network", used, "busybox", "sleep", "300")
+    dangling = docker("network", "ls", "-f", "dangling=true", "--format", "{{.Name}}").stdout
+    assert unused in dangling.split() and used not in dangling.split()
+    out = docker("network", "prune", "-f", "--filter", "label=dsprune=1").stdout
+    assert unused in out and used not in out
+    names = docker("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert used in names and unused not in names

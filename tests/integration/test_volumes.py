@@ -1,0 +1,88 @@
+"""Volumes end to end: the docker CLI and docker-py against the shim on real rootless podman."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cleanup, DockerRun, podman
+
+
+def test_cli_create_ls_inspect_rm(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.name("dsv")
+    cleanup.volumes.append(name)
+    assert docker("volume", "create", "--label", "com.docker.compose.volume=data",
+                  "--label", "k=v", name).stdout.strip() == name  # fmt: skip
+    assert docker("volume", "create", name).stdout.strip() == name  # dockerd: idempotent
+    vol = json.loads(docker("volume", "inspect", name).stdout)[0]
+    assert vol["Name"] == name and vol["Driver"] == "local" and vol["Scope"] == "local"
+    assert vol["Labels"] == {"com.docker.compose.volume": "data", "k": "v"}
+    assert vol["Mountpoint"].endswith(f"/{name}/_data")
+    assert vol["CreatedAt"]
+    listed = docker("volume", "ls", "-q", "-f", "label=k=v", "-f", f"name={name}").stdout.split()
+    assert listed == [name]
+    docker("volume", "rm", name)
+    missing = docker("volume", "inspect", name, check=False)
+    assert missing.returncode != 0 and "no such volume" in missing.stderr
+    assert docker("volume", "rm", "-f", name).returncode == 0
+
+
+def test_in_use_volume_is_409_and_dangling(
+    docker: DockerRun, dclient: Any, cleanup: Cleanup
+) -> None:
+    import docker as docker_py
+
+    name = cleanup.name("dsv")
+    cleanup.volumes.append(name)
+    docker("volume", "create", name)
+    ctr = cleanup.container()
+    podman("create", "--name", ctr, "-v", f"{name}:/data", "busybox", "true")
+    with pytest.raises(docker_py.errors.APIError) as busy:
+        dclient.volumes.get(name).remove(force=True)
+    assert busy.value.status_code == 409 and "volume is in use" in str(busy.value)
+    dangling = docker("volume", "ls", "-q", "-f", "dangling=true").stdout.split()
+    assert name not in dangling
+    in_use = docker("volume", "ls", "-q", "-f", "dangling=false").stdout.split()
+    assert name in in_use
+    podman("rm", ctr)
+    assert name in docker("volume", "ls", "-q", "-f", "dangling=true").stdout.split()
+
+
+def test_docker_py_volumes(dclient: Any, cleanup: Cleanup) -> None:
+    import docker as docker_py
+
+    name = cleanup.name("dsv")
+    cleanup.volumes.append(name)
+    vol = dclient.volumes.create(name, driver="local", labels={"a": "b"})
+    assert vol.attrs["Labels"] == {"a": "b"}
+    assert dclient.volumes.get(name).attrs["Mountpoint"] == vol.attrs["Mountpoint"]
+    assert name in [v.name for v in dclient.volumes.list(filters={"label": "a=b"})]
+    raw = dclient.api.volumes()
+    assert set(raw) == {"Volumes", "Warnings"} and raw["Warnings"] == []
+    generated = dclient.volumes.create()
+    cleanup.volumes.append(generated.name)
+    assert len(generated.name) == 64
+    generated.remove()
+    vol.remove()
+    with pytest.raises(docker_py.errors.NotFound):
+        dclient.volumes.get(name)
+
+
+def test_prune_anonymous_only_unless_all(docker: DockerRun, cleanup: Cleanup) -> None:
+    named = cleanup.name("dsv")
+    cleanup.volumes.append(named)
+    docker("volume", "create", "--label", "dsprune=1", named)
+    ctr = cleanup.container()
+    podman("create", "--name", ctr, "-v", "/anon", "busybox", "true")
+    anon = json.loads(podman("inspect", ctr).stdout)[0]["Mounts"][0]["Name"]
+    cleanup.volumes.append(anon)
+    vol = json.loads(docker("volume", "inspect", anon).stdout)[0]
+    assert "com.docker.volume.anonymous" in vol["Labels"]
+    podman("rm", ctr)
+    out = docker("volume", "prune", "-f").stdout
+    assert anon in out and named not in out
+    out = docker("volume", "prune", "-f", "-a", "--filter", "label=dsprune=1").stdout
+    assert named in out
+    assert named not in docker("volume", "ls", "-q").stdout.split()
