@@ -7,8 +7,6 @@ import socket
 import time
 import urllib.request
 
-import pytest
-
 from tests.conftest import Cleanup, DockerRun, podman
 
 
@@ -240,11 +238,6 @@ def test_logs_since_until(docker: DockerRun, cleanup: Cleanup) -> None:
     assert docker("logs", "--until", early_stamp, name).stdout == "early\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="streams: the pending attach's `podman wait --condition running --condition exited` "
-    "returns at once for a created container on podman 4.3, so the output is not attached",
-)
 def test_docker_run_attached_exit_code_and_rm(docker: DockerRun, cleanup: Cleanup) -> None:
     """`docker run` (attached) drives create -> attach -> wait(next-exit/removed) -> start."""
     name = cleanup.container()
