@@ -12,6 +12,7 @@ session falls back to `podman attach` (running) or a replay of its logs (already
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -42,6 +43,7 @@ from dockershim.translate.attach import (
 
 router = APIRouter()
 _NOT_STARTED = ("created", "configured", "initialized")
+_EOF_GRACE = 2.0  # seconds podman gets to pass a vanished client's end of input on
 _WATCH_AFTER = 2.0  # seconds a pending attach waits for our start before watching podman's
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,12 @@ class _Attach:
                 options = self.options
                 if child.argv[1:2] == ["attach"] and not self.facts.tty:
                     options = dataclasses.replace(options, drop_final_newline=True)
-                await pump(stream, child, options)
+                result = await pump(stream, child, options)
+                if result.outcome == "gone" and options.stdin and child.argv[1:2] == ["start"]:
+                    # `docker run -i` whose client vanished: its stdin was closed (StdinOnce);
+                    # let podman pass that on, as dockerd closes the container's stdin
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(child.wait(), _EOF_GRACE)
             finally:
                 await child.close()
         finally:
