@@ -7,6 +7,7 @@ top in containers_logs.py. Other modules reuse `inspect_container` (re-exported 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -36,6 +37,8 @@ from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.container_status import docker_state, parse_time
 from dockershim.translate.filters import label_matches, parse_filters
 
+_HOST_PLATFORM = re.compile(r"^linux(?:/(?:amd64|x86_64)(?:/v[1-4])?)?$")
+
 __all__ = ["inspect_container", "inspect_with_health", "router"]
 
 router = APIRouter()
@@ -56,8 +59,10 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
     body = await json_body(request, required=True)
     name = request.query_params.get("name") or None
     platform = request.query_params.get("platform") or ""
-    if platform and not platform.startswith("linux"):
-        raise InvalidParameter(f"platform {platform!r} is not supported (linux only)")
+    if platform and not _HOST_PLATFORM.match(platform.lower()):
+        raise InvalidParameter(
+            f"platform {platform!r} is not supported: containers run on linux/amd64 here"
+        )
     host = body.get("HostConfig") or {}
     needs_gateway = isinstance(host, dict) and any(
         isinstance(e, str) and e.endswith("host-gateway") for e in host.get("ExtraHosts") or []
@@ -96,12 +101,13 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
     limit = query_int(request, "limit", -1) or -1
     show_all = query_bool(request, "all") or limit > 0
     size = query_bool(request, "size")
-    raws = await inspect_many(podman, await list_ids(podman), size=size)
+    # before/since may name a stopped container: look at all of them then
+    every = show_all or any(filters.get(k) for k in ("status", "exited", "before", "since"))
+    raws = await inspect_many(podman, await list_ids(podman, running_only=not every), size=size)
     now = time.time()
     due = [r for r in raws if health_due(r, now)]
     if due:
-        for raw in due:
-            await refresh_health(podman, raw)
+        await asyncio.gather(*(refresh_health(podman, raw) for raw in due))
         fresh = {r["Id"]: r for r in await inspect_many(podman, [r["Id"] for r in due], size=size)}
         raws = [fresh.get(r["Id"], r) for r in raws]
     refs = _reference_times(raws, filters)
@@ -142,7 +148,8 @@ def create_error(stderr: str, returncode: int) -> DockerError:
 def make_bind_sources(body: dict[str, Any]) -> None:
     """dockerd creates a missing host directory of a `Binds` entry (not of a `Mounts` bind)."""
     host = body.get("HostConfig") or {}
-    for bind in host.get("Binds") or [] if isinstance(host, dict) else []:
+    binds = host.get("Binds") if isinstance(host, dict) else None
+    for bind in [binds] if isinstance(binds, str) else binds or []:
         source = str(bind).split(":", 1)[0]
         if source.startswith("/") and not os.path.lexists(source):
             try:

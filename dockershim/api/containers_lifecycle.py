@@ -166,7 +166,7 @@ async def container_rename(ref: str, request: Request, podman: PodmanDep) -> Res
     new = validate_name(new)
     raw = await inspect_container(podman, ref)
     if raw.get("Name") == new:
-        raise Conflict("Renaming a container with the same name as its current name")
+        raise InvalidParameter("Renaming a container with the same name as its current name")
     result = await podman.run(["rename", "--", str(raw["Id"]), new], check=False)
     if result.returncode != 0:
         text = result.err_text

@@ -6,18 +6,21 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, StreamingResponse
 
-from dockershim.api.containers_support import inspect_container
+from dockershim.api.containers_support import check_ref, inspect_container
 from dockershim.api.deps import PodmanDep, query_bool
+from dockershim.api.versioning import api_version
 from dockershim.errors import Conflict, InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.podman.runner import SpawnedProcess
 from dockershim.streams.framing import STDERR, STDOUT, frame
 from dockershim.translate.container_logs import docker_timestamp_line, logs_argv, timestamp_ns
 from dockershim.translate.container_status import docker_state
+from dockershim.translate.container_top import EF_DESCRIPTORS, top_body
 
 router = APIRouter()
 
@@ -33,24 +36,30 @@ async def container_logs(ref: str, request: Request, podman: PodmanDep) -> Strea
     now = time.time()
     since = request.query_params.get("since") or "0"
     until = request.query_params.get("until") or "0"
-    raw = await inspect_container(podman, ref)
-    log_type = str(((raw.get("HostConfig") or {}).get("LogConfig") or {}).get("Type") or "")
-    if log_type == "none":
-        raise InvalidParameter('configured logging driver does not support reading: "none"')
     argv = logs_argv(
-        str(raw["Id"]),
+        check_ref(ref),
         follow=query_bool(request, "follow"),
         tail=request.query_params.get("tail") or "all",
         since=timestamp_ns(since, "since", now=now) if since != "0" else 0,
         until=timestamp_ns(until, "until", now=now) if until != "0" else 0,
         timestamps=query_bool(request, "timestamps"),
     )
+    # podman logs starts while we inspect (TTY or not decides the framing): one round trip less
+    child = await podman.spawn(argv)
+    try:
+        raw = await inspect_container(podman, ref)
+        log_type = str(((raw.get("HostConfig") or {}).get("LogConfig") or {}).get("Type") or "")
+        if log_type == "none":
+            raise InvalidParameter('configured logging driver does not support reading: "none"')
+    except BaseException:
+        await child.close()
+        raise
     tty = bool((raw.get("Config") or {}).get("Tty"))
     timestamps = query_bool(request, "timestamps")
-    media = (
-        "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
-    )
-    child = await podman.spawn(argv)
+    multiplexed = "application/vnd.docker.multiplexed-stream"
+    if api_version(request.scope) < (1, 42):
+        multiplexed = "application/vnd.docker.raw-stream"
+    media = "application/vnd.docker.raw-stream" if tty else multiplexed
     return StreamingResponse(
         _pump(child, tty=tty, want_out=want_out, want_err=want_err, timestamps=timestamps),
         media_type=media,
@@ -112,7 +121,7 @@ async def container_top(ref: str, request: Request, podman: PodmanDep) -> JSONRe
     return JSONResponse(await top(podman, str(raw["Id"]), ps_args))
 
 
-async def top(podman: PodmanRunner, ident: str, ps_args: list[str]) -> dict[str, object]:
+async def top(podman: PodmanRunner, ident: str, ps_args: list[str]) -> dict[str, Any]:
     """Docker's {"Titles": [...], "Processes": [[...]]} from `podman top`."""
     if ps_args and ps_args != ["-ef"]:
         result = await podman.run(["top", "--", ident, *ps_args], check=False)
@@ -122,15 +131,5 @@ async def top(podman: PodmanRunner, ident: str, ps_args: list[str]) -> dict[str,
                 + result.err_text.strip().removeprefix("Error: ")
             )
     else:
-        result = await podman.run(
-            ["top", "--", ident, "user", "pid", "ppid", "pcpu", "stime", "tty", "time", "args"]
-        )
-    lines = [ln for ln in result.text.splitlines() if ln.strip()]
-    if not lines:
-        return {"Titles": [], "Processes": []}
-    titles = lines[0].split()
-    if not ps_args or ps_args == ["-ef"]:
-        titles = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
-    count = len(titles)
-    procs = [ln.split(None, count - 1) for ln in lines[1:]]
-    return {"Titles": titles, "Processes": procs}
+        result = await podman.run(["top", "--", ident, *EF_DESCRIPTORS])
+    return top_body(result.text, custom=bool(ps_args) and ps_args != ["-ef"])

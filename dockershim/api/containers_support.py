@@ -70,8 +70,10 @@ async def inspect_many(
     return out
 
 
-async def list_ids(podman: PodmanRunner) -> list[str]:
-    result = await podman.run(["ps", "-a", "-q", "--no-trunc"])
+async def list_ids(podman: PodmanRunner, *, running_only: bool = False) -> list[str]:
+    """Container ids; `running_only`: those Docker lists without `all` (running, paused)."""
+    which = ["--filter", "status=running", "--filter", "status=paused"] if running_only else ["-a"]
+    result = await podman.run(["ps", *which, "-q", "--no-trunc"])
     return [line.strip() for line in result.text.splitlines() if line.strip()]
 
 

@@ -51,8 +51,10 @@ async def _run(podman: PodmanRunner, ident: str, timeout: float) -> None:
     await podman.run(["healthcheck", "run", "--", ident], check=False, timeout=timeout + 10)
 
 
-async def refresh_health(podman: PodmanRunner, raw: dict[str, Any]) -> bool:
-    """Run a due healthcheck (once per container at a time); True when one ran."""
+async def refresh_health(podman: PodmanRunner, raw: dict[str, Any], wait: float = 3.0) -> bool:
+    """Run a due healthcheck (once per container at a time); True when one finished within
+    `wait` seconds. A slower check keeps running in the background and shows next time:
+    dockerd's inspect and list never block on a healthcheck either."""
     if not health_due(raw, time.time()):
         return False
     ident = str(raw.get("Id", ""))
@@ -63,5 +65,8 @@ async def refresh_health(podman: PodmanRunner, raw: dict[str, Any]) -> bool:
         task = asyncio.ensure_future(_run(podman, ident, timeout))
         _inflight[ident] = task
         task.add_done_callback(lambda _t: _inflight.pop(ident, None))
-    await asyncio.shield(task)
+    try:
+        await asyncio.wait_for(asyncio.shield(task), wait)
+    except TimeoutError:
+        return False
     return True

@@ -93,7 +93,9 @@ def create_argv(
         argv.append("--interactive")
     for env in str_list(body.get("Env"), "Env"):
         if "=" not in env:
-            continue  # dockerd: a bare name without "=" unsets nothing; never take ours
+            # dockerd: a bare name removes the image's variable (podman would read ours)
+            argv += ["--unsetenv", no_option(env, "Env")]
+            continue
         if env.startswith("="):
             raise InvalidParameter(f"invalid environment variable: {env}")
         argv += ["--env", env]
@@ -112,8 +114,13 @@ def create_argv(
         timeout = integer(body["StopTimeout"], "StopTimeout")
         if timeout >= 0:
             argv += ["--stop-timeout", str(timeout)]
-    argv += healthcheck_flags(obj(body.get("Healthcheck"), "Healthcheck"))
+    hc = obj(body.get("Healthcheck"), "Healthcheck")
+    argv += healthcheck_flags(hc)
     hf = host_flags(host, networking, cgroup_v2=cgroup_v2, host_gateway=host_gateway)
+    if hc.get("StartInterval"):
+        hf.warnings.append(
+            "Healthcheck.StartInterval is not supported by podman 4.3 and was ignored"
+        )
     argv += hf.argv
     argv += ["--annotation", f"{ANN_NETWORK_MODE}={host.get('NetworkMode') or 'bridge'}"]
     entrypoint = body.get("Entrypoint")

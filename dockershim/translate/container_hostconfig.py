@@ -21,11 +21,6 @@ from dockershim.translate.container_resources import RESOURCE_FIELDS, resource_f
 _ACCEPTED = {
     "ConsoleSize",  # the attach layer resizes the TTY
     "ContainerIDFile",  # a CLI-side file
-    "Isolation",  # "default" on Linux
-    "Runtime",  # podman's configured runtime
-    "CgroupnsMode",
-    "MaskedPaths",
-    "ReadonlyPaths",
 }
 _RESTART = {"", "no", "always", "unless-stopped", "on-failure"}
 _LOG_TYPES = {"", "json-file", "local", "k8s-file", "none", "journald"}
@@ -62,7 +57,7 @@ def host_flags(
         if a[-2:-1] == ["--restart"] and a[-1] != "no":
             raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
         a.append("--rm")
-    mode, net_argv = network_flags(host.get("NetworkMode") or "", networking)
+    mode, net_argv = network_flags(host.get("NetworkMode") or "", networking, out.warnings)
     out.network_mode = mode
     a += net_argv
     for flag, key in (
@@ -123,6 +118,7 @@ def host_flags(
         a += ["--oom-score-adj", str(oom)]
     a += log_flags(obj(host.get("LogConfig"), "HostConfig.LogConfig"), out.warnings)
     a += device_flags(host.get("Devices"))
+    a += system_flags(host)
     for key, value in str_map(host.get("Annotations"), "HostConfig.Annotations").items():
         if any(c in key + value for c in ',"\n') or key.startswith("io.dockershim."):
             raise InvalidParameter(f"HostConfig.Annotations: unsupported annotation {key!r}")
@@ -135,7 +131,8 @@ def host_flags(
         "AutoRemove", "NetworkMode", "Dns", "DnsSearch", "DnsOptions", "ExtraHosts", "CapAdd",
         "CapDrop", "Privileged", "SecurityOpt", "ReadonlyRootfs", "Init", "Ulimits", "ShmSize",
         "Sysctls", "GroupAdd", "IpcMode", "PidMode", "UsernsMode", "UTSMode", "OomScoreAdj",
-        "LogConfig", "Devices", "Annotations", *RESOURCE_FIELDS, *_ACCEPTED,
+        "LogConfig", "Devices", "Annotations", "Isolation", "Runtime", "CgroupnsMode",
+        "MaskedPaths", "ReadonlyPaths", *RESOURCE_FIELDS, *_ACCEPTED,
     }  # fmt: skip
     refuse_unhandled("HostConfig.", host, handled)
     return out
@@ -283,4 +280,29 @@ def device_flags(devices: Any) -> list[str]:
         if perms:
             spec += f":{perms}"
         argv += ["--device", spec]
+    return argv
+
+
+def system_flags(host: dict[str, Any]) -> list[str]:
+    """Isolation, Runtime, CgroupnsMode, MaskedPaths/ReadonlyPaths."""
+    argv: list[str] = []
+    isolation = str(host.get("Isolation") or "")
+    if isolation not in ("", "default", "process"):
+        raise InvalidParameter(f"invalid isolation: {isolation!r} (Linux supports only default)")
+    runtime = str(host.get("Runtime") or "")
+    if runtime not in ("", "runc", "io.containerd.runc.v2"):
+        raise InvalidParameter(f"unknown or invalid runtime name: {runtime}")
+    cgroupns = str(host.get("CgroupnsMode") or "")
+    if cgroupns not in ("", "private", "host"):
+        raise InvalidParameter(f"invalid cgroup namespace mode: {cgroupns}")
+    if cgroupns:
+        argv += ["--cgroupns", cgroupns]
+    masked, readonly = host.get("MaskedPaths"), host.get("ReadonlyPaths")
+    if masked or readonly:
+        raise InvalidParameter(
+            "HostConfig.MaskedPaths/ReadonlyPaths with paths are not supported by dockershim"
+        )
+    if masked == [] or readonly == []:
+        # the CLI's `--security-opt systempaths=unconfined` sends empty lists
+        argv += ["--security-opt", "unmask=ALL"]
     return argv

@@ -15,11 +15,8 @@ from dockershim.translate.container_fields import obj, str_list
 DEFAULT_NETWORK = "podman"
 _BRIDGE = {"", "default", "bridge"}
 _NET_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-_ENDPOINT_FIELDS = {
-    "IPAMConfig", "Links", "MacAddress", "Aliases", "DriverOpts", "GwPriority", "NetworkID",
-    "EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "IPv6Gateway", "GlobalIPv6Address",
-    "GlobalIPv6PrefixLen", "DNSNames",
-}  # fmt: skip
+# Endpoint fields podman cannot apply: accepted with a warning (Compose sends some of them).
+_ENDPOINT_WARN = ("Links", "DriverOpts", "GwPriority")
 
 
 def podman_network(name: str) -> str:
@@ -32,8 +29,16 @@ def docker_network(name: str) -> str:
     return "bridge" if name == DEFAULT_NETWORK else name
 
 
-def network_flags(mode: str, networking: dict[str, Any]) -> tuple[str, list[str]]:
-    """(Docker's NetworkMode to report, podman argv)."""
+def network_flags(
+    mode: str, networking: dict[str, Any], warnings: list[str] | None = None
+) -> tuple[str, list[str]]:
+    """(Docker's NetworkMode to report, podman argv); notes ignored endpoint fields in
+    `warnings`. Read-only endpoint fields (IPAddress, NetworkID, ...) are ignored."""
+    notes = warnings if warnings is not None else []
+    for net, ep in obj(networking.get("EndpointsConfig"), "EndpointsConfig").items():
+        for key in _ENDPOINT_WARN:
+            if obj(ep, "EndpointsConfig").get(key):
+                notes.append(f"EndpointsConfig[{net}].{key} is not supported by podman; ignored")
     endpoints = obj(networking.get("EndpointsConfig"), "NetworkingConfig.EndpointsConfig")
     if mode in ("host", "none") or mode.startswith("container:"):
         if mode.startswith("container:") and not _NET_NAME.match(mode[10:]):

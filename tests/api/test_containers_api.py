@@ -18,7 +18,6 @@ async def test_unknown_container_is_404_with_dockers_text(
         ("POST", "/v1.45/containers/ghost/start"),
         ("POST", "/v1.45/containers/ghost/stop"),
         ("DELETE", "/v1.45/containers/ghost"),
-        ("GET", "/v1.45/containers/ghost/logs?stdout=1"),
         ("POST", "/v1.45/containers/ghost/wait"),
     ]:
         resp = await api.request(method, path)
@@ -101,3 +100,11 @@ async def test_remove_running_without_force_is_409(
 async def test_list_filters_validated(api: httpx.AsyncClient) -> None:
     resp = await api.get('/v1.45/containers/json?filters={"status":["sleepy"]}')
     assert resp.status_code == 400
+
+
+async def test_create_foreign_platform_is_400(api: httpx.AsyncClient) -> None:
+    resp = await api.post(
+        "/v1.45/containers/create?platform=linux/arm64", json={"Image": "busybox"}
+    )
+    assert resp.status_code == 400
+    assert "linux/amd64" in resp.json()["message"]

@@ -62,7 +62,8 @@ def test_run_detached_publish_and_fetch(docker: DockerRun, cleanup: Cleanup, tmp
     assert line.startswith(f"{name} busybox Up"), line
     port_out = docker("port", name).stdout
     assert f"80/tcp -> 0.0.0.0:{port}" in port_out
-    assert docker("inspect", "-f", "{{.State.Status}} {{.Name}}", name).stdout.split() == [
+    prefix = docker("inspect", "-f", "{{.Id}}", name).stdout.strip()[:12]
+    assert docker("inspect", "-f", "{{.State.Status}} {{.Name}}", prefix).stdout.split() == [
         "running",
         f"/{name}",
     ]
@@ -108,6 +109,9 @@ def test_inspect_templates(docker: DockerRun, cleanup: Cleanup) -> None:
 def test_errors(docker: DockerRun, cleanup: Cleanup) -> None:
     r = docker("inspect", "--type", "container", "nosuchthing-xyz", check=False)
     assert r.returncode != 0 and "No such container: nosuchthing-xyz" in r.stderr
+    for args in (["logs"], ["logs", "-f"], ["stop"], ["start"], ["wait"], ["rm"], ["port"]):
+        r = docker(*args, "nosuchthing-xyz", check=False)
+        assert r.returncode != 0 and "No such container: nosuchthing-xyz" in r.stderr, args
     name = cleanup.container()
     docker("run", "-d", "--name", name, "busybox", "sleep", "300")
     r = docker("create", "--name", name, "busybox", check=False)
@@ -141,6 +145,8 @@ def test_container_prune(docker: DockerRun, cleanup: Cleanup) -> None:
     docker("run", "-d", "--name", done, "--label", "prunetest=1", "busybox", "true")
     docker("run", "-d", "--name", alive, "--label", "prunetest=1", "busybox", "sleep", "300")
     docker("wait", done)
+    out = docker("container", "prune", "-f", "--filter", "until=1h").stdout  # too young
+    assert podman("container", "exists", done, check=False).returncode == 0
     out = docker("container", "prune", "-f", "--filter", "label=prunetest=1").stdout
     assert "Deleted Containers" in out
     assert podman("container", "exists", done, check=False).returncode == 1
@@ -311,3 +317,38 @@ def test_inspect_network_and_state_fields(docker: DockerRun, cleanup: Cleanup) -
     )
     assert created.endswith("Z") and "T" in created
     assert docker("port", name, "80").stdout.strip() == f"127.0.0.1:{port}"
+
+
+def test_run_pulls_a_missing_image(docker: DockerRun, cleanup: Cleanup) -> None:
+    """create answers 404 "No such image", the CLI pulls (images area) and creates again."""
+    image = "127.0.0.1:5000/library/busybox:latest"
+    podman("rmi", image, check=False)
+    cleanup.images.append(image)
+    name = cleanup.container()
+    r = docker("run", "-d", "--name", name, image, "true")
+    assert "Unable to find image" in r.stderr
+    assert docker("inspect", "-f", "{{.Config.Image}}", name).stdout.strip() == image
+
+
+def test_slow_healthcheck_never_blocks_ps_or_inspect(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker(
+        "run", "-d", "--name", name, "--health-cmd", "sleep 20", "--health-timeout", "30s",
+        "busybox", "sleep", "300",
+    )  # fmt: skip
+    # the check succeeds after 20 s: had inspect or ps waited for it, they would say healthy
+    status = docker("inspect", "-f", "{{.State.Health.Status}}", name).stdout.strip()
+    assert status == "starting"
+    ps = docker("ps", "--filter", f"name={name}", "--format", "{{.Status}}").stdout
+    assert "(health: starting)" in ps
+
+
+def test_ps_without_all_and_before_a_stopped_one(docker: DockerRun, cleanup: Cleanup) -> None:
+    stopped = cleanup.container()
+    running = cleanup.container()
+    docker("create", "--name", stopped, "busybox")
+    docker("run", "-d", "--name", running, "busybox", "sleep", "300")
+    plain = docker("ps", "--format", "{{.Names}}").stdout.split()
+    assert running in plain and stopped not in plain
+    # `since` names a container that is not running: still resolvable without -a
+    assert running in docker("ps", "--filter", f"since={stopped}", "--format", "{{.Names}}").stdout

@@ -64,6 +64,19 @@ def test_init_runs_catatonit_as_pid1(docker: DockerRun, cleanup: Cleanup) -> Non
     assert comm in ("catatonit", "podman-init")
 
 
+def test_systempaths_unconfined(docker: DockerRun, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    docker(
+        "run", "-d", "--name", name, "--security-opt", "systempaths=unconfined",
+        "busybox", "sleep", "300",
+    )  # fmt: skip
+    # the runtime spec podman handed to runc masks nothing (by default it masks 11 paths)
+    spec_path = podman("inspect", "--format", "{{.OCIConfigPath}}", name).stdout.strip()
+    spec = json.loads(Path(spec_path).read_text())
+    assert not spec["linux"].get("maskedPaths")
+    assert not spec["linux"].get("readonlyPaths")
+
+
 def test_network_none_and_host(docker: DockerRun, cleanup: Cleanup) -> None:
     a = cleanup.container()
     docker("create", "--name", a, "--network", "none", "busybox")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -46,6 +47,10 @@ def test_run_detach_get_list_logs_stop_remove(dclient: Any, cleanup: Cleanup) ->
     top = c.top()
     assert "PID" in top["Titles"]
     assert any("sleep" in " ".join(p) for p in top["Processes"])
+    assert top["Titles"][:2] == ["UID", "PID"]
+    custom = c.top(ps_args="-o pid,comm")
+    assert custom["Titles"] == ["PID", "COMMAND"]
+    assert ["1", "sh"] in custom["Processes"] or ["1", "sleep"] in custom["Processes"]
     c.stop(timeout=1)
     c.reload()
     assert c.status == "exited"
@@ -129,3 +134,48 @@ def test_autoremove_wait_removed(dclient: Any, shim: Shim, cleanup: Cleanup) -> 
     c.start()
     assert json.loads(resp.read()) == {"StatusCode": 4, "Error": None}
     assert podman("container", "exists", name, check=False).returncode == 1
+
+
+def test_restart_policy_on_failure_retries(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    c = dclient.containers.run(
+        "busybox", ["sh", "-c", "sleep 0.3; exit 1"], name=name, detach=True,
+        restart_policy={"Name": "on-failure", "MaximumRetryCount": 2},
+    )  # fmt: skip
+    for _ in range(100):
+        c.reload()
+        if c.attrs["RestartCount"] == 2 and c.status == "exited":
+            break
+        time.sleep(0.2)
+    assert c.attrs["RestartCount"] == 2
+    assert c.attrs["HostConfig"]["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 2}
+    assert c.status == "exited"
+
+
+def test_random_host_port_is_reported(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    c = dclient.containers.run(
+        "busybox", ["httpd", "-f", "-p", "80"], name=name, detach=True, ports={"80/tcp": None}
+    )
+    c.reload()
+    bindings = c.attrs["NetworkSettings"]["Ports"]["80/tcp"]
+    port = int(bindings[0]["HostPort"])
+    assert port > 0
+    assert dclient.api.port(c.id, 80)[0]["HostPort"] == str(port)
+    with socket.create_connection(("127.0.0.1", port), timeout=10):
+        pass
+
+
+def test_run_not_detached_returns_output_and_raises_on_failure(
+    dclient: Any, cleanup: Cleanup
+) -> None:
+    """docker-py's run without detach: create -> start -> wait -> logs (no attach)."""
+    import docker.errors
+
+    name = cleanup.container()
+    out = dclient.containers.run("busybox", ["sh", "-c", "echo hi"], name=name, remove=True)
+    assert out == b"hi\n"
+    with pytest.raises(docker.errors.ContainerError) as err:
+        dclient.containers.run("busybox", ["sh", "-c", "echo bad >&2; exit 5"], remove=True)
+    assert err.value.exit_status == 5
+    assert b"bad" in err.value.stderr

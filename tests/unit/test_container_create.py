@@ -51,6 +51,7 @@ def test_core_fields() -> None:
     )
     assert flag_values(args, "--name") == ["web"]
     assert flag_values(args, "--env") == ["A=1"]  # a bare name never picks up our env
+    assert flag_values(args, "--unsetenv") == ["NOVALUE"]
     assert flag_values(args, "--label") == ["k=v", "empty="]
     assert {"--tty", "--interactive"} <= set(args)
     assert flag_values(args, "--workdir") == ["/w"]
@@ -132,6 +133,16 @@ def test_networks() -> None:
         }
     )
     assert flag_values(args, "--network") == ["mynet:alias=db,ip=10.89.0.9"]
+    plan = create_argv(
+        {
+            "Image": "busybox",
+            "HostConfig": {"NetworkMode": "mynet"},
+            "NetworkingConfig": {"EndpointsConfig": {"mynet": {"DriverOpts": {"a": "b"}}}},
+        },
+        name=None,
+        image=IMG,
+    )
+    assert any("DriverOpts" in w for w in plan.warnings)
     assert flag_values(argv({"HostConfig": {"NetworkMode": "host"}}), "--network") == ["host"]
     with pytest.raises(InvalidParameter, match="user defined networks"):
         argv(
@@ -159,6 +170,12 @@ def test_healthcheck_forms() -> None:
         "true"
     ]
     assert "--no-healthcheck" in argv({"Healthcheck": {"Test": ["NONE"]}})
+    plan = create_argv(
+        {"Image": "busybox", "Healthcheck": {"Test": ["CMD", "true"], "StartInterval": 10**9}},
+        name=None,
+        image=IMG,
+    )
+    assert any("StartInterval" in w for w in plan.warnings)
 
 
 def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
@@ -188,12 +205,22 @@ def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
         ({"WorkingDir": "rel"}, "absolute"),
         ({"Healthcheck": {"Test": ["BOGUS"]}}, "Healthcheck"),
         ({"SomethingNew": True}, "SomethingNew"),
+        ({"HostConfig": {"Runtime": "nvidia"}}, "runtime"),
+        ({"HostConfig": {"Isolation": "hyperv"}}, "isolation"),
+        ({"HostConfig": {"MaskedPaths": ["/proc/x"]}}, "MaskedPaths"),
         ({"HostConfig": {"AutoRemove": True, "RestartPolicy": {"Name": "always"}}}, "AutoRemove"),
     ],
 )
 def test_refused(body: dict[str, Any], text: str) -> None:
     with pytest.raises(InvalidParameter, match=text):
         argv(body)
+
+
+def test_systempaths_unconfined_and_cgroupns() -> None:
+    args = argv({"HostConfig": {"MaskedPaths": [], "ReadonlyPaths": [], "CgroupnsMode": "host"}})
+    assert flag_values(args, "--security-opt") == ["unmask=ALL"]
+    assert flag_values(args, "--cgroupns") == ["host"]
+    assert "--security-opt" not in argv({"HostConfig": {"MaskedPaths": None}})
 
 
 def test_bad_name() -> None:
