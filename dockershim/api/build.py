@@ -22,11 +22,17 @@ from starlette.responses import JSONResponse, Response
 from dockershim.api.authfile import auth_file, auths_from_config_header
 from dockershim.api.buildcontext import extract_context
 from dockershim.api.deps import BackendDep, query_bool
+from dockershim.api.imageresolve import find_image, local_name
 from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate import build as tbuild
-from dockershim.translate.references import is_loopback_registry, parse_reference, tls_args
+from dockershim.translate.references import (
+    is_loopback_registry,
+    looks_like_id,
+    parse_reference,
+    tls_args,
+)
 
 router = APIRouter()
 
@@ -61,6 +67,35 @@ async def _fetch_loopback_bases(
             ref.full(),
         ]
         await podman.run(argv, check=False, timeout=600)
+
+
+def _read_dockerfile(context: str, dockerfile: str) -> str:
+    path = os.path.join(context, dockerfile)
+    real = os.path.realpath(path)
+    if not real.startswith(os.path.realpath(context) + os.sep):
+        raise InvalidParameter(f"the Dockerfile ({dockerfile}) must be within the build context")
+    if not os.path.isfile(real):
+        raise InvalidParameter(f"Cannot locate specified Dockerfile: {dockerfile}")
+    with open(real, encoding="utf-8", errors="replace") as text:
+        return text.read()
+
+
+async def _qualified_bases(podman: PodmanRunner, dockerfile: str) -> dict[str, str]:
+    """Base images named without a registry -> the exact local name, or Docker's fully
+    qualified name, so podman never applies its own short-name rules (which may prompt, refuse
+    or pick another registry than docker.io)."""
+    names: dict[str, str] = {}
+    for base in tbuild.base_images(dockerfile):
+        try:
+            ref = parse_reference(base)
+        except InvalidParameter:
+            continue
+        if base.startswith(ref.registry + "/") or looks_like_id(base):
+            continue
+        found = await find_image(podman, base)
+        local = local_name(found, base) if found else None
+        names[base] = local if local and local != found.get("Id") else ref.full()  # type: ignore[union-attr]
+    return names
 
 
 async def _working_containers(podman: PodmanRunner) -> set[str]:
@@ -103,19 +138,19 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
                 handle.write(chunk)
         if os.path.getsize(archive) == 0:
             raise InvalidParameter("the build context is empty: send a tar archive")
-        await asyncio.to_thread(extract_context, archive, context)
+        await asyncio.to_thread(extract_context, archive, context, dockerfile)
         os.unlink(archive)
-        path = os.path.join(context, dockerfile)
-        if not os.path.isfile(path):
-            raise InvalidParameter(f"Cannot locate specified Dockerfile: {dockerfile}")
-        with open(path, encoding="utf-8", errors="replace") as text:
-            content = text.read()
+        content = _read_dockerfile(context, dockerfile)
         total = tbuild.count_steps(content)
-        iidfile = os.path.join(workdir, "iid")
-        argv = tbuild.build_args(get, dockerfile, context, iidfile)
         auths = auths_from_config_header(request.headers.get("X-Registry-Config"))
         authpath = stack.enter_context(auth_file(auths, state_dir))
         await _fetch_loopback_bases(podman, content, authpath, query_bool(request, "pull"))
+        names = await _qualified_bases(podman, content)
+        rewritten = os.path.join(workdir, "Dockerfile")
+        with open(rewritten, "w", encoding="utf-8") as out:
+            out.write(tbuild.qualify_from(content, names))
+        iidfile = os.path.join(workdir, "iid")
+        argv = tbuild.build_args(get, rewritten, iidfile)
         before = await _working_containers(podman)
         child = await podman.spawn(
             [*argv, "--authfile", authpath, "--", context], merge_stderr=True
@@ -128,7 +163,8 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
     tag_names = tbuild.tags(get)
 
     async def body() -> AsyncIterator[dict[str, Any]]:
-        stream = tbuild.BuildStream(total, quiet=quiet)
+        originals = {full: short for short, full in names.items()}
+        stream = tbuild.BuildStream(total, quiet=quiet, originals=originals)
         output: list[str] = []
         async for line in read_lines(child):
             output.append(line)

@@ -5,6 +5,7 @@ an entry whose path (or a hard link whose target) leaves the directory, includin
 symlink extracted earlier, is refused with 400. Symlinks themselves may point anywhere (they
 are copied into the image as links, as Docker does); nothing is ever written through them.
 Device nodes are skipped. Entries get owner write permission so the directory can be removed.
+A body that is no archive but plain text is taken as the Dockerfile itself.
 """
 
 from __future__ import annotations
@@ -28,9 +29,33 @@ def _check(root: str, member: tarfile.TarInfo) -> None:
         raise InvalidParameter(f"build context hard link {name!r} leaves the context")
 
 
-def extract_context(archive: str, root: str) -> None:
-    """Unpack `archive` into the existing directory `root` (an absolute, resolved path)."""
+_MAX_BARE_DOCKERFILE = 1 << 20
+
+
+def _bare_dockerfile(archive: str) -> str | None:
+    """A body that is no archive but text is a Dockerfile on its own (as dockerd accepts)."""
+    if os.path.getsize(archive) > _MAX_BARE_DOCKERFILE or tarfile.is_tarfile(archive):
+        return None
+    with open(archive, "rb") as handle:
+        raw = handle.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if "\x00" not in text else None
+
+
+def extract_context(archive: str, root: str, dockerfile: str = "Dockerfile") -> None:
+    """Unpack `archive` into the existing directory `root` (an absolute, resolved path); a
+    bare Dockerfile body becomes `root/<dockerfile>`."""
     root = os.path.realpath(root)
+    bare = _bare_dockerfile(archive)
+    if bare is not None:
+        if os.path.basename(dockerfile) != dockerfile:
+            raise InvalidParameter("a bare Dockerfile body cannot name a Dockerfile in a directory")
+        with open(os.path.join(root, dockerfile), "w", encoding="utf-8") as handle:
+            handle.write(bare)
+        return
     try:
         with tarfile.open(archive, "r:*") as tar:
             for member in tar:

@@ -3,11 +3,19 @@ POST /commit, GET /images/search (issue 5)."""
 
 from __future__ import annotations
 
+import asyncio
+import bz2
 import contextlib
+import gzip
 import json
+import logging
+import lzma
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,12 +26,14 @@ from dockershim.api.imageresolve import local_name, require_image
 from dockershim.api.jsonstream import stream_response
 from dockershim.errors import DockerError, InvalidParameter
 from dockershim.podman import PodmanRunner
+from dockershim.podman.errors import classify
 from dockershim.translate import commit as tcommit
 from dockershim.translate.filters import parse_filters
 from dockershim.translate.progress import loaded_names
 from dockershim.translate.references import familiar, parse_reference, tls_args
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 _CHUNK = 256 * 1024
 
 
@@ -72,6 +82,7 @@ async def image_load(request: Request, podman: PodmanDep) -> Response:
                 handle.write(chunk)
         if os.path.getsize(path) == 0:
             raise InvalidParameter("unexpected EOF: the request body holds no image archive")
+        await asyncio.to_thread(_decompress_in_place, path)
         result = await podman.run(["load", "--input", path], timeout=600, check=False)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -91,9 +102,33 @@ async def image_load(request: Request, podman: PodmanDep) -> Response:
     return stream_response(body())
 
 
+_COMPRESSIONS: dict[bytes, ModuleType] = {b"\x1f\x8b": gzip, b"BZh": bz2, b"\xfd7zXZ\x00": lzma}
+
+
+def _decompress_in_place(path: str) -> None:
+    """`docker load` accepts gzip, bzip2 and xz archives; podman 4.3 only plain tar."""
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    for prefix, module in _COMPRESSIONS.items():
+        if magic.startswith(prefix):
+            plain = path + ".tar"
+            try:
+                with module.open(path, "rb") as src, open(plain, "wb") as dst:
+                    shutil.copyfileobj(src, dst, _CHUNK)
+            except (OSError, EOFError, lzma.LZMAError) as exc:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(plain)
+                raise InvalidParameter(f"invalid compressed archive: {exc}") from None
+            os.replace(plain, path)
+            return
+
+
 def _load_error(text: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln.startswith("Error")]
-    return (lines[-1] if lines else text.strip()).removeprefix("Error: ") or "podman load failed"
+    message = (lines[-1] if lines else text.strip()).removeprefix("Error: ")
+    if message.startswith("payload does not match any of the supported image formats"):
+        return "invalid archive: not a docker-archive or OCI image archive"
+    return message or "podman load failed"
 
 
 @router.post("/commit", status_code=201)
@@ -111,17 +146,29 @@ async def image_commit(request: Request, podman: PodmanDep) -> JSONResponse:
         args += ["--message", params["comment"]]
     if params.get("author"):
         args += ["--author", params["author"]]
-    # Docker pauses by default; rootless cgroup v1 cannot: pause only when asked explicitly.
-    if "pause" in params and query_bool(request, "pause"):
-        args.append("--pause=true")
     repo = params.get("repo", "")
     target: list[str] = []
     if repo:
         tag = params.get("tag", "")
         target = [parse_reference(f"{repo}:{tag}" if tag else repo).full()]
-    result = await podman.run([*args, "--quiet", "--", container, *target], timeout=600)
+    tail = ["--quiet", "--", container, *target]
+    # Docker pauses by default (the CLI and docker-py send pause=1). Rootless podman on cgroup
+    # v1 cannot pause: then the container is committed running, as with `pause=0`.
+    pause = query_bool(request, "pause", True)
+    result = await podman.run(
+        [*args, f"--pause={str(pause).lower()}", *tail], timeout=600, check=False
+    )
+    if result.returncode != 0 and pause and _cannot_pause(result.err_text):
+        log.info("commit of %s without pausing: %s", container, result.err_text.strip())
+        result = await podman.run([*args, "--pause=false", *tail], timeout=600, check=False)
+    if result.returncode != 0:
+        raise classify(result.err_text, result.returncode)
     image_id = result.text.strip().splitlines()[-1]
     return JSONResponse({"Id": f"sha256:{image_id.removeprefix('sha256:')}"}, status_code=201)
+
+
+def _cannot_pause(stderr: str) -> bool:
+    return bool(re.search(r"can ?not pause|pausing container .* to commit", stderr))
 
 
 @router.get("/images/search")

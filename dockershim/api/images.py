@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from dockershim.api.deps import PodmanDep, query_bool
 from dockershim.api.imageresolve import find_image, require_image
 from dockershim.api.versioning import api_version
-from dockershim.errors import Conflict, InvalidParameter, NotFound
+from dockershim.errors import Conflict, InvalidParameter, NotFound, Unsupported
 from dockershim.podman import PodmanRunner
 from dockershim.translate import images as timages
 from dockershim.translate.filters import parse_filters
@@ -53,6 +53,9 @@ async def image_list(request: Request, podman: PodmanDep) -> JSONResponse:
     items = timages.apply_filters(items, filters, anchors)
     version = api_version(request.scope)
     out = [timages.summary(i, api_version=version) for i in items]
+    if query_bool(request, "shared-size"):
+        for entry, item in zip(out, items, strict=True):
+            entry["SharedSize"] = int(item.get("SharedSize") or 0)
     if "reference" in filters:
         out = [timages.only_matching_tags(e, filters["reference"]) for e in out]
     if not query_bool(request, "digests", True) and version < (1, 44):
@@ -66,6 +69,13 @@ async def image_list(request: Request, podman: PodmanDep) -> JSONResponse:
 async def image_inspect(name: str, request: Request, podman: PodmanDep) -> JSONResponse:
     data = await require_image(podman, name)
     return JSONResponse(timages.inspect(data, api_version=api_version(request.scope)))
+
+
+@router.get("/images/{name:path}/attestations")
+async def image_attestations(name: str, podman: PodmanDep) -> JSONResponse:
+    await require_image(podman, name)
+    # dockerd's graphdriver image store answers the same: podman keeps no OCI index to read.
+    raise Unsupported("the image store does not support attestations")
 
 
 @router.get("/images/{name:path}/history")
@@ -108,8 +118,19 @@ def _rmi_lines(output: str) -> list[dict[str, str]]:
     return out
 
 
+def _in_use(short: str, users: list[dict[str, Any]], running: bool) -> Conflict:
+    cid = str(users[0].get("Id", ""))[:12]
+    state, why = ("running", "cannot be forced") if running else ("stopped", "must be forced")
+    return Conflict(
+        f"conflict: unable to delete {short} ({why}) - image is being used by {state} "
+        f"container {cid}"
+    )
+
+
 @router.delete("/images/{name:path}")
 async def image_delete(name: str, request: Request, podman: PodmanDep) -> JSONResponse:
+    """dockerd's rules (daemon/images/image_delete.go): a tag is untagged when other tags
+    remain; the last reference or an ID deletes the image unless containers use it."""
     force = query_bool(request, "force")
     data = await find_image(podman, name)
     if data is None:
@@ -120,36 +141,37 @@ async def image_delete(name: str, request: Request, podman: PodmanDep) -> JSONRe
     tags = [str(t) for t in data.get("RepoTags") or []]
     users = await _users(podman, image_id)
     running = [c for c in users if c.get("State") in ("running", "paused")]
-    if users and (not force or running):
-        cid = str(users[0].get("Id", ""))[:12]
-        if by_id or len(tags) <= 1:
-            state = "running" if running else "stopped"
-            why = "cannot be forced" if running else "must be forced"
-            raise Conflict(
-                f"conflict: unable to delete {short} ({why}) - image is being used by "
-                f"{state} container {cid}"
-            )
-        if not force:
+    tag = None if by_id else _match(tags, name)
+    if tag is not None:
+        if users and not force and len(tags) <= 1:
             raise Conflict(
                 f'conflict: unable to remove repository reference "{name}" (must force) - '
-                f"container {cid} is using its referenced image {short}"
+                f"container {str(users[0].get('Id', ''))[:12]} is using its referenced image "
+                f"{short}"
             )
-    if by_id and len(tags) > 1 and not force:
-        raise Conflict(
-            f"conflict: unable to delete {short} (must be forced) - image is referenced in "
-            "multiple repositories"
-        )
-    if users:
-        # Docker untags an image stopped containers use; podman -f would remove the containers.
-        names = tags if by_id else [t for t in tags if t in _names_for(name)]
-        for tag in names:
+        if len(tags) > 1 or (users and not running):
+            # Other names remain, or stopped containers keep the image (podman's rmi -f would
+            # remove those containers): only the name goes.
             await podman.run(["untag", image_id, tag])
-        return JSONResponse([{"Untagged": familiar(t)} for t in names])
-    target = image_id if by_id else _match(tags, name) or image_id
+            return JSONResponse([{"Untagged": familiar(tag)}])
+    else:
+        if len(tags) > 1 and not force:
+            raise Conflict(
+                f"conflict: unable to delete {short} (must be forced) - image is referenced in "
+                "multiple repositories"
+            )
+        if users and (running or not force):
+            raise _in_use(short, users, bool(running))
+        if users:
+            for each in tags:
+                await podman.run(["untag", image_id, each])
+            return JSONResponse([{"Untagged": familiar(t)} for t in tags])
+    if running:
+        raise _in_use(short, running, True)
     args = ["rmi"] + (["--force"] if force else [])
     if query_bool(request, "noprune"):
         args.append("--no-prune")
-    result = await podman.run([*args, "--", target])
+    result = await podman.run([*args, "--", tag or image_id])
     return JSONResponse(_rmi_lines(result.text))
 
 
@@ -165,7 +187,7 @@ def _match(tags: list[str], name: str) -> str | None:
 @router.post("/images/prune")
 async def image_prune(request: Request, podman: PodmanDep) -> JSONResponse:
     filters = parse_filters(request.query_params.get("filters"), ("dangling", "until", "label"))
-    before = {i["Id"]: int(i.get("Size") or 0) for i in await _all_images(podman, True)}
+    before = {i["Id"]: i for i in await _all_images(podman, True)}
     args = ["image", "prune", "--force"]
     dangling = filters.pop("dangling", ["true"])[-1].lower()
     if dangling in ("0", "false"):
@@ -177,9 +199,10 @@ async def image_prune(request: Request, podman: PodmanDep) -> JSONResponse:
     deleted = [
         ln.strip() for ln in result.text.splitlines() if re.fullmatch(r"[0-9a-f]{64}", ln.strip())
     ]
-    return JSONResponse(
-        {
-            "ImagesDeleted": [{"Deleted": timages.sha(i)} for i in deleted] or None,
-            "SpaceReclaimed": sum(before.get(i, 0) for i in deleted),
-        }
-    )
+    records: list[dict[str, str]] = []
+    for image in deleted:
+        names = before.get(image, {}).get("Names") or []
+        records += [{"Untagged": familiar(n)} for n in names]
+        records.append({"Deleted": timages.sha(image)})
+    space = sum(int(before.get(i, {}).get("Size") or 0) for i in deleted)
+    return JSONResponse({"ImagesDeleted": records or None, "SpaceReclaimed": space})

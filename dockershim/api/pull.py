@@ -53,11 +53,6 @@ def with_tag(image: str, tag: str | None) -> str:
     return f"{image}{sep}{tag}"
 
 
-async def image_id(podman: PodmanRunner, name: str) -> str | None:
-    result = await podman.run(["image", "inspect", "--format", "{{.Id}}", "--", name], check=False)
-    return result.text.strip() or None if result.returncode == 0 else None
-
-
 async def _inspect(podman: PodmanRunner, name: str) -> dict[str, Any]:
     result = await podman.run(["image", "inspect", "--", name], check=False)
     data = result.json() if result.returncode == 0 else None

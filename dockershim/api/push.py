@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,9 +20,12 @@ from dockershim.api.deps import BackendDep, json_body
 from dockershim.api.imageresolve import find_image, local_name
 from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, NotFound, Unauthorized
+from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
 from dockershim.translate import progress
 from dockershim.translate.references import (
+    Reference,
+    familiar,
     is_loopback_registry,
     parse_reference,
     registry_host,
@@ -46,47 +48,71 @@ def _push_error(output: str) -> DockerError:
     return classify(output)
 
 
+async def _local_tags(podman: PodmanRunner, ref: Reference) -> list[Reference]:
+    """Every local tag of `ref`'s repository (dockerd pushes them all when no tag is given)."""
+    repos = {ref.repository}
+    if ref.registry == "docker.io":
+        repos.add("localhost/" + ref.path.removeprefix("library/"))
+    data = (await podman.run(["images", "--format", "json"])).json() or []
+    tags: list[str] = []
+    for item in data:
+        for name in item.get("Names") or []:
+            repo, _, tag = str(name).rpartition(":")
+            if repo in repos and tag not in tags:
+                tags.append(tag)
+    return [Reference(ref.registry, ref.path, tag, None) for tag in sorted(tags)]
+
+
 @router.post("/images/{name:path}/push")
 async def image_push(name: str, request: Request, backend: BackendDep) -> Response:
     podman = backend.podman
     tag = request.query_params.get("tag") or ""
     ref = parse_reference(f"{name}:{tag}" if tag else name)
-    wanted = ref.full()
-    data = await find_image(podman, wanted if ref.tag else f"{name}:latest")
-    if data is None:
-        raise NotFound(f"An image does not exist locally with the tag: {ref.familiar()}")
-    source = local_name(data, wanted)
+    targets = [ref] if ref.tag or ref.digest else await _local_tags(podman, ref)
+    if not targets:
+        raise NotFound(f"An image does not exist locally with the tag: {familiar(ref.repository)}")
+    sources: list[tuple[str, Reference]] = []
+    for target in targets:
+        data = await find_image(podman, target.full())
+        if data is None:
+            raise NotFound(f"An image does not exist locally with the tag: {target.familiar()}")
+        sources.append((local_name(data, target.full()), target))
     auths = auths_from_auth_header(request.headers.get("X-Registry-Auth"), ref.registry)
-    stack = contextlib.AsyncExitStack()
-    try:
-        path = stack.enter_context(auth_file(auths, backend.state_dir))
-        fd, digest_file = tempfile.mkstemp(prefix="digest-")
-        os.close(fd)
-        stack.callback(_remove, digest_file)
+    stack = contextlib.ExitStack()
+    path = stack.enter_context(auth_file(auths, backend.state_dir))
+    digest_file = os.path.join(os.path.dirname(path), os.path.basename(path) + ".digest")
+    stack.callback(_remove, digest_file)
+
+    async def push_one(source: str, target: Reference) -> AsyncIterator[dict[str, Any]]:
         argv = ["push", *tls_args(ref.registry), "--authfile", path]
-        argv += ["--digestfile", digest_file, "--", source, f"docker://{wanted}"]
+        argv += ["--digestfile", digest_file, "--", source, f"docker://{target.full()}"]
         child = await podman.spawn(argv, merge_stderr=True)
-        stack.push_async_callback(child.close)
-    except BaseException:
-        await stack.aclose()
-        raise
+        try:
+            tracker = progress.PushProgress()
+            output: list[str] = []
+            async for line in read_lines(child):
+                output.append(line)
+                for item in tracker.feed(line):
+                    yield item
+            if await child.wait() != 0:
+                raise _push_error("\n".join(output))
+        finally:
+            await child.close()
+        with open(digest_file) as handle:
+            digest = handle.read().strip()
+        for item in progress.push_footer(target.tag or "latest", digest, None):
+            yield item
 
     async def body() -> AsyncIterator[dict[str, Any]]:
         yield progress.status(f"The push refers to repository [{ref.repository}]")
-        tracker = progress.PushProgress()
-        output: list[str] = []
-        async for line in read_lines(child):
-            output.append(line)
-            for item in tracker.feed(line):
+        for source, target in sources:
+            async for item in push_one(source, target):
                 yield item
-        if await child.wait() != 0:
-            raise _push_error("\n".join(output))
-        with open(digest_file) as handle:
-            digest = handle.read().strip()
-        for item in progress.push_footer(ref.tag or "latest", digest, None):
-            yield item
 
-    return stream_response(body(), stack.aclose)
+    async def cleanup() -> None:
+        stack.close()
+
+    return stream_response(body(), cleanup)
 
 
 @router.post("/auth")

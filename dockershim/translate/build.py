@@ -64,8 +64,9 @@ def tags(get: GetList) -> list[str]:
     return [parse_reference(t).full() for t in get("t") if t]
 
 
-def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> list[str]:
-    """Query parameters -> `podman build` argv (without the context directory)."""
+def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
+    """Query parameters -> `podman build` argv (without the context directory); `dockerfile`
+    is the path of the (rewritten) Dockerfile podman reads."""
 
     def one(key: str) -> str:
         return (get(key) or [""])[-1]
@@ -89,7 +90,7 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
         "docker",
         "--identity-label=false",
         "--file",
-        f"{context}/{dockerfile}",
+        dockerfile,
         "--iidfile",
         iidfile,
     ]
@@ -121,12 +122,18 @@ def build_args(get: GetList, dockerfile: str, context: str, iidfile: str) -> lis
     for hosts in get("extrahosts"):
         for host in hosts.split(","):
             if host.strip():
-                argv += ["--add-host", host.strip()]
+                name, sep, address = host.strip().partition("=")
+                # Docker 25+ also writes `host=ip`; podman 4.3 takes `host:ip`.
+                argv += ["--add-host", f"{name}:{address}" if sep else host.strip()]
     if one("shmsize") not in ("", "0"):
+        if not one("shmsize").isdigit():
+            raise InvalidParameter(f"invalid shmsize: {one('shmsize')!r}")
         argv += ["--shm-size", f"{int(one('shmsize'))}b"]
     for ref in _cache_from(one("cachefrom")):
         argv += ["--cache-from", ref]
     for limit in _json_list(one("ulimits"), "ulimits"):
+        if not isinstance(limit, dict) or not {"Name", "Soft", "Hard"} <= limit.keys():
+            raise InvalidParameter("invalid ulimits: expected [{Name, Soft, Hard}]")
         argv += ["--ulimit", f"{limit['Name']}={limit['Soft']}:{limit['Hard']}"]
     return argv
 
@@ -201,10 +208,32 @@ def base_images(dockerfile: str) -> list[str]:
     return out
 
 
+_FROM_LINE = re.compile(
+    r"^(?P<head>\s*FROM\s+(?:--\S+\s+)*)(?P<image>[^\s$]+)(?P<tail>(?:\s+AS\s+\S+)?\s*)$", re.I
+)
+
+
+def qualify_from(dockerfile: str, names: dict[str, str]) -> str:
+    """Rewrite single-line `FROM image` instructions whose image is in `names` (a client's name
+    -> the exact name podman must use), so podman never resolves a short name itself."""
+    out = []
+    for line in dockerfile.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        match = _FROM_LINE.match(body)
+        if match and match["image"] in names:
+            body = f"{match['head']}{names[match['image']]}{match['tail']}"
+            line = body + line[len(line.rstrip("\r\n")) :]
+        out.append(line)
+    return "".join(out)
+
+
 class BuildStream:
     """Feed `podman build` output lines; get Docker's classic builder stream lines back."""
 
-    def __init__(self, total: int, quiet: bool = False) -> None:
+    def __init__(
+        self, total: int, quiet: bool = False, originals: dict[str, str] | None = None
+    ) -> None:
+        self.originals = originals or {}
         self.total = max(total, 1)
         self.quiet = quiet
         self.step = 0
@@ -215,9 +244,10 @@ class BuildStream:
         step = _STEP.match(line)
         if step:
             self.step += 1
-            self.last_instruction = step["instr"]
+            instruction = self._original(step["instr"])
+            self.last_instruction = instruction
             self.total = max(self.total, self.step)
-            return self._out(f"Step {self.step}/{self.total} : {step['instr']}\n")
+            return self._out(f"Step {self.step}/{self.total} : {instruction}\n")
         arrow = _ARROW.match(line)
         if arrow:
             ident = arrow["id"]
@@ -234,6 +264,16 @@ class BuildStream:
             return []
         self.output.append(line)
         return self._out(line + "\n")
+
+    def _original(self, instruction: str) -> str:
+        """Show FROM lines as the client wrote them, not as qualified for podman."""
+        words = instruction.split()
+        if len(words) >= 2 and words[0].upper() == "FROM":
+            for i, word in enumerate(words[1:], 1):
+                if word in self.originals:
+                    words[i] = self.originals[word]
+                    return " ".join(words)
+        return instruction
 
     def _out(self, text: str) -> list[dict[str, Any]]:
         return [] if self.quiet else [{"stream": text}]

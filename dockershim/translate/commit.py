@@ -38,6 +38,19 @@ _IGNORED = {
 }
 
 
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "Cmd": (list, str),
+    "Entrypoint": (list, str),
+    "Env": list,
+    "ExposedPorts": dict,
+    "Labels": dict,
+    "User": str,
+    "WorkingDir": str,
+    "Volumes": dict,
+    "StopSignal": str,
+}
+
+
 def change_args(change: str) -> list[str]:
     out: list[str] = []
     for line in change.splitlines():
@@ -60,6 +73,9 @@ def config_changes(config: dict[str, Any]) -> list[str]:
     for key, value in config.items():
         if value in (None, "", [], {}, False, 0):
             continue
+        expected = _TYPES.get(key)
+        if expected is not None and not isinstance(value, expected):
+            raise InvalidParameter(f"commit: invalid value for config field {key}")
         if key == "Cmd":
             changes.append(f"CMD {json.dumps(value)}")
         elif key == "Entrypoint":

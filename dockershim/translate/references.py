@@ -107,16 +107,6 @@ def tls_args(host: str) -> list[str]:
     return ["--tls-verify=false"] if is_loopback_registry(host) else []
 
 
-def image_ref(text: str) -> str:
-    """The name to hand podman for an image a client named: IDs (full or short) stay as they
-    are; names become fully qualified so podman never asks which registry a short name means.
-    A name without a registry that podman stores as `localhost/NAME` is looked up by the caller
-    (see `candidates`)."""
-    if looks_like_id(text):
-        return text.removeprefix("sha256:")
-    return parse_reference(text).full()
-
-
 def candidates(text: str) -> list[str]:
     """Names to try, in order, for an image reference from a client: Docker's normalised name,
     then podman's `localhost/` form for images built/imported/tagged without a registry."""

@@ -73,10 +73,46 @@ async def test_rmi_in_use_is_409(api: httpx.AsyncClient, fake_podman: FakePodman
     response = await api.delete("/images/busybox")
     assert response.status_code == 409
     assert response.json()["message"] == (
+        'conflict: unable to remove repository reference "busybox" (must force) - '
+        "container 5af25b20662c is using its referenced image 1830655053eb"
+    )
+    by_id = await api.delete("/images/1830655053eb")
+    assert by_id.status_code == 409
+    assert by_id.json()["message"] == (
         "conflict: unable to delete 1830655053eb (must be forced) - image is being used by "
         "stopped container 5af25b20662c"
     )
-    assert not any(call[0] == "rmi" for call in fake_podman.calls)
+    assert not any(call[0] in ("rmi", "untag") for call in fake_podman.calls)
+
+
+async def test_rmi_running_user_cannot_be_forced(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    fake_podman.answer(["image", "inspect"], BUSYBOX)
+    user = {"Id": "5af25b20662c" + "0" * 52, "ImageID": BUSYBOX[0]["Id"], "State": "running"}
+    fake_podman.answer(["ps"], [user])
+    response = await api.delete("/images/busybox", params={"force": "1"})
+    assert response.status_code == 409
+    assert (
+        "(cannot be forced) - image is being used by running container"
+        in (response.json()["message"])
+    )
+
+
+async def test_rmi_of_one_of_several_tags_untags_even_in_use(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    two = [{**BUSYBOX[0], "RepoTags": [*BUSYBOX[0]["RepoTags"], "docker.io/library/other:v1"]}]
+    fake_podman.answer(["image", "inspect"], two)
+    user = {"Id": "5af25b20662c" + "0" * 52, "ImageID": BUSYBOX[0]["Id"], "State": "running"}
+    fake_podman.answer(["ps"], [user])
+    fake_podman.answer(["untag"], "")
+    response = await api.delete("/images/other:v1")
+    assert response.json() == [{"Untagged": "other:v1"}]
+    assert fake_podman.calls[-1] == ["untag", BUSYBOX[0]["Id"], "docker.io/library/other:v1"]
+    by_id = await api.delete(f"/images/{BUSYBOX[0]['Id'][:12]}")
+    assert by_id.status_code == 409
+    assert "image is referenced in multiple repositories" in by_id.json()["message"]
 
 
 async def test_rmi_reports_untagged_and_deleted(
@@ -168,3 +204,11 @@ async def test_search_shape(api: httpx.AsyncClient, fake_podman: FakePodman) -> 
         }
     ]
     assert "--tls-verify=false" in fake_podman.calls[-1]
+
+
+async def test_attestations_unsupported_like_dockerds_graphdriver_store(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    fake_podman.answer(["image", "inspect"], BUSYBOX)
+    response = await api.get("/images/busybox/attestations")
+    assert response.status_code == 501

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
+import tarfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +161,108 @@ def test_compose_build(
     assert result.returncode == 0, result.stderr
     assert "compose-build-7" in result.stdout + result.stderr
     assert podman("image", "exists", f"docker.io/library/{name}").returncode == 0
+
+
+STRICT_REGISTRIES = """\
+short-name-mode = "enforcing"
+
+[[registry]]
+prefix = "docker.io"
+location = "127.0.0.1:5000"
+insecure = true
+"""
+
+
+def test_short_names_never_reach_podman(cleanup: Cleanup, tmp_path: Path) -> None:
+    """With no unqualified-search registries podman cannot resolve `busybox` by itself: pull,
+    build (local and registry-only bases) and inspect must still work with Docker's names."""
+    conf = tmp_path / "registries.conf"
+    conf.write_text(STRICT_REGISTRIES)
+    remote = cleanup.name("dti-strict")
+    podman("tag", "docker.io/library/busybox:latest", f"127.0.0.1:5000/library/{remote}:v1")
+    podman("push", "--tls-verify=false", f"127.0.0.1:5000/library/{remote}:v1")
+    podman("untag", "docker.io/library/busybox:latest", f"127.0.0.1:5000/library/{remote}:v1")
+    cleanup.images.append(f"docker.io/library/{remote}:v1")
+    workdir = tmp_path / "shim"
+    workdir.mkdir()
+    shim = Shim(workdir, "--idle-timeout", "0", env={"CONTAINERS_REGISTRIES_CONF": str(conf)})
+    shim.start()
+    try:
+        env = {
+            **os.environ,
+            "DOCKER_HOST": shim.url,
+            "DOCKER_BUILDKIT": "0",
+            "DOCKER_CONFIG": str(tmp_path / "cfg"),
+        }
+
+        def docker(*args: str) -> subprocess.CompletedProcess[str]:
+            result = subprocess.run(
+                [DOCKER, *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=300,
+                stdin=subprocess.DEVNULL,
+            )
+            assert result.returncode == 0, result.stderr
+            return result
+
+        assert "Image is up to date for busybox:latest" in docker("pull", "busybox").stdout
+        context = tmp_path / "ctx"
+        context.mkdir()
+        (context / "Dockerfile").write_text(
+            f"FROM busybox AS one\nRUN echo local-base > /f\n"
+            f"FROM {remote}:v1\nCOPY --from=one /f /f\nRUN cat /f\n"
+        )
+        name = cleanup.name("dti-strictbuild")
+        cleanup.images.append(name)
+        out = docker("build", "-t", name, str(context)).stdout
+        assert "Step 1/5 : FROM busybox AS one" in out and f"Step 3/5 : FROM {remote}:v1" in out
+        assert "local-base" in out
+        assert f"Successfully tagged {name}:latest" in out
+        docker("image", "inspect", name)
+    finally:
+        shim.stop()
+
+
+def _podman_builds() -> set[str]:
+    found = subprocess.run(
+        ["pgrep", "-u", str(os.getuid()), "-f", "podman build --format docker"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return set(found.stdout.split())
+
+
+def test_client_going_away_stops_the_build(shim: Shim, tmp_path: Path) -> None:
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM busybox\nRUN sleep 20\n")
+    archive = tmp_path / "ctx.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(context / "Dockerfile", arcname="Dockerfile")
+    body = archive.read_bytes()
+    before_builds, before_work = _podman_builds(), _working_containers()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(60)
+        sock.connect(shim.socket)
+        sock.sendall(
+            b"POST /v1.45/build?nocache=1 HTTP/1.1\r\nHost: docker\r\n"
+            b"Content-Type: application/x-tar\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        seen = b""
+        while b"RUN sleep 20" not in seen:
+            chunk = sock.recv(4096)
+            assert chunk, seen
+            seen += chunk
+        assert _podman_builds() - before_builds
+    # The client is gone: the podman child and its working container must go too.
+    for _ in range(100):
+        if not (_podman_builds() - before_builds) and _working_containers() == before_work:
+            break
+        time.sleep(0.2)
+    assert not (_podman_builds() - before_builds)
+    assert _working_containers() == before_work

@@ -36,21 +36,30 @@ def test_tag_list_inspect_history(docker: DockerRun, cleanup: Cleanup) -> None:
     assert missing.returncode == 1 and "No such image: nope-dti-missing" in missing.stderr
 
 
-def test_rmi_in_use_is_conflict(docker: DockerRun, dclient: Any, cleanup: Cleanup) -> None:
+def test_rmi_in_use_is_conflict(
+    docker: DockerRun, dclient: Any, cleanup: Cleanup, tmp_path: Path
+) -> None:
     import docker as docker_py
 
     name = cleanup.name("dti-inuse")
     cleanup.images.append(name)
-    docker("tag", "busybox", name)
+    image_id = _build(docker, tmp_path, name, name)
     container = cleanup.container()
     podman("create", "--name", container, f"docker.io/library/{name}:latest", "true")
     result = docker("rmi", name, check=False)
     assert result.returncode == 1
     assert "conflict: unable to remove repository reference" in result.stderr
     with pytest.raises(docker_py.errors.APIError) as info:
-        dclient.images.remove(name)
+        dclient.images.remove(image_id)
     assert info.value.status_code == 409
+    assert "image is being used by stopped container" in str(info.value)
+    # Another name of the same image can go: the image keeps its first name.
+    docker("tag", name, f"{name}:second")
+    assert f"Untagged: {name}:second" in docker("rmi", f"{name}:second").stdout
     assert podman("container", "exists", container, check=False).returncode == 0
+    assert (
+        podman("image", "exists", f"docker.io/library/{name}:latest", check=False).returncode == 0
+    )
 
 
 def test_rmi_untags_and_deletes(docker: DockerRun, cleanup: Cleanup, tmp_path: Path) -> None:
@@ -155,3 +164,92 @@ def test_docker_py_save_and_load(
     again = dclient.images.load(by_id)
     assert [i.id for i in again] == [image_id] and again[0].tags == []
     cleanup.images.append(image_id)
+
+
+def test_commit_running_container_where_pausing_is_impossible(
+    docker: DockerRun, cleanup: Cleanup
+) -> None:
+    container = cleanup.container()
+    podman("run", "-d", "--name", container, "docker.io/library/busybox:latest", "sleep", "300")
+    podman("exec", container, "sh", "-c", "echo committed-state > /state")
+    name = cleanup.name("dti-commitrun")
+    cleanup.images.append(name)
+    docker("commit", container, name)  # the CLI asks for pause=1 by default
+    out = podman("run", "--rm", f"docker.io/library/{name}:latest", "cat", "/state").stdout
+    assert out.strip() == "committed-state"
+
+
+def _docker25_archive(source: Path, dest: Path, name: str) -> None:
+    """Turn `podman save --format oci-archive` into the layout `docker save` writes since
+    Docker 25: an OCI image layout plus Docker's manifest.json pointing into blobs/."""
+    root = source.parent / "layout"
+    root.mkdir()
+    with tarfile.open(source) as tar:
+        tar.extractall(root)
+    index = json.loads((root / "index.json").read_text())
+    entry = index["manifests"][0]
+    entry["annotations"] = {
+        "io.containerd.image.name": f"docker.io/library/{name}:latest",
+        "org.opencontainers.image.ref.name": "latest",
+    }
+    (root / "index.json").write_text(json.dumps(index))
+    manifest = json.loads((root / "blobs" / "sha256" / entry["digest"][7:]).read_text())
+    docker_manifest = [
+        {
+            "Config": "blobs/sha256/" + manifest["config"]["digest"][7:],
+            "RepoTags": [f"{name}:latest"],
+            "Layers": ["blobs/sha256/" + layer["digest"][7:] for layer in manifest["layers"]],
+        }
+    ]
+    (root / "manifest.json").write_text(json.dumps(docker_manifest))
+    with tarfile.open(dest, "w") as tar:
+        for child in sorted(root.iterdir()):
+            tar.add(child, arcname=child.name)
+
+
+def test_load_docker25_oci_layout_archive(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    name = cleanup.name("dti-oci")
+    cleanup.images.append(name)
+    oci = tmp_path / "oci.tar"
+    podman("save", "--format", "oci-archive", "-o", str(oci), "docker.io/library/busybox:latest")
+    archive = tmp_path / "docker25.tar"
+    _docker25_archive(oci, archive, name)
+    out = docker("load", "-i", str(archive)).stdout
+    assert f"Loaded image: {name}:latest" in out
+    assert name in docker("images", "--format", "{{.Repository}}", name).stdout
+
+
+def test_image_prune_all_with_label_filter(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    name = cleanup.name("dti-pruneall")
+    cleanup.images.append(name)
+    image_id = _build(docker, tmp_path, name, name)
+    out = docker("image", "prune", "-a", "-f", "--filter", f"label=dti.unique={name}").stdout
+    assert f"untagged: {name}:latest" in out and f"deleted: {image_id}" in out
+    assert podman("image", "exists", image_id, check=False).returncode != 0
+    assert podman("image", "exists", "docker.io/library/busybox:latest").returncode == 0
+
+
+@pytest.mark.parametrize("compress", ["gzip", "bzip2", "xz"])
+def test_load_compressed_archives(
+    compress: str, docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    name = cleanup.name("dti-zload")
+    cleanup.images.append(name)
+    docker("tag", "busybox", name)
+    archive = tmp_path / "image.tar"
+    docker("save", "-o", str(archive), name)
+    subprocess.run([compress, str(archive)], check=True)
+    docker("rmi", name)
+    packed = next(tmp_path.glob("image.tar.*"))
+    assert f"Loaded image: {name}:latest" in docker("load", "-i", str(packed)).stdout
+
+
+def test_load_garbage_fails_clearly(docker: DockerRun, tmp_path: Path) -> None:
+    (tmp_path / "junk.tar").write_bytes(b"this is not an image archive\n" * 100)
+    result = docker("load", "-i", str(tmp_path / "junk.tar"), check=False)
+    assert result.returncode == 1
+    assert "invalid archive" in result.stderr

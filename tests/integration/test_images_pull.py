@@ -74,3 +74,8 @@ def test_pull_without_tag_pulls_every_tag(dclient: Any, cleanup: Cleanup) -> Non
     images = dclient.images.pull(repo, all_tags=True)
     tags = {t for image in images for t in image.tags}
     assert {first, second} <= tags
+
+
+def test_search_the_local_registry(docker: DockerRun) -> None:
+    out = docker("search", "--format", "{{.Name}}", f"{REGISTRY}/busybox").stdout
+    assert f"{REGISTRY}/library/busybox" in out.split()

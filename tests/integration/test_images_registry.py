@@ -101,3 +101,18 @@ def test_docker_py_login_and_push(dclient: Any, cleanup: Cleanup) -> None:
     assert all("error" not in line for line in lines), lines
     assert lines[-1]["aux"]["Tag"] == "v1"
     assert lines[-1]["aux"]["Digest"].startswith("sha256:")
+
+
+def test_push_all_tags(docker: DockerRun, cleanup: Cleanup) -> None:
+    repo = f"127.0.0.1:5000/{cleanup.name('dti-alltags')}"
+    for tag in ("a1", "b2"):
+        cleanup.images.append(f"{repo}:{tag}")
+        docker("tag", "busybox", f"{repo}:{tag}")
+    out = docker("push", "--all-tags", repo).stdout
+    assert "a1: digest: sha256:" in out and "b2: digest: sha256:" in out
+    for tag in ("a1", "b2"):
+        docker("rmi", f"{repo}:{tag}")
+        assert f"Downloaded newer image for {repo}:{tag}" in docker("pull", f"{repo}:{tag}").stdout
+    missing = docker("push", "--all-tags", f"{repo}-none", check=False)
+    assert missing.returncode == 1
+    assert "An image does not exist locally with the tag" in missing.stderr

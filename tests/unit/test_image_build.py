@@ -22,19 +22,19 @@ def test_build_argv_translates_docker_options() -> None:
         "rm": ["0"],
         "forcerm": ["1"],
         "networkmode": ["host"],
-        "extrahosts": ["h1:1.2.3.4,h2:5.6.7.8"],
+        "extrahosts": ["h1:1.2.3.4,h2=5.6.7.8"],
         "shmsize": ["67108864"],
         "cachefrom": ["[]"],
         "memory": ["0"],
     }
-    argv = build.build_args(_get(params), "sub/Dockerfile", "/ctx", "/w/iid")
+    argv = build.build_args(_get(params), "/w/Dockerfile", "/w/iid")
     assert argv[:6] == [
         "build",
         "--format",
         "docker",
         "--identity-label=false",
         "--file",
-        "/ctx/sub/Dockerfile",
+        "/w/Dockerfile",
     ]
     joined = " ".join(argv)
     for part in (
@@ -63,11 +63,14 @@ def test_build_argv_translates_docker_options() -> None:
         {"memory": ["1000000"]},
         {"buildargs": ["[1]"]},
         {"t": ["BAD TAG"]},
+        {"shmsize": ["64m"]},
+        {"ulimits": ['[{"Name": "nofile"}]']},
+        {"labels": ["[]"]},
     ],
 )
 def test_refused_build_options_are_400(params: dict[str, list[str]]) -> None:
     with pytest.raises(InvalidParameter):
-        build.build_args(_get(params), "Dockerfile", "/ctx", "/iid")
+        build.build_args(_get(params), "/w/Dockerfile", "/iid")
 
 
 def test_dockerfile_must_stay_inside_the_context() -> None:
@@ -137,6 +140,8 @@ def test_commit_changes_from_config_and_refusals() -> None:
         commit.config_changes({"Healthcheck": {"Test": ["NONE"]}})
     with pytest.raises(InvalidParameter):
         commit.config_changes({"Memory": 5})
+    with pytest.raises(InvalidParameter):
+        commit.config_changes({"Env": "A=1"})
     assert commit.change_args('CMD ["x"]\nENV A=b') == [
         "--change",
         'CMD ["x"]',
@@ -154,3 +159,17 @@ def test_base_images_skip_stages_scratch_and_args() -> None:
     )
     assert build.base_images(text) == ["127.0.0.1:5001/x:v1", "busybox"]
     assert build.instructions("RUN a \\\n  b\n")[0] == "RUN a b"
+
+
+def test_qualify_from_rewrites_only_named_bases() -> None:
+    text = "FROM busybox AS a\r\nfrom --platform=linux/amd64 busybox\nFROM a\nFROM $X\nRUN echo FROM busybox\n"
+    names = {"busybox": "docker.io/library/busybox:latest"}
+    assert build.qualify_from(text, names) == (
+        "FROM docker.io/library/busybox:latest AS a\r\n"
+        "from --platform=linux/amd64 docker.io/library/busybox:latest\n"
+        "FROM a\nFROM $X\nRUN echo FROM busybox\n"
+    )
+    stream = build.BuildStream(2, originals={"docker.io/library/busybox:latest": "busybox"})
+    assert stream.feed("STEP 1/2: FROM docker.io/library/busybox:latest AS a") == [
+        {"stream": "Step 1/2 : FROM busybox AS a\n"}
+    ]

@@ -73,8 +73,15 @@ def test_escaping_entries_are_refused(tmp_path: Path, entries: list[tuple[str, s
     assert not (tmp_path / "escape").exists()
 
 
+def test_bare_dockerfile_body(tmp_path: Path) -> None:
+    (tmp_path / "body").write_text("FROM busybox\nRUN true\n")
+    (tmp_path / "ctx").mkdir()
+    extract_context(str(tmp_path / "body"), str(tmp_path / "ctx"), "Dockerfile.dev")
+    assert (tmp_path / "ctx" / "Dockerfile.dev").read_text() == "FROM busybox\nRUN true\n"
+
+
 def test_garbage_is_400(tmp_path: Path) -> None:
-    (tmp_path / "junk").write_bytes(b"not a tar at all" * 10)
+    (tmp_path / "junk").write_bytes(b"\x00\xff not a tar at all" * 10)
     (tmp_path / "ctx").mkdir()
     with pytest.raises(InvalidParameter):
         extract_context(str(tmp_path / "junk"), str(tmp_path / "ctx"))
