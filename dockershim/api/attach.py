@@ -12,6 +12,8 @@ session falls back to `podman attach` (running) or a replay of its logs (already
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -33,10 +35,12 @@ from dockershim.translate.attach import (
     logs_argv,
     parse_detach_keys,
     start_attached_argv,
+    start_events_argv,
     stream_content_type,
 )
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 
 async def inspect_container(podman: PodmanRunner, ref: str) -> ContainerFacts:
@@ -60,6 +64,7 @@ async def container_attach(name: str, request: Request, backend: BackendDep) -> 
     attach = _Attach(backend.podman, sessions_of(backend.cache), facts, options)
 
     async def session(stream: Any) -> None:
+        log.debug("attach %s: logs=%s stream=%s %s", facts.id[:12], logs, live, options)
         if logs:
             await attach.replay_logs(stream)
         if live:
@@ -120,7 +125,10 @@ class _Attach:
     async def _spawn(self, argv: Any) -> SpawnedProcess:
         stdin = self.options.stdin
         return await self.podman.spawn(
-            argv(self.facts.id, stdin=stdin), stdin=stdin, use_pty=self.facts.tty
+            argv(self.facts.id, stdin=stdin),
+            stdin=stdin,
+            use_pty=self.facts.tty,
+            window=self.tty.window if self.facts.tty else None,
         )
 
     async def _wait_for_start(self, stream: Connection) -> SpawnedProcess | None:
@@ -134,19 +142,17 @@ class _Attach:
             if done:  # the client left meanwhile: a plain start
                 await self.podman.run(["start", "--", cid])
                 return
+            since = time.time() - 1
             child = await self._spawn(start_attached_argv)
             started.append(child)
             triggered.set()
-            await self._until_started(child)
+            await self._until_started(child, since)
 
         pending = PendingAttach(cid, start)
         self.sessions.add_pending(pending)
-        conditions = ["--condition", "running"]
-        if self.facts.status != "exited":
-            conditions += ["--condition", "exited"]
-        watcher = await self.podman.spawn(["wait", *conditions, "--interval", "250ms", "--", cid])
+        watcher = await self.podman.spawn(start_events_argv(cid, time.time() - 1))
         try:
-            await wait_any(triggered.wait(), stream.closed(), watcher.wait())
+            await wait_any(triggered.wait(), stream.closed(), _first_line(watcher))
         finally:
             done = True
             self.sessions.remove_pending(pending)
@@ -167,12 +173,16 @@ class _Attach:
         if result.returncode != 0 and "already been created in runtime" not in result.err_text:
             raise classify(result.err_text, result.returncode)
 
-    async def _until_started(self, child: SpawnedProcess) -> None:
-        conditions = ["--condition", "running", "--condition", "exited"]
-        waiter = await self.podman.spawn(
-            ["wait", *conditions, "--interval", "50ms", "--", self.facts.id]
-        )
+    async def _until_started(self, child: SpawnedProcess, since: float) -> None:
+        """Until podman reports the container started (or the start child ended)."""
+        watcher = await self.podman.spawn(start_events_argv(self.facts.id, since))
         try:
-            await wait_any(waiter.wait(), child.wait())
+            await wait_any(_first_line(watcher), child.wait())
         finally:
-            await waiter.close()
+            await watcher.close()
+
+
+async def _first_line(child: SpawnedProcess) -> None:
+    if child.process.stdout is not None:
+        await child.process.stdout.readline()
+    await asyncio.sleep(0)

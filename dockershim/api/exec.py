@@ -128,6 +128,7 @@ async def _run_exec(
             exec_argv(record["ContainerID"], config, detach=False),
             stdin=bool(config["AttachStdin"]),
             use_pty=tty,
+            window=tty_session.window if tty else None,
         )
         try:
             tty_session.attach_child(child)

@@ -70,12 +70,18 @@ async def network_list(request: Request, podman: PodmanDep) -> JSONResponse:
     filters = parse_filters(request.query_params.get("filters"))
     nets = [tn.network_to_docker(n) for n in await _podman_networks(podman)]
     nets += [tn.builtin_network("host"), tn.builtin_network("none")]
-    in_use = _networks_of(await _containers(podman, all_=True)) if "dangling" in filters else set()
+    # dockerd: dangling = no endpoints, and only running containers have endpoints
+    in_use = _networks_of(await _containers(podman, all_=False)) if "dangling" in filters else set()
     return JSONResponse([n for n in nets if tn.network_matches(n, filters, in_use)])
 
 
 @router.get("/networks/{ref}")
-async def network_inspect(ref: str, podman: PodmanDep) -> JSONResponse:
+async def network_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
+    scope = request.query_params.get("scope") or "local"
+    if scope not in ("local", "swarm", "global"):
+        raise InvalidParameter(f"invalid scope {scope!r}")
+    if scope != "local":
+        raise NotFound(f"network {ref} not found")  # every network here is local
     net = await resolve_network(podman, ref)
     if net["Name"] not in ("host", "none"):
         net["Containers"] = await _endpoints(podman, net)

@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import fcntl
 import json
 import logging
 import os
 import pty
 import signal
+import struct
+import termios
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +92,10 @@ class SpawnedProcess:
             return
         self._closed = True
         await _stop(self.process)
+        # close our ends of its pipes now (a grandchild may still hold the other ends)
+        transport = getattr(self.process, "_transport", None)
+        if transport is not None:
+            transport.close()
         if self.master_fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self.master_fd)
@@ -170,11 +177,19 @@ class PodmanRunner:
         stdin: bool = False,
         use_pty: bool = False,
         merge_stderr: bool = False,
+        window: tuple[int, int] | None = None,
     ) -> SpawnedProcess:
-        """Start a long-lived podman child; the caller must `close()` it (also on cancel)."""
+        """Start a long-lived podman child; the caller must `close()` it (also on cancel).
+
+        `window` (rows, columns) sizes the pseudo-terminal before the child starts, so podman
+        reads the right size at once.
+        """
         argv = self.argv(args)
         if use_pty:
             master, slave = pty.openpty()
+            if window is not None:
+                rows, cols = window
+                fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             try:
                 process = await self._exec(
                     argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True

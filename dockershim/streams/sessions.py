@@ -38,6 +38,11 @@ class TtySession:
     child: SpawnedProcess | None = None
     size: tuple[int, int] | None = None
 
+    @property
+    def window(self) -> tuple[int, int] | None:
+        """The size to open the next terminal with (rows, columns), if known."""
+        return self.size if self.size and all(self.size) else None
+
     def attach_child(self, child: SpawnedProcess) -> None:
         self.child = child
         if self.size is not None:

@@ -83,6 +83,21 @@ def start_attached_argv(container_id: str, *, stdin: bool) -> list[str]:
     return [*argv, "--", container_id]
 
 
+def start_events_argv(container_id: str, since: float) -> list[str]:
+    """One line per start of the container from `since` (a Unix time) on."""
+    return [
+        "events",
+        "--since",
+        f"{since:.3f}",
+        "--filter",
+        f"container={container_id}",
+        "--filter",
+        "event=start",
+        "--format",
+        "{{.Status}}",
+    ]
+
+
 def logs_argv(container_id: str) -> list[str]:
     """What `logs=1` replays before the live stream."""
     return ["logs", "--", container_id]

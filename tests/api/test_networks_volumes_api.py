@@ -105,3 +105,9 @@ async def test_volume_list_shape(api: httpx.AsyncClient, fake_podman: FakePodman
     assert [v["Name"] for v in body["Volumes"]] == ["capvol1"]
     bad = await api.get("/v1.45/volumes", params={"filters": '{"size": ["1"]}'})
     assert bad.status_code == 400
+
+
+async def test_inspect_with_swarm_scope_is_404(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v1.45/networks/host", params={"scope": "swarm"})
+    assert response.status_code == 404
+    assert (await api.get("/v1.45/networks/host", params={"scope": "local"})).status_code == 200

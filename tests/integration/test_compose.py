@@ -50,7 +50,9 @@ services:
       MESSAGE: from-writer
     volumes:
       - shared:/shared
-    depends_on: [web]
+    depends_on:
+      web:
+        condition: service_healthy
   client:
     image: busybox
     command: ["sleep", "3600"]

@@ -22,7 +22,7 @@ def _podman_run(cleanup: Cleanup, *args: str) -> str:
     return name
 
 
-def test_builtin_networks_listed_as_docker(docker: DockerRun) -> None:
+def test_builtin_networks_listed_as_docker(docker: DockerRun, cleanup: Cleanup) -> None:
     out = docker("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").stdout
     lines = set(out.splitlines())
     assert {"bridge bridge local", "host host local", "none null local"} <= lines
@@ -33,6 +33,13 @@ def test_builtin_networks_listed_as_docker(docker: DockerRun) -> None:
     assert host["Driver"] == "host"
     result = docker("network", "rm", "bridge", check=False)
     assert result.returncode != 0 and "pre-defined network" in result.stderr
+    on_default, on_bridge = cleanup.container(), cleanup.container()
+    docker("run", "-d", "--name", on_default, "busybox", "sleep", "300")
+    docker("run", "-d", "--name", on_bridge, "--network", "bridge", "busybox", "sleep", "300")
+    bridge = json.loads(docker("network", "inspect", "bridge").stdout)[0]
+    attached = {c["Name"]: c["IPv4Address"] for c in bridge["Containers"].values()}
+    assert {on_default, on_bridge} <= set(attached)
+    assert attached[on_default].startswith("10.88.")
 
 
 def test_create_inspect_filter_remove(docker: DockerRun, cleanup: Cleanup) -> None:
@@ -121,18 +128,44 @@ def test_dns_by_name_and_alias_on_user_network(docker: DockerRun, cleanup: Clean
     name = cleanup.name("dsn")
     cleanup.networks.append(name)
     docker("network", "create", name)
-    server = _podman_run(cleanup, "--network", name, "busybox", "sh", "-c", HTTPD)
-    client = _podman_run(cleanup, "--network", "bridge", "busybox", "sleep", "300")
-    docker("network", "connect", name, client)
-    docker("network", "disconnect", name, server)
-    docker("network", "connect", "--alias", "webalias", name, server)
-    for host in (server, "webalias"):
-        fetched = podman(
-            "exec", client, "sh", "-c",
+    server, client, late = cleanup.container(), cleanup.container(), cleanup.container()
+    docker("run", "-d", "--name", server, "--network", name, "--network-alias", "webalias",
+           "busybox", "sh", "-c", HTTPD)  # fmt: skip
+    docker("run", "-d", "--name", client, "--network", name, "busybox", "sleep", "300")
+    docker("run", "-d", "--name", late, "busybox", "sleep", "300")
+    docker("network", "connect", "--alias", "lateralias", name, late)
+    for source, host in ((client, server), (client, "webalias"), (late, "webalias")):
+        fetched = docker(
+            "exec", source, "sh", "-c",
             f"for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://{host}:8080/ && exit 0;"
             " sleep 0.5; done; exit 1",
         )  # fmt: skip
         assert fetched.stdout.startswith("hello-from-")
+    resolved = docker("exec", client, "nslookup", "lateralias").stdout
+    late_ip = json.loads(docker("inspect", late).stdout)[0]["NetworkSettings"]["Networks"][name]
+    assert late_ip["IPAddress"] and late_ip["IPAddress"] in resolved
+    net = json.loads(docker("network", "inspect", name).stdout)[0]
+    assert {c["Name"] for c in net["Containers"].values()} == {server, client, late}
+
+
+def test_docker_py_connect_disconnect(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.name("dsn")
+    cleanup.networks.append(name)
+    net = dclient.networks.create(name, labels={"dsprune": name})
+    ctr = dclient.containers.run("busybox", ["sleep", "300"], name=cleanup.container(), detach=True)
+    net.connect(ctr, aliases=["pyalias"])
+    net.reload()
+    assert [c.id for c in net.containers] == [ctr.id]
+    ctr.reload()
+    assert "pyalias" in ctr.attrs["NetworkSettings"]["Networks"][name]["Aliases"]
+    assert ctr.attrs["NetworkSettings"]["Networks"][name]["NetworkID"] == net.id
+    net.disconnect(ctr, force=True)
+    net.reload()
+    assert net.containers == []
+    ctr.remove(force=True)
+    assert name in dclient.networks.prune(filters={"label": f"dsprune={name}"}).get(
+        "NetworksDeleted", []
+    )
 
 
 def test_dangling_filter_and_prune(docker: DockerRun, cleanup: Cleanup) -> None:
@@ -147,3 +180,22 @@ def test_dangling_filter_and_prune(docker: DockerRun, cleanup: Cleanup) -> None:
     assert unused in out and used not in out
     names = docker("network", "ls", "--format", "{{.Name}}").stdout.split()
     assert used in names and unused not in names
+
+
+def test_legacy_links_resolve(docker: DockerRun, cleanup: Cleanup) -> None:
+    server, client = cleanup.container(), cleanup.container()
+    docker("run", "-d", "--name", server, "busybox", "sh", "-c", HTTPD)
+    docker("run", "-d", "--name", client, "--link", f"{server}:srv", "busybox", "sleep", "300")
+    hosts = docker("exec", client, "cat", "/etc/hosts").stdout
+    server_ip = json.loads(docker("inspect", server).stdout)[0]["NetworkSettings"]["IPAddress"]
+    assert any(
+        line.split()[:1] == [server_ip] and "srv" in line.split() for line in hosts.splitlines()
+    )
+    fetched = docker(
+        "exec", client, "sh", "-c",
+        "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://srv:8080/ && exit 0; sleep 0.5; done;"
+        " exit 1",
+    )  # fmt: skip
+    assert fetched.stdout.startswith("hello-from-")
+    missing = docker("run", "-d", "--link", "no-such-ctr:x", "busybox", "true", check=False)
+    assert missing.returncode != 0 and "could not get container for no-such-ctr" in missing.stderr

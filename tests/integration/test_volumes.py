@@ -86,3 +86,24 @@ def test_prune_anonymous_only_unless_all(docker: DockerRun, cleanup: Cleanup) ->
     out = docker("volume", "prune", "-f", "-a", "--filter", "label=dsprune=1").stdout
     assert named in out
     assert named not in docker("volume", "ls", "-q").stdout.split()
+
+
+def test_anonymous_volumes_from_run_and_image(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Any
+) -> None:
+    image = f"{cleanup.name('dsvimg')}:latest"
+    cleanup.images.append(image)
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nVOLUME /from-image\n")
+    docker("build", "-q", "-t", image, str(tmp_path))
+    ctr = cleanup.container()
+    docker("create", "--name", ctr, "-v", "/from-cli", image, "true")
+    mounts = json.loads(docker("inspect", ctr).stdout)[0]["Mounts"]
+    anon = {m["Destination"]: m["Name"] for m in mounts if m["Type"] == "volume"}
+    assert set(anon) == {"/from-cli", "/from-image"}
+    cleanup.volumes.extend(anon.values())
+    for vol in anon.values():
+        labels = json.loads(docker("volume", "inspect", vol).stdout)[0]["Labels"]
+        assert "com.docker.volume.anonymous" in labels
+    docker("rm", "-v", ctr)
+    remaining = docker("volume", "ls", "-q").stdout.split()
+    assert not set(anon.values()) & set(remaining)

@@ -1,0 +1,114 @@
+"""Exec translation: Docker's ExecConfig -> record config -> podman exec argv -> ExecInspect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dockershim.errors import InvalidParameter
+from dockershim.translate.exec import attaches_streams, exec_argv, exec_config, inspect_body
+
+CID = "c6c0fac57b81" + "0" * 52
+
+# what the docker CLI 28 sends for `docker exec -it -u 1000 -w /tmp -e A=b CT sh`
+CLI_BODY: dict[str, Any] = {
+    "User": "1000",
+    "Privileged": False,
+    "Tty": True,
+    "ConsoleSize": [30, 100],
+    "AttachStdin": True,
+    "AttachStderr": True,
+    "AttachStdout": True,
+    "Detach": False,
+    "DetachKeys": "",
+    "Env": ["A=b"],
+    "WorkingDir": "/tmp",
+    "Cmd": ["sh"],
+}
+
+
+def test_cli_body() -> None:
+    config = exec_config(CLI_BODY)
+    assert config["ConsoleSize"] == [30, 100]
+    assert exec_argv(CID, config, detach=False) == [
+        "exec",
+        "--detach-keys=",
+        "--interactive",
+        "--tty",
+        "--user",
+        "1000",
+        "--workdir",
+        "/tmp",
+        "--env",
+        "A=b",
+        "--",
+        CID,
+        "sh",
+    ]
+
+
+def test_detached_argv_has_no_stdio() -> None:
+    config = exec_config({**CLI_BODY, "Privileged": True})
+    argv = exec_argv(CID, config, detach=True)
+    assert "--detach" in argv
+    assert "--interactive" not in argv
+    assert "--tty" not in argv
+    assert "--privileged" in argv
+    assert argv[-3:] == ["--", CID, "sh"]
+
+
+def test_minimal_body() -> None:
+    config = exec_config({"Cmd": ["echo", "hi"], "AttachStdout": True})
+    assert exec_argv(CID, config, detach=False) == [
+        "exec",
+        "--detach-keys=",
+        "--",
+        CID,
+        "echo",
+        "hi",
+    ]
+    assert attaches_streams(config)
+    assert not attaches_streams(exec_config({"Cmd": ["true"]}))
+
+
+def test_zero_console_size_is_unset() -> None:
+    assert exec_config({"Cmd": ["sh"], "ConsoleSize": [0, 0]})["ConsoleSize"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "No exec command specified"),
+        ({"Cmd": []}, "No exec command specified"),
+        ({"Cmd": "sh"} | {"Env": ["NOEQUALS"]}, "invalid environment variable"),
+        ({"Cmd": ["sh"], "WorkingDir": "tmp"}, "needs to be an absolute path"),
+        ({"Cmd": ["sh"], "DetachKeys": "ctrl-1"}, "Invalid detach keys"),
+        ({"Cmd": [1]}, "invalid Cmd"),
+        ({"Cmd": ["sh"], "ConsoleSize": [1]}, "invalid ConsoleSize"),
+        ({"Cmd": ["sh"], "User": 5}, "invalid User"),
+    ],
+)
+def test_refused(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidParameter, match=message):
+        exec_config(body)
+
+
+def test_inspect_body_before_and_after() -> None:
+    config = exec_config(CLI_BODY)
+    record = {"ID": "e" * 64, "ContainerID": CID, "Config": config, "Running": False}
+    body = inspect_body(record)
+    assert body["ExitCode"] is None
+    assert body["Running"] is False
+    assert body["ProcessConfig"] == {
+        "arguments": [],
+        "entrypoint": "sh",
+        "privileged": False,
+        "tty": True,
+        "user": "1000",
+    }
+    assert body["OpenStdin"] and body["OpenStdout"] and body["OpenStderr"]
+    assert body["ContainerID"] == CID
+    done = inspect_body({**record, "ExitCode": 42, "Pid": 7})
+    assert done["ExitCode"] == 42
+    assert done["Pid"] == 7
