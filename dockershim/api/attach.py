@@ -40,6 +40,7 @@ from dockershim.translate.attach import (
 )
 
 router = APIRouter()
+_NOT_STARTED = ("created", "configured", "initialized")
 log = logging.getLogger(__name__)
 
 
@@ -58,7 +59,7 @@ async def container_attach(name: str, request: Request, backend: BackendDep) -> 
         stdin=want_stdin,
         stdout=query_bool(request, "stdout"),
         stderr=query_bool(request, "stderr"),
-        detach_keys=keys,
+        detach_keys=keys if facts.tty else b"",  # dockerd: only a TTY has detach keys
     )
     logs, live = query_bool(request, "logs"), query_bool(request, "stream")
     attach = _Attach(backend.podman, sessions_of(backend.cache), facts, options)
@@ -91,7 +92,7 @@ class _Attach:
         self.sessions = sessions
         self.facts = facts
         self.options = opts
-        self.tty = TtySession()
+        self.tty = TtySession(size=facts.console_size)
 
     async def replay_logs(self, stream: Connection) -> None:
         child = await self.podman.spawn(logs_argv(self.facts.id))
@@ -142,11 +143,10 @@ class _Attach:
             if done:  # the client left meanwhile: a plain start
                 await self.podman.run(["start", "--", cid])
                 return
-            since = time.time() - 1
             child = await self._spawn(start_attached_argv)
             started.append(child)
             triggered.set()
-            await self._until_started(child, since)
+            await self._until_started(child)
 
         pending = PendingAttach(cid, start)
         self.sessions.add_pending(pending)
@@ -173,13 +173,18 @@ class _Attach:
         if result.returncode != 0 and "already been created in runtime" not in result.err_text:
             raise classify(result.err_text, result.returncode)
 
-    async def _until_started(self, child: SpawnedProcess, since: float) -> None:
-        """Until podman reports the container started (or the start child ended)."""
-        watcher = await self.podman.spawn(start_events_argv(self.facts.id, since))
-        try:
-            await wait_any(_first_line(watcher), child.wait())
-        finally:
-            await watcher.close()
+    async def _until_started(self, child: SpawnedProcess) -> None:
+        """Until podman reports the container past "created" (or the start child ended).
+
+        Polled with inspect: `podman events` needs about a second to start watching, and the
+        CLI only sets up its terminal (SIGWINCH -> resize) once start has returned.
+        """
+        argv = ["container", "inspect", "--format", "{{.State.Status}}", "--", self.facts.id]
+        while child.process.returncode is None:
+            result = await self.podman.run(argv, check=False, timeout=30)
+            if result.returncode != 0 or result.text.strip() not in _NOT_STARTED:
+                return
+            await wait_any(asyncio.sleep(0.05), child.wait())
 
 
 async def _first_line(child: SpawnedProcess) -> None:

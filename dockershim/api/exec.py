@@ -137,7 +137,10 @@ async def _run_exec(
                 stdin=bool(config["AttachStdin"]),
                 stdout=bool(config["AttachStdout"]),
                 stderr=bool(config["AttachStderr"]),
-                detach_keys=parse_detach_keys(config["DetachKeys"] or DEFAULT_DETACH_KEYS),
+                # as dockerd: detach keys apply to a TTY only (binary stdin passes untouched)
+                detach_keys=parse_detach_keys(config["DetachKeys"] or DEFAULT_DETACH_KEYS)
+                if tty
+                else b"",
             )
             result = await pump(stream, child, options)
             if result.outcome == "exited":

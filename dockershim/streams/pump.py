@@ -16,7 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import os
+import struct
+import termios
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -129,7 +132,12 @@ async def _input(
     write: Callable[[bytes], Awaitable[None]],
     stdin: asyncio.StreamWriter | None,
 ) -> bool:
-    """Forward client input; True when the detach keys were typed, False at its end."""
+    """Forward client input; True when the detach keys were typed, False at its end.
+
+    At the end of the input (the client's half-close) the child's stdin is closed; on detach it
+    stays open (the process keeps running as it was) until podman has taken what was typed.
+    """
+    detached = False
     try:
         while True:
             data = await conn.read(CHUNK)
@@ -138,15 +146,32 @@ async def _input(
                 if held:
                     await write(held)
                 return False
-            data, detach = scanner.feed(data)
+            data, detached = scanner.feed(data)
             if data:
                 await write(data)
-            if detach:
+            if detached:
+                await _settle(stdin)
                 return True
     finally:
-        if stdin is not None:
+        if stdin is not None and not detached:
             with contextlib.suppress(OSError, RuntimeError):
                 stdin.close()
+
+
+async def _settle(stdin: asyncio.StreamWriter | None, limit: float = 2.0) -> None:
+    """Give podman the input written before a detach: wait until it read the pipe empty."""
+    pipe = stdin.get_extra_info("pipe") if stdin is not None else None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while pipe is not None and loop.time() < deadline:
+        try:
+            pending = struct.unpack("i", fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0" * 4))
+        except (OSError, ValueError):
+            break
+        if pending[0] == 0:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)  # from podman's stdin to the container
 
 
 def _pipe_writer(stdin: asyncio.StreamWriter | None) -> Callable[[bytes], Awaitable[None]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockershim.errors import DockerError, InvalidParameter
+from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
 
 DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
 _CTRL_SPECIAL = {"@": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31}
@@ -46,6 +47,7 @@ class ContainerFacts:
     status: str  # podman's: created, configured, initialized, running, paused, exited, ...
     tty: bool
     open_stdin: bool
+    console_size: tuple[int, int] | None = None  # from create's HostConfig.ConsoleSize
 
     @property
     def running(self) -> bool:
@@ -64,7 +66,15 @@ def container_facts(inspect: Any) -> ContainerFacts:
         status=str(state.get("Status", "")).lower(),
         tty=bool(config.get("Tty")),
         open_stdin=bool(config.get("OpenStdin")),
+        console_size=_console_size((config.get("Annotations") or {}).get(ANN_CONSOLE_SIZE)),
     )
+
+
+def _console_size(value: Any) -> tuple[int, int] | None:
+    rows, _, cols = str(value or "").partition("x")
+    if rows.isdigit() and cols.isdigit() and int(rows) > 0 and int(cols) > 0:
+        return int(rows), int(cols)
+    return None
 
 
 def attach_argv(container_id: str, *, stdin: bool) -> list[str]:

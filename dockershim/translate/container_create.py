@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.container_fields import (
+    ANN_CONSOLE_SIZE,
     ANN_ENTRYPOINT,
     ANN_IMAGE,
     ANN_NETWORK_MODE,
@@ -89,6 +90,10 @@ def create_argv(
         argv += ["--workdir", workdir]
     if body.get("Tty"):
         argv.append("--tty")
+        size = (body.get("HostConfig") or {}).get("ConsoleSize")
+        if isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size):
+            if size[0] > 0 and size[1] > 0:  # the attach layer opens the terminal at this size
+                argv += ["--annotation", f"{ANN_CONSOLE_SIZE}={size[0]}x{size[1]}"]
     if body.get("OpenStdin"):
         argv.append("--interactive")
     for env in str_list(body.get("Env"), "Env"):

@@ -11,6 +11,7 @@ from dockershim.errors import InvalidParameter
 ANN_IMAGE = "io.dockershim.image"
 ANN_ENTRYPOINT = "io.dockershim.entrypoint"
 ANN_NETWORK_MODE = "io.dockershim.network-mode"
+ANN_CONSOLE_SIZE = "io.dockershim.console-size"  # HostConfig.ConsoleSize, for attach (streams)
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 
