@@ -12,6 +12,8 @@ session falls back to `podman attach` (running) or a replay of its logs (already
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -41,6 +43,8 @@ from dockershim.translate.attach import (
 
 router = APIRouter()
 _NOT_STARTED = ("created", "configured", "initialized")
+_EOF_GRACE = 2.0  # seconds podman gets to pass a vanished client's end of input on
+_WATCH_AFTER = 2.0  # seconds a pending attach waits for our start before watching podman's
 log = logging.getLogger(__name__)
 
 
@@ -66,6 +70,10 @@ async def container_attach(name: str, request: Request, backend: BackendDep) -> 
 
     async def session(stream: Any) -> None:
         log.debug("attach %s: logs=%s stream=%s %s", facts.id[:12], logs, live, options)
+        if logs and live and facts.running and not want_stdin:
+            # past and live output without a gap or a repeat (compose's attached `up`)
+            await attach.replay_logs(stream, follow=True)
+            return
         if logs:
             await attach.replay_logs(stream)
         if live:
@@ -94,8 +102,8 @@ class _Attach:
         self.options = opts
         self.tty = TtySession(size=facts.console_size)
 
-    async def replay_logs(self, stream: Connection) -> None:
-        child = await self.podman.spawn(logs_argv(self.facts.id))
+    async def replay_logs(self, stream: Connection, *, follow: bool = False) -> None:
+        child = await self.podman.spawn(logs_argv(self.facts.id, follow=follow))
         try:
             replay = PumpOptions(
                 tty=self.facts.tty, stdout=self.options.stdout, stderr=self.options.stderr
@@ -117,7 +125,15 @@ class _Attach:
                 return
             try:
                 self.tty.attach_child(child)
-                await pump(stream, child, self.options)
+                options = self.options
+                if child.argv[1:2] == ["attach"] and not self.facts.tty:
+                    options = dataclasses.replace(options, drop_final_newline=True)
+                result = await pump(stream, child, options)
+                if result.outcome == "gone" and options.stdin and child.argv[1:2] == ["start"]:
+                    # `docker run -i` whose client vanished: its stdin was closed (StdinOnce);
+                    # let podman pass that on, as dockerd closes the container's stdin
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(child.wait(), _EOF_GRACE)
             finally:
                 await child.close()
         finally:
@@ -144,19 +160,30 @@ class _Attach:
                 await self.podman.run(["start", "--", cid])
                 return
             child = await self._spawn(start_attached_argv)
+            if done:  # the client left while podman was starting: no one to pump for
+                await child.close()
+                await self.podman.run(["start", "--", cid])  # a no-op if it already runs
+                return
             started.append(child)
             triggered.set()
             await self._until_started(child)
 
         pending = PendingAttach(cid, start)
         self.sessions.add_pending(pending)
-        watcher = await self.podman.spawn(start_events_argv(cid, time.time() - 1))
+        since = time.time() - 1
+        watcher: SpawnedProcess | None = None
         try:
-            await wait_any(triggered.wait(), stream.closed(), _first_line(watcher))
+            # the usual case (docker run, start -a): the start arrives at once, through us
+            await wait_any(triggered.wait(), stream.closed(), asyncio.sleep(_WATCH_AFTER))
+            if not triggered.is_set() and not getattr(stream, "is_lost", False):
+                # then also watch for a start by other means (since the attach began)
+                watcher = await self.podman.spawn(start_events_argv(cid, since))
+                await wait_any(triggered.wait(), stream.closed(), _first_line(watcher))
         finally:
             done = True
             self.sessions.remove_pending(pending)
-            await watcher.close()
+            if watcher is not None:
+                await watcher.close()
         if triggered.is_set():
             return started[0]
         if getattr(stream, "is_lost", False):

@@ -57,10 +57,10 @@ async def exec_inspect(exec_id: str, backend: BackendDep) -> Response:
     if record.get("Running") and record.get("Detached"):
         # podman keeps no exit code for a detached exec that we could read: report it ended
         # once its container has stopped
-        inspect = await backend.podman.run_json(
-            ["container", "inspect", "--", record["ContainerID"]], timeout=30
+        result = await backend.podman.run(
+            ["container", "inspect", "--", record["ContainerID"]], check=False, timeout=30
         )
-        if not container_facts(inspect).running:
+        if result.returncode != 0 or not container_facts(result.json()).running:
             record = ExecStore(backend.state_dir).update(exec_id, Running=False)
     return JSONResponse(inspect_body(record))
 

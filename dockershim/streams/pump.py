@@ -28,7 +28,7 @@ from dockershim.podman import SpawnedProcess
 from dockershim.streams.detach import DetachScanner
 from dockershim.streams.framing import STDERR, STDOUT, frame
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024
 
 Outcome = Literal["exited", "detached", "gone"]
 
@@ -60,6 +60,9 @@ class PumpOptions:
     stdout: bool = True
     stderr: bool = True
     detach_keys: bytes = b""
+    # `podman attach` (4.3) writes one "\n" of its own to stdout when the container exits; a
+    # chunk that is exactly that is held back and dropped at the end (passed on if more follows)
+    drop_final_newline: bool = False
 
 
 async def pump(conn: Connection, child: SpawnedProcess, options: PumpOptions) -> PumpResult:
@@ -76,7 +79,8 @@ async def pump(conn: Connection, child: SpawnedProcess, options: PumpOptions) ->
             (process.stderr, STDERR, options.stderr),
         ):
             if reader is not None:
-                outputs.append(_copy_pipe(reader, conn, stream, options.tty, wanted))
+                drop = options.drop_final_newline and stream == STDOUT
+                outputs.append(_copy_pipe(reader, conn, stream, options.tty, wanted, drop))
         writer = process.stdin if options.stdin else None
         inputs = _input(conn, scanner, _pipe_writer(writer), writer)
 
@@ -107,12 +111,23 @@ async def pump(conn: Connection, child: SpawnedProcess, options: PumpOptions) ->
 
 
 async def _copy_pipe(
-    reader: asyncio.StreamReader, conn: Connection, stream: int, tty: bool, wanted: bool
+    reader: asyncio.StreamReader,
+    conn: Connection,
+    stream: int,
+    tty: bool,
+    wanted: bool,
+    drop_final_newline: bool = False,
 ) -> None:
+    held = b""
     while True:
         data = await reader.read(CHUNK)
         if not data:
-            return
+            return  # a held-back lone "\n" is podman's own: dropped
+        if drop_final_newline:
+            data, held = held + data, b""
+            if data == b"\n":
+                held, data = data, b""
+                continue
         if wanted and not await conn.write(data if tty else frame(stream, data)):
             raise _ClientGone
 

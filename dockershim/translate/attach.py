@@ -108,9 +108,9 @@ def start_events_argv(container_id: str, since: float) -> list[str]:
     ]
 
 
-def logs_argv(container_id: str) -> list[str]:
-    """What `logs=1` replays before the live stream."""
-    return ["logs", "--", container_id]
+def logs_argv(container_id: str, *, follow: bool = False) -> list[str]:
+    """What `logs=1` replays before the live stream (`follow`: and the live output too)."""
+    return ["logs", *(["--follow"] if follow else []), "--", container_id]
 
 
 def stream_content_type(tty: bool, api_version: tuple[int, ...]) -> str:

@@ -91,9 +91,9 @@ def create_argv(
     if body.get("Tty"):
         argv.append("--tty")
         size = (body.get("HostConfig") or {}).get("ConsoleSize")
-        if isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size):
-            if size[0] > 0 and size[1] > 0:  # the attach layer opens the terminal at this size
-                argv += ["--annotation", f"{ANN_CONSOLE_SIZE}={size[0]}x{size[1]}"]
+        if isinstance(size, list) and [type(v) for v in size] == [int, int] and min(size) > 0:
+            # the attach layer (streams) opens the terminal at this size
+            argv += ["--annotation", f"{ANN_CONSOLE_SIZE}={size[0]}x{size[1]}"]
     if body.get("OpenStdin"):
         argv.append("--interactive")
     for env in str_list(body.get("Env"), "Env"):

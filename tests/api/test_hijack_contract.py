@@ -257,3 +257,19 @@ async def test_output_is_drained_before_the_close_and_read_slowly(
             await asyncio.sleep(0.001)  # a slow reader at first: the server must wait
     assert received == BIG
     writer.close()
+
+
+async def test_error_answer_after_an_early_half_close(
+    server: tuple[str, Events, ActivityRegistry],
+) -> None:
+    path, _, _ = server
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(path)
+    sock.sendall(head("/echo/missing") + b"stdin nobody reads")
+    sock.shutdown(socket.SHUT_WR)
+    reader, writer = await asyncio.open_unix_connection(sock=sock)
+    status, _ = await read_head(reader)
+    assert status.startswith("HTTP/1.1 404")
+    body = await read_to_eof(reader)  # answered in full, then closed
+    assert json.loads(body) == {"message": "No such container: missing"}
+    writer.close()

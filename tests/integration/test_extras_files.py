@@ -264,3 +264,27 @@ def test_export_child_is_killed_when_the_client_leaves(
                 break
             time.sleep(0.2)
         assert "podman export" not in children and "podman cp" not in children, path
+
+
+def test_docker_py_archive_roundtrip(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    container = dclient.containers.run("busybox", "sleep 300", name=name, detach=True)
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as archive:
+        info = tarfile.TarInfo("dir/script.sh")
+        info.size, info.mode = 10, 0o755
+        archive.addfile(info, io.BytesIO(b"echo hi!\n\n"))
+    assert container.put_archive("/tmp", data.getvalue()) is True
+    chunks, stat = container.get_archive("/tmp/dir/script.sh")
+    assert stat["name"] == "script.sh" and stat["size"] == 10 and stat["mode"] == 0o755
+    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as archive:
+        (member,) = archive.getmembers()
+        assert (member.name, member.mode) == ("script.sh", 0o755)
+    _, dir_stat = container.get_archive("/tmp/dir")
+    assert dir_stat["mode"] & (1 << 31)  # Go's os.ModeDir
+    import docker as docker_py
+
+    with pytest.raises(docker_py.errors.NotFound):
+        container.get_archive("/tmp/missing")
+    with pytest.raises(docker_py.errors.NotFound):
+        container.put_archive("/tmp/missing", data.getvalue())

@@ -221,3 +221,39 @@ def test_client_killed_reaps_the_podman_child(
     eventually(lambda: not podman_children(cid), "the podman attach child was reaped")
     assert docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true"
     podman("rm", "-f", "-t", "0", name)
+
+
+def test_run_interactive_client_killed_ends_the_containers_input(
+    docker: DockerRun, docker_env: dict[str, str], cleanup: Cleanup
+) -> None:
+    """`docker run -i` (StdinOnce): when the client vanishes its input ends, as with dockerd."""
+    name = cleanup.container()
+    client = subprocess.Popen(
+        [DOCKER, "run", "-i", "--name", name, "busybox", "sh", "-c", "cat; echo eof >&2; exit 5"],
+        env=docker_env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert client.stdin is not None and client.stdout is not None
+        client.stdin.write(b"line\n")
+        client.stdin.flush()
+        assert client.stdout.readline() == b"line\n"
+    finally:
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+    state = eventually(
+        lambda: (
+            (
+                docker(
+                    "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name
+                ).stdout.strip()
+                or None
+            )
+            if "exited" in docker("inspect", "-f", "{{.State.Status}}", name).stdout
+            else None
+        ),
+        "the container ended once its input was closed",
+    )
+    assert state == "exited 5"
+    assert not podman_children(docker("inspect", "-f", "{{.Id}}", name).stdout.strip())

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Cleanup, Shim
+from dockershim.streams.framing import parse_frames
+from tests.conftest import Cleanup, Shim, podman
 from tests.integration.test_streams_cli import eventually
 
 
@@ -193,4 +194,34 @@ def test_raw_exec_start_head(
     assert "Api-Version: 1.45\r\n" in text
     data = read_all(sock)
     sock.close()
-    assert data == b"\x01\x00\x00\x00\x00\x00\x00\x06early\n\x01\x00\x00\x00\x00\x00\x00\x05done\n"
+    frames, rest = parse_frames(data)
+    assert rest == b""
+    assert {stream for stream, _ in frames} == {1}
+    assert b"".join(payload for _, payload in frames) == b"early\ndone\n"
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [("sleep 3; echo late", b"late\n"), ("echo quick", b"quick\n")],
+)
+def test_attach_then_started_by_podman_directly(
+    dclient: Any, cleanup: Cleanup, script: str, expected: bytes
+) -> None:
+    """The fallback: a start that does not come through the API is noticed (podman events);
+    a running container is attached late, an exited one has its logs replayed."""
+    name = cleanup.container()
+    ct = dclient.containers.create("busybox", ["sh", "-c", script], name=name)
+    stream = ct.attach(stream=True, logs=False)
+    podman("start", name)
+    assert b"".join(stream) == expected
+
+
+def test_attach_logs_and_stream_of_a_running_container(dclient: Any, cleanup: Cleanup) -> None:
+    """compose's attached `up`: what was printed before the attach, then the live output."""
+    script = "echo before; sleep 2; echo after >&2"
+    ct = dclient.containers.run(
+        "busybox", ["sh", "-c", script], detach=True, name=cleanup.container()
+    )
+    eventually(lambda: ct.logs() == b"before\n", "the first line was logged")
+    stream = ct.attach(stream=True, logs=True, demux=True)
+    assert list(stream) == [(b"before\n", None), (None, b"after\n")]

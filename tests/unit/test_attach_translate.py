@@ -57,6 +57,7 @@ def test_argv() -> None:
     ]
     assert "--interactive" not in start_attached_argv("abc", stdin=False)
     assert logs_argv("abc") == ["logs", "--", "abc"]
+    assert logs_argv("abc", follow=True) == ["logs", "--follow", "--", "abc"]
     events = start_events_argv("abc", 1700000000.5)
     assert events[:3] == ["events", "--since", "1700000000.500"]
     assert "container=abc" in events

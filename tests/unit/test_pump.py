@@ -145,3 +145,20 @@ async def test_window_size_applies_to_the_terminal() -> None:
     finally:
         await child.close()
     assert b"33 111" in conn.output
+
+
+async def test_podman_attach_final_newline_is_dropped() -> None:
+    # what `podman attach` does: the container's output, then one "\n" of its own at the exit
+    child = await _sh().spawn(
+        [
+            "-c",
+            "printf 'a\\n'; sleep 0.2; printf '\\n'; sleep 0.2; printf 'b'; sleep 0.2; printf '\\n'",
+        ]
+    )
+    conn = MemoryConnection()
+    try:
+        await pump(conn, child, PumpOptions(tty=False, drop_final_newline=True))
+    finally:
+        await child.close()
+    frames, _ = parse_frames(bytes(conn.output))
+    assert b"".join(data for _, data in frames) == b"a\n\nb"
