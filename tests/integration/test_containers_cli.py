@@ -7,8 +7,6 @@ import socket
 import time
 import urllib.request
 
-import pytest
-
 from tests.conftest import Cleanup, DockerRun, podman
 
 

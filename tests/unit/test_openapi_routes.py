@@ -12,7 +12,9 @@ from fastapi.routing import APIRoute
 from dockershim.api.app import create_app
 from tests.fakes import FakePodman
 
-SPECS = [Path(__file__).parents[2] / "openapi" / f"docker-engine-v{v}.yaml" for v in ("1.55", "1.41")]
+SPECS = [
+    Path(__file__).parents[2] / "openapi" / f"docker-engine-v{v}.yaml" for v in ("1.55", "1.41")
+]
 # Served although no spec lists them: BuildKit's session endpoint answers clearly (issue 5).
 EXTRA_OPERATIONS = {("POST", "/grpc"): "build_grpc"}
 
