@@ -32,7 +32,7 @@ from dockershim.api.archive_tar import (
     rebase_archive,
 )
 from dockershim.api.container_fs import stat_in_container
-from dockershim.api.container_ref import container_ref, inspect_container
+from dockershim.api.containers_support import check_ref, inspect_container
 from dockershim.api.deps import BackendDep, query_bool
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
@@ -208,7 +208,7 @@ async def _stat(
 @router.head("/containers/{id}/archive")
 async def container_archive_info(id: str, request: Request, backend: BackendDep) -> Response:
     path = _archive_path(request)
-    ref = container_ref(id)
+    ref = check_ref(id)
     stat = await _stat(backend.podman, ref, path)
     return Response(status_code=200, headers={_STAT_HEADER: encode_stat(stat)})
 
@@ -216,7 +216,7 @@ async def container_archive_info(id: str, request: Request, backend: BackendDep)
 @router.get("/containers/{id}/archive")
 async def container_archive(id: str, request: Request, backend: BackendDep) -> Response:
     path = _archive_path(request)
-    ref = container_ref(id)
+    ref = check_ref(id)
     own = await _dir_entry(backend.podman, ref, path)
     source = await _open_source(backend.podman, ref, path)
     stat, followed = _stat_for(path, source.entry)
@@ -262,7 +262,7 @@ async def _read_all(stream: asyncio.StreamReader | None) -> bytes:
 @router.put("/containers/{id}/archive")
 async def put_container_archive(id: str, request: Request, backend: BackendDep) -> Response:
     path = _archive_path(request)
-    ref = container_ref(id)
+    ref = check_ref(id)
     stat = await _stat(backend.podman, ref, path, follow=True)
     if not int(str(stat["mode"])) & GO_DIR:
         raise InvalidParameter("extraction point is not a directory")
@@ -295,7 +295,7 @@ async def put_container_archive(id: str, request: Request, backend: BackendDep) 
 
 @router.get("/containers/{id}/export")
 async def container_export(id: str, backend: BackendDep) -> Response:
-    ref = container_ref(id)
+    ref = check_ref(id)
     await inspect_container(backend.podman, ref)
     source = _Source(await backend.podman.spawn(["export", "--", ref]), b"", None)
     return _ChildResponse(source, source.chunks())
@@ -303,7 +303,7 @@ async def container_export(id: str, backend: BackendDep) -> Response:
 
 @router.get("/containers/{id}/changes")
 async def container_changes(id: str, backend: BackendDep) -> Response:
-    ref = container_ref(id)
+    ref = check_ref(id)
     await inspect_container(backend.podman, ref)
     result = await backend.podman.run(["diff", "--format", "json", "--", ref])
     try:

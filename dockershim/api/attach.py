@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, query_bool
 from dockershim.api.exec import terminal_size
 from dockershim.api.hijacked import HijackResponse
@@ -48,15 +49,15 @@ _WATCH_AFTER = 2.0  # seconds a pending attach waits for our start before watchi
 log = logging.getLogger(__name__)
 
 
-async def inspect_container(podman: PodmanRunner, ref: str) -> ContainerFacts:
-    return container_facts(await podman.run_json(["container", "inspect", "--", ref], timeout=30))
+async def inspect_facts(podman: PodmanRunner, ref: str) -> ContainerFacts:
+    return container_facts(await inspect_container(podman, ref))
 
 
 @router.post("/containers/{name}/attach")
 async def container_attach(name: str, request: Request, backend: BackendDep) -> Response:
     keys_spec = request.query_params.get("detachKeys")
     keys = parse_detach_keys(DEFAULT_DETACH_KEYS if keys_spec is None else keys_spec)
-    facts = await inspect_container(backend.podman, name)
+    facts = await inspect_facts(backend.podman, name)
     want_stdin = query_bool(request, "stdin") and facts.open_stdin
     options = PumpOptions(
         tty=facts.tty,
@@ -85,7 +86,7 @@ async def container_attach(name: str, request: Request, backend: BackendDep) -> 
 @router.post("/containers/{name}/resize")
 async def container_resize(name: str, request: Request, backend: BackendDep) -> Response:
     height, width = terminal_size(request)
-    facts = await inspect_container(backend.podman, name)
+    facts = await inspect_facts(backend.podman, name)
     if not facts.running:
         raise Conflict(f"Container {facts.id} is not running")
     sessions_of(backend.cache).resize_container(facts.id, height, width)
@@ -189,7 +190,7 @@ class _Attach:
         if getattr(stream, "is_lost", False):
             return None
         # started by someone else: attach late, or replay what it printed
-        facts = await inspect_container(self.podman, cid)
+        facts = await inspect_facts(self.podman, cid)
         if facts.running:
             return await self._spawn(attach_argv)
         await self.replay_logs(stream)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
-from dockershim.api.container_ref import inspect_container
+from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, json_body
 from dockershim.podman.errors import classify
 from dockershim.translate.update import cgroup_warnings, restart_change, update_flags

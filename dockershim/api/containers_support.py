@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import ipaddress
+import re
 import socket
 import struct
 from typing import Any
@@ -22,11 +23,16 @@ from dockershim.translate.references import looks_like_id, parse_reference
 _SIOCGIFADDR = 0x8915
 
 
+_REF = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$")
+
+
 def check_ref(ref: str) -> str:
-    """A container reference from a URL path: never an option, never empty."""
-    if not ref or ref.startswith("-") or "/" in ref.strip("/") or len(ref) > 256:
+    """A container name or id from a URL path (a leading "/" allowed, as Docker names carry
+    one); anything else cannot name a container, and can never be read as an option."""
+    ref = ref.removeprefix("/")
+    if not _REF.match(ref):
         raise NotFound(f"No such container: {ref}")
-    return ref.lstrip("/")
+    return ref
 
 
 async def inspect_container(

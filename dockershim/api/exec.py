@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
+from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, json_body, query_int
 from dockershim.api.hijacked import HijackResponse
 from dockershim.api.versioning import api_version
-from dockershim.errors import Conflict, InvalidParameter
+from dockershim.errors import Conflict, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.streams.execstore import ExecStore
 from dockershim.streams.pump import PumpOptions, pump
@@ -35,7 +36,7 @@ router = APIRouter()
 
 
 async def running_container(podman: PodmanRunner, ref: str) -> ContainerFacts:
-    facts = container_facts(await podman.run_json(["container", "inspect", "--", ref]))
+    facts = container_facts(await inspect_container(podman, ref))
     if facts.status == "paused":
         raise Conflict(f"Container {facts.id} is paused, unpause the container before exec")
     if not facts.running:
@@ -57,10 +58,13 @@ async def exec_inspect(exec_id: str, backend: BackendDep) -> Response:
     if record.get("Running") and record.get("Detached"):
         # podman keeps no exit code for a detached exec that we could read: report it ended
         # once its container has stopped
-        result = await backend.podman.run(
-            ["container", "inspect", "--", record["ContainerID"]], check=False, timeout=30
-        )
-        if result.returncode != 0 or not container_facts(result.json()).running:
+        try:
+            running = container_facts(
+                await inspect_container(backend.podman, record["ContainerID"])
+            ).running
+        except NotFound:
+            running = False
+        if not running:
             record = ExecStore(backend.state_dir).update(exec_id, Running=False)
     return JSONResponse(inspect_body(record))
 

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from dockershim.api.container_ref import inspect_container
+from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, query_bool
 from dockershim.errors import InvalidParameter
 from dockershim.podman import PodmanRunner

@@ -16,7 +16,7 @@ RUNNING_ID = RUNNING[0]["Id"]
 
 
 def _inspect(fake: FakePodman, ref: str, data: object) -> None:
-    fake.answer(["container", "inspect", "--", ref], data)
+    fake.answer(["container", "inspect", "--format", "json", "--", ref], data)
 
 
 async def test_exec_create_inspect_and_resize(
@@ -41,7 +41,9 @@ async def test_exec_create_inspect_and_resize(
 
 async def test_exec_create_refusals(api: httpx.AsyncClient, fake_podman: FakePodman) -> None:
     fake_podman.answer(
-        ["container", "inspect", "--", "gone"], stderr="Error: no such container gone", rc=125
+        ["container", "inspect", "--format", "json", "--", "gone"],
+        stderr="Error: no such container gone",
+        rc=125,
     )
     _inspect(fake_podman, "made", CREATED)
     _inspect(fake_podman, "web", RUNNING)
@@ -96,7 +98,9 @@ async def test_exec_start_detached_runs_podman_exec_detach(
 
 async def test_attach_and_resize_errors(api: httpx.AsyncClient, fake_podman: FakePodman) -> None:
     fake_podman.answer(
-        ["container", "inspect", "--", "gone"], stderr="Error: no such container gone", rc=125
+        ["container", "inspect", "--format", "json", "--", "gone"],
+        stderr="Error: no such container gone",
+        rc=125,
     )
     _inspect(fake_podman, "made", CREATED)
     missing = await api.post("/v1.45/containers/gone/attach?stream=1&stdout=1")
