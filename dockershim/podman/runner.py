@@ -91,15 +91,40 @@ class SpawnedProcess:
         if self._closed:
             return
         self._closed = True
-        await _stop(self.process)
-        # close our ends of its pipes now (a grandchild may still hold the other ends)
-        transport = getattr(self.process, "_transport", None)
-        if transport is not None:
-            transport.close()
+        try:
+            await _stop(self.process)
+        finally:
+            if self.process.returncode is None:
+                # Cancelled before the exit was seen: closing the transport now would make
+                # asyncio poll() the child, stealing its status from the child watcher (which
+                # then reports 255) or killing it. Finish once the watcher has reaped it.
+                _finish_later(self.process)
+            else:
+                _close_pipes(self.process)
         if self.master_fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self.master_fd)
             self.master_fd = None
+
+
+_finishing: set[asyncio.Task[None]] = set()
+
+
+def _close_pipes(process: asyncio.subprocess.Process) -> None:
+    """Close our ends of a reaped child's pipes (a grandchild may still hold the other ends)."""
+    transport = getattr(process, "_transport", None)
+    if transport is not None:
+        transport.close()
+
+
+def _finish_later(process: asyncio.subprocess.Process) -> None:
+    async def finish() -> None:
+        await process.wait()
+        _close_pipes(process)
+
+    task = asyncio.ensure_future(finish())
+    _finishing.add(task)
+    task.add_done_callback(_finishing.discard)
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
