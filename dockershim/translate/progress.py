@@ -83,44 +83,27 @@ class PullProgress:
         return self._downloads() + self._extracts()
 
     def _downloads(self) -> list[Line]:
-        out: list[Line] = []
-        for ident in self.layers:
-            if ident in self.existing or ident in self.downloaded:
-                continue
-            self.downloaded.add(ident)
-            total = self.sizes.get(ident)
-            if total:
-                detail = {"current": total, "total": total}
-                out.append(
-                    status(
-                        "Downloading",
-                        ident,
-                        progressDetail=detail,
-                        progress=progress_bar(total, total),
-                    )
-                )
-            out.append(status("Verifying Checksum", ident))
-            out.append(status("Download complete", ident))
-        return out
+        return self._phase(
+            self.downloaded, "Downloading", ("Verifying Checksum", "Download complete")
+        )
 
     def _extracts(self) -> list[Line]:
+        return self._phase(self.extracted, "Extracting", ("Pull complete",))
+
+    def _phase(self, done: set[str], busy: str, finals: tuple[str, ...]) -> list[Line]:
+        """Each layer not yet through this phase: a full progress bar (size known), then finals."""
         out: list[Line] = []
         for ident in self.layers:
-            if ident in self.existing or ident in self.extracted:
+            if ident in self.existing or ident in done:
                 continue
-            self.extracted.add(ident)
+            done.add(ident)
             total = self.sizes.get(ident)
             if total:
                 detail = {"current": total, "total": total}
                 out.append(
-                    status(
-                        "Extracting",
-                        ident,
-                        progressDetail=detail,
-                        progress=progress_bar(total, total),
-                    )
+                    status(busy, ident, progressDetail=detail, progress=progress_bar(total, total))
                 )
-            out.append(status("Pull complete", ident))
+            out += [status(text, ident) for text in finals]
         return out
 
 
