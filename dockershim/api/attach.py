@@ -71,14 +71,15 @@ async def container_attach(name: str, request: Request, backend: BackendDep) -> 
 
     async def session(stream: Any) -> None:
         log.debug("attach %s: logs=%s stream=%s %s", facts.id[:12], logs, live, options)
-        if logs and live and facts.running and not want_stdin:
-            # past and live output without a gap or a repeat (compose's attached `up`)
-            await attach.replay_logs(stream, follow=True)
-            return
-        if logs:
-            await attach.replay_logs(stream)
-        if live:
-            await attach.live(stream)
+        with attach.sessions.exits.following(facts.id):
+            if logs and live and facts.running and not want_stdin:
+                # past and live output without a gap or a repeat (compose's attached `up`)
+                await attach.replay_logs(stream, follow=True)
+                return
+            if logs:
+                await attach.replay_logs(stream)
+            if live:
+                await attach.live(stream)
 
     return HijackResponse(stream_content_type(facts.tty, api_version(request.scope)), session)
 

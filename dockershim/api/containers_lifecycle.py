@@ -182,23 +182,35 @@ async def container_rename(ref: str, request: Request, podman: PodmanDep) -> Res
 
 
 @router.post("/containers/{ref}/wait")
-async def container_wait(ref: str, request: Request, podman: PodmanDep) -> StreamingResponse:
+async def container_wait(ref: str, request: Request, backend: BackendDep) -> StreamingResponse:
     condition = request.query_params.get("condition") or "not-running"
     if condition not in ("not-running", "next-exit", "removed"):
         raise InvalidParameter(f"invalid condition: {condition!r}")
     since = datetime.datetime.now(datetime.UTC)
-    raw = await inspect_container(podman, ref)
+    exits = sessions_of(backend.cache).exits
+    # a wait for the exit goes out before the `die` event (streams/exitorder.py)
+    with exits.resolving() if condition != "removed" else contextlib.nullcontext():
+        raw = await inspect_container(backend.podman, ref)
+    following: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if condition != "removed":
+        following = exits.following(str(raw["Id"]))
     return StreamingResponse(
-        _wait_body(podman, raw, condition, since), media_type="application/json"
+        _wait_body(backend.podman, raw, condition, since, following),
+        media_type="application/json",
     )
 
 
 async def _wait_body(
-    podman: PodmanRunner, raw: dict[str, Any], condition: str, since: datetime.datetime
+    podman: PodmanRunner,
+    raw: dict[str, Any],
+    condition: str,
+    since: datetime.datetime,
+    following: contextlib.AbstractContextManager[None],
 ) -> AsyncIterator[bytes]:
-    yield b""  # the head goes out now: `docker run` attaches and starts only after it
-    code = await wait_exit(podman, raw, condition, since)
-    yield json.dumps({"StatusCode": code, "Error": None}).encode() + b"\n"
+    with following:
+        yield b""  # the head goes out now: `docker run` attaches and starts only after it
+        code = await wait_exit(podman, raw, condition, since)
+        yield json.dumps({"StatusCode": code, "Error": None}).encode() + b"\n"
 
 
 async def wait_exit(

@@ -5,19 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, StreamingResponse
 
 from dockershim.api.containers_support import check_ref, inspect_container
-from dockershim.api.deps import PodmanDep, query_bool
+from dockershim.api.deps import BackendDep, PodmanDep, query_bool
 from dockershim.api.versioning import api_version
 from dockershim.errors import Conflict, InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.podman.runner import SpawnedProcess
 from dockershim.streams.framing import STDERR, STDOUT, frame
+from dockershim.streams.sessions import sessions_of
 from dockershim.translate.container_logs import docker_timestamp_line, logs_argv, timestamp_ns
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.container_top import EF_DESCRIPTORS, top_body
@@ -28,7 +29,8 @@ _CHUNK = 64 * 1024
 
 
 @router.get("/containers/{ref}/logs")
-async def container_logs(ref: str, request: Request, podman: PodmanDep) -> StreamingResponse:
+async def container_logs(ref: str, request: Request, backend: BackendDep) -> StreamingResponse:
+    podman = backend.podman
     want_out = query_bool(request, "stdout")
     want_err = query_bool(request, "stderr")
     if not (want_out or want_err):
@@ -36,9 +38,10 @@ async def container_logs(ref: str, request: Request, podman: PodmanDep) -> Strea
     now = time.time()
     since = request.query_params.get("since") or "0"
     until = request.query_params.get("until") or "0"
+    follow = query_bool(request, "follow")
     argv = logs_argv(
         check_ref(ref),
-        follow=query_bool(request, "follow"),
+        follow=follow,
         tail=request.query_params.get("tail") or "all",
         since=timestamp_ns(since, "since", now=now) if since != "0" else 0,
         until=timestamp_ns(until, "until", now=now) if until != "0" else 0,
@@ -60,15 +63,27 @@ async def container_logs(ref: str, request: Request, podman: PodmanDep) -> Strea
     if api_version(request.scope) < (1, 42):
         multiplexed = "application/vnd.docker.raw-stream"
     media = "application/vnd.docker.raw-stream" if tty else multiplexed
-    return StreamingResponse(
-        _pump(child, tty=tty, want_out=want_out, want_err=want_err, timestamps=timestamps),
-        media_type=media,
-    )
+    exits = sessions_of(backend.cache).exits
+    following = exits.following(str(raw["Id"])) if follow else contextlib.nullcontext()
+    body = _pump(child, tty=tty, want_out=want_out, want_err=want_err, timestamps=timestamps)
+    return StreamingResponse(_within(following, body), media_type=media)
+
+
+async def _within(
+    context: contextlib.AbstractContextManager[None], body: AsyncGenerator[bytes, None]
+) -> AsyncIterator[bytes]:
+    """`body` inside `context`; closing this closes `body` (its child) at once."""
+    try:
+        with context:
+            async for chunk in body:
+                yield chunk
+    finally:
+        await body.aclose()
 
 
 async def _pump(
     child: SpawnedProcess, *, tty: bool, want_out: bool, want_err: bool, timestamps: bool
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue(maxsize=64)
 
     async def read(stream: asyncio.StreamReader | None, which: int) -> None:

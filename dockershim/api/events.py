@@ -4,7 +4,8 @@
 - `until` in the past: the history in [since, until], then the response ends;
 - `until` in the future: live until that moment, then the response ends.
 Each event is written and flushed as it comes; the `podman events` child is killed and reaped
-when the client goes away (the generator's `finally`).
+when the client goes away (the generator's `finally`). A container's `die` and `stop` wait
+until this service has ended its output streams and answered its waits (dockerd's order).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from starlette.responses import StreamingResponse
 
 from dockershim.api.deps import Backend, BackendDep
 from dockershim.podman.runner import SpawnedProcess
+from dockershim.streams.exitorder import ExitOrder
+from dockershim.streams.sessions import sessions_of
 from dockershim.translate.events import (
     EVENT_FILTERS,
     EventFilter,
@@ -30,6 +33,9 @@ from dockershim.translate.filters import parse_filters
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+
+# held until this service's streams and waits of the container are done (streams/exitorder.py)
+_EXIT_ACTIONS = ("die", "stop")
 
 
 def _unix(ns: int) -> str:
@@ -76,6 +82,7 @@ async def _messages(
     event_filter: EventFilter,
     window: tuple[int | None, int | None],
     deadline_ns: int | None,
+    exits: ExitOrder | None,
 ) -> AsyncIterator[bytes]:
     since_ns, until_ns = window
     child = await backend.podman.spawn(argv, merge_stderr=True)
@@ -98,6 +105,8 @@ async def _messages(
                 continue
             if until_ns is not None and message["timeNano"] > until_ns:
                 continue
+            if exits is not None and message.get("Action") in _EXIT_ACTIONS:
+                await exits.settle(str(message["Actor"]["ID"]))
             yield (json.dumps(message, separators=(",", ":")) + "\n").encode()
     finally:
         await child.close()
@@ -114,10 +123,12 @@ async def system_events(request: Request, backend: BackendDep) -> StreamingRespo
     if since_ns is not None:
         argv += ["--since", _unix(since_ns)]
     deadline_ns = None
+    exits: ExitOrder | None = sessions_of(backend.cache).exits
     if until_ns is not None:
         if until_ns <= now_ns:
             argv += ["--stream=false"]
+            exits = None  # history only: nothing of it is still being streamed
         else:
             deadline_ns = until_ns
-    body = _messages(backend, argv, event_filter, (since_ns, until_ns), deadline_ns)
+    body = _messages(backend, argv, event_filter, (since_ns, until_ns), deadline_ns, exits)
     return StreamingResponse(body, media_type="application/json")

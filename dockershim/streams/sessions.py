@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from dockershim.podman import SpawnedProcess
+from dockershim.streams.exitorder import ExitOrder
 
 
 def set_window_size(child: SpawnedProcess, height: int, width: int) -> None:
@@ -71,6 +72,7 @@ class Sessions:
     containers: dict[str, set[TtySession]] = field(default_factory=dict)
     execs: dict[str, TtySession] = field(default_factory=dict)
     pending: dict[str, list[PendingAttach]] = field(default_factory=dict)
+    exits: ExitOrder = field(default_factory=ExitOrder)  # see exitorder.py
 
     # TTY sessions ----------------------------------------------------------------------------
     def add_container_tty(self, container_id: str, session: TtySession) -> None:
