@@ -8,8 +8,9 @@ CpuQuota, CpuRealtimePeriod, CpuRealtimeRuntime, CpusetCpus, CpusetMems, BlkioWe
 BlkioWeightDevice, BlkioDeviceRead/WriteBps/IOps.
 Refused with 400 naming the field (podman 4.3 cannot change them on an existing container):
 PidsLimit, Ulimits, Devices, DeviceCgroupRules, DeviceRequests, CgroupParent, KernelMemory,
-KernelMemoryTCP, OomKillDisable, CpuCount, CpuPercent, IOMaximumIOps, IOMaximumBandwidth, and a
-RestartPolicy different from the container's (see `restart_change`).
+KernelMemoryTCP, OomKillDisable, CpuCount, CpuPercent, IOMaximumIOps, IOMaximumBandwidth.
+RestartPolicy is validated as dockerd does (`restart_change`); the change itself is made by
+podman/restart_patch.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockershim.errors import InvalidParameter
+from dockershim.errors import Conflict, InvalidParameter
 
 _SCALAR_FLAGS = {
     "CpuShares": "--cpu-shares",
@@ -117,30 +118,47 @@ def update_flags(body: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 
 def _policy(policy: Mapping[str, Any] | None) -> tuple[str, int]:
     name = str((policy or {}).get("Name") or "no")
-    if name == "":
-        name = "no"
-    return name, int((policy or {}).get("MaximumRetryCount") or 0)
+    retries = (policy or {}).get("MaximumRetryCount") or 0
+    if isinstance(retries, bool) or not isinstance(retries, int):
+        raise InvalidParameter(f"invalid value for MaximumRetryCount: {retries!r}")
+    return name, retries
 
 
-def restart_change(body: Mapping[str, Any], current: Mapping[str, Any] | None) -> None:
-    """A RestartPolicy equal to the container's is accepted; changing it is refused."""
+def restart_change(
+    body: Mapping[str, Any], current: Mapping[str, Any] | None, auto_remove: bool = False
+) -> tuple[str, int] | None:
+    """The (policy, retries) to give the container, or None when the policy stays as it is.
+
+    dockerd's rules: an empty or absent Name leaves the policy alone (the docker CLI always
+    sends a RestartPolicy); unknown names and MaximumRetryCount without on-failure are 400; a
+    policy other than "no" on an AutoRemove container is 409.
+    """
     wanted = body.get("RestartPolicy")
     if wanted is None:
-        return
+        return None
     if not isinstance(wanted, dict):
         raise InvalidParameter("invalid value for RestartPolicy: expected an object")
+    if not wanted.get("Name"):
+        return None
     name, retries = _policy(wanted)
     if name not in ("no", "always", "unless-stopped", "on-failure"):
-        raise InvalidParameter(f"invalid restart policy '{name}'")
+        raise InvalidParameter(
+            f"invalid restart policy: unknown policy '{name}'; use one of 'no', 'always', "
+            "'on-failure', or 'unless-stopped'"
+        )
+    if retries < 0:
+        raise InvalidParameter("invalid restart policy: maximum retry count cannot be negative")
     if name != "on-failure" and retries:
         raise InvalidParameter(
             "invalid restart policy: maximum retry count can only be used with 'on-failure'"
         )
-    if (name, retries) != _policy(current):
-        raise InvalidParameter(
-            "RestartPolicy cannot be changed on an existing container by dockershim (podman 4.3 "
-            "has no way to): recreate the container with the restart policy you want"
+    if auto_remove and name != "no":
+        raise Conflict(
+            "Restart policy cannot be updated because AutoRemove is enabled for the container"
         )
+    if (name, retries) == _policy(current):
+        return None
+    return name, retries
 
 
 def cgroup_warnings(fields: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockershim.errors import InvalidParameter
+from dockershim.errors import Conflict, InvalidParameter
 from dockershim.translate.system_df import df_body, df_container, df_image, df_volume, volume_links
 from dockershim.translate.update import cgroup_warnings, restart_change, update_flags
 from tests.fakes import FIXTURES, fixture_json
@@ -55,15 +55,32 @@ def test_update_devices_and_refusals() -> None:
 
 def test_restart_policy() -> None:
     current = {"Name": "", "MaximumRetryCount": 0}
-    restart_change({"RestartPolicy": {"Name": "no"}}, current)  # same policy: fine
-    restart_change({}, current)
-    restart_change({"RestartPolicy": {"Name": "always"}}, {"Name": "always"})
-    with pytest.raises(InvalidParameter, match="RestartPolicy cannot be changed"):
-        restart_change({"RestartPolicy": {"Name": "always"}}, current)
-    with pytest.raises(InvalidParameter, match="invalid restart policy 'sometimes'"):
+    assert restart_change({"RestartPolicy": {"Name": "no"}}, current) is None  # same policy
+    assert restart_change({}, current) is None
+    # the docker CLI sends an empty RestartPolicy with every update: it changes nothing
+    assert restart_change(CLI_BODY, {"Name": "always"}) is None
+    assert restart_change({"RestartPolicy": {"Name": "always"}}, {"Name": "always"}) is None
+    assert restart_change({"RestartPolicy": {"Name": "always"}}, current) == ("always", 0)
+    assert restart_change({"RestartPolicy": {"Name": "no"}}, {"Name": "always"}) == ("no", 0)
+    on_failure = {"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 2}}
+    assert restart_change(on_failure, {"Name": "on-failure"}) == ("on-failure", 2)
+    assert restart_change(on_failure, {"Name": "on-failure", "MaximumRetryCount": 2}) is None
+    with pytest.raises(InvalidParameter, match="unknown policy 'sometimes'"):
         restart_change({"RestartPolicy": {"Name": "sometimes"}}, current)
     with pytest.raises(InvalidParameter, match="on-failure"):
         restart_change({"RestartPolicy": {"Name": "always", "MaximumRetryCount": 3}}, current)
+    with pytest.raises(InvalidParameter, match="negative"):
+        restart_change({"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": -1}}, current)
+    with pytest.raises(InvalidParameter, match="MaximumRetryCount"):
+        restart_change({"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": "x"}}, current)
+
+
+def test_restart_policy_with_auto_remove() -> None:
+    current = {"Name": "no"}
+    with pytest.raises(Conflict, match="AutoRemove is enabled") as info:
+        restart_change({"RestartPolicy": {"Name": "always"}}, current, auto_remove=True)
+    assert info.value.status == 409
+    assert restart_change({"RestartPolicy": {"Name": "no"}}, current, auto_remove=True) is None
 
 
 def test_system_df_shapes() -> None:

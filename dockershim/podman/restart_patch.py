@@ -1,0 +1,179 @@
+"""Change the restart policy of an existing container, keeping its id.
+
+Podman >= 5 can do it itself (`podman update --restart`); when `podman update --help` lists
+`--restart`, that is used. Podman 4.x cannot, so dockershim patches the policy in podman's
+BoltDB state (`<graphRoot>/libpod/bolt_state.db`), where every podman process, including the
+`podman container cleanup` conmon runs when the container exits (which enforces the policy),
+reads the container's config from:
+
+1. under an exclusive flock on the database file (bbolt writers take the same lock; podman opens
+   and closes the database for each operation), locate the live `ctr/<id>/config` value
+   (podman/boltstate.py), check it parses and is this container's;
+2. compute the new text of exactly the same length (translate/restart_config.py) and write it
+   with one pwrite at the value's offset, fsync, unlock: the B+tree is never restructured;
+3. check with `podman container inspect` that podman reads the new policy; if not, put the
+   original bytes back (under the lock, only if our bytes are still there) and fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+from dockershim.errors import DockerError
+from dockershim.podman.boltstate import BoltError, locate
+from dockershim.podman.runner import PodmanRunner
+from dockershim.translate.restart_config import current_policy, rewrite
+
+LOCK_WAIT = 10.0
+_LOCK_POLL = 0.05
+
+
+class StateBusy(DockerError):
+    pass
+
+
+def policy_text(policy: str, retries: int) -> str:
+    return f"{policy}:{retries}" if policy == "on-failure" and retries else policy
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[int]:
+    """The database file, open read-write and exclusively flocked (as a bbolt writer)."""
+    wait = LOCK_WAIT
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except OSError as exc:
+        raise DockerError(f"cannot open podman's state database {path}: {exc}") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StateBusy(
+                        "podman's state database is busy: could not change the restart policy "
+                        f"within {wait:g}s, try again"
+                    ) from None
+                time.sleep(_LOCK_POLL)
+        try:
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _config(fd: int, container_id: str) -> tuple[int, bytes]:
+    """(file offset, raw bytes) of the container's live config value."""
+    try:
+        where = locate(fd, [b"ctr", container_id.encode()], b"config")
+    except BoltError as exc:
+        raise DockerError(f"cannot read podman's state database: {exc}") from None
+    if where is None:
+        raise DockerError(f"container {container_id} is not in podman's state database")
+    raw = os.pread(fd, where.length, where.offset)
+    try:
+        owner = json.loads(raw).get("id")
+    except (ValueError, AttributeError):
+        owner = None
+    if owner != container_id:
+        raise DockerError(
+            f"podman's state database does not hold the config of {container_id} where expected"
+        )
+    return where.offset, raw
+
+
+def patch_file(path: str, container_id: str, policy: str, retries: int) -> bytes | None:
+    """Write the new policy into the database; the original bytes, or None if unchanged."""
+    with _locked(path) as fd:
+        offset, raw = _config(fd, container_id)
+        if current_policy(raw) == (policy, retries):
+            return None
+        new = rewrite(raw, policy, retries)
+        if len(new) != len(raw):  # rewrite guarantees it; never write otherwise
+            raise DockerError("internal error: the rewritten config changed length")
+        os.pwrite(fd, new, offset)
+        os.fsync(fd)
+        return raw
+
+
+def restore_file(path: str, container_id: str, original: bytes, policy: str, retries: int) -> bool:
+    """Put `original` back if the config still holds what patch_file wrote."""
+    with _locked(path) as fd:
+        offset, raw = _config(fd, container_id)
+        if len(raw) != len(original) or raw != rewrite(original, policy, retries):
+            return False
+        os.pwrite(fd, original, offset)
+        os.fsync(fd)
+        return True
+
+
+async def _update_has_restart(podman: PodmanRunner, cache: MutableMapping[str, Any]) -> bool:
+    cached = cache.get("podman_update_restart")
+    if cached is None:
+        result = await podman.run(["update", "--help"], check=False)
+        cached = "--restart" in result.text
+        cache["podman_update_restart"] = cached
+    return bool(cached)
+
+
+async def _database(podman: PodmanRunner, cache: MutableMapping[str, Any]) -> str:
+    cached = cache.get("bolt_state_path")
+    if cached is not None:
+        return str(cached)
+    info = (await podman.run(["info", "--format", "json"])).json() or {}
+    backend = str((info.get("host") or {}).get("databaseBackend") or "boltdb")
+    root = str((info.get("store") or {}).get("graphRoot") or "")
+    path = os.path.join(root, "libpod", "bolt_state.db")
+    if backend.lower() != "boltdb" or not root or not os.path.isfile(path):
+        raise DockerError(
+            "changing the restart policy of an existing container needs podman's BoltDB state "
+            f"({path or 'bolt_state.db'}; this podman uses the {backend} backend) or a podman "
+            "whose `podman update` supports --restart (podman 5 or later): recreate the "
+            "container with the restart policy you want"
+        )
+    cache["bolt_state_path"] = path
+    return path
+
+
+def _inspected_policy(data: Any) -> tuple[str, int]:
+    policy = ((data or [{}])[0].get("HostConfig") or {}).get("RestartPolicy") or {}
+    return str(policy.get("Name") or "no"), int(policy.get("MaximumRetryCount") or 0)
+
+
+async def set_restart_policy(
+    podman: PodmanRunner,
+    cache: MutableMapping[str, Any],
+    container_id: str,
+    policy: str,
+    retries: int,
+) -> None:
+    """Give the container (full id) the restart policy; raises a DockerError (500) if not."""
+    if await _update_has_restart(podman, cache):
+        text = policy_text(policy, retries)
+        await podman.run(["update", f"--restart={text}", "--", container_id])
+        return
+    path = await _database(podman, cache)
+    original = await asyncio.to_thread(patch_file, path, container_id, policy, retries)
+    if original is None:
+        return
+    result = await podman.run(["container", "inspect", "--", container_id], check=False)
+    seen = _inspected_policy(result.json()) if result.returncode == 0 else None
+    if seen != (policy, retries):
+        restored = await asyncio.to_thread(
+            restore_file, path, container_id, original, policy, retries
+        )
+        raise DockerError(
+            f"podman did not take the new restart policy {policy_text(policy, retries)} "
+            f"(it reads {seen}); "
+            + ("the original config was put back" if restored else "the config changed since")
+        )
