@@ -127,15 +127,26 @@ def _finish_later(process: asyncio.subprocess.Process) -> None:
     task.add_done_callback(_finishing.discard)
 
 
-async def _stop(process: asyncio.subprocess.Process) -> None:
+def _signal(process: asyncio.subprocess.Process, sig: signal.Signals) -> None:
+    """Signal a child that asyncio has not seen exit.
+
+    Not `process.terminate()`: Popen.send_signal() first poll()s, and a child that has just
+    exited is then reaped behind the child watcher's back; asyncio logs "Unknown child process"
+    and reports exit status 255 instead of the real one. Only the watcher reaps our children,
+    and it tells the loop at once, so the pid is not another process's when we signal it.
+    """
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError):
-            process.terminate()
+            os.kill(process.pid, sig)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        _signal(process, signal.SIGTERM)
         try:
             await asyncio.wait_for(asyncio.shield(process.wait()), _TERMINATE_GRACE)
         except (TimeoutError, asyncio.CancelledError):
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
+            _signal(process, signal.SIGKILL)
     # Reap even when we were cancelled meanwhile: a second cancel must not leave a zombie.
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.shield(process.wait())

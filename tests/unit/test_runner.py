@@ -106,3 +106,20 @@ async def test_spawn_pty_gives_a_terminal() -> None:
             break
     assert b"tty" in data
     await child.close()
+
+
+async def test_closing_a_child_as_it_exits_keeps_its_real_status(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Popen.terminate() would poll() and reap a child that has just exited behind asyncio's
+    # child watcher, which then reports 255 ("Unknown child process"): an attach or exec
+    # closed as its podman child ends must still see podman's own exit status.
+    runner = PodmanRunner("/bin/sh")
+    seen = set()
+    for attempt in range(200):
+        child = await runner.spawn(["-c", "exit 7"])
+        await asyncio.sleep((attempt % 10) / 5000)
+        await child.close()
+        seen.add(child.process.returncode)
+    assert seen <= {7, -15}, seen  # exited on its own, or terminated by the close
+    assert "Unknown child process" not in caplog.text
