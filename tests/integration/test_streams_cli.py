@@ -257,3 +257,29 @@ def test_run_interactive_client_killed_ends_the_containers_input(
     )
     assert state == "exited 5"
     assert not podman_children(docker("inspect", "-f", "{{.Id}}", name).stdout.strip())
+
+
+def test_run_tty_client_killed_leaves_the_container_running(
+    docker: DockerRun, docker_env: dict[str, str], cleanup: Cleanup
+) -> None:
+    """`docker run -it` whose client vanishes: as with dockerd (which closes a container's
+    input only without a TTY) the stream ends, the container keeps running, and the shim's
+    podman child is reaped; `docker attach` gets the same shell back."""
+    name = cleanup.container()
+    term = PtyClient([DOCKER, "run", "-it", "--name", name, "busybox", "sh"], docker_env)
+    try:
+        term.send(b"echo be''fore\r")
+        term.expect(b"before\r\n")
+        cid = docker("inspect", "-f", "{{.Id}}", name).stdout.strip()
+    finally:
+        term.proc.send_signal(signal.SIGKILL)
+        term.close()
+    eventually(lambda: not podman_children(cid), "the podman child was reaped")
+    assert docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "running"
+    again = PtyClient([DOCKER, "attach", name], docker_env)
+    try:
+        again.send(b"echo af''ter; exit 4\r")
+        again.expect(b"after\r\n")
+        assert again.wait() == 4
+    finally:
+        again.close()
