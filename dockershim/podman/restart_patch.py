@@ -18,69 +18,24 @@ reads the container's config from:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
 import json
 import os
-import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.errors import DockerError
-from dockershim.podman.boltstate import BoltError, locate
 from dockershim.podman.runner import PodmanRunner
+from dockershim.podman.statedb import container_value, database_path, locked
 from dockershim.translate.restart_config import current_policy, rewrite
-
-LOCK_WAIT = 10.0
-_LOCK_POLL = 0.05
-
-
-class StateBusy(DockerError):
-    pass
 
 
 def policy_text(policy: str, retries: int) -> str:
     return f"{policy}:{retries}" if policy == "on-failure" and retries else policy
 
 
-@contextlib.contextmanager
-def _locked(path: str) -> Iterator[int]:
-    """The database file, open read-write and exclusively flocked (as a bbolt writer)."""
-    wait = LOCK_WAIT
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-    except OSError as exc:
-        raise DockerError(f"cannot open podman's state database {path}: {exc}") from None
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StateBusy(
-                        "podman's state database is busy: could not change the restart policy "
-                        f"within {wait:g}s, try again"
-                    ) from None
-                time.sleep(_LOCK_POLL)
-        try:
-            yield fd
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
 def _config(fd: int, container_id: str) -> tuple[int, bytes]:
-    """(file offset, raw bytes) of the container's live config value."""
-    try:
-        where = locate(fd, [b"ctr", container_id.encode()], b"config")
-    except BoltError as exc:
-        raise DockerError(f"cannot read podman's state database: {exc}") from None
-    if where is None:
-        raise DockerError(f"container {container_id} is not in podman's state database")
-    raw = os.pread(fd, where.length, where.offset)
+    """(file offset, raw bytes) of the container's live config value, checked to be its own."""
+    offset, raw = container_value(fd, container_id, "config")
     try:
         owner = json.loads(raw).get("id")
     except (ValueError, AttributeError):
@@ -89,12 +44,12 @@ def _config(fd: int, container_id: str) -> tuple[int, bytes]:
         raise DockerError(
             f"podman's state database does not hold the config of {container_id} where expected"
         )
-    return where.offset, raw
+    return offset, raw
 
 
 def patch_file(path: str, container_id: str, policy: str, retries: int) -> bytes | None:
     """Write the new policy into the database; the original bytes, or None if unchanged."""
-    with _locked(path) as fd:
+    with locked(path, exclusive=True) as fd:
         offset, raw = _config(fd, container_id)
         if current_policy(raw) == (policy, retries):
             return None
@@ -108,7 +63,7 @@ def patch_file(path: str, container_id: str, policy: str, retries: int) -> bytes
 
 def restore_file(path: str, container_id: str, original: bytes, policy: str, retries: int) -> bool:
     """Put `original` back if the config still holds what patch_file wrote."""
-    with _locked(path) as fd:
+    with locked(path, exclusive=True) as fd:
         offset, raw = _config(fd, container_id)
         if len(raw) != len(original) or raw != rewrite(original, policy, retries):
             return False
@@ -127,21 +82,14 @@ async def _update_has_restart(podman: PodmanRunner, cache: MutableMapping[str, A
 
 
 async def _database(podman: PodmanRunner, cache: MutableMapping[str, Any]) -> str:
-    cached = cache.get("bolt_state_path")
-    if cached is not None:
-        return str(cached)
-    info = (await podman.run(["info", "--format", "json"])).json() or {}
-    backend = str((info.get("host") or {}).get("databaseBackend") or "boltdb")
-    root = str((info.get("store") or {}).get("graphRoot") or "")
-    path = os.path.join(root, "libpod", "bolt_state.db")
-    if backend.lower() != "boltdb" or not root or not os.path.isfile(path):
+    path = await database_path(podman, cache)
+    if path is None:
         raise DockerError(
             "changing the restart policy of an existing container needs podman's BoltDB state "
-            f"({path or 'bolt_state.db'}; this podman uses the {backend} backend) or a podman "
-            "whose `podman update` supports --restart (podman 5 or later): recreate the "
-            "container with the restart policy you want"
+            "(<graphRoot>/libpod/bolt_state.db) or a podman whose `podman update` supports "
+            "--restart (podman 5 or later): recreate the container with the restart policy "
+            "you want"
         )
-    cache["bolt_state_path"] = path
     return path
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from dockershim.errors import DockerError
-from dockershim.podman import restart_patch
+from dockershim.podman import statedb
 from dockershim.podman.boltstate import locate
-from dockershim.podman.restart_patch import StateBusy, patch_file, restore_file, set_restart_policy
+from dockershim.podman.restart_patch import patch_file, restore_file, set_restart_policy
+from dockershim.podman.statedb import StateBusy
 from dockershim.translate.restart_config import current_policy
 from tests.fakes import FIXTURES, FakePodman
 
@@ -70,7 +71,7 @@ def test_unknown_container_and_foreign_files(db: Path, tmp_path: Path) -> None:
 
 
 def test_a_held_lock_means_busy(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(restart_patch, "LOCK_WAIT", 0.2)
+    monkeypatch.setattr(statedb, "LOCK_WAIT", 0.2)
     holder = os.open(db, os.O_RDONLY)
     try:
         fcntl.flock(holder, fcntl.LOCK_EX)
@@ -106,7 +107,7 @@ async def test_set_restart_policy_patches_then_checks(tmp_path: Path) -> None:
     cache: dict[str, Any] = {}
     await set_restart_policy(podman, cache, NO_ID, "unless-stopped", 0)
     assert current_policy(_config(path, NO_ID)) == ("unless-stopped", 0)
-    assert cache == {"podman_update_restart": False, "bolt_state_path": str(path)}
+    assert cache == {"podman_update_restart": False, "podman_state_db": str(path)}
     # podman reads something else: the original bytes go back, and the client hears of it
     before = path.read_bytes()
     with pytest.raises(DockerError, match="the original config was put back"):

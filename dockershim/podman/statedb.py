@@ -1,0 +1,95 @@
+"""podman 4.x's own state database, for what its CLI cannot tell or change.
+
+podman keeps containers' configs and states (exec sessions included) in a BoltDB file,
+`<graphRoot>/libpod/bolt_state.db`, and every podman process opens it for one operation at a
+time under a flock on the file (bbolt's lock: exclusive for writers, shared for readers).
+dockershim reads it under the shared lock (exec sessions: api/exec.py) and patches it under
+the exclusive one (restart policies: podman/restart_patch.py); podman/boltstate.py walks it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+from dockershim.errors import DockerError
+from dockershim.podman.boltstate import BoltError, locate
+from dockershim.podman.runner import PodmanRunner
+
+LOCK_WAIT = 10.0
+_LOCK_POLL = 0.05
+_CACHE_KEY = "podman_state_db"
+
+
+class StateBusy(DockerError):
+    pass
+
+
+async def database_path(podman: PodmanRunner, cache: MutableMapping[str, Any]) -> str | None:
+    """The BoltDB file podman keeps its state in; None when it keeps it elsewhere (sqlite)."""
+    if _CACHE_KEY in cache:
+        return cache[_CACHE_KEY]  # type: ignore[no-any-return]
+    info = (await podman.run(["info", "--format", "json"])).json() or {}
+    backend = str((info.get("host") or {}).get("databaseBackend") or "boltdb")
+    root = str((info.get("store") or {}).get("graphRoot") or "")
+    path: str | None = os.path.join(root, "libpod", "bolt_state.db")
+    if backend.lower() != "boltdb" or not root or not os.path.isfile(str(path)):
+        path = None
+    cache[_CACHE_KEY] = path
+    return path
+
+
+@contextlib.contextmanager
+def locked(path: str, *, exclusive: bool, wait: float | None = None) -> Iterator[int]:
+    """The database file, open (read-write when `exclusive`) and flocked as bbolt does."""
+    wait = LOCK_WAIT if wait is None else wait
+    try:
+        fd = os.open(path, (os.O_RDWR if exclusive else os.O_RDONLY) | os.O_CLOEXEC)
+    except OSError as exc:
+        raise DockerError(f"cannot open podman's state database {path}: {exc}") from None
+    try:
+        deadline = time.monotonic() + wait
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StateBusy(
+                        f"podman's state database is busy (not free within {wait:g}s), try again"
+                    ) from None
+                time.sleep(_LOCK_POLL)
+        try:
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def container_value(fd: int, container_id: str, key: str) -> tuple[int, bytes]:
+    """(file offset, raw bytes) of a container's live `config` or `state` value."""
+    try:
+        where = locate(fd, [b"ctr", container_id.encode()], key.encode())
+    except BoltError as exc:
+        raise DockerError(f"cannot read podman's state database: {exc}") from None
+    if where is None:
+        raise DockerError(f"container {container_id} is not in podman's state database")
+    return where.offset, os.pread(fd, where.length, where.offset)
+
+
+def container_state(path: str, container_id: str, wait: float = 2.0) -> dict[str, Any]:
+    """The container's state as podman stored it (exec sessions under `newExecSessions`)."""
+    with locked(path, exclusive=False, wait=wait) as fd:
+        _, raw = container_value(fd, container_id, "state")
+    try:
+        state = json.loads(raw)
+    except ValueError as exc:
+        raise DockerError(f"podman's stored state of {container_id} is unreadable: {exc}") from None
+    return state if isinstance(state, dict) else {}
