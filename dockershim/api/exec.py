@@ -8,6 +8,8 @@ The exit code is stored before the stream closes, so the CLI's immediate inspect
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -15,11 +17,12 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api.containers_support import inspect_container
-from dockershim.api.deps import BackendDep, json_body, query_int
+from dockershim.api.deps import Backend, BackendDep, json_body, query_int
 from dockershim.api.hijacked import HijackResponse
 from dockershim.api.versioning import api_version
-from dockershim.errors import Conflict, InvalidParameter, NotFound
+from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.podman.statedb import container_state, database_path
 from dockershim.streams.execstore import ExecStore
 from dockershim.streams.pump import PumpOptions, pump
 from dockershim.streams.sessions import sessions_of
@@ -30,8 +33,17 @@ from dockershim.translate.attach import (
     parse_detach_keys,
     stream_content_type,
 )
-from dockershim.translate.exec import attaches_streams, exec_argv, exec_config, inspect_body
+from dockershim.translate.exec import (
+    attaches_streams,
+    exec_argv,
+    exec_config,
+    inspect_body,
+    running_session,
+    session_facts,
+    session_id,
+)
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 
@@ -54,10 +66,13 @@ async def container_exec(name: str, request: Request, backend: BackendDep) -> Re
 
 @router.get("/exec/{exec_id}/json")
 async def exec_inspect(exec_id: str, backend: BackendDep) -> Response:
-    record = ExecStore(backend.state_dir).load(exec_id)
+    store = ExecStore(backend.state_dir)
+    record = store.load(exec_id)
+    if record.get("Running"):
+        record = await _with_podman_session(backend, store, record)
     if record.get("Running") and record.get("Detached"):
-        # podman keeps no exit code for a detached exec that we could read: report it ended
-        # once its container has stopped
+        # podman no longer knows the session (or its state cannot be read): it ended at the
+        # latest when its container stopped
         try:
             running = container_facts(
                 await inspect_container(backend.podman, record["ContainerID"])
@@ -65,8 +80,53 @@ async def exec_inspect(exec_id: str, backend: BackendDep) -> Response:
         except NotFound:
             running = False
         if not running:
-            record = ExecStore(backend.state_dir).update(exec_id, Running=False)
+            record = store.update(exec_id, Running=False)
     return JSONResponse(inspect_body(record))
+
+
+async def _with_podman_session(
+    backend: Backend, store: ExecStore, record: dict[str, Any]
+) -> dict[str, Any]:
+    """A running exec's Pid, and a detached one's end and exit code, from podman's session.
+
+    podman's CLI has no `exec inspect`; its state database has the session (podman/statedb.py).
+    An exec still streamed here gets only its Pid: its stream records how it ends.
+    """
+    state = await _stored_state(backend.podman, backend.cache, record["ContainerID"])
+    if state is None:
+        return record
+    session = record.get("Session") or await _claim_session(store, record, state)
+    facts = session_facts(state, session) if session else None
+    if facts is None:
+        return record
+    if not record.get("Detached"):
+        facts = {"Pid": facts["Pid"]}
+    return store.update(record["ID"], **facts)
+
+
+async def _stored_state(
+    podman: PodmanRunner, cache: dict[str, Any], container_id: str
+) -> dict[str, Any] | None:
+    try:
+        path = await database_path(podman, cache)
+        if path is None:
+            return None
+        return await asyncio.to_thread(container_state, path, container_id)
+    except DockerError as exc:
+        log.debug("exec: podman's state of %s unread: %s", container_id[:12], exc.message)
+        return None
+
+
+async def _claim_session(
+    store: ExecStore, record: dict[str, Any], state: dict[str, Any]
+) -> str | None:
+    """Tie the record to its podman session: the one running session of its command that no
+    other record has (podman prints the id only for `exec --detach`)."""
+    claimed = await asyncio.to_thread(store.claimed_sessions)
+    session = running_session(state, record["Config"]["Cmd"], claimed)
+    if session is not None:
+        store.update(record["ID"], Session=session)
+    return session
 
 
 @router.post("/exec/{exec_id}/resize")
@@ -98,8 +158,15 @@ async def exec_start(exec_id: str, request: Request, backend: BackendDep) -> Res
     container_id: str = record["ContainerID"]
     await running_container(backend.podman, container_id)
     if body.get("Detach") or not attaches_streams(config):
-        await backend.podman.run(exec_argv(container_id, config, detach=True), timeout=60)
-        store.update(exec_id, Started=True, Running=True, Detached=True, StartedAt=time.time())
+        result = await backend.podman.run(exec_argv(container_id, config, detach=True), timeout=60)
+        store.update(
+            exec_id,
+            Started=True,
+            Running=True,
+            Detached=True,
+            StartedAt=time.time(),
+            Session=session_id(result.text),
+        )
         return Response(status_code=200)
     size = body.get("ConsoleSize") or config.get("ConsoleSize")
     store.update(exec_id, Started=True, Running=True, StartedAt=time.time())
@@ -151,8 +218,12 @@ async def _run_exec(
                 exit_code = result.exit_code
             else:
                 # detached, or the client went away: the process keeps running in the
-                # container (stopping `podman exec` does not stop it), as with dockerd
-                store.update(exec_id, Detached=True)
+                # container (stopping `podman exec` does not stop it), as with dockerd;
+                # inspect follows it through its podman session
+                record = store.update(exec_id, Detached=True)
+                state = await _stored_state(podman, cache, record["ContainerID"])
+                if state is not None:
+                    await _claim_session(store, record, state)
                 return
         finally:
             await child.close()

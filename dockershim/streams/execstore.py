@@ -76,6 +76,16 @@ class ExecStore:
         self.save(record)
         return record
 
+    def claimed_sessions(self) -> set[str]:
+        """The podman exec sessions already tied to a record."""
+        claimed: set[str] = set()
+        for path in self.root.glob("*.json"):
+            with contextlib.suppress(OSError, ValueError):
+                session = json.loads(path.read_text()).get("Session")
+                if session:
+                    claimed.add(str(session))
+        return claimed
+
     def _prune(self) -> None:
         cutoff = time.time() - _PRUNE_AFTER
         for path in self.root.glob("*.json"):

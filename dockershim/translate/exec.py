@@ -11,6 +11,8 @@ started" exec session, so an exec record lives in dockershim's state dir until s
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from dockershim.errors import InvalidParameter
@@ -124,3 +126,48 @@ def inspect_body(record: dict[str, Any]) -> dict[str, Any]:
         "Running": bool(record.get("Running")),
         "Pid": int(record.get("Pid") or 0),
     }
+
+
+# podman's exec session states (libpod define.ContainerExecStatus)
+_EXEC_RUNNING = 2
+_EXEC_STOPPED = 3
+_SESSION_ID = re.compile(r"^[0-9a-f]{64}$")
+
+
+def session_id(podman_output: str) -> str | None:
+    """The exec session id `podman exec --detach` prints."""
+    text = podman_output.strip()
+    return text if _SESSION_ID.match(text) else None
+
+
+def session_facts(state: Mapping[str, Any], session: str) -> dict[str, Any] | None:
+    """Running, ExitCode and Pid of podman exec session `session`, from the container's stored
+    state (`newExecSessions`); None when podman no longer keeps it."""
+    sessions = state.get("newExecSessions") or {}
+    found = sessions.get(session) if isinstance(sessions, dict) else None
+    if not isinstance(found, dict):
+        return None
+    status = int(found.get("state") or 0)
+    stopped = status == _EXEC_STOPPED
+    return {
+        "Running": status == _EXEC_RUNNING,
+        "ExitCode": int(found.get("exitCode") or 0) if stopped else None,
+        "Pid": int(found.get("pid") or 0),
+    }
+
+
+def running_session(state: Mapping[str, Any], command: list[str], claimed: set[str]) -> str | None:
+    """The one running session of `command` that no exec record has claimed; None if there is
+    none, or several (two identical commands at once cannot be told apart)."""
+    sessions = state.get("newExecSessions") or {}
+    if not isinstance(sessions, dict):
+        return None
+    found = [
+        sid
+        for sid, s in sessions.items()
+        if isinstance(s, dict)
+        and sid not in claimed
+        and int(s.get("state") or 0) == _EXEC_RUNNING
+        and (s.get("config") or {}).get("command") == command
+    ]
+    return found[0] if len(found) == 1 else None

@@ -91,6 +91,14 @@ def test_exec_detach_keys_leave_the_process_running(dclient: Any, cleanup: Clean
         lambda: ct.exec_run("cat /tmp/got").output == b"before detach\n", "input before the keys"
     )
     assert ct.exec_run("pidof cat").exit_code == 0
+    # inspect follows the detached process through its podman session
+    assert "cat" in _cmdline(dclient.api.exec_inspect(exec_id)["Pid"])
+    assert ct.exec_run(["sh", "-c", "kill $(pidof cat)"]).exit_code == 0
+    ended = eventually(
+        lambda: (lambda i: i if not i["Running"] else None)(dclient.api.exec_inspect(exec_id)),
+        "the detached exec ended",
+    )
+    assert ended["ExitCode"] == 143  # ended by SIGTERM
 
 
 def test_non_tty_stdin_is_binary_safe(dclient: Any, cleanup: Cleanup) -> None:
@@ -225,3 +233,43 @@ def test_attach_logs_and_stream_of_a_running_container(dclient: Any, cleanup: Cl
     eventually(lambda: ct.logs() == b"before\n", "the first line was logged")
     stream = ct.attach(stream=True, logs=True, demux=True)
     assert list(stream) == [(b"before\n", None), (None, b"after\n")]
+
+
+def _cmdline(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read().replace(b"\0", b" ").decode()
+
+
+def test_detached_exec_inspect_follows_the_process(dclient: Any, cleanup: Cleanup) -> None:
+    ct = running(dclient, cleanup)
+    cmd = ["sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 3"]
+    exec_id = dclient.api.exec_create(ct.id, cmd)["Id"]
+    dclient.api.exec_start(exec_id, detach=True)
+    live = dclient.api.exec_inspect(exec_id)
+    assert live["Running"] is True and live["ExitCode"] is None
+    assert "while [ ! -e /tmp/go ]" in _cmdline(live["Pid"])  # the host's pid, as dockerd's
+    assert ct.exec_run(["touch", "/tmp/go"]).exit_code == 0
+    ended = eventually(
+        lambda: (lambda i: i if not i["Running"] else None)(dclient.api.exec_inspect(exec_id)),
+        "the detached exec ended",
+    )
+    assert ended["ExitCode"] == 3
+    ct.reload()
+    assert ct.status == "running"
+
+
+def test_attached_exec_has_its_pid_while_it_runs(dclient: Any, cleanup: Cleanup) -> None:
+    ct = running(dclient, cleanup)
+    exec_id = dclient.api.exec_create(ct.id, ["sh", "-c", "echo started; sleep 30; exit 4"])["Id"]
+    sock = dclient.api.exec_start(exec_id, socket=True)._sock
+    try:
+        assert b"started" in sock.recv(4096)
+        live = dclient.api.exec_inspect(exec_id)
+        assert live["Running"] is True and live["Pid"] > 0
+        assert "sleep 30" in _cmdline(live["Pid"])
+        ct.exec_run(["pkill", "sleep"])
+        read_all(sock)
+    finally:
+        sock.close()
+    ended = dclient.api.exec_inspect(exec_id)
+    assert ended["Running"] is False and ended["ExitCode"] == 4

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import Any
 
 import pytest
 
 from dockershim.errors import InvalidParameter
-from dockershim.translate.exec import attaches_streams, exec_argv, exec_config, inspect_body
+from dockershim.translate.exec import (
+    attaches_streams,
+    exec_argv,
+    exec_config,
+    inspect_body,
+    running_session,
+    session_facts,
+    session_id,
+)
+from tests.fakes import FIXTURES
 
 CID = "c6c0fac57b81" + "0" * 52
 
@@ -112,3 +123,38 @@ def test_inspect_body_before_and_after() -> None:
     done = inspect_body({**record, "ExitCode": 42, "Pid": 7})
     assert done["ExitCode"] == 42
     assert done["Pid"] == 7
+
+
+STOPPED = "02d92fb1001d0cd1586f75bd84efb6944d5e7c9191f8ce819823a18b14bede89"  # sh -c 'exit 3'
+RUNNING = "cda337d42e8c5886ad8750decb8f2535d2fd1479ade8dd5cb3e38ca9c882a1da"  # sleep 120
+
+
+def _captured_state() -> dict[str, Any]:
+    """A container's state as podman 4.3.1 stored it, with two `exec -d` sessions."""
+    data: dict[str, Any] = json.loads((FIXTURES / "container_state_execs.json").read_text())
+    return data
+
+
+def test_session_id_is_what_podman_exec_detach_prints() -> None:
+    assert session_id(RUNNING + "\n") == RUNNING
+    assert session_id("") is None
+    assert session_id("Error: something\n") is None
+
+
+def test_session_facts_from_the_stored_state() -> None:
+    state = _captured_state()
+    assert session_facts(state, RUNNING) == {"Running": True, "ExitCode": None, "Pid": 18348}
+    assert session_facts(state, STOPPED) == {"Running": False, "ExitCode": 3, "Pid": 0}
+    assert session_facts(state, "f" * 64) is None
+    assert session_facts({}, RUNNING) is None
+
+
+def test_a_running_session_is_claimed_only_when_it_is_the_only_one() -> None:
+    state = _captured_state()
+    assert running_session(state, ["sleep", "120"], set()) == RUNNING
+    assert running_session(state, ["sleep", "120"], {RUNNING}) is None  # another record's
+    assert running_session(state, ["sh", "-c", "exit 3"], set()) is None  # not running
+    assert running_session(state, ["sleep", "1"], set()) is None
+    twice = copy.deepcopy(state)
+    twice["newExecSessions"]["e" * 64] = copy.deepcopy(state["newExecSessions"][RUNNING])
+    assert running_session(twice, ["sleep", "120"], set()) is None  # cannot tell them apart
