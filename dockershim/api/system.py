@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 
 from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.versioning import API_VERSION, MIN_API_VERSION
-from dockershim.translate.system import info_body, version_body
+from dockershim.translate.system import info_body, version_body, with_live_counts
 
 router = APIRouter()
 
@@ -52,6 +52,15 @@ async def _static_facts(backend: Backend) -> tuple[dict[str, Any], dict[str, Any
     return cached
 
 
+async def _live_counts(backend: Backend) -> tuple[list[str], list[str]]:
+    containers, images = await asyncio.gather(
+        backend.podman.run_json(["ps", "-a", "--format", "json"]),
+        backend.podman.run(["images", "-a", "-q", "--no-trunc"]),
+    )
+    states = [str(c.get("State") or "") for c in containers or [] if isinstance(c, dict)]
+    return states, images.text.split()
+
+
 @router.get("/version")
 async def system_version(backend: BackendDep) -> JSONResponse:
     version, info = await _static_facts(backend)
@@ -67,9 +76,12 @@ async def system_version(backend: BackendDep) -> JSONResponse:
 
 @router.get("/info")
 async def system_info(backend: BackendDep) -> JSONResponse:
-    info = await backend.podman.run_json(["info", "--format", "json"])
+    taken_now = "static_facts" not in backend.cache
+    _, info = await _static_facts(backend)
+    if not taken_now:
+        info = with_live_counts(info, *(await _live_counts(backend)))
     body = info_body(
-        info or {},
+        info,
         hostname=socket.gethostname(),
         kernel=os.uname().release,
         system_time=datetime.datetime.now(datetime.UTC).astimezone().isoformat(),

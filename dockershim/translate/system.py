@@ -98,6 +98,27 @@ def _cgroup_version(info: dict[str, Any]) -> str:
     return str(info.get("host", {}).get("cgroupVersion", "v2")).removeprefix("v")
 
 
+def with_live_counts(
+    podman_info: dict[str, Any], container_states: list[str], image_ids: list[str]
+) -> dict[str, Any]:
+    """`podman info` (taken earlier) with the container and image counts of now.
+
+    podman info takes ~0.5 s; everything else in it stays as it was while the service runs.
+    `container_states` are `podman ps -a` State values, `image_ids` `podman images -aq` lines.
+    """
+    running = container_states.count("running")
+    paused = container_states.count("paused")
+    store = dict(podman_info.get("store") or {})
+    store["containerStore"] = {
+        "number": len(container_states),
+        "running": running,
+        "paused": paused,
+        "stopped": len(container_states) - running - paused,
+    }
+    store["imageStore"] = {**(store.get("imageStore") or {}), "number": len(set(image_ids))}
+    return {**podman_info, "store": store}
+
+
 def info_body(
     podman_info: dict[str, Any],
     *,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DOCKER, DockerRun, Shim
+from tests.conftest import DOCKER, Cleanup, DockerRun, Shim
 
 
 def test_docker_version(docker: DockerRun) -> None:
@@ -29,6 +29,23 @@ def test_docker_info(docker: DockerRun) -> None:
     assert info["Driver"] == "vfs"
     assert info["OSType"] == "linux"
     assert info["Images"] >= 1  # the busybox fixture
+
+
+def test_docker_info_counts_are_live(docker: DockerRun, dclient: Any, cleanup: Cleanup) -> None:
+    """podman info is taken once per service; the counts in /info are always today's."""
+    before = dclient.info()
+    name = cleanup.container()
+    docker("run", "-d", "--name", name, "busybox", "sleep", "300")
+    after = dclient.info()
+    assert after["Containers"] == before["Containers"] + 1
+    assert after["ContainersRunning"] == before["ContainersRunning"] + 1
+    assert after["ContainersStopped"] == before["ContainersStopped"]
+    assert after["Images"] == before["Images"]
+    docker("stop", "-t", "0", name)
+    stopped = dclient.info()
+    assert stopped["ContainersRunning"] == before["ContainersRunning"]
+    assert stopped["ContainersStopped"] == before["ContainersStopped"] + 1
+    assert stopped["Containers"] == after["Containers"]
 
 
 def test_docker_py_negotiates(dclient: Any) -> None:
