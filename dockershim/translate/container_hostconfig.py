@@ -48,7 +48,7 @@ def host_flags(
         a += ["--mount", mount_flag(obj(mount, "HostConfig.Mounts"))]
     for target, opts in str_map(host.get("Tmpfs"), "HostConfig.Tmpfs").items():
         no_option(target, "HostConfig.Tmpfs")
-        a += ["--tmpfs", f"{target}:{opts}" if opts else target]
+        a += ["--tmpfs", f"{target}:{tmpfs_options(opts)}"]
     a += port_flags(obj(host.get("PortBindings"), "HostConfig.PortBindings"))
     if host.get("PublishAllPorts"):
         a.append("--publish-all")
@@ -138,6 +138,18 @@ def host_flags(
     return out
 
 
+# dockerd mounts every tmpfs noexec,nosuid,nodev unless the client asks otherwise; podman's
+# tmpfs allows exec, and refuses an option given together with its opposite.
+_TMPFS_DEFAULTS = (("noexec", "exec"), ("nosuid", "suid"), ("nodev", "dev"))
+
+
+def tmpfs_options(opts: str) -> str:
+    """A HostConfig.Tmpfs entry's options for podman, with dockerd's defaults."""
+    given = [o for o in opts.split(",") if o]
+    defaults = [d for d, other in _TMPFS_DEFAULTS if d not in given and other not in given]
+    return ",".join(defaults + given)
+
+
 def mount_flag(m: dict[str, Any]) -> str:
     kind = m.get("Type") or ""
     target = str(m.get("Target") or "")
@@ -172,6 +184,7 @@ def mount_flag(m: dict[str, Any]) -> str:
             parts.append(f"tmpfs-size={integer(opts['SizeBytes'], 'SizeBytes')}")
         if opts.get("Mode"):
             parts.append(f"tmpfs-mode={integer(opts['Mode'], 'Mode'):o}")
+        parts += [o for o, _ in _TMPFS_DEFAULTS]
     else:
         raise InvalidParameter(f"mount type unknown or not supported: {kind!r}")
     parts.append(f"target={target}")

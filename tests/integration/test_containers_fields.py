@@ -110,3 +110,15 @@ def test_binds_create_a_missing_host_directory(
     docker("run", "-d", "--name", name, "-v", f"{source}:/x", "busybox", "touch", "/x/f")
     docker("wait", name)
     assert (source / "f").exists()
+
+
+def test_tmpfs_mounts_are_noexec_nosuid_nodev_as_with_dockerd(docker: DockerRun) -> None:
+    def options(*flags: str) -> set[str]:
+        out = docker("run", "--rm", *flags, "busybox", "grep", " /t ", "/proc/mounts").stdout
+        return set(out.split()[3].split(","))
+
+    assert {"noexec", "nosuid", "nodev"} <= options("--tmpfs", "/t")
+    sized = options("--tmpfs", "/t:size=8m")
+    assert {"noexec", "nosuid", "nodev", "size=8192k"} <= sized
+    assert "noexec" not in options("--tmpfs", "/t:exec")
+    assert {"noexec", "nosuid", "nodev"} <= options("--mount", "type=tmpfs,dst=/t")

@@ -8,6 +8,7 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.container_create import create_argv
+from dockershim.translate.container_hostconfig import tmpfs_options
 
 IMG = "docker.io/library/busybox:latest"
 
@@ -109,9 +110,9 @@ def test_host_config() -> None:
         "[::1]:8081:81/tcp",
     ]
     assert "--rm" in args
-    assert flag_values(args, "--tmpfs") == ["/run:size=1m"]
+    assert flag_values(args, "--tmpfs") == ["/run:noexec,nosuid,nodev,size=1m"]  # dockerd's
     assert flag_values(args, "--mount") == [
-        "type=tmpfs,tmpfs-size=1024,tmpfs-mode=1777,target=/t",
+        "type=tmpfs,tmpfs-size=1024,tmpfs-mode=1777,noexec,nosuid,nodev,target=/t",
         "type=bind,source=/a,target=/b,readonly=true",
     ]
     assert flag_values(args, "--add-host") == ["gw:192.0.2.2", "db:10.0.0.5"]
@@ -248,3 +249,9 @@ def test_defaults_the_cli_sends_are_ignored() -> None:
         },
     }
     assert argv(body)[-2:] == ["--", IMG]
+
+
+def test_tmpfs_gets_dockerds_defaults_unless_the_client_chose() -> None:
+    assert tmpfs_options("") == "noexec,nosuid,nodev"
+    assert tmpfs_options("size=8m,exec") == "nosuid,nodev,size=8m,exec"
+    assert tmpfs_options("suid,dev,noexec") == "suid,dev,noexec"
