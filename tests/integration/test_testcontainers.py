@@ -8,8 +8,10 @@ Ryuk is disabled: the testcontainers/ryuk image cannot be pulled offline (docs/t
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
+import os
 import pathlib
 import socket
 import time
@@ -31,7 +33,7 @@ from testcontainers.core.wait_strategies import (
 )
 from testcontainers.core.waiting_utils import wait_for_logs
 
-from tests.conftest import REGISTRY, Cleanup, DockerRun, Shim, podman
+from tests.conftest import AUTH_REGISTRY, REGISTRY, Cleanup, DockerRun, Shim, podman
 
 HTTPD = "mkdir -p /www && echo hello-testcontainers > /www/index.html && echo serving && exec httpd -f -p 8080 -h /www"
 
@@ -319,3 +321,46 @@ def test_docker_compose_service_host_and_port(
         stdout, _ = compose.get_logs("web")
         assert "serving" in stdout
     assert gone(container.ID)
+
+
+def test_private_registry_through_docker_auth_config(
+    tc_env: None, cleanup: Cleanup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DOCKER_AUTH_CONFIG: the library logs in (POST /auth), then pulls with X-Registry-Auth."""
+    image = f"{AUTH_REGISTRY}/{cleanup.name('tc-private')}:v1"
+    cleanup.images.append(image)
+    podman("push", "--creds", "testuser:testpassword", "busybox", image)
+    assert podman("image", "exists", image, check=False).returncode == 1
+    auth = base64.b64encode(b"testuser:testpassword").decode()
+    config = json.dumps({"auths": {AUTH_REGISTRY: {"auth": auth}}})
+    monkeypatch.setattr(testcontainers_config, "_docker_auth_config", config)
+    with DockerContainer(image).with_command(["sh", "-c", "echo private-ok"]) as started:
+        track(cleanup, started)
+        assert started.wait() == 0
+        assert started.get_logs()[0] == b"private-ok\n"
+    assert podman("image", "exists", image, check=False).returncode == 0
+
+
+def test_found_through_the_current_docker_context(
+    shim: Shim,
+    docker: DockerRun,
+    cleanup: Cleanup,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: pathlib.Path,
+) -> None:
+    """Without DOCKER_HOST, Testcontainers uses the docker CLI's current context (what
+    `dockershim install` writes and `docker context use dockershim` selects)."""
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    env = {"DOCKER_CONFIG": str(config), "DOCKER_HOST": ""}
+    docker("context", "create", "dockershim", "--docker", f"host={shim.url}", env=env)
+    docker("context", "use", "dockershim", env=env)
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.setenv("DOCKER_HOST", "")  # restored afterwards: the library exports what it found
+    monkeypatch.setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+    monkeypatch.setattr(testcontainers_config, "_ryuk_disabled", None)
+    with DockerContainer("busybox").with_command(["sh", "-c", "echo via-context"]) as started:
+        track(cleanup, started)
+        assert started.wait() == 0
+        assert started.get_logs()[0] == b"via-context\n"
+        assert os.environ["DOCKER_HOST"] == shim.url  # what the library read from the context
