@@ -13,10 +13,12 @@ import ipaddress
 import json
 import os
 import pathlib
+import re
 import socket
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -364,3 +366,29 @@ def test_found_through_the_current_docker_context(
         assert started.wait() == 0
         assert started.get_logs()[0] == b"via-context\n"
         assert os.environ["DOCKER_HOST"] == shim.url  # what the library read from the context
+
+
+def test_what_ryuk_does_at_session_end(tc_env: None, dclient: Any, cleanup: Cleanup) -> None:
+    """Ryuk cannot run offline; replay its clean-up calls (moby-ryuk reaper.go: list each kind
+    with the session-id label filter, check creation times, remove) on what a session left."""
+    network = Network().create()
+    cleanup.networks.append(network.name)
+    left = DockerContainer("busybox").with_command(["sleep", "300"]).with_network(network).start()
+    cid = track(cleanup, left)
+    session = {"label": [f"org.testcontainers.session-id={SESSION_ID}"]}
+    now = time.time()
+
+    containers = dclient.api.containers(all=True, filters=session)
+    assert [c["Id"] for c in containers] == [cid]
+    assert 0 < containers[0]["Created"] <= now
+    networks = dclient.api.networks(filters=session)
+    assert [n["Name"] for n in networks] == [network.name]
+    created = re.sub(r"(\.\d{6})\d+", r"\1", networks[0]["Created"]).replace("Z", "+00:00")
+    assert datetime.fromisoformat(created).timestamp() <= now
+    assert dclient.api.volumes(filters=session)["Volumes"] in (None, [])
+    assert dclient.api.images(filters=session) == []
+
+    dclient.api.remove_container(cid, v=True, force=True)
+    dclient.api.remove_network(networks[0]["Id"])
+    assert gone(cid)
+    assert podman("network", "exists", network.name, check=False).returncode == 1
