@@ -14,9 +14,7 @@ import json
 import os
 import pathlib
 import re
-import socket
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -36,6 +34,7 @@ from testcontainers.core.wait_strategies import (
 from testcontainers.core.waiting_utils import wait_for_logs
 
 from tests.conftest import AUTH_REGISTRY, REGISTRY, Cleanup, DockerRun, Shim, podman
+from tests.integration.test_containers_cli import fetch, free_port
 
 HTTPD = "mkdir -p /www && echo hello-testcontainers > /www/index.html && echo serving && exec httpd -f -p 8080 -h /www"
 
@@ -64,24 +63,6 @@ def track(cleanup: Cleanup, container: DockerContainer) -> str:
 
 def gone(cid: str) -> bool:
     return podman("container", "exists", cid, check=False).returncode == 1
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def fetch(url: str, attempts: int = 50) -> bytes:
-    last: Exception | None = None
-    for _ in range(attempts):
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                return bytes(resp.read())
-        except OSError as exc:
-            last = exc
-            time.sleep(0.2)
-    raise AssertionError(f"could not fetch {url}: {last}")
 
 
 @pytest.mark.filterwarnings("ignore:The wait_for_logs function:DeprecationWarning")
