@@ -15,9 +15,11 @@ from dockershim.errors import InvalidParameter
 from dockershim.translate.container_fields import (
     ANN_CONSOLE_SIZE,
     ANN_ENTRYPOINT,
+    ANN_HOST_FIELDS,
     ANN_IMAGE,
     ANN_NETWORK_MODE,
     duration,
+    encode_host_fields,
     integer,
     no_option,
     obj,
@@ -96,6 +98,9 @@ def create_argv(
             argv += ["--annotation", f"{ANN_CONSOLE_SIZE}={size[0]}x{size[1]}"]
     if body.get("OpenStdin"):
         argv.append("--interactive")
+    sent = encode_host_fields(host)
+    if sent is not None:
+        argv += ["--annotation", f"{ANN_HOST_FIELDS}={sent}"]
     for env in str_list(body.get("Env"), "Env"):
         if "=" not in env:
             # dockerd: a bare name removes the image's variable (podman would read ours)

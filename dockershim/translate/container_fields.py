@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from typing import Any
 
@@ -12,6 +15,10 @@ ANN_IMAGE = "io.dockershim.image"
 ANN_ENTRYPOINT = "io.dockershim.entrypoint"
 ANN_NETWORK_MODE = "io.dockershim.network-mode"
 ANN_CONSOLE_SIZE = "io.dockershim.console-size"  # HostConfig.ConsoleSize, for attach (streams)
+# HostConfig fields podman rewrites (CAP_ names and its default drops, default ulimits, mount
+# options): inspect shows them as the client sent them, as dockerd does.
+ANN_HOST_FIELDS = "io.dockershim.hostconfig"
+KEPT_HOST_FIELDS = ("Binds", "CapAdd", "CapDrop", "Ulimits", "Tmpfs")
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 
@@ -96,3 +103,22 @@ def no_option(value: str, field: str) -> str:
 def duration(ns: int) -> str:
     """Docker's nanoseconds as a Go duration podman parses."""
     return f"{ns}ns"
+
+
+def encode_host_fields(host: dict[str, Any]) -> str | None:
+    """The KEPT_HOST_FIELDS the client sent, as an annotation value (base64: podman's
+    --annotation would split a value at commas); None when it sent none."""
+    kept = {key: host[key] for key in KEPT_HOST_FIELDS if key in host}
+    if not kept:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(kept, separators=(",", ":")).encode()).decode()
+
+
+def decode_host_fields(value: str | None) -> dict[str, Any] | None:
+    if not value:
+        return None
+    try:
+        kept = json.loads(base64.urlsafe_b64decode(value.encode()))
+    except (ValueError, binascii.Error):
+        return None
+    return kept if isinstance(kept, dict) else None

@@ -9,8 +9,11 @@ from urllib.parse import unquote
 
 from dockershim.translate.container_fields import (
     ANN_ENTRYPOINT,
+    ANN_HOST_FIELDS,
     ANN_IMAGE,
     ANN_NETWORK_MODE,
+    KEPT_HOST_FIELDS,
+    decode_host_fields,
 )
 from dockershim.translate.container_network import docker_network
 from dockershim.translate.container_status import ZERO_TIME, docker_state
@@ -268,6 +271,9 @@ def host_config(raw: dict[str, Any]) -> dict[str, Any]:
         h.get("AutoRemove")
     )
     h["Init"] = ann.get("io.podman.annotations.init", "").upper() == "TRUE"
+    sent = decode_host_fields(ann.get(ANN_HOST_FIELDS))
+    if sent is not None:  # created through dockershim: what the client sent, not podman's form
+        h.update({key: sent.get(key) for key in KEPT_HOST_FIELDS})
     return h
 
 

@@ -122,3 +122,26 @@ def test_tmpfs_mounts_are_noexec_nosuid_nodev_as_with_dockerd(docker: DockerRun)
     assert {"noexec", "nosuid", "nodev", "size=8192k"} <= sized
     assert "noexec" not in options("--tmpfs", "/t:exec")
     assert {"noexec", "nosuid", "nodev"} <= options("--mount", "type=tmpfs,dst=/t")
+
+
+def test_inspect_shows_host_fields_as_sent(docker: DockerRun, cleanup: Cleanup) -> None:
+    """podman rewrites caps, ulimits, tmpfs and bind options; dockerd shows what was sent."""
+    name = cleanup.container()
+    docker(
+        "create", "--name", name, "--cap-add", "NET_ADMIN", "--cap-drop", "MKNOD",
+        "--ulimit", "nofile=100:200", "--tmpfs", "/t:size=1m", "-v", "/tmp:/h:ro",
+        "busybox", "true",
+    )  # fmt: skip
+    host = json.loads(docker("inspect", "--format", "{{json .HostConfig}}", name).stdout)
+    assert host["CapAdd"] == ["CAP_NET_ADMIN"]  # the CLI sends the CAP_ names itself
+    assert host["CapDrop"] == ["CAP_MKNOD"]  # (podman's default drops are not listed)
+    assert host["Ulimits"] == [{"Name": "nofile", "Hard": 200, "Soft": 100}]
+    assert host["Tmpfs"] == {"/t": "size=1m"}
+    assert host["Binds"] == ["/tmp:/h:ro"]
+    # and podman did apply them
+    caps = podman("inspect", "--format", "{{json .HostConfig.CapAdd}}", name).stdout
+    assert "CAP_NET_ADMIN" in caps
+    plain = cleanup.container()
+    docker("create", "--name", plain, "busybox", "true")
+    host = json.loads(docker("inspect", "--format", "{{json .HostConfig}}", plain).stdout)
+    assert host["CapAdd"] is None and host["CapDrop"] is None and host["Binds"] is None

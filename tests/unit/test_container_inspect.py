@@ -7,6 +7,11 @@ from typing import Any
 import pytest
 
 from dockershim.errors import InvalidParameter
+from dockershim.translate.container_fields import (
+    ANN_HOST_FIELDS,
+    decode_host_fields,
+    encode_host_fields,
+)
 from dockershim.translate.container_inspect import inspect_body
 from dockershim.translate.container_list import matches, summary, validate_filters
 from dockershim.translate.container_status import human_duration, parse_time, status_text
@@ -127,3 +132,28 @@ def test_status_text_health_and_paused() -> None:
     now = parse_time("2026-01-01T00:00:05Z") or 0.0
     assert status_text(st, now) == "Up 5 seconds (healthy)"
     assert status_text({**st, "Status": "paused"}, now) == "Up 5 seconds (Paused)"
+
+
+def test_host_fields_as_the_client_sent_them() -> None:
+    sent = {
+        "Binds": ["/tmp:/h"],
+        "CapAdd": ["NET_ADMIN"],
+        "CapDrop": None,
+        "Ulimits": [{"Name": "nofile", "Soft": 100, "Hard": 200}],
+        "Memory": 0,  # not one of the kept fields
+    }
+    data = raw("running")
+    podman_form = inspect_body(data)["HostConfig"]
+    assert podman_form["CapAdd"] == []  # podman's, for containers podman created itself
+    value = encode_host_fields(sent)
+    assert value is not None and "," not in value
+    data["Config"].setdefault("Annotations", {})[ANN_HOST_FIELDS] = value
+    host = inspect_body(data)["HostConfig"]
+    assert host["Binds"] == ["/tmp:/h"]
+    assert host["CapAdd"] == ["NET_ADMIN"]
+    assert host["CapDrop"] is None
+    assert host["Ulimits"] == [{"Name": "nofile", "Soft": 100, "Hard": 200}]
+    assert host["Tmpfs"] is None  # not sent
+    assert host["Memory"] == podman_form["Memory"]
+    assert encode_host_fields({"Memory": 1}) is None
+    assert decode_host_fields("not base64 json!") is None
