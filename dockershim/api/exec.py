@@ -92,7 +92,7 @@ async def _with_podman_session(
     podman's CLI has no `exec inspect`; its state database has the session (podman/statedb.py).
     An exec still streamed here gets only its Pid: its stream records how it ends.
     """
-    state = await _stored_state(backend.podman, backend.cache, record["ContainerID"])
+    state = await _stored_state(backend.podman, backend.cache, store, record["ContainerID"])
     if state is None:
         return record
     session = record.get("Session") or await _claim_session(store, record, state)
@@ -105,10 +105,10 @@ async def _with_podman_session(
 
 
 async def _stored_state(
-    podman: PodmanRunner, cache: dict[str, Any], container_id: str
+    podman: PodmanRunner, cache: dict[str, Any], store: ExecStore, container_id: str
 ) -> dict[str, Any] | None:
     try:
-        path = await database_path(podman, cache)
+        path = await database_path(podman, cache, store.state_dir)
         if path is None:
             return None
         return await asyncio.to_thread(container_state, path, container_id)
@@ -221,7 +221,7 @@ async def _run_exec(
                 # container (stopping `podman exec` does not stop it), as with dockerd;
                 # inspect follows it through its podman session
                 record = store.update(exec_id, Detached=True)
-                state = await _stored_state(podman, cache, record["ContainerID"])
+                state = await _stored_state(podman, cache, store, record["ContainerID"])
                 if state is not None:
                     await _claim_session(store, record, state)
                 return

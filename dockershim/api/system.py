@@ -6,13 +6,13 @@ import asyncio
 import datetime
 import os
 import socket
-from typing import Any
 
 from fastapi import APIRouter, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.versioning import API_VERSION, MIN_API_VERSION
+from dockershim.podman.facts import CACHE_KEY, ORIGIN_KEY, static_facts
 from dockershim.translate.system import info_body, version_body, with_live_counts
 
 router = APIRouter()
@@ -39,19 +39,6 @@ async def system_ping_head() -> Response:
     )
 
 
-async def _static_facts(backend: Backend) -> tuple[dict[str, Any], dict[str, Any]]:
-    """podman version and info, cached: versions and paths do not change while we run."""
-    cached = backend.cache.get("static_facts")
-    if cached is None:
-        version, info = await asyncio.gather(
-            backend.podman.run_json(["version", "--format", "json"]),
-            backend.podman.run_json(["info", "--format", "json"]),
-        )
-        cached = (version or {}, info or {})
-        backend.cache["static_facts"] = cached
-    return cached
-
-
 async def _live_counts(backend: Backend) -> tuple[list[str], list[str]]:
     containers, images = await asyncio.gather(
         backend.podman.run_json(["ps", "-a", "--format", "json"]),
@@ -63,7 +50,7 @@ async def _live_counts(backend: Backend) -> tuple[list[str], list[str]]:
 
 @router.get("/version")
 async def system_version(backend: BackendDep) -> JSONResponse:
-    version, info = await _static_facts(backend)
+    version, info = await static_facts(backend.podman, backend.cache, backend.state_dir)
     body = version_body(
         version,
         info,
@@ -76,9 +63,10 @@ async def system_version(backend: BackendDep) -> JSONResponse:
 
 @router.get("/info")
 async def system_info(backend: BackendDep) -> JSONResponse:
-    taken_now = "static_facts" not in backend.cache
-    _, info = await _static_facts(backend)
-    if not taken_now:
+    taken_now = CACHE_KEY not in backend.cache
+    _, info = await static_facts(backend.podman, backend.cache, backend.state_dir)
+    if not (taken_now and backend.cache.get(ORIGIN_KEY) == "podman"):
+        # counts change all the time: only a podman info taken for this request has them
         info = with_live_counts(info, *(await _live_counts(backend)))
     body = info_body(
         info,

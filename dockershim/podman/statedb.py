@@ -19,6 +19,7 @@ from typing import Any
 
 from dockershim.errors import DockerError
 from dockershim.podman.boltstate import BoltError, locate
+from dockershim.podman.facts import static_facts
 from dockershim.podman.runner import PodmanRunner
 
 LOCK_WAIT = 10.0
@@ -30,11 +31,13 @@ class StateBusy(DockerError):
     pass
 
 
-async def database_path(podman: PodmanRunner, cache: MutableMapping[str, Any]) -> str | None:
+async def database_path(
+    podman: PodmanRunner, cache: MutableMapping[str, Any], state_dir: str | None = None
+) -> str | None:
     """The BoltDB file podman keeps its state in; None when it keeps it elsewhere (sqlite)."""
     if _CACHE_KEY in cache:
         return cache[_CACHE_KEY]  # type: ignore[no-any-return]
-    info = (await podman.run(["info", "--format", "json"])).json() or {}
+    _, info = await static_facts(podman, cache, state_dir)
     backend = str((info.get("host") or {}).get("databaseBackend") or "boltdb")
     root = str((info.get("store") or {}).get("graphRoot") or "")
     path: str | None = os.path.join(root, "libpod", "bolt_state.db")

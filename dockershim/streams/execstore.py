@@ -25,6 +25,7 @@ _PRUNE_AFTER = 24 * 3600.0
 
 class ExecStore:
     def __init__(self, state_dir: str) -> None:
+        self.state_dir = state_dir
         self.root = Path(state_dir) / "execs"
 
     def _ensure_dir(self) -> None:

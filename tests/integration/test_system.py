@@ -179,3 +179,31 @@ def test_idle_timeout_exits(tmp_path: Path, seconds: int) -> None:
     assert other.proc is not None
     other.proc.wait(timeout=seconds + 15)
     assert other.proc.returncode == 0
+
+
+def test_podman_facts_survive_an_idle_exit(tmp_path: Path) -> None:
+    """A cold `docker version` does not pay `podman info` again while nothing changed."""
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "podman"
+    wrapper.write_text(f'#!/bin/sh\necho "$1" >> {calls}\nexec podman "$@"\n')
+    wrapper.chmod(0o755)
+
+    def cold_version() -> list[str]:
+        before = calls.read_text().split() if calls.exists() else []
+        other = Shim(tmp_path, "--podman", str(wrapper)).start()
+        try:
+            out = subprocess.run(
+                [DOCKER, "-H", other.url, "version", "--format", "{{.Server.Os}}"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert out.stdout.strip() == "linux", out.stderr
+        finally:
+            other.stop()
+        return calls.read_text().split()[len(before) :] if calls.exists() else []
+
+    assert sorted(cold_version()) == ["info", "version"]
+    assert cold_version() == []  # read back from the state dir
+    os.utime(wrapper, ns=(0, 0))  # "podman was upgraded"
+    assert sorted(cold_version()) == ["info", "version"]

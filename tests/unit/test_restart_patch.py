@@ -91,6 +91,7 @@ def _fake(graph_root: Path, backend: str = "boltdb") -> FakePodman:
     podman.answer(["update", "--help"], "Usage: podman update [options] CONTAINER\n  --cpus")
     info = {"host": {"databaseBackend": backend}, "store": {"graphRoot": str(graph_root)}}
     podman.answer(["info", "--format", "json"], info)
+    podman.answer(["version", "--format", "json"], {"Client": {"Version": "4.3.1"}})
     return podman
 
 
@@ -107,7 +108,8 @@ async def test_set_restart_policy_patches_then_checks(tmp_path: Path) -> None:
     cache: dict[str, Any] = {}
     await set_restart_policy(podman, cache, NO_ID, "unless-stopped", 0)
     assert current_policy(_config(path, NO_ID)) == ("unless-stopped", 0)
-    assert cache == {"podman_update_restart": False, "podman_state_db": str(path)}
+    assert cache["podman_update_restart"] is False
+    assert cache["podman_state_db"] == str(path)
     # podman reads something else: the original bytes go back, and the client hears of it
     before = path.read_bytes()
     with pytest.raises(DockerError, match="the original config was put back"):
