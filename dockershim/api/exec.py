@@ -101,6 +101,8 @@ async def _with_podman_session(
         return record
     if not record.get("Detached"):
         facts = {"Pid": facts["Pid"]}
+    if not facts["Pid"]:
+        del facts["Pid"]  # podman forgets it once the process ended; dockerd keeps showing it
     return store.update(record["ID"], **facts)
 
 

@@ -254,6 +254,7 @@ def test_detached_exec_inspect_follows_the_process(dclient: Any, cleanup: Cleanu
         "the detached exec ended",
     )
     assert ended["ExitCode"] == 3
+    assert ended["Pid"] == live["Pid"]  # still shown once it ended, as dockerd does
     ct.reload()
     assert ct.status == "running"
 
