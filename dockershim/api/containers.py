@@ -25,7 +25,7 @@ from dockershim.api.containers_support import (
     resolve_image,
 )
 from dockershim.api.deps import BackendDep, PodmanDep, json_body, query_bool, query_int
-from dockershim.api.networks import NetworkIds, links_for_create
+from dockershim.api.networks import fill_network_ids, links_for_create
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -88,10 +88,9 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
 
 @router.get("/containers/{ref}/json")
 async def container_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
-    async with NetworkIds(podman) as network_ids:
-        raw = await inspect_with_health(podman, ref, size=query_bool(request, "size"))
-        body = inspect_body(raw)
-        await network_ids.fill([body])
+    raw = await inspect_with_health(podman, ref, size=query_bool(request, "size"))
+    body = inspect_body(raw)
+    await fill_network_ids(podman, [body])
     return JSONResponse(body)
 
 
@@ -104,24 +103,7 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
     size = query_bool(request, "size")
     # before/since may name a stopped container: look at all of them then
     every = show_all or any(filters.get(k) for k in ("status", "exited", "before", "since"))
-    async with NetworkIds(podman) as network_ids:
-        raws = await inspect_many(podman, await list_ids(podman, running_only=not every), size=size)
-        out = await _listed(podman, raws, filters, show_all=show_all, size=size)
-        if limit > 0:
-            out = out[:limit]
-        await network_ids.fill(out)
-    return JSONResponse(out)
-
-
-async def _listed(
-    podman: PodmanRunner,
-    raws: list[dict[str, Any]],
-    filters: dict[str, list[str]],
-    *,
-    show_all: bool,
-    size: bool,
-) -> list[dict[str, Any]]:
-    """The list entries of the inspected containers `docker ps` shows, newest first."""
+    raws = await inspect_many(podman, await list_ids(podman, running_only=not every), size=size)
     now = time.time()
     due = [r for r in raws if health_due(r, now)]
     if due:
@@ -138,7 +120,10 @@ async def _listed(
             continue
         if matches(summ, raw, filters, refs):
             out.append(summ)
-    return out
+    if limit > 0:
+        out = out[:limit]
+    await fill_network_ids(podman, out)
+    return JSONResponse(out)
 
 
 _BAD_INPUT = ("unknown", "invalid", "requires", "parse", "not supported", "must be")

@@ -7,7 +7,6 @@ endpoints for running containers.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -255,29 +254,9 @@ async def links_for_create(podman: PodmanRunner, body: dict[str, Any]) -> list[s
     return await link_host_args(podman, links, names)
 
 
-class NetworkIds:
-    """`podman network ls` started at once, so it runs while the containers are looked up
-    (one podman round trip less for `docker inspect` and `docker ps`)."""
-
-    def __init__(self, podman: PodmanRunner) -> None:
-        self._listing = asyncio.ensure_future(_podman_networks(podman))
-
-    async def fill(self, bodies: list[dict[str, Any]]) -> None:
-        """NetworkSettings.Networks[*].NetworkID as the network's id (podman puts the name
-        there); Compose v2 compares it with the network's id, recreating containers when it
-        differs."""
-        _apply_network_ids(await self._listing, bodies)
-
-    async def __aenter__(self) -> NetworkIds:
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if not self._listing.done():
-            self._listing.cancel()
-        await asyncio.gather(self._listing, return_exceptions=True)  # reaped, never unread
-
-
-def _apply_network_ids(nets: list[dict[str, Any]], bodies: list[dict[str, Any]]) -> None:
+async def fill_network_ids(podman: PodmanRunner, bodies: list[dict[str, Any]]) -> None:
+    """NetworkSettings.Networks[*].NetworkID as the network's id (podman puts the name there);
+    Compose v2 compares it with the network's id and recreates containers when it differs."""
     settings = [
         s
         for body in bodies
@@ -286,6 +265,7 @@ def _apply_network_ids(nets: list[dict[str, Any]], bodies: list[dict[str, Any]])
     ]
     if not settings:
         return
+    nets = await _podman_networks(podman)
     ids = {n["name"]: n["id"] for n in nets}
     ids.update({tn.to_docker_name(n["name"]): n["id"] for n in nets})
     for entry in settings:
