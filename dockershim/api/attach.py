@@ -25,7 +25,8 @@ from dockershim.api.deps import BackendDep, query_bool
 from dockershim.api.exec import terminal_size
 from dockershim.api.hijacked import HijackResponse
 from dockershim.api.versioning import api_version
-from dockershim.errors import Conflict
+from dockershim.engine import engine_for
+from dockershim.errors import Conflict, DockerError
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.podman.errors import classify
 from dockershim.streams.pump import Connection, PumpOptions, pump
@@ -205,13 +206,17 @@ class _Attach:
     async def _until_started(self, child: SpawnedProcess) -> None:
         """Until podman reports the container past "created" (or the start child ended).
 
-        Polled with inspect: `podman events` needs about a second to start watching, and the
-        CLI only sets up its terminal (SIGWINCH -> resize) once start has returned.
+        Polled from podman's state (the engine: no process): `podman events` needs about a
+        second to start watching, and the CLI only sets up its terminal (SIGWINCH -> resize)
+        once start has returned.
         """
-        argv = ["container", "inspect", "--format", "{{.State.Status}}", "--", self.facts.id]
+        containers = engine_for(self.podman).containers
         while child.process.returncode is None:
-            result = await self.podman.run(argv, check=False, timeout=30)
-            if result.returncode != 0 or result.text.strip() not in _NOT_STARTED:
+            try:
+                found = await containers.lookup(self.facts.id)
+            except DockerError:
+                return
+            if found.status not in _NOT_STARTED:
                 return
             await wait_any(asyncio.sleep(0.05), child.wait())
 

@@ -10,77 +10,42 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import ipaddress
-import re
 import socket
 import struct
 from typing import Any
 
 from dockershim.api.deps import Backend
-from dockershim.errors import DockerError, InvalidParameter, NotFound
+from dockershim.engine import engine_for
+from dockershim.engine.containers import check_ref as engine_check_ref
+from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.podman.facts import static_facts
 from dockershim.translate.references import looks_like_id, parse_reference
 
 _SIOCGIFADDR = 0x8915
 
 
-_REF = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$")
-
-
 def check_ref(ref: str) -> str:
-    """A container name or id from a URL path (a leading "/" allowed, as Docker names carry
-    one); anything else cannot name a container, and can never be read as an option."""
-    ref = ref.removeprefix("/")
-    if not _REF.match(ref):
-        raise NotFound(f"No such container: {ref}")
-    return ref
+    return engine_check_ref(ref)
 
 
 async def inspect_container(
     podman: PodmanRunner, ref: str, *, size: bool = False
 ) -> dict[str, Any]:
     """podman's raw inspect JSON of one container (by id, unique id prefix or name)."""
-    ref = check_ref(ref)
-    args = ["container", "inspect", "--format", "json"]
-    if size:
-        args.append("--size")
-    result = await podman.run([*args, "--", ref], check=False)
-    if result.returncode != 0:
-        text = result.err_text
-        if "no such container" in text or "no container with" in text:
-            raise NotFound(f"No such container: {ref}")
-        if "more than one result" in text:
-            raise InvalidParameter(f"multiple IDs found with provided prefix: {ref}")
-        raise DockerError(text.strip().removeprefix("Error: ") or "podman inspect failed")
-    data = result.json()
-    if not data:
-        raise NotFound(f"No such container: {ref}")
-    item: dict[str, Any] = data[0]
-    return item
+    return await engine_for(podman).containers.inspect(ref, size=size)
 
 
 async def inspect_many(
     podman: PodmanRunner, ids: list[str], *, size: bool = False
 ) -> list[dict[str, Any]]:
     """Inspect several containers; ones removed meanwhile are skipped."""
-    if not ids:
-        return []
-    args = ["container", "inspect", "--format", "json"] + (["--size"] if size else [])
-    result = await podman.run([*args, "--", *ids], check=False)
-    if result.returncode == 0:
-        return list(result.json() or [])
-    out: list[dict[str, Any]] = []
-    for ident in ids:
-        one = await podman.run([*args, "--", ident], check=False)
-        if one.returncode == 0:
-            out.extend(one.json() or [])
-    return out
+    return await engine_for(podman).containers.inspect_many(ids, size=size)
 
 
 async def list_ids(podman: PodmanRunner, *, running_only: bool = False) -> list[str]:
     """Container ids; `running_only`: those Docker lists without `all` (running, paused)."""
-    which = ["--filter", "status=running", "--filter", "status=paused"] if running_only else ["-a"]
-    result = await podman.run(["ps", *which, "-q", "--no-trunc"])
-    return [line.strip() for line in result.text.splitlines() if line.strip()]
+    return await engine_for(podman).containers.ids(running_only=running_only)
 
 
 async def resolve_image(podman: PodmanRunner, image: str) -> str:
@@ -102,23 +67,17 @@ async def resolve_image(podman: PodmanRunner, image: str) -> str:
         if ref.registry == "docker.io" and not ref.digest:
             path = ref.path.removeprefix("library/")
             candidates.append(f"localhost/{path}:{ref.tag or 'latest'}")
+    images = engine_for(podman).images
     for candidate in candidates:
-        result = await podman.run(
-            ["image", "inspect", "--format", "{{.Id}}", "--", candidate], check=False
-        )
-        if result.returncode == 0 and result.text.strip():
+        if await images.find(candidate) is not None:
             return candidate
     raise NotFound(f"No such image: {shown}")
 
 
 async def cgroup_v2(backend: Backend) -> bool:
-    cached = backend.cache.get("cgroup_v2")
-    if cached is None:
-        info = await backend.podman.run_json(["info", "--format", "json"])
-        version = str(((info or {}).get("host") or {}).get("cgroupVersion", "v1"))
-        cached = version == "v2"
-        backend.cache["cgroup_v2"] = cached
-    return bool(cached)
+    """Whether podman runs on cgroup v2 (from the podman facts: no process once known)."""
+    _, info = await static_facts(backend.podman, backend.cache, backend.state_dir)
+    return str((info.get("host") or {}).get("cgroupVersion", "v1")) == "v2"
 
 
 def host_gateway_ip() -> str | None:

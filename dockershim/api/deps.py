@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from dockershim.engine import Engine
 from dockershim.errors import InvalidParameter
 from dockershim.podman import PodmanRunner
 
@@ -17,6 +18,10 @@ class Backend:
     podman: PodmanRunner
     state_dir: str
     cache: dict[str, Any] = field(default_factory=dict)
+    engine: Engine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = Engine(self.podman, self.cache, self.state_dir)
 
 
 def get_backend(request: Request) -> Backend:
@@ -28,7 +33,12 @@ def get_podman(request: Request) -> PodmanRunner:
     return get_backend(request).podman
 
 
+def get_engine(request: Request) -> Engine:
+    return get_backend(request).engine
+
+
 BackendDep = Annotated[Backend, Depends(get_backend)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 PodmanDep = Annotated[PodmanRunner, Depends(get_podman)]
 
 

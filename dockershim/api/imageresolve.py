@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockershim.engine import engine_for
 from dockershim.errors import NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate.references import candidates
@@ -13,14 +14,7 @@ from dockershim.translate.references import candidates
 
 async def find_image(podman: PodmanRunner, name: str) -> dict[str, Any] | None:
     """podman's inspect JSON of the image `name` means, or None."""
-    for candidate in candidates(name):
-        result = await podman.run(["image", "inspect", "--", candidate], check=False)
-        if result.returncode == 0:
-            data = result.json()
-            if isinstance(data, list) and data:
-                item: dict[str, Any] = data[0]
-                return item
-    return None
+    return await engine_for(podman).images.find(name)
 
 
 async def require_image(podman: PodmanRunner, name: str) -> dict[str, Any]:

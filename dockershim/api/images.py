@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from dockershim.api.deps import PodmanDep, query_bool
 from dockershim.api.imageresolve import find_image, require_image
 from dockershim.api.versioning import api_version
+from dockershim.engine import engine_for
 from dockershim.errors import Conflict, InvalidParameter, NotFound, Unsupported
 from dockershim.podman import PodmanRunner
 from dockershim.translate import images as timages
@@ -26,16 +27,7 @@ router = APIRouter()
 
 
 async def _all_images(podman: PodmanRunner, everything: bool) -> list[dict[str, Any]]:
-    args = ["images", "--format", "json"] + (["--all"] if everything else [])
-    data = (await podman.run(args)).json()
-    # podman 4.3 lists an image once per name when it has several: merge them by ID.
-    merged: dict[str, dict[str, Any]] = {}
-    for item in data if isinstance(data, list) else []:
-        seen = merged.setdefault(item["Id"], item)
-        if seen is not item:
-            names = seen.get("Names") or []
-            seen["Names"] = names + [n for n in item.get("Names") or [] if n not in names]
-    return list(merged.values())
+    return await engine_for(podman).images.listing(everything=everything)
 
 
 @router.get("/images/json")

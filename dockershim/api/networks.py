@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api.deps import PodmanDep, json_body
+from dockershim.engine import engine_for
 from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate import network_endpoints as te
@@ -24,7 +25,7 @@ router = APIRouter()
 
 
 async def _podman_networks(podman: PodmanRunner) -> list[dict[str, Any]]:
-    return list(await podman.run_json(["network", "ls", "--format", "json"]) or [])
+    return await engine_for(podman).networks.listing()
 
 
 async def _containers(podman: PodmanRunner, *, all_: bool) -> list[dict[str, Any]]:

@@ -40,12 +40,11 @@ async def system_ping_head() -> Response:
 
 
 async def _live_counts(backend: Backend) -> tuple[list[str], list[str]]:
-    containers, images = await asyncio.gather(
-        backend.podman.run_json(["ps", "-a", "--format", "json"]),
-        backend.podman.run(["images", "-a", "-q", "--no-trunc"]),
+    engine = backend.engine
+    states, images = await asyncio.gather(
+        engine.containers.statuses(), engine.images.listing(everything=True)
     )
-    states = [str(c.get("State") or "") for c in containers or [] if isinstance(c, dict)]
-    return states, images.text.split()
+    return states, [str(i.get("Id")) for i in images]
 
 
 @router.get("/version")

@@ -1,8 +1,9 @@
-"""A minimal read-only BoltDB (bbolt) reader: where in the file does a live value lie?
+"""A minimal read-only BoltDB (bbolt) reader: where a live value lies, and what a bucket holds.
 
 Podman 4.x keeps its state in a bbolt file (`<graphRoot>/libpod/bolt_state.db`). The restart
 policy patch (podman/restart_patch.py) needs the file offset and length of one value, the
-`config` key of a container's sub-bucket in the `ctr` bucket. This module only reads.
+`config` key of a container's sub-bucket in the `ctr` bucket; the engine's state reads
+(podman/libpod_state.py) list whole buckets. This module only reads.
 
 bbolt's on-disk layout (go.etcd.io/bbolt page.go, bucket.go, db.go; format version 2):
 - The file is a sequence of pages of `pageSize` bytes; page N starts at N * pageSize.
@@ -49,6 +50,23 @@ class Meta:
     page_size: int
     root: int
     txid: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One key of a bucket: a plain value, or (`bucket` set) a nested bucket."""
+
+    key: bytes
+    value: bytes
+    bucket: Bucket | None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A bucket's tree: a root page, or (root 0) an inline leaf page kept in its parent."""
+
+    root: int
+    inline: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +154,38 @@ class BoltFile:
                 inline = None
         return None
 
+    def bucket(self, path: list[bytes]) -> Bucket | None:
+        """The nested bucket at `path` (the root bucket for []); None when absent."""
+        current = Bucket(self.meta.root)
+        for name in path:
+            found = next((e for e in self.entries(current) if e.key == name), None)
+            if found is None or found.bucket is None:
+                return None
+            current = found.bucket
+        return current
+
+    def entries(self, bucket: Bucket) -> list[Entry]:
+        """Every key of one bucket, in key order."""
+        if bucket.inline is not None:
+            return _leaf_entries(bucket.inline)
+        out: list[Entry] = []
+        self._collect(bucket.root, out, 0)
+        return out
+
+    def _collect(self, pgid: int, out: list[Entry], depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            raise BoltError("corrupt bbolt file: the tree is too deep")
+        data = self.page(pgid)
+        flags = struct.unpack_from("<H", data, 8)[0]
+        if flags & _LEAF:
+            out.extend(_leaf_entries(data))
+            return
+        if not flags & _BRANCH:
+            raise BoltError(f"corrupt bbolt file: page {pgid} is neither branch nor leaf")
+        for index in range(_elements(data)):
+            at = _PAGE_HEADER + index * _ELEMENT
+            self._collect(struct.unpack_from("<Q", data, at + 8)[0], out, depth + 1)
+
     def _find(
         self, root: int, inline: tuple[bytes, int] | None, key: bytes
     ) -> tuple[int, int, int] | None:
@@ -198,6 +248,25 @@ def _leaf_search(data: bytes, base: int, key: bytes) -> tuple[int, int, int] | N
             _slice(data, at + pos + ksize, vsize)  # bounds check
             return int(flags), base + at + pos + ksize, int(vsize)
     return None
+
+
+def _leaf_entries(data: bytes) -> list[Entry]:
+    if len(data) < _PAGE_HEADER or not struct.unpack_from("<H", data, 8)[0] & _LEAF:
+        raise BoltError("corrupt bbolt file: expected a leaf page")
+    out: list[Entry] = []
+    for index in range(_elements(data)):
+        at = _PAGE_HEADER + index * _ELEMENT
+        flags, pos, ksize, vsize = struct.unpack_from("<IIII", data, at)
+        key = _slice(data, at + pos, ksize)
+        value = _slice(data, at + pos + ksize, vsize)
+        nested = None
+        if flags & _BUCKET_LEAF:
+            if len(value) < 16:
+                raise BoltError("corrupt bbolt file: short bucket header")
+            root = struct.unpack_from("<Q", value, 0)[0]
+            nested = Bucket(root, value[16:] if root == 0 else None)
+        out.append(Entry(key, value, nested))
+    return out
 
 
 def locate(fd: int, path: list[bytes], key: bytes) -> ValueLocation | None:

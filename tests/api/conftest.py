@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,10 +11,14 @@ from tests.fakes import FakePodman, fixture_json
 
 
 @pytest.fixture
-def fake_podman(tmp_path: object) -> FakePodman:
+def fake_podman(tmp_path: Path) -> FakePodman:
     fake = FakePodman()
     fake.answer(["version"], fixture_json("version.json"))
-    fake.answer(["info"], fixture_json("info.json"))
+    info = fixture_json("info.json")
+    # podman's state files are not faked: point the engine at an empty store, so that every
+    # read goes to the fake CLI (and never to the real test user's storage)
+    info["store"]["graphRoot"] = str(tmp_path / "containers" / "storage")
+    fake.answer(["info"], info)
     return fake
 
 

@@ -40,7 +40,7 @@ async def test_create_bad_json_and_missing_image(
 async def test_create_refused_field_never_runs_podman(
     api: httpx.AsyncClient, fake_podman: FakePodman
 ) -> None:
-    fake_podman.answer(["image", "inspect"], "abc\n")
+    fake_podman.answer(["image", "inspect"], '[{"Id": "abc"}]')
     resp = await api.post(
         "/v1.45/containers/create",
         json={"Image": "busybox", "HostConfig": {"VolumesFrom": ["x"]}},
@@ -53,7 +53,7 @@ async def test_create_refused_field_never_runs_podman(
 async def test_create_returns_id_and_warnings(
     api: httpx.AsyncClient, fake_podman: FakePodman
 ) -> None:
-    fake_podman.answer(["image", "inspect"], "abc\n")
+    fake_podman.answer(["image", "inspect"], '[{"Id": "abc"}]')
     fake_podman.answer(["create"], "f" * 64 + "\n")
     resp = await api.post(
         "/v1.45/containers/create?name=web",

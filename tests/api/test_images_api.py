@@ -39,7 +39,7 @@ async def test_inspect_tries_docker_name_then_localhost(
     assert response.json() == {"message": "No such image: team/app:v1"}
     assert fake_podman.calls[-2][-1] == "docker.io/team/app:v1"
     assert fake_podman.calls[-1][-1] == "localhost/team/app:v1"
-    assert all(call[-2] == "--" for call in fake_podman.calls)
+    assert all(call[-2] == "--" for call in fake_podman.calls if call[:2] == ["image", "inspect"])
 
 
 async def test_inspect_found(api: httpx.AsyncClient, fake_podman: FakePodman) -> None:

@@ -1,0 +1,66 @@
+"""The engine: every question dockershim asks podman, answered from podman's state where it can.
+
+Routes ask the engine (`Engine.containers`, `Engine.images`); the engine reads podman's own
+state files (podman/libpod_state.py, containers/storage's lock tokens) and starts a podman
+process only when the state says something changed, or when the state cannot be read (then it
+falls back to the CLI and says so once in the log and in `dockershim doctor`).
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import MutableMapping
+from typing import Any
+
+from dockershim.engine.containers import ContainerRef, Containers
+from dockershim.engine.images import Images
+from dockershim.engine.networks import Networks
+from dockershim.podman import PodmanRunner
+from dockershim.podman.facts import static_facts
+from dockershim.podman.statedb import database_path
+
+__all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "engine_for"]
+
+# The engine serving each runner: route helpers that still receive the runner (the older
+# `inspect_container(podman, ref)` style) find the one engine, and so its kept answers, here.
+_ENGINES: weakref.WeakKeyDictionary[PodmanRunner, Engine] = weakref.WeakKeyDictionary()
+
+
+class Engine:
+    def __init__(
+        self, podman: PodmanRunner, cache: MutableMapping[str, Any], state_dir: str | None
+    ) -> None:
+        self.podman = podman
+        self._cache = cache
+        self._state_dir = state_dir
+        self.containers = Containers(podman, self._database)
+        self.images = Images(podman, self._store)
+        self.networks = Networks(podman, self._network_folder)
+        _ENGINES[podman] = self
+
+    async def _database(self) -> str | None:
+        return await database_path(self.podman, self._cache, self._state_dir)
+
+    async def _store(self) -> tuple[str, str]:
+        _, info = await static_facts(self.podman, self._cache, self._state_dir)
+        store = info.get("store") or {}
+        return str(store.get("graphRoot") or ""), str(store.get("graphDriverName") or "")
+
+    async def _network_folder(self) -> str:
+        """netavark's config folder (rootless: under the graph root); "" for CNI or unknown."""
+        _, info = await static_facts(self.podman, self._cache, self._state_dir)
+        if str((info.get("host") or {}).get("networkBackend") or "") != "netavark":
+            return ""
+        root = str((info.get("store") or {}).get("graphRoot") or "")
+        return os.path.join(root, "networks") if root else ""
+
+    def fallbacks(self) -> list[str]:
+        """Why some reads still go to the podman CLI (for `dockershim doctor`)."""
+        return [r for r in (self.containers.fallback,) if r]
+
+
+def engine_for(podman: PodmanRunner) -> Engine:
+    """The engine a runner serves (a runner made outside the app gets one of its own)."""
+    engine = _ENGINES.get(podman)
+    return engine if engine is not None else Engine(podman, {}, None)

@@ -1,0 +1,216 @@
+"""Containers as podman sees them: lookups, inspects and lists, mostly without a process.
+
+Every read starts from one snapshot of podman's state database (podman/libpod_state.py): it
+says which containers exist (so a container made by the podman CLI a moment ago is seen, and
+one removed is never shown), their names and states. podman's inspect JSON of a container is
+taken with the CLI once and kept with the container's fingerprint (its stored config, state,
+networks and exec sessions, its exit file and healthcheck log); while the fingerprint is the
+same the kept JSON is what podman would print, so steady reads start no process, and a read
+after a change starts one `podman container inspect` for all the containers that changed.
+
+When the database cannot be read (podman 5's SQLite, another format, a lock held too long),
+every read goes to the CLI as before, and the reason is logged once and kept for `doctor`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dockershim.errors import DockerError, InvalidParameter, NotFound
+from dockershim.podman import PodmanRunner
+from dockershim.podman.libpod_state import ContainerRecord, Snapshot, StateUnreadable, snapshot
+
+log = logging.getLogger(__name__)
+
+_REF = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$")
+_INSPECT = ["container", "inspect", "--format", "json"]
+
+
+def check_ref(ref: str) -> str:
+    """A container name or id from a URL path (a leading "/" allowed, as Docker names carry
+    one); anything else cannot name a container, and can never be read as an option."""
+    ref = ref.removeprefix("/")
+    if not _REF.match(ref):
+        raise NotFound(f"No such container: {ref}")
+    return ref
+
+
+@dataclass(frozen=True)
+class ContainerRef:
+    """What a lookup tells without an inspect."""
+
+    id: str
+    name: str
+    status: str  # podman's word (created, running, exited, ...)
+
+
+class Containers:
+    def __init__(self, podman: PodmanRunner, database: Callable[[], Awaitable[str | None]]) -> None:
+        self.podman = podman
+        self._database = database
+        # id -> (fingerprint, inspect JSON): kept as text so that no caller can change it
+        self._kept: dict[str, tuple[str, str]] = {}
+        self.fallback: str | None = None  # why reads go to the CLI, once known
+
+    # -- state ------------------------------------------------------------------------------
+
+    async def snapshot(self) -> Snapshot | None:
+        """podman's state now, or None when only its CLI can tell (see `fallback`)."""
+        path = await self._database()
+        if path is None:
+            self._fall_back("podman's state is not in a BoltDB file this service can read")
+            return None
+        try:
+            return await asyncio.to_thread(snapshot, path)
+        except StateUnreadable as exc:
+            log.warning("podman's state database unreadable this time (%s): using its CLI", exc)
+            return None
+
+    def _fall_back(self, reason: str) -> None:
+        if self.fallback is None:
+            log.warning("%s: container reads use the podman CLI (slower)", reason)
+        self.fallback = reason
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    async def lookup(self, ref: str) -> ContainerRef:
+        """The container `ref` names (id, name or unique id prefix), as podman resolves it."""
+        ref = check_ref(ref)
+        snap = await self.snapshot()
+        if snap is None:
+            raw = await self._inspect_cli(ref)
+            state = raw.get("State") or {}
+            return ContainerRef(str(raw["Id"]), str(raw.get("Name", "")), str(state.get("Status")))
+        record = find(snap, ref)
+        return ContainerRef(record.id, record.name, record.status)
+
+    async def inspect(self, ref: str, *, size: bool = False) -> dict[str, Any]:
+        """podman's inspect JSON of one container; NotFound when there is none."""
+        ref = check_ref(ref)
+        snap = None if size else await self.snapshot()
+        if snap is None:
+            return await self._inspect_cli(ref, size=size)
+        record = find(snap, ref)
+        found = await self._kept_inspects(snap, [record])
+        if not found:
+            raise NotFound(f"No such container: {ref}")
+        return found[0]
+
+    async def inspect_many(self, ids: list[str], *, size: bool = False) -> list[dict[str, Any]]:
+        """Inspect several containers; ones removed meanwhile are skipped."""
+        snap = None if size else await self.snapshot()
+        if snap is None:
+            return await self._inspect_many_cli(ids, size=size)
+        records = [snap.containers[i] for i in ids if i in snap.containers]
+        return await self._kept_inspects(snap, records)
+
+    async def inspect_all(
+        self, *, running_only: bool = False, size: bool = False
+    ) -> list[dict[str, Any]]:
+        """Inspect JSON of every container (`running_only`: running and paused ones)."""
+        snap = None if size else await self.snapshot()
+        if snap is None:
+            return await self._inspect_many_cli(await self._list_ids_cli(running_only), size=size)
+        records = [r for r in snap.containers.values() if r.active or not running_only]
+        raws = await self._kept_inspects(snap, records)
+        if running_only:  # an exit file found on the way: no longer running
+            raws = [r for r in raws if (r.get("State") or {}).get("Status") in _ACTIVE]
+        return raws
+
+    async def ids(self, *, running_only: bool = False) -> list[str]:
+        snap = await self.snapshot()
+        if snap is None:
+            return await self._list_ids_cli(running_only)
+        return [r.id for r in snap.containers.values() if r.active or not running_only]
+
+    async def statuses(self) -> list[str]:
+        """podman's status word of every container (for /info's counts)."""
+        snap = await self.snapshot()
+        if snap is None:
+            listed = await self.podman.run_json(["ps", "-a", "--format", "json"])
+            return [str(c.get("State") or "") for c in listed or [] if isinstance(c, dict)]
+        return [
+            "exited" if r.active and os.path.exists(snap.exit_file(r.id)) else r.status
+            for r in snap.containers.values()
+        ]
+
+    # -- the kept inspects ------------------------------------------------------------------
+
+    async def _kept_inspects(
+        self, snap: Snapshot, records: list[ContainerRecord]
+    ) -> list[dict[str, Any]]:
+        prints = {r.id: snap.fingerprint(r) for r in records}
+        stale = [r.id for r in records if self._kept.get(r.id, ("",))[0] != prints[r.id]]
+        if stale:
+            for raw in await self._inspect_many_cli(stale):
+                ident = str(raw.get("Id", ""))
+                if ident in prints:
+                    self._kept[ident] = (prints[ident], json.dumps(raw))
+        for gone in set(self._kept) - set(snap.containers):
+            del self._kept[gone]
+        return [json.loads(self._kept[r.id][1]) for r in records if r.id in self._kept]
+
+    # -- the CLI ----------------------------------------------------------------------------
+
+    async def _inspect_cli(self, ref: str, *, size: bool = False) -> dict[str, Any]:
+        args = [*_INSPECT, "--size"] if size else list(_INSPECT)
+        result = await self.podman.run([*args, "--", ref], check=False)
+        if result.returncode != 0:
+            text = result.err_text
+            if "no such container" in text or "no container with" in text:
+                raise NotFound(f"No such container: {ref}")
+            if "more than one result" in text:
+                raise InvalidParameter(f"multiple IDs found with provided prefix: {ref}")
+            raise DockerError(text.strip().removeprefix("Error: ") or "podman inspect failed")
+        data = result.json()
+        if not data:
+            raise NotFound(f"No such container: {ref}")
+        item: dict[str, Any] = data[0]
+        return item
+
+    async def _inspect_many_cli(
+        self, ids: list[str], *, size: bool = False
+    ) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        args = [*_INSPECT, "--size"] if size else list(_INSPECT)
+        result = await self.podman.run([*args, "--", *ids], check=False)
+        if result.returncode == 0:
+            return list(result.json() or [])
+        out: list[dict[str, Any]] = []
+        for ident in ids:  # one was removed meanwhile: the others still count
+            one = await self.podman.run([*args, "--", ident], check=False)
+            if one.returncode == 0:
+                out.extend(one.json() or [])
+        return out
+
+    async def _list_ids_cli(self, running_only: bool) -> list[str]:
+        which = ["-a"]
+        if running_only:
+            which = ["--filter", "status=running", "--filter", "status=paused"]
+        result = await self.podman.run(["ps", *which, "-q", "--no-trunc"])
+        return [line.strip() for line in result.text.splitlines() if line.strip()]
+
+
+_ACTIVE = ("running", "paused", "stopping")
+
+
+def find(snap: Snapshot, ref: str) -> ContainerRecord:
+    """podman's order: a full id, then a name, then a unique id prefix."""
+    if ref in snap.containers:
+        return snap.containers[ref]
+    if ref in snap.names:
+        return snap.containers[snap.names[ref]]
+    matches = [r for i, r in snap.containers.items() if i.startswith(ref)]
+    if len(matches) > 1:
+        raise InvalidParameter(f"multiple IDs found with provided prefix: {ref}")
+    if not matches:
+        raise NotFound(f"No such container: {ref}")
+    return matches[0]

@@ -1,0 +1,100 @@
+"""Images as podman sees them: lists and lookups kept while containers/storage is unchanged.
+
+containers/storage writes its image store as one JSON file (`<graphRoot>/<driver>-images/
+images.json`, replaced whole) and, on every change, a new token into the store's lock file
+(`images.lock`: its "last write" mark, which c/storage's own readers compare to decide whether
+to reload). The same signal decides here: podman's answers (`podman images`, `podman image
+inspect` of a name, a miss included) are kept with the tokens of the image store (and, for
+lists, which count containers per image, of the container store) and taken again only after a
+change. Without those files (another store layout) every read goes to the CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dockershim.podman import PodmanRunner
+from dockershim.translate.references import candidates
+
+StoreInfo = Callable[[], Awaitable[tuple[str, str]]]  # (graph root, driver name)
+
+_KEPT_NAMES = 512  # lookups kept per store state: bounded, whatever names clients send
+
+
+class Images:
+    def __init__(self, podman: PodmanRunner, store: StoreInfo) -> None:
+        self.podman = podman
+        self._store = store
+        # kept as JSON text, so that no caller can change what the next one gets
+        self._lists: dict[bool, tuple[str, str]] = {}
+        self._found: dict[str, str] = {}
+        self._found_mark = ""
+
+    async def _mark(self, *parts: str) -> str:
+        """The stores' last-write tokens, or "" when they cannot be read (then: no keeping)."""
+        root, driver = await self._store()
+        if not root or not driver:
+            return ""
+        digest = hashlib.blake2b(digest_size=16)
+        for part in parts:
+            folder = os.path.join(root, f"{driver}-{part}")
+            try:
+                with open(os.path.join(folder, f"{part}.lock"), "rb") as lock:
+                    digest.update(lock.read(256))
+                st = os.stat(os.path.join(folder, f"{part}.json"))
+            except OSError:
+                return ""
+            digest.update(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}".encode())
+        return digest.hexdigest()
+
+    async def listing(self, *, everything: bool) -> list[dict[str, Any]]:
+        """podman's image list (JSON), one entry per image id."""
+        mark = await self._mark("images", "containers")
+        kept = self._lists.get(everything)
+        if mark and kept and kept[0] == mark:
+            return list(json.loads(kept[1]))
+        args = ["images", "--format", "json"] + (["--all"] if everything else [])
+        data = (await self.podman.run(args)).json()
+        items = _merge_names(data if isinstance(data, list) else [])
+        if mark:
+            self._lists[everything] = (mark, json.dumps(items))
+        return items
+
+    async def find(self, name: str) -> dict[str, Any] | None:
+        """podman's inspect JSON of the image `name` means (Docker's rules), or None."""
+        mark = await self._mark("images")
+        if not mark or mark != self._found_mark:
+            self._found = {}
+            self._found_mark = mark
+        if name in self._found:
+            kept: dict[str, Any] | None = json.loads(self._found[name])
+            return kept
+        found = await self._find_cli(name)
+        if mark and len(self._found) < _KEPT_NAMES:
+            self._found[name] = json.dumps(found)
+        return found
+
+    async def _find_cli(self, name: str) -> dict[str, Any] | None:
+        for candidate in candidates(name):
+            result = await self.podman.run(["image", "inspect", "--", candidate], check=False)
+            if result.returncode == 0:
+                data = result.json()
+                if isinstance(data, list) and data:
+                    item: dict[str, Any] = data[0]
+                    return item
+        return None
+
+
+def _merge_names(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """podman 4.3 lists an image once per name when it has several: merge them by ID."""
+    merged: dict[str, dict[str, Any]] = {}
+    for item in data:
+        seen = merged.setdefault(item["Id"], item)
+        if seen is not item:
+            names = seen.get("Names") or []
+            seen["Names"] = names + [n for n in item.get("Names") or [] if n not in names]
+    return list(merged.values())

@@ -1,0 +1,49 @@
+"""Networks as podman sees them: the list kept while podman's network configs are unchanged.
+
+netavark's networks are JSON files in one folder (rootless: `<graphRoot>/networks`), written
+whole by podman on create and removed on delete; the default network comes from podman's
+configuration (covered by the facts' stamp). `podman network ls` is taken again only when an
+entry of that folder changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dockershim.podman import PodmanRunner
+
+
+class Networks:
+    def __init__(self, podman: PodmanRunner, folder: Callable[[], Awaitable[str]]) -> None:
+        self.podman = podman
+        self._folder = folder
+        self._kept: tuple[str, str] | None = None  # (mark, JSON text of the list)
+
+    async def _mark(self) -> str:
+        folder = await self._folder()
+        if not folder:
+            return ""
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            parts = [folder, str(os.stat(folder).st_mtime_ns)]
+            for entry in entries:
+                st = entry.stat(follow_symlinks=False)
+                parts.append(f"{entry.name}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")
+        except OSError:
+            return ""
+        return "\n".join(parts)
+
+    async def listing(self) -> list[dict[str, Any]]:
+        """podman's `network ls` JSON."""
+        mark = await self._mark()
+        if mark and self._kept and self._kept[0] == mark:
+            return list(json.loads(self._kept[1]))
+        result = await self.podman.run(["network", "ls", "--format", "json"])
+        data = result.json()
+        items = list(data) if isinstance(data, list) else []
+        if mark:
+            self._kept = (mark, json.dumps(items))
+        return items

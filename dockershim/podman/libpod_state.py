@@ -1,0 +1,133 @@
+"""podman 4.x's container and volume records, read from its BoltDB state without a process.
+
+`snapshot(path)` opens `bolt_state.db` under bbolt's shared flock (podman writes under the
+exclusive one, so a snapshot is always one committed transaction) and returns every
+container's raw `config` and `state` values, its `networks` bucket, its exec session ids, the
+volumes' raw configs, and podman's tmp dir. It parses only what identifies a container (id,
+name, state number, run dir); everything else stays bytes, so that the engine can tell whether
+anything podman would show changed (`ContainerRecord.fingerprint`).
+
+What the database does not hold and podman's CLI looks at before it answers:
+- a container whose process exited is still `running` in the database until a podman process
+  reads conmon's exit file `<tmp dir>/exits/<id>` (libpod checkExitFile);
+- the healthcheck log lives beside the run dir (`healthcheck.log`, libpod healthCheckLogPath).
+Both are stat()ed into the fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+
+from dockershim.podman.boltstate import BoltError, BoltFile, Bucket
+from dockershim.podman.statedb import locked
+
+# libpod/define/containerstate.go, and the names podman prints for them
+STATUS_NAMES = (
+    "unknown", "created", "initialized", "running", "stopped", "paused", "exited", "removing",
+    "stopping",
+)  # fmt: skip
+RUNNING, PAUSED, STOPPING = 3, 5, 8
+
+
+class StateUnreadable(Exception):
+    """The database is not one this reader knows (another format, busy, or corrupt)."""
+
+
+@dataclass(frozen=True)
+class ContainerRecord:
+    id: str
+    name: str
+    status: str  # podman's word: created, initialized, running, stopped, paused, exited, ...
+    run_dir: str
+    raw: bytes = field(repr=False)  # config + state + networks + exec ids, as stored
+
+    @property
+    def active(self) -> bool:
+        """Running or paused: what Docker lists without `all`."""
+        return self.status in ("running", "paused", "stopping")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    containers: dict[str, ContainerRecord]
+    names: dict[str, str]  # name -> id
+    volumes: dict[str, bytes]  # name -> raw config
+    tmp_dir: str
+
+    def exit_file(self, container_id: str) -> str:
+        return os.path.join(self.tmp_dir, "exits", container_id)
+
+    def fingerprint(self, record: ContainerRecord) -> str:
+        """Changes whenever anything `podman container inspect` shows of it may have changed."""
+        digest = hashlib.blake2b(record.raw, digest_size=16)
+        if record.status in ("running", "paused", "stopping"):
+            digest.update(b"exited" if os.path.exists(self.exit_file(record.id)) else b"-")
+        if record.run_dir:
+            try:
+                st = os.stat(os.path.join(os.path.dirname(record.run_dir), "healthcheck.log"))
+                digest.update(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}".encode())
+            except OSError:
+                pass
+        return digest.hexdigest()
+
+
+def snapshot(path: str, wait: float = 2.0) -> Snapshot:
+    """One consistent read of the database; StateUnreadable when it cannot be read."""
+    try:
+        with locked(path, exclusive=False, wait=wait) as fd:
+            return _read(BoltFile(fd))
+    except (BoltError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise StateUnreadable(str(exc)) from exc
+    except Exception as exc:  # StateBusy, a DockerError: reported as unreadable this time
+        raise StateUnreadable(str(exc)) from exc
+
+
+def _read(db: BoltFile) -> Snapshot:
+    runtime = _values(db, db.bucket([b"runtime-config"]))
+    ctr = db.bucket([b"ctr"])
+    containers: dict[str, ContainerRecord] = {}
+    names: dict[str, str] = {}
+    for entry in db.entries(ctr) if ctr is not None else []:
+        if entry.bucket is None:
+            continue
+        record = _container(db, entry.key.decode(), entry.bucket)
+        containers[record.id] = record
+        names[record.name] = record.id
+    vol = db.bucket([b"vol"])
+    volumes: dict[str, bytes] = {}
+    for entry in db.entries(vol) if vol is not None else []:
+        if entry.bucket is not None:
+            volumes[entry.key.decode()] = _values(db, entry.bucket).get(b"config", b"")
+    return Snapshot(containers, names, volumes, runtime.get(b"tmp-dir", b"").decode())
+
+
+def _values(db: BoltFile, bucket: Bucket | None) -> dict[bytes, bytes]:
+    if bucket is None:
+        return {}
+    return {e.key: e.value for e in db.entries(bucket) if e.bucket is None}
+
+
+def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
+    values: dict[bytes, bytes] = {}
+    nested: list[bytes] = []
+    for entry in db.entries(bucket):
+        if entry.bucket is None:
+            values[entry.key] = entry.value
+        elif entry.key in (b"networks", b"exec"):
+            for item in db.entries(entry.bucket):
+                nested += [entry.key, item.key, item.value]
+    config = json.loads(values[b"config"])
+    state = json.loads(values.get(b"state") or b"{}")
+    number = int(state.get("state") or 0)
+    status = STATUS_NAMES[number] if 0 <= number < len(STATUS_NAMES) else "unknown"
+    raw = b"\0".join([values[b"config"], values.get(b"state", b""), *nested])
+    return ContainerRecord(
+        id=ident,
+        name=str(config.get("name") or ""),
+        status=status,
+        run_dir=str(state.get("runDir") or ""),
+        raw=raw,
+    )
