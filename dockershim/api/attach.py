@@ -20,7 +20,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, query_bool
 from dockershim.api.exec import terminal_size
 from dockershim.api.hijacked import HijackResponse
@@ -35,7 +34,6 @@ from dockershim.translate.attach import (
     DEFAULT_DETACH_KEYS,
     ContainerFacts,
     attach_argv,
-    container_facts,
     logs_argv,
     parse_detach_keys,
     start_attached_argv,
@@ -51,7 +49,7 @@ log = logging.getLogger(__name__)
 
 
 async def inspect_facts(podman: PodmanRunner, ref: str) -> ContainerFacts:
-    return container_facts(await inspect_container(podman, ref))
+    return await engine_for(podman).containers.facts(ref)
 
 
 @router.post("/containers/{name}/attach")

@@ -26,6 +26,7 @@ from dockershim.api.containers_support import (
 )
 from dockershim.api.deps import BackendDep, PodmanDep, json_body, query_bool, query_int
 from dockershim.api.networks import fill_network_ids, links_for_create
+from dockershim.engine import engine_for
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -181,9 +182,9 @@ async def container_delete(ref: str, request: Request, podman: PodmanDep) -> Res
     volumes = query_bool(request, "v")
     if query_bool(request, "link"):
         raise InvalidParameter("legacy links are not supported by dockershim")
-    raw = await inspect_container(podman, ref)
-    status = docker_state(str((raw.get("State") or {}).get("Status", "")))
-    name = "/" + str(raw.get("Name", ""))
+    found = await engine_for(podman).containers.lookup(ref)
+    status = docker_state(found.status)
+    name = "/" + found.name
     if status in ("running", "paused", "restarting") and not force:
         raise Conflict(
             f'cannot remove container "{name}": container is {status}: stop the container '
@@ -192,7 +193,7 @@ async def container_delete(ref: str, request: Request, podman: PodmanDep) -> Res
     args = ["rm", "--force", "--time", "0"] if force else ["rm"]
     if volumes:
         args.append("--volumes")
-    result = await podman.run([*args, "--", str(raw["Id"])], check=False)
+    result = await podman.run([*args, "--", found.id], check=False)
     if result.returncode != 0:
         text = result.err_text
         if "no such container" in text or "no container with" in text:

@@ -14,6 +14,7 @@ from starlette.responses import StreamingResponse
 
 from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, PodmanDep, query_int
+from dockershim.engine import ContainerRef, engine_for
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -25,6 +26,11 @@ router = APIRouter()
 
 _SIGNAL = re.compile(r"^(?:SIG)?[A-Z0-9+-]{1,16}$|^[0-9]{1,2}$")
 _RUNNING = ("running", "paused", "restarting")
+
+
+def _state(found: ContainerRef) -> str:
+    """Docker's state word for a container found by the engine."""
+    return docker_state(found.status)
 
 
 def _status(raw: dict[str, Any]) -> str:
@@ -57,15 +63,15 @@ def _start_error(exc: DockerError) -> DockerError:
 async def container_start(ref: str, request: Request, backend: BackendDep) -> Response:
     # detachKeys only matter to an attached client (the attach session reads its own)
     podman = backend.podman
-    raw = await inspect_container(podman, ref)
-    if _status(raw) in _RUNNING:
+    found = await engine_for(podman).containers.lookup(ref)
+    if _state(found) in _RUNNING:
         raise NotModified()
     try:
         # an attach waiting for this container (`docker run`, `start -a`) starts it itself, so
         # nothing it prints is lost
-        if await sessions_of(backend.cache).start_pending(str(raw["Id"])):
+        if await sessions_of(backend.cache).start_pending(found.id):
             return Response(status_code=204)
-        await podman.run(["start", "--", str(raw["Id"])])
+        await podman.run(["start", "--", found.id])
     except DockerError as exc:
         raise _start_error(exc) from None
     return Response(status_code=204)
@@ -75,10 +81,10 @@ async def container_start(ref: str, request: Request, backend: BackendDep) -> Re
 async def container_stop(ref: str, request: Request, podman: PodmanDep) -> Response:
     t = _timeout(request)
     sig = _signal(request)
-    raw = await inspect_container(podman, ref)
-    if _status(raw) not in _RUNNING:
+    found = await engine_for(podman).containers.lookup(ref)
+    if _state(found) not in _RUNNING:
         raise NotModified()
-    ident = str(raw["Id"])
+    ident = found.id
     if sig:
         await podman.run(["kill", "--signal", sig, "--", ident], check=False)
     args = ["stop"] + (["--time", str(max(t, 0))] if t is not None and t >= 0 else [])
@@ -90,9 +96,9 @@ async def container_stop(ref: str, request: Request, podman: PodmanDep) -> Respo
 async def container_restart(ref: str, request: Request, podman: PodmanDep) -> Response:
     t = _timeout(request)
     sig = _signal(request)
-    raw = await inspect_container(podman, ref)
-    ident = str(raw["Id"])
-    if sig and _status(raw) in _RUNNING:
+    found = await engine_for(podman).containers.lookup(ref)
+    ident = found.id
+    if sig and _state(found) in _RUNNING:
         await podman.run(["kill", "--signal", sig, "--", ident], check=False)
     args = ["restart"] + (["--time", str(t)] if t is not None and t >= 0 else [])
     try:
@@ -118,31 +124,31 @@ async def _run_ignoring_gone(podman: PodmanRunner, args: list[str], t: int | Non
 @router.post("/containers/{ref}/kill")
 async def container_kill(ref: str, request: Request, podman: PodmanDep) -> Response:
     sig = _signal(request) or "SIGKILL"
-    raw = await inspect_container(podman, ref)
-    if _status(raw) not in _RUNNING:
-        raise Conflict(f"Cannot kill container: {ref}: Container {raw['Id']} is not running")
-    result = await podman.run(["kill", "--signal", sig, "--", str(raw["Id"])], check=False)
+    found = await engine_for(podman).containers.lookup(ref)
+    if _state(found) not in _RUNNING:
+        raise Conflict(f"Cannot kill container: {ref}: Container {found.id} is not running")
+    result = await podman.run(["kill", "--signal", sig, "--", found.id], check=False)
     if result.returncode != 0:
         text = result.err_text
         if "invalid signal" in text.lower() or "invalid argument" in text:
             raise InvalidParameter(f"Invalid signal: {sig}")
         if "improper" in text or "not running" in text:
-            raise Conflict(f"Cannot kill container: {ref}: Container {raw['Id']} is not running")
+            raise Conflict(f"Cannot kill container: {ref}: Container {found.id} is not running")
         raise classify(text, result.returncode)
     return Response(status_code=204)
 
 
 @router.post("/containers/{ref}/pause")
 async def container_pause(ref: str, podman: PodmanDep) -> Response:
-    raw = await inspect_container(podman, ref)
-    if _status(raw) != "running":
-        raise Conflict(f"Container {raw['Id']} is not running")
-    result = await podman.run(["pause", "--", str(raw["Id"])], check=False)
+    found = await engine_for(podman).containers.lookup(ref)
+    if _state(found) != "running":
+        raise Conflict(f"Container {found.id} is not running")
+    result = await podman.run(["pause", "--", found.id], check=False)
     if result.returncode != 0:
         text = result.err_text
         if "cgroup V1" in text or "cgroup v1" in text:
             raise DockerError(
-                f"Cannot pause container {raw['Id']}: pausing needs the cgroup freezer, which "
+                f"Cannot pause container {found.id}: pausing needs the cgroup freezer, which "
                 "rootless podman cannot use on this cgroup v1 host"
             )
         raise classify(text, result.returncode)
@@ -151,10 +157,10 @@ async def container_pause(ref: str, podman: PodmanDep) -> Response:
 
 @router.post("/containers/{ref}/unpause")
 async def container_unpause(ref: str, podman: PodmanDep) -> Response:
-    raw = await inspect_container(podman, ref)
-    if _status(raw) != "paused":
-        raise Conflict(f"Container {raw['Id']} is not paused")
-    await podman.run(["unpause", "--", str(raw["Id"])])
+    found = await engine_for(podman).containers.lookup(ref)
+    if _state(found) != "paused":
+        raise Conflict(f"Container {found.id} is not paused")
+    await podman.run(["unpause", "--", found.id])
     return Response(status_code=204)
 
 
@@ -164,17 +170,17 @@ async def container_rename(ref: str, request: Request, podman: PodmanDep) -> Res
     if not new:
         raise InvalidParameter("Neither old nor new names may be empty")
     new = validate_name(new)
-    raw = await inspect_container(podman, ref)
-    if raw.get("Name") == new:
+    found = await engine_for(podman).containers.lookup(ref)
+    if found.name == new:
         raise InvalidParameter("Renaming a container with the same name as its current name")
-    result = await podman.run(["rename", "--", str(raw["Id"]), new], check=False)
+    result = await podman.run(["rename", "--", found.id, new], check=False)
     if result.returncode != 0:
         text = result.err_text
         if "already in use" in text or "already exists" in text:
-            other = await inspect_container(podman, new)
+            other = await engine_for(podman).containers.lookup(new)
             raise Conflict(
                 f'Conflict. The container name "/{new}" is already in use by container '
-                f'"{other["Id"]}". You have to remove (or rename) that container to be able '
+                f'"{other.id}". You have to remove (or rename) that container to be able '
                 "to reuse that name."
             )
         raise classify(text, result.returncode)
@@ -190,7 +196,7 @@ async def container_wait(ref: str, request: Request, backend: BackendDep) -> Str
     exits = sessions_of(backend.cache).exits
     # a wait for the exit goes out before the `die` event (streams/exitorder.py)
     with exits.resolving() if condition != "removed" else contextlib.nullcontext():
-        raw = await inspect_container(backend.podman, ref)
+        raw = (await engine_for(backend.podman).containers.lookup(ref)).as_inspect()
     following: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if condition != "removed":
         following = exits.following(str(raw["Id"]))

@@ -20,6 +20,7 @@ from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import Backend, BackendDep, json_body, query_int
 from dockershim.api.hijacked import HijackResponse
 from dockershim.api.versioning import api_version
+from dockershim.engine import engine_for
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.statedb import container_state, database_path
@@ -48,7 +49,7 @@ router = APIRouter()
 
 
 async def running_container(podman: PodmanRunner, ref: str) -> ContainerFacts:
-    facts = container_facts(await inspect_container(podman, ref))
+    facts = await engine_for(podman).containers.facts(ref)
     if facts.status == "paused":
         raise Conflict(f"Container {facts.id} is paused, unpause the container before exec")
     if not facts.running:

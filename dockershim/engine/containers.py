@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from typing import Any
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.libpod_state import ContainerRecord, Snapshot, StateUnreadable, snapshot
+from dockershim.translate.attach import ContainerFacts, console_size, container_facts
+from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,15 @@ class ContainerRef:
     id: str
     name: str
     status: str  # podman's word (created, running, exited, ...)
+    exit_code: int = 0
+
+    def as_inspect(self) -> dict[str, Any]:
+        """The part of podman's inspect JSON this tells (for helpers that take inspect JSON)."""
+        return {
+            "Id": self.id,
+            "Name": self.name,
+            "State": {"Status": self.status, "ExitCode": self.exit_code},
+        }
 
 
 class Containers:
@@ -87,9 +97,34 @@ class Containers:
         if snap is None:
             raw = await self._inspect_cli(ref)
             state = raw.get("State") or {}
-            return ContainerRef(str(raw["Id"]), str(raw.get("Name", "")), str(state.get("Status")))
+            return ContainerRef(
+                str(raw["Id"]),
+                str(raw.get("Name", "")),
+                str(state.get("Status")),
+                int(state.get("ExitCode") or 0),
+            )
         record = find(snap, ref)
-        return ContainerRef(record.id, record.name, record.status)
+        status = snap.status_now(record)
+        if status != record.status:  # exited a moment ago: only podman can read the code
+            raw = await self.inspect(record.id)
+            status = str((raw.get("State") or {}).get("Status"))
+            return ContainerRef(record.id, record.name, status, _exit_code(raw))
+        return ContainerRef(record.id, record.name, status, record.exit_code)
+
+    async def facts(self, ref: str) -> ContainerFacts:
+        """What attach and exec need to know of a container, from its stored config."""
+        ref = check_ref(ref)
+        snap = await self.snapshot()
+        if snap is None:
+            return container_facts(await self._inspect_cli(ref))
+        record = find(snap, ref)
+        return ContainerFacts(
+            id=record.id,
+            status=snap.status_now(record),
+            tty=record.tty,
+            open_stdin=record.open_stdin,
+            console_size=console_size(record.annotations.get(ANN_CONSOLE_SIZE)),
+        )
 
     async def inspect(self, ref: str, *, size: bool = False) -> dict[str, Any]:
         """podman's inspect JSON of one container; NotFound when there is none."""
@@ -136,10 +171,7 @@ class Containers:
         if snap is None:
             listed = await self.podman.run_json(["ps", "-a", "--format", "json"])
             return [str(c.get("State") or "") for c in listed or [] if isinstance(c, dict)]
-        return [
-            "exited" if r.active and os.path.exists(snap.exit_file(r.id)) else r.status
-            for r in snap.containers.values()
-        ]
+        return [snap.status_now(r) for r in snap.containers.values()]
 
     # -- the kept inspects ------------------------------------------------------------------
 
@@ -200,6 +232,10 @@ class Containers:
 
 
 _ACTIVE = ("running", "paused", "stopping")
+
+
+def _exit_code(raw: dict[str, Any]) -> int:
+    return int((raw.get("State") or {}).get("ExitCode") or 0)
 
 
 def find(snap: Snapshot, ref: str) -> ContainerRecord:

@@ -43,6 +43,10 @@ class ContainerRecord:
     status: str  # podman's word: created, initialized, running, stopped, paused, exited, ...
     run_dir: str
     raw: bytes = field(repr=False)  # config + state + networks + exec ids, as stored
+    exit_code: int = 0
+    tty: bool = False  # the OCI spec's process.terminal
+    open_stdin: bool = False
+    annotations: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def active(self) -> bool:
@@ -59,6 +63,12 @@ class Snapshot:
 
     def exit_file(self, container_id: str) -> str:
         return os.path.join(self.tmp_dir, "exits", container_id)
+
+    def status_now(self, record: ContainerRecord) -> str:
+        """The status podman would report: an exit file makes a running container stopped."""
+        if record.active and os.path.exists(self.exit_file(record.id)):
+            return "stopped"
+        return record.status
 
     def fingerprint(self, record: ContainerRecord) -> str:
         """Changes whenever anything `podman container inspect` shows of it may have changed."""
@@ -124,10 +134,16 @@ def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
     number = int(state.get("state") or 0)
     status = STATUS_NAMES[number] if 0 <= number < len(STATUS_NAMES) else "unknown"
     raw = b"\0".join([values[b"config"], values.get(b"state", b""), *nested])
+    spec = config.get("spec") or {}
+    annotations = spec.get("annotations") or {}
     return ContainerRecord(
         id=ident,
         name=str(config.get("name") or ""),
         status=status,
         run_dir=str(state.get("runDir") or ""),
         raw=raw,
+        exit_code=int(state.get("exitCode") or 0),
+        tty=bool((spec.get("process") or {}).get("terminal")),
+        open_stdin=bool(config.get("stdin")),
+        annotations={str(k): str(v) for k, v in annotations.items()},
     )

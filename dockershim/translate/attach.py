@@ -66,11 +66,11 @@ def container_facts(inspect: Any) -> ContainerFacts:
         status=str(state.get("Status", "")).lower(),
         tty=bool(config.get("Tty")),
         open_stdin=bool(config.get("OpenStdin")),
-        console_size=_console_size((config.get("Annotations") or {}).get(ANN_CONSOLE_SIZE)),
+        console_size=console_size((config.get("Annotations") or {}).get(ANN_CONSOLE_SIZE)),
     )
 
 
-def _console_size(value: Any) -> tuple[int, int] | None:
+def console_size(value: Any) -> tuple[int, int] | None:
     rows, _, cols = str(value or "").partition("x")
     if rows.isdigit() and cols.isdigit() and int(rows) > 0 and int(cols) > 0:
         return int(rows), int(cols)

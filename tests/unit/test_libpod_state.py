@@ -1,0 +1,161 @@
+"""podman's container records read from its BoltDB file (a real podman 4.3.1 file and built
+ones), the fingerprint, and the engine's container reads over them with a fake CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from dockershim.engine.containers import Containers
+from dockershim.errors import InvalidParameter, NotFound
+from dockershim.podman.boltstate import BoltFile
+from dockershim.podman.libpod_state import StateUnreadable, snapshot
+from tests.fakes import FIXTURES, FakePodman
+from tests.unit.bolt_builder import Builder, Inline
+
+REAL = Path(FIXTURES) / "bolt_state.db"
+ALWAYS_ID = "ab9e00e96f039408cf27f6e4c1241d6f0294579e05ad01bfcc815ec1ef89bab3"
+NO_ID = "64d14f2a1aa47d70143ac3611e6cb84f2691e6b4ec5d23361782b038225c12e3"
+
+
+def _ctr(name: str, state: int, run_dir: str = "") -> dict[bytes, object]:
+    return {
+        b"config": json.dumps({"id": "x", "name": name, "spec": {}}).encode(),
+        b"state": json.dumps({"state": state, "runDir": run_dir}).encode(),
+        b"networks": Inline({b"podman": b'{"aliases":["a"]}'}),
+        b"exec": Inline({}),
+    }
+
+
+def _db(tmp_path: Path, containers: dict[str, dict[bytes, object]], leaf_max: int = 1000) -> str:
+    builder = Builder(leaf_max=leaf_max)
+    tree = {
+        b"ctr": {k.encode(): v for k, v in containers.items()},
+        b"runtime-config": {b"tmp-dir": str(tmp_path / "tmp").encode()},
+        b"vol": {b"data": {b"config": b'{"name":"data"}'}},
+    }
+    path = tmp_path / "bolt_state.db"
+    path.write_bytes(builder.file([builder.bucket(tree)]))  # type: ignore[arg-type]
+    return str(path)
+
+
+def test_real_podman_file() -> None:
+    snap = snapshot(str(REAL))
+    assert {ALWAYS_ID, NO_ID} <= set(snap.containers)
+    for ident in (ALWAYS_ID, NO_ID):
+        record = snap.containers[ident]
+        assert snap.names[record.name] == ident
+        assert record.status in ("created", "running", "exited", "stopped")
+    assert snap.tmp_dir.endswith("/libpod/tmp")
+
+
+def test_entries_of_a_split_bucket(tmp_path: Path) -> None:
+    many = {f"{i:064x}": _ctr(f"c{i}", 3) for i in range(40)}
+    snap = snapshot(_db(tmp_path, many, leaf_max=3))  # branch pages between root and leaves
+    assert set(snap.containers) == set(many)
+    assert snap.names["c7"] == f"{7:064x}"
+    assert all(r.status == "running" and r.active for r in snap.containers.values())
+    assert snap.volumes == {"data": b'{"name":"data"}'}
+    fd = os.open(_db(tmp_path, many, leaf_max=3), os.O_RDONLY)
+    try:
+        db = BoltFile(fd)
+        keys = [e.key for e in db.entries(db.bucket([b"ctr"]))]  # type: ignore[arg-type]
+    finally:
+        os.close(fd)
+    assert keys == sorted(keys) and len(keys) == 40
+
+
+def test_fingerprint_follows_exit_file_and_health_log(tmp_path: Path) -> None:
+    run_dir = tmp_path / "ctr" / "userdata"
+    run_dir.mkdir(parents=True)
+    ident = "a" * 64
+    snap = snapshot(_db(tmp_path, {ident: _ctr("web", 3, str(run_dir))}))
+    record = snap.containers[ident]
+    first = snap.fingerprint(record)
+    assert snap.fingerprint(record) == first
+    (tmp_path / "tmp" / "exits").mkdir(parents=True)
+    (tmp_path / "tmp" / "exits" / ident).write_text("0")  # conmon saw it exit
+    second = snap.fingerprint(record)
+    assert second != first
+    (run_dir.parent / "healthcheck.log").write_text("{}")
+    assert snap.fingerprint(record) not in (first, second)
+    # a stored change is a change
+    other = dataclasses.replace(record, raw=record.raw + b"x")
+    assert snap.fingerprint(other) != snap.fingerprint(record)
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    sqlite = tmp_path / "db.sql"
+    sqlite.write_bytes(b"SQLite format 3\0" + b"\0" * 8192)
+    with pytest.raises(StateUnreadable):
+        snapshot(str(sqlite))
+    with pytest.raises(StateUnreadable):
+        snapshot(str(tmp_path / "missing"))
+
+
+def _inspect(ident: str, name: str, status: str) -> dict[str, object]:
+    return {"Id": ident, "Name": name, "State": {"Status": status}}
+
+
+async def test_engine_inspects_once_per_change(tmp_path: Path) -> None:
+    one, two = "ab" + "1" * 62, "ab" + "2" * 62
+    path = _db(tmp_path, {one: _ctr("web", 3), two: _ctr("db", 6)})
+    fake = FakePodman()
+    fake.answer(["container", "inspect"], [_inspect(one, "web", "running")])
+
+    async def database() -> str:
+        return path
+
+    engine = Containers(fake, database)
+    raw = await engine.inspect("web")
+    assert raw["Id"] == one
+    calls = len(fake.calls)
+    assert (await engine.inspect(one[:10]))["Id"] == one  # a unique prefix, kept: no process
+    raw["State"] = "changed by a caller"
+    assert (await engine.inspect(one))["State"] == {"Status": "running"}
+    assert len(fake.calls) == calls
+    with pytest.raises(InvalidParameter, match="multiple IDs"):
+        await engine.lookup("ab")
+    with pytest.raises(NotFound, match="No such container: ghost"):
+        await engine.inspect("ghost")
+    with pytest.raises(NotFound):
+        await engine.inspect("--all")  # never an option
+    ref = await engine.lookup("db")
+    assert (ref.id, ref.name, ref.status) == (two, "db", "exited")
+    assert await engine.ids(running_only=True) == [one]
+    assert sorted(await engine.statuses()) == ["exited", "running"]
+    # podman changed the container (a new state stored): inspected again, once
+    path2 = _db(tmp_path, {one: _ctr("web", 6), two: _ctr("db", 6)})
+    assert path2 == path
+    fake.answer(["container", "inspect"], [_inspect(one, "web", "exited")])
+    assert (await engine.inspect("web"))["State"] == {"Status": "exited"}
+    assert len(fake.calls) == calls + 1
+    assert engine.fallback is None
+
+
+async def test_engine_falls_back_to_the_cli(tmp_path: Path) -> None:
+    fake = FakePodman()
+    fake.answer(["container", "inspect"], [_inspect("c" * 64, "web", "running")])
+    fake.answer(["ps"], "c" * 64 + "\n")
+
+    async def no_database() -> None:
+        return None
+
+    engine = Containers(fake, no_database)
+    assert (await engine.inspect("web"))["Id"] == "c" * 64
+    assert await engine.ids() == ["c" * 64]
+    assert engine.fallback and "BoltDB" in engine.fallback
+    garbage = tmp_path / "bolt_state.db"
+    garbage.write_bytes(b"\0" * 16384)
+
+    async def garbage_database() -> str:
+        return str(garbage)
+
+    engine = Containers(fake, garbage_database)
+    calls = len(fake.calls)
+    assert (await engine.inspect("web"))["Id"] == "c" * 64
+    assert len(fake.calls) == calls + 1  # answered by the CLI
