@@ -1,0 +1,199 @@
+"""The engine's answers (from podman's state files) against podman's CLI on the same objects.
+
+Every change here is made with the podman CLI behind the shim's back (or by the container
+itself), and every check reads through the shim at once: a container created a moment ago is
+listed, one removed is never shown, states, exit codes and health are what podman says now.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from typing import Any
+
+import pytest
+
+from dockershim.translate.container_inspect import inspect_body
+from dockershim.translate.container_status import docker_state
+from tests.conftest import FIXTURE_IMAGE, Cleanup, podman
+
+
+def _podman_states() -> dict[str, str]:
+    listed = json.loads(podman("ps", "-a", "--format", "json").stdout or "[]")
+    return {c["Id"]: docker_state(c["State"]) for c in listed}
+
+
+def _shim_states(dclient: Any) -> dict[str, str]:
+    return {c["Id"]: c["State"] for c in dclient.api.containers(all=True)}
+
+
+def _agree(shim: Any, podman_view: Any) -> None:
+    """shim() == podman_view(), read between two equal podman readings (other tests' containers
+    may change meanwhile: only a quiet moment compares)."""
+    for _ in range(10):
+        before = podman_view()
+        seen = shim()
+        if podman_view() == before:
+            assert seen == before
+            return
+    raise AssertionError("podman's state never stood still long enough to compare")
+
+
+def _podman_counts() -> tuple[int, int, int]:
+    states = list(_podman_states().values())
+    return len(states), states.count("running"), len(states) - states.count("running")
+
+
+def _shim_counts(dclient: Any) -> tuple[int, int, int]:
+    info = dclient.info()
+    return info["Containers"], info["ContainersRunning"], info["ContainersStopped"]
+
+
+def _same_as_podman(dclient: Any, ident: str) -> dict[str, Any]:
+    """The shim's inspect equals the translation of a fresh `podman container inspect`."""
+    shim = dclient.api.inspect_container(ident)
+    raw = json.loads(podman("container", "inspect", "--format", "json", ident).stdout)[0]
+    fresh = inspect_body(raw)
+    for body in (shim, fresh):  # the shim adds network ids (podman shows names there)
+        for net in body["NetworkSettings"]["Networks"].values():
+            net.pop("NetworkID", None)
+    assert shim == fresh
+    return shim
+
+
+def _wait_for(predicate: Any, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.2)
+
+
+def test_lists_follow_the_podman_cli_in_every_state(dclient: Any, cleanup: Cleanup) -> None:
+    created = cleanup.container()
+    running = cleanup.container()
+    exited = cleanup.container()
+    podman("create", "--name", created, FIXTURE_IMAGE, "true")
+    # seen at once: nothing but podman knew of it
+    ident = podman("inspect", "--format", "{{.Id}}", created).stdout.strip()
+    assert _shim_states(dclient)[ident] == "created"
+    assert dclient.api.inspect_container(created)["Id"] == ident
+    podman("run", "-d", "--name", running, FIXTURE_IMAGE, "sleep", "600")
+    podman("run", "--name", exited, FIXTURE_IMAGE, "sh", "-c", "exit 3", check=False)
+    _agree(lambda: _shim_states(dclient), _podman_states)
+    assert dclient.api.inspect_container(exited)["State"]["ExitCode"] == 3
+    for name in (created, running, exited):
+        _same_as_podman(dclient, name)
+    running_ids = {c["Id"] for c in dclient.api.containers()}
+    assert {c["Id"] for c in dclient.api.containers(all=True)} >= running_ids
+    assert dclient.api.inspect_container(running)["Id"] in running_ids
+    # removed behind the shim's back: gone at once, by name and by id
+    podman("rm", "-f", "--time", "0", running)
+    assert ident not in running_ids
+    assert not any(c["Names"] == [f"/{running}"] for c in dclient.api.containers(all=True))
+    with pytest.raises(Exception, match="No such container"):
+        dclient.api.inspect_container(running)
+    podman("rename", created, created + "-new")
+    cleanup.container(created + "-new")
+    assert dclient.api.inspect_container(created + "-new")["Id"] == ident
+    with pytest.raises(Exception, match="No such container"):
+        dclient.api.inspect_container(created)
+    _agree(lambda: _shim_states(dclient), _podman_states)
+
+
+def test_exits_nobody_asked_podman_about(dclient: Any, cleanup: Cleanup) -> None:
+    """A container that ends by itself, or is killed from outside, is not shown running."""
+    short = cleanup.container()
+    killed = cleanup.container()
+    podman("run", "-d", "--name", short, FIXTURE_IMAGE, "sh", "-c", "sleep 1; exit 7")
+    podman("run", "-d", "--name", killed, FIXTURE_IMAGE, "sleep", "600")
+    pid = dclient.api.inspect_container(killed)["State"]["Pid"]
+    assert pid > 0
+    os.kill(pid, signal.SIGKILL)  # the container's process belongs to the test user
+    _wait_for(lambda: dclient.api.inspect_container(short)["State"]["Status"] == "exited")
+    assert dclient.api.inspect_container(short)["State"]["ExitCode"] == 7
+    _wait_for(lambda: dclient.api.inspect_container(killed)["State"]["Status"] == "exited")
+    assert dclient.api.inspect_container(killed)["State"]["ExitCode"] == 137
+    listed = {c["Names"][0] for c in dclient.api.containers()}
+    assert f"/{short}" not in listed and f"/{killed}" not in listed
+    _agree(lambda: _shim_states(dclient), _podman_states)
+    _same_as_podman(dclient, short)
+    _same_as_podman(dclient, killed)
+
+
+def test_auto_removed_container_disappears(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    podman("run", "-d", "--rm", "--name", name, FIXTURE_IMAGE, "sleep", "1")
+    assert any(c["Names"] == [f"/{name}"] for c in dclient.api.containers())
+
+    def gone() -> bool:
+        return not any(c["Names"] == [f"/{name}"] for c in dclient.api.containers(all=True))
+
+    _wait_for(gone)
+    with pytest.raises(Exception, match="No such container"):
+        dclient.api.inspect_container(name)
+
+
+def test_health_follows_podman(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    podman(
+        "run", "-d", "--name", name, "--health-cmd", "test -e /tmp/ok",
+        "--health-interval", "1h", "--health-retries", "1", FIXTURE_IMAGE, "sleep", "600",
+    )  # fmt: skip
+    shown = dclient.api.inspect_container(name)["State"]["Health"]["Status"]
+    assert shown == podman("inspect", "--format", "{{.State.Health.Status}}", name).stdout.strip()
+    podman("healthcheck", "run", name, check=False)
+    assert dclient.api.inspect_container(name)["State"]["Health"]["Status"] == "unhealthy"
+    podman("exec", name, "touch", "/tmp/ok")
+    podman("healthcheck", "run", name)
+    health = dclient.api.inspect_container(name)["State"]["Health"]
+    assert health["Status"] == "healthy" and health["FailingStreak"] == 0
+    _same_as_podman(dclient, name)
+
+
+def test_exec_sessions_and_networks_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    first, net = cleanup.name("dsn"), cleanup.name("dsn")
+    cleanup.networks += [first, net]
+    podman("network", "create", first)
+    podman("run", "-d", "--name", name, "--network", first, FIXTURE_IMAGE, "sleep", "600")
+    before = dclient.api.inspect_container(name)
+    podman("exec", "-d", name, "sleep", "300")
+    after = dclient.api.inspect_container(name)
+    assert len(after["ExecIDs"] or []) == len(before["ExecIDs"] or []) + 1
+    podman("network", "create", net)
+    assert net in {n["Name"] for n in dclient.api.networks()}
+    podman("network", "connect", net, name)
+    assert net in dclient.api.inspect_container(name)["NetworkSettings"]["Networks"]
+    _same_as_podman(dclient, name)
+    podman("network", "disconnect", net, name)
+    assert net not in dclient.api.inspect_container(name)["NetworkSettings"]["Networks"]
+    podman("network", "rm", net)
+    assert net not in {n["Name"] for n in dclient.api.networks()}
+
+
+def test_images_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
+    tag = f"{cleanup.name('dsi')}:v1"  # podman's localhost/NAME, as Docker shows it
+    cleanup.images.append(f"localhost/{tag}")
+    count = len(dclient.api.images())
+    podman("tag", FIXTURE_IMAGE, f"localhost/{tag}")
+    tags = {t for i in dclient.api.images() for t in i["RepoTags"] or []}
+    assert tag in tags
+    assert dclient.api.inspect_image(tag)["Id"] == dclient.api.inspect_image(FIXTURE_IMAGE)["Id"]
+    assert dclient.info()["Images"] == len(dclient.api.images(all=True))
+    podman("untag", FIXTURE_IMAGE, f"localhost/{tag}")
+    assert tag not in {t for i in dclient.api.images() for t in i["RepoTags"] or []}
+    with pytest.raises(Exception, match="No such image"):
+        dclient.api.inspect_image(tag)
+    assert len(dclient.api.images()) == count
+
+
+def test_info_counts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    _agree(lambda: _shim_counts(dclient), _podman_counts)
+    podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sleep", "600")
+    _agree(lambda: _shim_counts(dclient), _podman_counts)
+    podman("stop", "--time", "0", name)
+    _agree(lambda: _shim_counts(dclient), _podman_counts)
