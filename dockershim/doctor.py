@@ -21,7 +21,9 @@ import stat
 import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from dockershim.podman.libpod_state import StateUnreadable, snapshot
 from dockershim.server.listener import default_socket_path
 
 SUBID_COUNT = 65536
@@ -288,6 +290,41 @@ def check_podman(podman: str, mountinfo: str) -> Iterable[Finding]:
     mode = cgroup_mode(mountinfo)
     yield check_runtime(data, mode, bool(shutil.which("runc")), (conf, _read(conf)))
     yield check_storage(data)
+    yield check_state_reads(data, _readable_state)
+
+
+def _readable_state(path: str) -> str | None:
+    """None when the engine can read podman's state database at `path`; else why not."""
+    try:
+        snapshot(path)
+    except StateUnreadable as exc:
+        return str(exc) or "unreadable"
+    return None
+
+
+def check_state_reads(info: dict[str, Any], readable: Callable[[str], str | None]) -> Finding:
+    """Whether dockershim answers reads from podman's state files or must ask its CLI."""
+    host = info.get("host") or {}
+    store = info.get("store") or {}
+    backend = str(host.get("databaseBackend") or "boltdb") if isinstance(host, dict) else ""
+    root = str(store.get("graphRoot") or "") if isinstance(store, dict) else ""
+    fix = (
+        "dockershim reads podman 4.x's BoltDB state; with another backend every `docker ps` "
+        "and `docker inspect` runs podman (slower, but complete)"
+    )
+    if backend.lower() != "boltdb" or not root:
+        return note(
+            f"podman keeps its state in {backend or 'an unknown backend'}: reads use "
+            "the podman CLI",
+            fix,
+        )
+    why = readable(os.path.join(root, "libpod", "bolt_state.db"))
+    if why is not None:
+        return note(
+            f"podman's state database cannot be read directly ({why}): reads use the podman CLI",
+            fix,
+        )
+    return ok("podman's state is read directly: lists and inspects start no podman process")
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from dockershim.api.deps import PodmanDep, json_body, query_bool
 from dockershim.api.versioning import api_version
+from dockershim.engine import engine_for
 from dockershim.errors import Conflict, DockerError, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate import volumes as tv
@@ -21,6 +22,8 @@ router = APIRouter()
 
 
 async def _list(podman: PodmanRunner, *args: str) -> list[dict[str, Any]]:
+    if not args:
+        return await engine_for(podman).volumes.listing()
     return list(await podman.run_json(["volume", "ls", "--format", "json", *args]) or [])
 
 

@@ -16,11 +16,12 @@ from typing import Any
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.images import Images
 from dockershim.engine.networks import Networks
+from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
 from dockershim.podman.facts import static_facts
 from dockershim.podman.statedb import database_path
 
-__all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "engine_for"]
+__all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "Volumes", "engine_for"]
 
 # The engine serving each runner: route helpers that still receive the runner (the older
 # `inspect_container(podman, ref)` style) find the one engine, and so its kept answers, here.
@@ -37,6 +38,7 @@ class Engine:
         self.containers = Containers(podman, self._database)
         self.images = Images(podman, self._store)
         self.networks = Networks(podman, self._network_folder)
+        self.volumes = Volumes(podman, self.containers.snapshot)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:

@@ -58,7 +58,7 @@ class ContainerRecord:
 class Snapshot:
     containers: dict[str, ContainerRecord]
     names: dict[str, str]  # name -> id
-    volumes: dict[str, bytes]  # name -> raw config
+    volumes: dict[str, bytes]  # name -> its stored values (config, state), joined
     tmp_dir: str
 
     def exit_file(self, container_id: str) -> str:
@@ -110,7 +110,8 @@ def _read(db: BoltFile) -> Snapshot:
     volumes: dict[str, bytes] = {}
     for entry in db.entries(vol) if vol is not None else []:
         if entry.bucket is not None:
-            volumes[entry.key.decode()] = _values(db, entry.bucket).get(b"config", b"")
+            stored = _values(db, entry.bucket)
+            volumes[entry.key.decode()] = b"\0".join(k + b"=" + stored[k] for k in sorted(stored))
     return Snapshot(containers, names, volumes, runtime.get(b"tmp-dir", b"").decode())
 
 

@@ -197,3 +197,19 @@ def test_info_counts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     _agree(lambda: _shim_counts(dclient), _podman_counts)
     podman("stop", "--time", "0", name)
     _agree(lambda: _shim_counts(dclient), _podman_counts)
+
+
+def test_volumes_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
+    name = cleanup.name("dsv")
+    cleanup.volumes.append(name)
+
+    def names() -> set[str]:
+        return {v["Name"] for v in dclient.api.volumes()["Volumes"] or []}
+
+    assert name not in names()
+    podman("volume", "create", "--label", "k=v", name)
+    assert name in names()
+    listed = next(v for v in dclient.api.volumes()["Volumes"] if v["Name"] == name)
+    assert listed["Labels"] == {"k": "v"}
+    podman("volume", "rm", name)
+    assert name not in names()

@@ -93,3 +93,33 @@ def test_report_exit_code() -> None:
     assert doctor.report([doctor.problem("bad", "do this")], lines.append) == 1
     assert "PROBLEM  bad" in lines
     assert "  fix:   do this" in lines
+
+
+def test_state_reads_direct_or_through_the_cli() -> None:
+    bolt = {"host": {"databaseBackend": "boltdb"}, "store": {"graphRoot": "/s"}}
+    seen: list[str] = []
+
+    def readable(path: str) -> str | None:
+        seen.append(path)
+        return None
+
+    assert doctor.check_state_reads(bolt, readable).level == "ok"
+    assert seen == ["/s/libpod/bolt_state.db"]
+    broken = doctor.check_state_reads(bolt, lambda _: "bad magic")
+    assert broken.level == "note" and "bad magic" in broken.text and "podman CLI" in broken.text
+    sqlite = {"host": {"databaseBackend": "sqlite"}, "store": {"graphRoot": "/s"}}
+    assert "sqlite" in doctor.check_state_reads(sqlite, readable).text
+    # podman 4.3 does not name its backend: BoltDB
+    assert doctor.check_state_reads({"store": {"graphRoot": "/s"}}, readable).level == "ok"
+
+
+def test_state_reads_on_a_real_podman_file(tmp_path: Path) -> None:
+    from tests.fakes import FIXTURES
+
+    root = tmp_path / "storage"
+    (root / "libpod").mkdir(parents=True)
+    (root / "libpod" / "bolt_state.db").write_bytes((Path(FIXTURES) / "bolt_state.db").read_bytes())
+    info = {"store": {"graphRoot": str(root)}}
+    assert doctor.check_state_reads(info, doctor._readable_state).level == "ok"
+    (root / "libpod" / "bolt_state.db").write_bytes(b"SQLite format 3\0" + b"\0" * 8192)
+    assert doctor.check_state_reads(info, doctor._readable_state).level == "note"

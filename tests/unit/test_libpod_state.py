@@ -59,7 +59,7 @@ def test_entries_of_a_split_bucket(tmp_path: Path) -> None:
     assert set(snap.containers) == set(many)
     assert snap.names["c7"] == f"{7:064x}"
     assert all(r.status == "running" and r.active for r in snap.containers.values())
-    assert snap.volumes == {"data": b'{"name":"data"}'}
+    assert snap.volumes == {"data": b'config={"name":"data"}'}
     fd = os.open(_db(tmp_path, many, leaf_max=3), os.O_RDONLY)
     try:
         db = BoltFile(fd)
