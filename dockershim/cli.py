@@ -91,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import logging
     import shutil
 
-    from dockershim.api.app import create_app, default_state_dir
+    from dockershim.api.lazyapp import LazyApp, default_state_dir
     from dockershim.podman import PodmanRunner
     from dockershim.server.service import serve
 
@@ -122,7 +122,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     runner = PodmanRunner(
         podman, default_timeout=args.podman_timeout, concurrency=args.podman_concurrency
     )
-    app = create_app(runner)
+    app = LazyApp(runner)  # FastAPI and the routers load on first need, not before /version
     asyncio.run(
         serve(
             app,
