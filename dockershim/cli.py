@@ -38,6 +38,14 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=120.0,
         help="seconds a bounded podman call may take before it is killed (default 120)",
     )
+    serve.add_argument(
+        "--podman-concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="podman processes (quick queries and changes) at once; more wait in line "
+        "(default: twice the CPUs, at least 4; some are always kept for queries)",
+    )
     serve.add_argument("--allow-root", action="store_true", help="allow running as uid 0")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
@@ -83,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import logging
     import shutil
 
-    from dockershim.api.app import create_app, default_state_dir
+    from dockershim.api.lazyapp import LazyApp, default_state_dir
     from dockershim.podman import PodmanRunner
     from dockershim.server.service import serve
 
@@ -111,7 +119,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         idle = ACTIVATED_IDLE_TIMEOUT if activated else 0.0
     os.makedirs(default_state_dir(), mode=0o700, exist_ok=True)  # survives idle exits, private
     podman = args.podman or shutil.which("podman") or "podman"
-    app = create_app(PodmanRunner(podman, default_timeout=args.podman_timeout))
+    runner = PodmanRunner(
+        podman, default_timeout=args.podman_timeout, concurrency=args.podman_concurrency
+    )
+    app = LazyApp(runner)  # FastAPI and the routers load on first need, not before /version
     asyncio.run(
         serve(
             app,

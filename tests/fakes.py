@@ -12,6 +12,7 @@ from typing import Any
 
 from dockershim.podman import Completed, PodmanRunner
 from dockershim.podman.errors import classify
+from dockershim.podman.lanes import Kind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "podman"
 
@@ -42,6 +43,7 @@ class FakePodman(PodmanRunner):
         timeout: float | None = None,
         stdin: bytes | None = None,
         check: bool = True,
+        kind: Kind | None = None,
     ) -> Completed:
         self.calls.append(list(args))
         for prefix, result in self.answers:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 
 from dockershim.api import (
@@ -29,6 +27,7 @@ from dockershim.api import (
 )
 from dockershim.api.deps import Backend
 from dockershim.api.errors import install_error_handlers
+from dockershim.api.lazyapp import default_state_dir
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.podman import PodmanRunner
 
@@ -54,11 +53,6 @@ ROUTERS = [
     swarm.router,
     system_df.router,
 ]
-
-
-def default_state_dir() -> str:
-    runtime_dir = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
-    return os.path.join(runtime_dir, "dockershim")
 
 
 def create_app(podman: PodmanRunner | None = None, state_dir: str | None = None) -> FastAPI:

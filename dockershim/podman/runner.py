@@ -26,6 +26,7 @@ from typing import Any
 
 from dockershim.errors import DockerError
 from dockershim.podman.errors import classify
+from dockershim.podman.lanes import Kind, Limits, ProcessSlots, kind_of
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,11 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
 
 
 class PodmanRunner:
-    """Runs `podman` (or the binary given) as the calling user."""
+    """Runs `podman` (or the binary given) as the calling user.
+
+    `run` children are bounded by a pool with lanes (podman/lanes.py: `concurrency` is the total
+    of read and write children, default from the CPU count); `spawn` children are not.
+    """
 
     def __init__(
         self,
@@ -161,10 +166,12 @@ class PodmanRunner:
         *,
         default_timeout: float = DEFAULT_TIMEOUT,
         env: Mapping[str, str] | None = None,
+        concurrency: int | None = None,
     ) -> None:
         self.binary = binary
         self.default_timeout = default_timeout
         self.env = dict(env) if env is not None else None
+        self.slots = ProcessSlots(Limits.for_concurrency(concurrency))
 
     def argv(self, args: Sequence[str]) -> list[str]:
         return [self.binary, *args]
@@ -176,8 +183,27 @@ class PodmanRunner:
         timeout: float | None = None,
         stdin: bytes | None = None,
         check: bool = True,
+        kind: Kind | None = None,
     ) -> Completed:
-        """Run podman to completion. With `check`, a non-zero exit raises a DockerError."""
+        """Run podman to completion. With `check`, a non-zero exit raises a DockerError.
+
+        `kind` is the lane ("read", "write", "slow"); by default it follows the sub-command.
+        The timeout counts from the child's start, not the wait for a slot.
+        """
+        lane = kind or kind_of(args)
+        queued = time.monotonic()
+        async with self.slots.slot(lane):
+            return await self._run(args, timeout, stdin, check, lane, time.monotonic() - queued)
+
+    async def _run(
+        self,
+        args: Sequence[str],
+        timeout: float | None,
+        stdin: bytes | None,
+        check: bool,
+        lane: Kind,
+        waited: float,
+    ) -> Completed:
         argv = self.argv(args)
         limit = self.default_timeout if timeout is None else timeout
         started = time.monotonic()
@@ -198,13 +224,22 @@ class PodmanRunner:
             await _stop(process)
             raise
         result = Completed(argv, process.returncode or 0, out, err, time.monotonic() - started)
-        log.debug("%s -> %d in %.3fs", argv, result.returncode, result.seconds)
+        log.debug(
+            "%s -> %d in %.3fs (%s, queued %.3fs)",
+            argv,
+            result.returncode,
+            result.seconds,
+            lane,
+            waited,
+        )
         if check and result.returncode != 0:
             raise classify(result.err_text, result.returncode)
         return result
 
-    async def run_json(self, args: Sequence[str], *, timeout: float | None = None) -> Any:
-        return (await self.run(args, timeout=timeout)).json()
+    async def run_json(
+        self, args: Sequence[str], *, timeout: float | None = None, kind: Kind | None = None
+    ) -> Any:
+        return (await self.run(args, timeout=timeout, kind=kind)).json()
 
     async def spawn(
         self,
