@@ -15,6 +15,7 @@ every read goes to the CLI as before, and the reason is logged once and kept for
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ from typing import Any
 
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.podman.inspect_overlay import KEEP, overlay
 from dockershim.podman.libpod_state import ContainerRecord, Snapshot, StateUnreadable, snapshot
 from dockershim.translate.attach import ContainerFacts, console_size, container_facts
 from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
@@ -65,8 +67,7 @@ class Containers:
     def __init__(self, podman: PodmanRunner, database: Callable[[], Awaitable[str | None]]) -> None:
         self.podman = podman
         self._database = database
-        # id -> (fingerprint, inspect JSON): kept as text so that no caller can change it
-        self._kept: dict[str, tuple[str, str]] = {}
+        self._kept: dict[str, _Kept] = {}
         self.fallback: str | None = None  # why reads go to the CLI, once known
 
     # -- state ------------------------------------------------------------------------------
@@ -179,15 +180,48 @@ class Containers:
         self, snap: Snapshot, records: list[ContainerRecord]
     ) -> list[dict[str, Any]]:
         prints = {r.id: snap.fingerprint(r) for r in records}
-        stale = [r.id for r in records if self._kept.get(r.id, ("",))[0] != prints[r.id]]
+        stale = []
+        for record in records:
+            kept = self._kept.get(record.id)
+            if kept is not None and kept.fingerprint != prints[record.id]:
+                kept = self._patched(snap, record, kept, prints[record.id])
+            if kept is None:
+                stale.append(record.id)
         if stale:
+            by_id = {r.id: r for r in records}
             for raw in await self._inspect_many_cli(stale):
-                ident = str(raw.get("Id", ""))
-                if ident in prints:
-                    self._kept[ident] = (prints[ident], json.dumps(raw))
+                found = by_id.get(str(raw.get("Id", "")))
+                if found is not None:
+                    self._keep(snap, found, prints[found.id], raw)
         for gone in set(self._kept) - set(snap.containers):
             del self._kept[gone]
-        return [json.loads(self._kept[r.id][1]) for r in records if r.id in self._kept]
+        return [json.loads(self._kept[r.id].text) for r in records if r.id in self._kept]
+
+    def _keep(
+        self, snap: Snapshot, record: ContainerRecord, fingerprint: str, raw: dict[str, Any]
+    ) -> _Kept:
+        kept = _Kept(
+            fingerprint, _digest(record.setup), record.state_json, snap.health_mark(record),
+            json.dumps(raw),
+        )  # fmt: skip
+        self._kept[record.id] = kept
+        return kept
+
+    def _patched(
+        self, snap: Snapshot, record: ContainerRecord, kept: _Kept, fingerprint: str
+    ) -> _Kept | None:
+        """The kept JSON brought to the stored state, where that needs no podman process."""
+        if kept.setup != _digest(record.setup) or snap.exit_pending(record):
+            return None
+        health: Any = KEEP
+        if snap.health_mark(record) != kept.health_mark:
+            try:
+                with open(snap.health_log(record), "rb") as log_file:
+                    health = json.loads(log_file.read(_HEALTH_LOG_MAX))
+            except (OSError, ValueError):
+                return None
+        raw = overlay(json.loads(kept.text), kept.state, record.state_json, health)
+        return None if raw is None else self._keep(snap, record, fingerprint, raw)
 
     # -- the CLI ----------------------------------------------------------------------------
 
@@ -232,6 +266,23 @@ class Containers:
 
 
 _ACTIVE = ("running", "paused", "stopping")
+_HEALTH_LOG_MAX = 1 << 20  # podman keeps a few results; a larger file is not one of its logs
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """podman's inspect JSON of a container (as text: no caller can change it) and what it
+    was taken at: the fingerprint, the digest of the setup, the state, the healthcheck log."""
+
+    fingerprint: str
+    setup: bytes
+    state: dict[str, Any]
+    health_mark: str
+    text: str
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _exit_code(raw: dict[str, Any]) -> int:

@@ -11,7 +11,9 @@ What the database does not hold and podman's CLI looks at before it answers:
 - a container whose process exited is still `running` in the database until a podman process
   reads conmon's exit file `<tmp dir>/exits/<id>` (libpod checkExitFile);
 - the healthcheck log lives beside the run dir (`healthcheck.log`, libpod healthCheckLogPath).
-Both are stat()ed into the fingerprint.
+Both are stat()ed into the fingerprint. A record keeps what is stored in two parts: `setup`
+(config, netns, networks, dependencies: what podman changes on create, rename, connect) and
+`state` (the state JSON and exec sessions: what changes as the container runs).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from dockershim.podman.boltstate import BoltError, BoltFile, Bucket
 from dockershim.podman.statedb import locked
@@ -42,11 +45,18 @@ class ContainerRecord:
     name: str
     status: str  # podman's word: created, initialized, running, stopped, paused, exited, ...
     run_dir: str
-    raw: bytes = field(repr=False)  # config + state + networks + exec ids, as stored
+    setup: bytes = field(repr=False)  # as stored: config, netns, networks, dependencies
+    state: bytes = field(repr=False)  # as stored: the state JSON and the exec session ids
     exit_code: int = 0
     tty: bool = False  # the OCI spec's process.terminal
     open_stdin: bool = False
     annotations: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def state_json(self) -> dict[str, Any]:
+        """The stored state (libpod ContainerState), parsed."""
+        state = json.loads(self.state.split(b"\0", 1)[0] or b"{}")
+        return state if isinstance(state, dict) else {}
 
     @property
     def active(self) -> bool:
@@ -66,21 +76,32 @@ class Snapshot:
 
     def status_now(self, record: ContainerRecord) -> str:
         """The status podman would report: an exit file makes a running container stopped."""
-        if record.active and os.path.exists(self.exit_file(record.id)):
+        if self.exit_pending(record):
             return "stopped"
         return record.status
 
+    def exit_pending(self, record: ContainerRecord) -> bool:
+        """Exited, but no podman process has read the exit file yet (it will on its next look)."""
+        return record.active and os.path.exists(self.exit_file(record.id))
+
+    def health_log(self, record: ContainerRecord) -> str:
+        return os.path.join(os.path.dirname(record.run_dir), "healthcheck.log")
+
+    def health_mark(self, record: ContainerRecord) -> str:
+        if not record.run_dir:
+            return ""
+        try:
+            st = os.stat(self.health_log(record))
+        except OSError:
+            return ""
+        return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
     def fingerprint(self, record: ContainerRecord) -> str:
         """Changes whenever anything `podman container inspect` shows of it may have changed."""
-        digest = hashlib.blake2b(record.raw, digest_size=16)
-        if record.status in ("running", "paused", "stopping"):
-            digest.update(b"exited" if os.path.exists(self.exit_file(record.id)) else b"-")
-        if record.run_dir:
-            try:
-                st = os.stat(os.path.join(os.path.dirname(record.run_dir), "healthcheck.log"))
-                digest.update(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}".encode())
-            except OSError:
-                pass
+        digest = hashlib.blake2b(record.setup, digest_size=16)
+        digest.update(b"\1" + record.state + b"\1")
+        digest.update(b"exited" if self.exit_pending(record) else b"-")
+        digest.update(self.health_mark(record).encode())
         return digest.hexdigest()
 
 
@@ -123,18 +144,21 @@ def _values(db: BoltFile, bucket: Bucket | None) -> dict[bytes, bytes]:
 
 def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
     values: dict[bytes, bytes] = {}
-    nested: list[bytes] = []
-    for entry in db.entries(bucket):
+    setup: list[bytes] = []
+    execs: list[bytes] = []
+    for entry in db.entries(bucket):  # in key order
         if entry.bucket is None:
             values[entry.key] = entry.value
-        elif entry.key in (b"networks", b"exec"):
+            if entry.key != b"state":
+                setup += [entry.key, entry.value]
+        else:
+            side = execs if entry.key == b"exec" else setup
             for item in db.entries(entry.bucket):
-                nested += [entry.key, item.key, item.value]
+                side += [entry.key, item.key, item.value]
     config = json.loads(values[b"config"])
     state = json.loads(values.get(b"state") or b"{}")
     number = int(state.get("state") or 0)
     status = STATUS_NAMES[number] if 0 <= number < len(STATUS_NAMES) else "unknown"
-    raw = b"\0".join([values[b"config"], values.get(b"state", b""), *nested])
     spec = config.get("spec") or {}
     annotations = spec.get("annotations") or {}
     return ContainerRecord(
@@ -142,7 +166,8 @@ def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
         name=str(config.get("name") or ""),
         status=status,
         run_dir=str(state.get("runDir") or ""),
-        raw=raw,
+        setup=b"\0".join(setup),
+        state=b"\0".join([values.get(b"state", b""), *execs]),
         exit_code=int(state.get("exitCode") or 0),
         tty=bool((spec.get("process") or {}).get("terminal")),
         open_stdin=bool(config.get("stdin")),

@@ -59,6 +59,7 @@ def _same_as_podman(dclient: Any, ident: str) -> dict[str, Any]:
     for body in (shim, fresh):  # the shim adds network ids (podman shows names there)
         for net in body["NetworkSettings"]["Networks"].values():
             net.pop("NetworkID", None)
+        body["ExecIDs"] = sorted(body["ExecIDs"] or []) or None  # podman's order is random
     assert shim == fresh
     return shim
 
@@ -146,6 +147,7 @@ def test_health_follows_podman(dclient: Any, cleanup: Cleanup) -> None:
     assert shown == podman("inspect", "--format", "{{.State.Health.Status}}", name).stdout.strip()
     podman("healthcheck", "run", name, check=False)
     assert dclient.api.inspect_container(name)["State"]["Health"]["Status"] == "unhealthy"
+    _same_as_podman(dclient, name)
     podman("exec", name, "touch", "/tmp/ok")
     podman("healthcheck", "run", name)
     health = dclient.api.inspect_container(name)["State"]["Health"]
@@ -163,6 +165,9 @@ def test_exec_sessions_and_networks_follow_podman(dclient: Any, cleanup: Cleanup
     podman("exec", "-d", name, "sleep", "300")
     after = dclient.api.inspect_container(name)
     assert len(after["ExecIDs"] or []) == len(before["ExecIDs"] or []) + 1
+    _same_as_podman(dclient, name)
+    podman("exec", name, "true")  # an exec that came and went
+    _same_as_podman(dclient, name)
     podman("network", "create", net)
     assert net in {n["Name"] for n in dclient.api.networks()}
     podman("network", "connect", net, name)

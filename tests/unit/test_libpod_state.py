@@ -84,7 +84,7 @@ def test_fingerprint_follows_exit_file_and_health_log(tmp_path: Path) -> None:
     (run_dir.parent / "healthcheck.log").write_text("{}")
     assert snap.fingerprint(record) not in (first, second)
     # a stored change is a change
-    other = dataclasses.replace(record, raw=record.raw + b"x")
+    other = dataclasses.replace(record, setup=record.setup + b"x")
     assert snap.fingerprint(other) != snap.fingerprint(record)
 
 
@@ -128,11 +128,16 @@ async def test_engine_inspects_once_per_change(tmp_path: Path) -> None:
     assert (ref.id, ref.name, ref.status) == (two, "db", "exited")
     assert await engine.ids(running_only=True) == [one]
     assert sorted(await engine.statuses()) == ["exited", "running"]
-    # podman changed the container (a new state stored): inspected again, once
-    path2 = _db(tmp_path, {one: _ctr("web", 6), two: _ctr("db", 6)})
-    assert path2 == path
-    fake.answer(["container", "inspect"], [_inspect(one, "web", "exited")])
-    assert (await engine.inspect("web"))["State"] == {"Status": "exited"}
+    # the container stopped (only its state changed): the kept JSON follows, no process
+    _db(tmp_path, {one: _ctr("web", 6), two: _ctr("db", 6)})
+    state = (await engine.inspect("web"))["State"]
+    assert (state["Status"], state["Running"], state["ExitCode"]) == ("exited", False, 0)
+    assert len(fake.calls) == calls
+    # podman changed its setup (renamed): inspected again, once
+    _db(tmp_path, {one: _ctr("api", 6), two: _ctr("db", 6)})
+    fake.answer(["container", "inspect"], [_inspect(one, "api", "exited")])
+    assert (await engine.inspect("api"))["Name"] == "api"
+    assert (await engine.inspect("api"))["Name"] == "api"
     assert len(fake.calls) == calls + 1
     assert engine.fallback is None
 
