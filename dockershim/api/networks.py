@@ -29,8 +29,9 @@ async def _podman_networks(podman: PodmanRunner) -> list[dict[str, Any]]:
 
 
 async def _containers(podman: PodmanRunner, *, all_: bool) -> list[dict[str, Any]]:
-    args = ["ps", "--format", "json"] + (["--all"] if all_ else [])
-    return list(await podman.run_json(args) or [])
+    """Containers as `podman ps` JSON would list them: Id, State, Networks (podman names)."""
+    attached = await engine_for(podman).containers.on_networks(running_only=not all_)
+    return [{"Id": c.id, "State": c.status, "Networks": nets} for c, nets in attached]
 
 
 def _networks_of(containers: list[dict[str, Any]]) -> set[str]:
@@ -40,22 +41,20 @@ def _networks_of(containers: list[dict[str, Any]]) -> set[str]:
 
 async def _inspect_podman(podman: PodmanRunner, ref: str) -> dict[str, Any]:
     tn.validate_ref(ref)
-    result = await podman.run(["network", "inspect", "--", tn.to_podman_name(ref)], check=False)
-    data = result.json() if result.returncode == 0 else None
-    if not data:
+    net = await engine_for(podman).networks.find(tn.to_podman_name(ref))
+    if net is None:
         raise NotFound(f"network {ref} not found")
-    net: dict[str, Any] = data[0]
     return net
 
 
 async def _endpoints(podman: PodmanRunner, net: dict[str, Any]) -> dict[str, Any]:
-    running = await podman.run_json(["ps", "--format", "json", "--filter", f"network={net['Id']}"])
-    ids = [str(c["Id"]) for c in running or []]
+    name = tn.to_podman_name(net["Name"])
+    running = await _containers(podman, all_=False)
+    ids = [str(c["Id"]) for c in running if name in c["Networks"]]
     if not ids:
         return {}
-    result = await podman.run(["container", "inspect", "--", *ids], check=False)
-    inspected = result.json() if result.stdout.strip() else []
-    return te.endpoints(net, inspected or [])
+    inspected = await engine_for(podman).containers.inspect_many(ids)
+    return te.endpoints(net, inspected)
 
 
 async def resolve_network(podman: PodmanRunner, ref: str) -> dict[str, Any]:
@@ -111,17 +110,15 @@ async def network_create(request: Request, podman: PodmanDep) -> JSONResponse:
 async def _remove(podman: PodmanRunner, net: dict[str, Any]) -> None:
     """Remove a network as dockerd does: refused while a running container uses it; stopped
     containers are disconnected first (dockerd keeps no endpoints for them)."""
-    attached = await podman.run_json(
-        ["ps", "--all", "--format", "json", "--filter", f"network={net['Id']}"]
-    )
-    running = [c for c in attached or [] if c.get("State") == "running"]
+    podman_name = tn.to_podman_name(net["Name"])
+    attached = [c for c in await _containers(podman, all_=True) if podman_name in c["Networks"]]
+    running = [c for c in attached if c.get("State") == "running"]
     if running:
         raise Forbidden(
             f"error while removing network: network {net['Name']} id {net['Id']} "
             "has active endpoints"
         )
-    podman_name = tn.to_podman_name(net["Name"])
-    for ctr in attached or []:
+    for ctr in attached:
         await podman.run(
             ["network", "disconnect", "--force", "--", podman_name, str(ctr["Id"])], check=False
         )

@@ -166,6 +166,29 @@ class Containers:
             return await self._list_ids_cli(running_only)
         return [r.id for r in snap.containers.values() if r.active or not running_only]
 
+    async def on_networks(self, *, running_only: bool) -> list[tuple[ContainerRef, list[str]]]:
+        """Containers with the podman names of the networks each is connected to."""
+        snap = await self.snapshot()
+        if snap is None:
+            args = ["ps", "--format", "json"] + ([] if running_only else ["--all"])
+            listed = await self.podman.run_json(args) or []
+            return [
+                (
+                    ContainerRef(str(c["Id"]), str((c.get("Names") or [""])[0]), str(c["State"])),
+                    [str(n) for n in c.get("Networks") or []],
+                )
+                for c in listed
+                if isinstance(c, dict)
+            ]
+        out = []
+        for record in snap.containers.values():
+            status = snap.status_now(record)
+            if running_only and status not in _ACTIVE:
+                continue
+            found = ContainerRef(record.id, record.name, status, record.exit_code)
+            out.append((found, list(record.networks)))
+        return out
+
     async def statuses(self) -> list[str]:
         """podman's status word of every container (for /info's counts)."""
         snap = await self.snapshot()

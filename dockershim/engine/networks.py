@@ -47,3 +47,20 @@ class Networks:
         if mark:
             self._kept = (mark, json.dumps(items))
         return items
+
+    async def find(self, ref: str) -> dict[str, Any] | None:
+        """podman's inspect JSON of the network `ref` names (name, id, unique id prefix), or
+        None when there is none; an ambiguous prefix is left to podman itself."""
+        listed = await self.listing()
+        for key in ("name", "id"):
+            exact = [n for n in listed if n.get(key) == ref]
+            if exact:
+                return exact[0]
+        prefixed = [n for n in listed if str(n.get("id", "")).startswith(ref)]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        if not prefixed:
+            return None
+        result = await self.podman.run(["network", "inspect", "--", ref], check=False)
+        data = result.json() if result.returncode == 0 else None
+        return data[0] if isinstance(data, list) and data else None

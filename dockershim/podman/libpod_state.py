@@ -48,6 +48,7 @@ class ContainerRecord:
     setup: bytes = field(repr=False)  # as stored: config, netns, networks, dependencies
     state: bytes = field(repr=False)  # as stored: the state JSON and the exec session ids
     exit_code: int = 0
+    networks: tuple[str, ...] = ()  # podman's names of the networks it is connected to
     tty: bool = False  # the OCI spec's process.terminal
     open_stdin: bool = False
     annotations: dict[str, str] = field(default_factory=dict, repr=False)
@@ -146,6 +147,7 @@ def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
     values: dict[bytes, bytes] = {}
     setup: list[bytes] = []
     execs: list[bytes] = []
+    networks: list[str] = []
     for entry in db.entries(bucket):  # in key order
         if entry.bucket is None:
             values[entry.key] = entry.value
@@ -155,6 +157,8 @@ def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
             side = execs if entry.key == b"exec" else setup
             for item in db.entries(entry.bucket):
                 side += [entry.key, item.key, item.value]
+                if entry.key == b"networks":
+                    networks.append(item.key.decode())
     config = json.loads(values[b"config"])
     state = json.loads(values.get(b"state") or b"{}")
     number = int(state.get("state") or 0)
@@ -169,6 +173,7 @@ def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
         setup=b"\0".join(setup),
         state=b"\0".join([values.get(b"state", b""), *execs]),
         exit_code=int(state.get("exitCode") or 0),
+        networks=tuple(networks),
         tty=bool((spec.get("process") or {}).get("terminal")),
         open_stdin=bool(config.get("stdin")),
         annotations={str(k): str(v) for k, v in annotations.items()},

@@ -16,8 +16,8 @@ async def test_builtin_host_network_needs_no_podman(api: httpx.AsyncClient) -> N
 async def test_remove_network_in_use_is_403(
     api: httpx.AsyncClient, fake_podman: FakePodman
 ) -> None:
-    fake_podman.answer(["network", "inspect"], fixture_json("network-inspect.json"))
-    fake_podman.answer(["ps", "--all"], [{"Id": "abc", "State": "running"}])
+    fake_podman.answer(["network", "ls"], fixture_json("network-inspect.json"))
+    fake_podman.answer(["ps"], [{"Id": "abc", "State": "running", "Networks": ["capnet"]}])
     response = await api.delete("/v1.45/networks/capnet")
     assert response.status_code == 403
     assert "has active endpoints" in response.json()["message"]
@@ -27,8 +27,8 @@ async def test_remove_network_in_use_is_403(
 async def test_remove_network_disconnects_stopped_containers(
     api: httpx.AsyncClient, fake_podman: FakePodman
 ) -> None:
-    fake_podman.answer(["network", "inspect"], fixture_json("network-inspect.json"))
-    fake_podman.answer(["ps", "--all"], [{"Id": "abc", "State": "exited"}])
+    fake_podman.answer(["network", "ls"], fixture_json("network-inspect.json"))
+    fake_podman.answer(["ps"], [{"Id": "abc", "State": "exited", "Networks": ["capnet"]}])
     fake_podman.answer(["network", "disconnect"], "")
     fake_podman.answer(["network", "rm"], "capnet")
     response = await api.delete("/v1.45/networks/capnet")
