@@ -190,10 +190,10 @@ async def container_delete(ref: str, request: Request, podman: PodmanDep) -> Res
             f'cannot remove container "{name}": container is {status}: stop the container '
             "before removing or force remove"
         )
-    args = ["rm", "--force", "--time", "0"] if force else ["rm"]
+    args = ["rm", "--force", "--time", "0"] if force else ["rm"]  # batched with its twins
     if volumes:
         args.append("--volumes")
-    result = await podman.run([*args, "--", found.id], check=False)
+    result = await engine_for(podman).batches.run(args, found.id)
     if result.returncode != 0:
         text = result.err_text
         if "no such container" in text or "no container with" in text:

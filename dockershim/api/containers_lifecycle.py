@@ -16,7 +16,7 @@ from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, PodmanDep, query_int
 from dockershim.engine import ContainerRef, engine_for
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
-from dockershim.podman import PodmanRunner
+from dockershim.podman import Completed, PodmanRunner
 from dockershim.podman.errors import classify
 from dockershim.streams.sessions import sessions_of
 from dockershim.translate.container_fields import validate_name
@@ -71,7 +71,9 @@ async def container_start(ref: str, request: Request, backend: BackendDep) -> Re
         # nothing it prints is lost
         if await sessions_of(backend.cache).start_pending(found.id):
             return Response(status_code=204)
-        await podman.run(["start", "--", found.id])
+        result = await backend.engine.batches.run(["start"], found.id)
+        if result.returncode != 0:
+            raise classify(result.err_text, result.returncode)
     except DockerError as exc:
         raise _start_error(exc) from None
     return Response(status_code=204)
@@ -88,7 +90,8 @@ async def container_stop(ref: str, request: Request, podman: PodmanDep) -> Respo
     if sig:
         await podman.run(["kill", "--signal", sig, "--", ident], check=False)
     args = ["stop"] + (["--time", str(max(t, 0))] if t is not None and t >= 0 else [])
-    await _run_ignoring_gone(podman, [*args, "--", ident], t)
+    result = await engine_for(podman).batches.run(args, ident, timeout=_budget(t))
+    _ignoring_gone(result)
     return Response(status_code=204)
 
 
@@ -112,8 +115,7 @@ def _budget(t: int | None) -> float:
     return 120.0 + max(t or 10, 0)
 
 
-async def _run_ignoring_gone(podman: PodmanRunner, args: list[str], t: int | None) -> None:
-    result = await podman.run(args, check=False, timeout=_budget(t))
+def _ignoring_gone(result: Completed) -> None:
     if result.returncode != 0:
         text = result.err_text
         if "no such container" in text or "no container with" in text:
@@ -127,7 +129,7 @@ async def container_kill(ref: str, request: Request, podman: PodmanDep) -> Respo
     found = await engine_for(podman).containers.lookup(ref)
     if _state(found) not in _RUNNING:
         raise Conflict(f"Cannot kill container: {ref}: Container {found.id} is not running")
-    result = await podman.run(["kill", "--signal", sig, "--", found.id], check=False)
+    result = await engine_for(podman).batches.run(["kill", "--signal", sig], found.id)
     if result.returncode != 0:
         text = result.err_text
         if "invalid signal" in text.lower() or "invalid argument" in text:

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import MutableMapping
 from typing import Any
 
+from dockershim.engine.batches import Batches
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.images import Images
 from dockershim.engine.networks import Networks
@@ -39,6 +40,7 @@ class Engine:
         self.images = Images(podman, self._store)
         self.networks = Networks(podman, self._network_folder)
         self.volumes = Volumes(podman, self.containers.snapshot)
+        self.batches = Batches(podman)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:
