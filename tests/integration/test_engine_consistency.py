@@ -218,3 +218,33 @@ def test_volumes_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     assert listed["Labels"] == {"k": "v"}
     podman("volume", "rm", name)
     assert name not in names()
+
+
+def test_parallel_mutations_each_get_their_own_answer(dclient: Any, cleanup: Cleanup) -> None:
+    """Twin requests arriving together are done by one podman call (engine/batches.py); each
+    client still gets the answer of its own container."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [cleanup.container() for _ in range(6)]
+    for name in names:
+        podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sleep", "600")
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda n: dclient.api.stop(n, timeout=0), names))
+    assert all(dclient.api.inspect_container(n)["State"]["Status"] == "exited" for n in names)
+    podman("rm", names[0])
+    with ThreadPoolExecutor(6) as pool:
+        errors = list(pool.map(lambda n: _error_of(lambda: dclient.api.start(n)), names))
+    assert "No such container" in errors[0] and errors[1:] == [""] * 5
+    assert all(dclient.api.inspect_container(n)["State"]["Running"] for n in names[1:])
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda n: dclient.api.remove_container(n, force=True), names[1:]))
+    assert not {f"/{n}" for n in names} & {c["Names"][0] for c in dclient.api.containers(all=True)}
+    _agree(lambda: _shim_states(dclient), _podman_states)
+
+
+def _error_of(call: Any) -> str:
+    try:
+        call()
+    except Exception as exc:
+        return str(exc)
+    return ""
