@@ -68,6 +68,7 @@ class Containers:
         self.podman = podman
         self._database = database
         self._kept: dict[str, _Kept] = {}
+        self._inspects = _InspectBatches(self._inspect_many_cli)
         self.fallback: str | None = None  # why reads go to the CLI, once known
 
     # -- state ------------------------------------------------------------------------------
@@ -212,7 +213,7 @@ class Containers:
                 stale.append(record.id)
         if stale:
             by_id = {r.id: r for r in records}
-            for raw in await self._inspect_many_cli(stale):
+            for raw in await self._inspects.get(stale):
                 found = by_id.get(str(raw.get("Id", "")))
                 if found is not None:
                     self._keep(snap, found, prints[found.id], raw)
@@ -302,6 +303,40 @@ class _Kept:
     state: dict[str, Any]
     health_mark: str
     text: str
+
+
+class _InspectBatches:
+    """Inspects wanted at the same time go as one `podman container inspect` (compose inspects
+    every container it just created at once): a request made while one runs joins the next."""
+
+    def __init__(self, inspect: Callable[[list[str]], Awaitable[list[dict[str, Any]]]]) -> None:
+        self._inspect = inspect
+        self._wanted: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self._running: asyncio.Task[None] | None = None
+
+    async def get(self, ids: list[str]) -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        futures = [self._wanted.setdefault(i, loop.create_future()) for i in ids]
+        if self._running is None:
+            self._running = asyncio.create_task(self._drain())
+        found = await asyncio.gather(*(asyncio.shield(f) for f in futures))
+        return [raw for raw in found if raw is not None]
+
+    async def _drain(self) -> None:
+        try:
+            while self._wanted:
+                batch, self._wanted = self._wanted, {}
+                try:
+                    raws = await self._inspect(list(batch))
+                except Exception as exc:
+                    for future in batch.values():
+                        future.set_exception(exc)
+                    continue
+                by_id = {str(r.get("Id", "")): r for r in raws}
+                for ident, future in batch.items():
+                    future.set_result(by_id.get(ident))  # None: removed meanwhile
+        finally:
+            self._running = None
 
 
 def _digest(data: bytes) -> bytes:

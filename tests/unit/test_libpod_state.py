@@ -164,3 +164,23 @@ async def test_engine_falls_back_to_the_cli(tmp_path: Path) -> None:
     calls = len(fake.calls)
     assert (await engine.inspect("web"))["Id"] == "c" * 64
     assert len(fake.calls) == calls + 1  # answered by the CLI
+
+
+async def test_concurrent_inspects_go_as_one(tmp_path: Path) -> None:
+    import asyncio
+
+    ids = [f"{i:064x}" for i in range(1, 5)]
+    path = _db(tmp_path, {i: _ctr(f"c{n}", 3) for n, i in enumerate(ids)})
+    fake = FakePodman()
+    fake.answer(["container", "inspect"], [_inspect(i, "c", "running") for i in ids])
+
+    async def database() -> str:
+        return path
+
+    engine = Containers(fake, database)
+    found = await asyncio.gather(*(engine.inspect(i) for i in ids))
+    assert [f["Id"] for f in found] == ids
+    inspects = [c for c in fake.calls if c[:2] == ["container", "inspect"]]
+    # requests that come while one runs join the next call: fewer calls than requests
+    assert sorted(i for c in inspects for i in c[5:]) == ids
+    assert len(inspects) < len(ids)
