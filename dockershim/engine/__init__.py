@@ -36,7 +36,7 @@ class Engine:
         self.podman = podman
         self._cache = cache
         self._state_dir = state_dir
-        self.containers = Containers(podman, self._database)
+        self.containers = Containers(podman, self._database, state_dir)
         self.images = Images(podman, self._store)
         self.networks = Networks(podman, self._network_folder)
         self.volumes = Volumes(podman, self.containers.snapshot)

@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dockershim.engine import kept as kept_store
+from dockershim.engine.kept import Kept
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.inspect_overlay import KEEP, overlay
@@ -64,10 +66,19 @@ class ContainerRef:
 
 
 class Containers:
-    def __init__(self, podman: PodmanRunner, database: Callable[[], Awaitable[str | None]]) -> None:
+    def __init__(
+        self,
+        podman: PodmanRunner,
+        database: Callable[[], Awaitable[str | None]],
+        state_dir: str | None = None,
+    ) -> None:
         self.podman = podman
         self._database = database
-        self._kept: dict[str, _Kept] = {}
+        self._state_dir = state_dir
+        self._kept: dict[str, Kept] = {}
+        self._loaded = state_dir is None
+        self._saving: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
         self._inspects = _InspectBatches(self._inspect_many_cli)
         self.fallback: str | None = None  # why reads go to the CLI, once known
 
@@ -80,10 +91,14 @@ class Containers:
             self._fall_back("podman's state is not in a BoltDB file this service can read")
             return None
         try:
-            return await asyncio.to_thread(snapshot, path)
+            snap = await asyncio.to_thread(snapshot, path)
         except StateUnreadable as exc:
             log.warning("podman's state database unreadable this time (%s): using its CLI", exc)
             return None
+        if not self._loaded and self._state_dir:  # what the previous service kept
+            self._loaded = True
+            self._kept = {**await asyncio.to_thread(kept_store.load, self._state_dir), **self._kept}
+        return snap
 
     def _fall_back(self, reason: str) -> None:
         if self.fallback is None:
@@ -223,17 +238,34 @@ class Containers:
 
     def _keep(
         self, snap: Snapshot, record: ContainerRecord, fingerprint: str, raw: dict[str, Any]
-    ) -> _Kept:
-        kept = _Kept(
+    ) -> Kept:
+        kept = Kept(
             fingerprint, _digest(record.setup), record.state_json, snap.health_mark(record),
             json.dumps(raw),
         )  # fmt: skip
         self._kept[record.id] = kept
+        self._save_soon()
         return kept
 
+    def _save_soon(self) -> None:
+        """Write what is kept to disk once changes settle (one write per burst)."""
+        if self._state_dir is None:
+            return
+        if self._saving is not None:
+            self._saving.cancel()
+        self._saving = asyncio.get_running_loop().call_later(_SAVE_AFTER, self._save)
+
+    def _save(self) -> None:
+        self._saving = None
+        if self._state_dir is not None:
+            copy = dict(self._kept)
+            task = asyncio.ensure_future(asyncio.to_thread(kept_store.save, self._state_dir, copy))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
     def _patched(
-        self, snap: Snapshot, record: ContainerRecord, kept: _Kept, fingerprint: str
-    ) -> _Kept | None:
+        self, snap: Snapshot, record: ContainerRecord, kept: Kept, fingerprint: str
+    ) -> Kept | None:
         """The kept JSON brought to the stored state, where that needs no podman process."""
         if kept.setup != _digest(record.setup) or snap.exit_pending(record):
             return None
@@ -290,19 +322,8 @@ class Containers:
 
 
 _ACTIVE = ("running", "paused", "stopping")
+_SAVE_AFTER = 1.0  # seconds without a new kept inspect before writing them to disk
 _HEALTH_LOG_MAX = 1 << 20  # podman keeps a few results; a larger file is not one of its logs
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """podman's inspect JSON of a container (as text: no caller can change it) and what it
-    was taken at: the fingerprint, the digest of the setup, the state, the healthcheck log."""
-
-    fingerprint: str
-    setup: bytes
-    state: dict[str, Any]
-    health_mark: str
-    text: str
 
 
 class _InspectBatches:
@@ -339,8 +360,8 @@ class _InspectBatches:
             self._running = None
 
 
-def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _exit_code(raw: dict[str, Any]) -> int:

@@ -184,3 +184,30 @@ async def test_concurrent_inspects_go_as_one(tmp_path: Path) -> None:
     # requests that come while one runs join the next call: fewer calls than requests
     assert sorted(i for c in inspects for i in c[5:]) == ids
     assert len(inspects) < len(ids)
+
+
+async def test_kept_inspects_outlive_the_service(tmp_path: Path) -> None:
+    import asyncio
+
+    one = "d" * 64
+    path = _db(tmp_path, {one: _ctr("web", 3)})
+    fake = FakePodman()
+    fake.answer(["container", "inspect"], [_inspect(one, "web", "running")])
+
+    async def database() -> str:
+        return path
+
+    state_dir = tmp_path / "state"
+    first = Containers(fake, database, str(state_dir))
+    await first.inspect("web")
+    await asyncio.sleep(1.3)  # written once changes settle
+    assert (state_dir / "kept-inspects.json").stat().st_mode & 0o777 == 0o600
+    calls = len(fake.calls)
+    second = Containers(fake, database, str(state_dir))  # the next activation
+    assert (await second.inspect("web"))["Id"] == one
+    assert len(fake.calls) == calls
+    # a changed setup is not answered from the file
+    _db(tmp_path, {one: _ctr("api", 3)})
+    third = Containers(fake, database, str(state_dir))
+    await third.inspect("api")
+    assert len(fake.calls) == calls + 1
