@@ -29,7 +29,7 @@ from pathlib import Path
 
 from speed_common import CLI, DOCKER, PODMAN, SERVICE, SHIM, Failed, Target, cleanup, rss_kib
 from speed_mixed import MixedResult, mixed, setup_pool, teardown_pool
-from speed_scenarios import SCENARIOS, Scenario
+from speed_scenarios import SCENARIOS, TARGETS, Scenario
 
 Samples = dict[tuple[str, str], list[float]]
 
@@ -152,6 +152,17 @@ def ratio(a: list[float] | None, b: list[float] | None) -> str:
     return f"{statistics.median(a) / statistics.median(b):.2f}" if a and b else "-"
 
 
+def target(
+    row: str, shim: list[float] | None, svc: list[float] | None, cli: list[float] | None
+) -> str:
+    against, limit = TARGETS[row]
+    base = svc if against == "svc" else cli
+    if not shim or not base:
+        return f"{against}<={limit:g} ?"
+    met = statistics.median(shim) / statistics.median(base) <= limit
+    return f"{against}<={limit:g} {'ok' if met else 'NO'}"
+
+
 def report(
     args: argparse.Namespace,
     samples: Samples,
@@ -161,7 +172,10 @@ def report(
     memory: dict[str, int],
 ) -> None:
     print(f"\n{args.rounds} interleaved rounds, medians in ms; docker CLI {DOCKER}")
-    head = f"| {'scenario':<24}| {SHIM:>10} | {SERVICE:>10} | {CLI:>10} | shim/svc | shim/cli |"
+    head = (
+        f"| {'scenario':<24}| {SHIM:>10} | {SERVICE:>10} | {CLI:>10} | shim/svc | shim/cli "
+        "| target        |"
+    )
     print(head)
     print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
     for scn in SCENARIOS:
@@ -169,9 +183,10 @@ def report(
             continue
         for row in scn.rows:
             shim, svc, cli = (samples.get((row, n)) for n in (SHIM, SERVICE, CLI))
+            goal = target(row, shim, svc, cli)
             print(
                 f"| {row:<24}| {ms(shim):>10} | {ms(svc):>10} | {ms(cli):>10} "
-                f"| {ratio(shim, svc):>8} | {ratio(shim, cli):>8} |"
+                f"| {ratio(shim, svc):>8} | {ratio(shim, cli):>8} | {goal:<13} |"
             )
     if mixed_results:
         print(
@@ -182,7 +197,11 @@ def report(
             print(f"  {name:<11} {result.summary(2)}")
         shim, svc = mixed_results.get(SHIM), mixed_results.get(SERVICE)
         if shim and svc and svc.wall:
-            print(f"  wall ratio shim/svc {shim.wall / svc.wall:.2f}")
+            met = shim.wall / svc.wall <= 1.0 and not shim.errors
+            print(
+                f"  wall ratio shim/svc {shim.wall / svc.wall:.2f} "
+                f"(target <= 1.0 with no errors: {'ok' if met else 'NO'})"
+            )
         for name, result in mixed_results.items():
             for err in sorted(set(result.errors))[:5]:
                 print(f"  error ({name}): {err}")

@@ -204,6 +204,27 @@ def simple(row: str, *args: str, **kw: Any) -> Callable[[Target, dict[str, Any]]
     return lambda t, ctx: one(row, timed(t, *args, **kw))
 
 
+# Issue 11's "done when": the ratio each row must reach, against podman's service or its CLI.
+TARGETS: dict[str, tuple[str, float]] = {
+    "ps, none running": ("svc", 0.5),
+    "ps, 20 running": ("svc", 0.5),
+    "ps x20 parallel": ("svc", 1.0),
+    "inspect": ("svc", 0.5),
+    "images": ("svc", 0.5),
+    "version": ("svc", 0.5),
+    "info": ("svc", 0.5),
+    "exec inspect": ("svc", 0.5),
+    "exec CT true": ("cli", 1.2),
+    "cp 10 MiB in": ("cli", 1.2),
+    "run --rm true": ("svc", 1.0),
+    "run -d, stop -t0, rm": ("svc", 1.0),
+    "logs 10 MiB": ("svc", 0.7),
+    "build (tiny)": ("cli", 1.2),
+    "compose up -d (10)": ("svc", 1.0),
+    "compose ps (10)": ("svc", 0.5),
+    "compose down -t0 (10)": ("svc", 1.0),
+}
+
 SCENARIOS: list[Scenario] = [
     Scenario("ps0", ["ps, none running"], simple("ps, none running", "ps"), stop_all),
     Scenario(
