@@ -27,6 +27,7 @@ from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate import build as tbuild
+from dockershim.translate.dockerfile_flags import buildkit_refusal
 from dockershim.translate.references import (
     is_loopback_registry,
     looks_like_id,
@@ -121,6 +122,10 @@ async def _stop_build(podman: PodmanRunner, child: SpawnedProcess, before: set[s
         await podman.run(["rm", "--force", "--time", "0", "--", *sorted(stale)], check=False)
 
 
+async def _refused(message: str) -> AsyncIterator[dict[str, Any]]:
+    yield {"errorDetail": {"message": message}, "error": message}
+
+
 @router.post("/build")
 async def image_build(request: Request, backend: BackendDep) -> Response:
     podman, state_dir = backend.podman, backend.state_dir
@@ -141,6 +146,11 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
         await asyncio.to_thread(extract_context, archive, context, dockerfile)
         os.unlink(archive)
         content = _read_dockerfile(context, dockerfile)
+        refusal = buildkit_refusal(content)
+        if refusal is not None:
+            # In-band, as dockerd's classic builder fails the step; podman never sees the file.
+            await stack.aclose()
+            return stream_response(_refused(refusal[2]))
         total = tbuild.count_steps(content)
         auths = auths_from_config_header(request.headers.get("X-Registry-Config"))
         authpath = stack.enter_context(auth_file(auths, state_dir))
