@@ -29,6 +29,7 @@ from dockershim.translate.container_fields import (
     validate_name,
 )
 from dockershim.translate.container_hostconfig import expose_flags, host_flags
+from dockershim.translate.secret import Secret
 
 _CONFIG_ACCEPTED = {
     "Image",
@@ -108,7 +109,7 @@ def create_argv(
             continue
         if env.startswith("="):
             raise InvalidParameter(f"invalid environment variable: {env}")
-        argv += ["--env", env]
+        argv += ["--env", Secret(env)]
     for key, value in str_map(body.get("Labels"), "Labels").items():
         argv += ["--label", f"{key}={value}"]
     argv += expose_flags(obj(body.get("ExposedPorts"), "ExposedPorts"))
