@@ -63,6 +63,11 @@ def extract_context(archive: str, root: str, dockerfile: str = "Dockerfile") -> 
                     continue
                 _check(root, member)
                 member.mode = (member.mode or 0o644) | (0o700 if member.isdir() else 0o600)
-                tar.extract(member, root, set_attrs=not member.issym())
+                try:
+                    tar.extract(member, root, set_attrs=not member.issym())
+                except OSError as exc:  # e.g. a symlink loop; strerror names no local path
+                    raise InvalidParameter(
+                        f"build context entry {member.name!r} cannot be unpacked: {exc.strerror}"
+                    ) from None
     except tarfile.TarError as exc:
         raise InvalidParameter(f"the build context is not a valid tar archive: {exc}") from None

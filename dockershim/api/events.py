@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
 from dockershim.api.deps import Backend, BackendDep
+from dockershim.errors import InvalidParameter
 from dockershim.podman.runner import SpawnedProcess
 from dockershim.streams.exitorder import ExitOrder
 from dockershim.streams.sessions import sessions_of
@@ -119,6 +120,10 @@ async def system_events(request: Request, backend: BackendDep) -> StreamingRespo
     since_ns = parse_docker_time(params["since"], now_ns) if params.get("since") else None
     until_ns = parse_docker_time(params["until"], now_ns) if params.get("until") else None
     event_filter = EventFilter(parse_filters(params.get("filters"), EVENT_FILTERS))
+    if since_ns is not None and until_ns is not None and until_ns < since_ns:
+        raise InvalidParameter(
+            f"`since` time ({params['since']}) cannot be after `until` time ({params['until']})"
+        )
     argv = ["events", "--format", "json"]
     if since_ns is not None:
         argv += ["--since", _unix(since_ns)]

@@ -16,6 +16,7 @@ from dockershim.translate.container_fields import (
 )
 from dockershim.translate.container_network import network_flags
 from dockershim.translate.container_resources import RESOURCE_FIELDS, resource_flags
+from dockershim.translate.validate import digits
 
 # Fields accepted with their default meaning only or informational for other layers.
 _ACCEPTED = {
@@ -201,7 +202,7 @@ def port_flags(bindings: dict[str, Any]) -> list[str]:
             b = obj(binding, "HostConfig.PortBindings")
             host_ip = str(b.get("HostIp") or "")
             host_port = str(b.get("HostPort") or "")
-            if host_port and not all(p.isdigit() for p in host_port.split("-")):
+            if host_port and not all(digits(p) for p in host_port.split("-")):
                 raise InvalidParameter(f"invalid port specification: {host_port!r}")
             if ":" in host_ip:
                 host_ip = f"[{host_ip.strip('[]')}]"
@@ -215,7 +216,7 @@ def port_flags(bindings: dict[str, Any]) -> list[str]:
 def _port_proto(text: str) -> tuple[str, str]:
     port, _, proto = text.partition("/")
     proto = proto or "tcp"
-    if proto not in ("tcp", "udp", "sctp") or not all(p.isdigit() for p in port.split("-")):
+    if proto not in ("tcp", "udp", "sctp") or not all(digits(p) for p in port.split("-")):
         raise InvalidParameter(f"invalid port specification: {text!r}")
     return port, proto
 
