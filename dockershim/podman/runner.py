@@ -228,7 +228,7 @@ class PodmanRunner:
             master, slave = pty.openpty()
             try:
                 if window is not None:
-                    rows, cols = window
+                    rows, cols = (min(max(v, 0), 0xFFFF) for v in window)  # a winsize is 16-bit
                     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
                 process = await self._exec(
                     concealed, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
