@@ -29,6 +29,7 @@ from dockershim.translate.container_fields import (
     validate_name,
 )
 from dockershim.translate.container_hostconfig import expose_flags, host_flags
+from dockershim.translate.mount_modes import volume_path
 from dockershim.translate.secret import Secret
 
 _CONFIG_ACCEPTED = {
@@ -117,7 +118,7 @@ def create_argv(
     for target in obj(body.get("Volumes"), "Volumes"):
         if str(target).rstrip("/") in covered:
             continue  # dockerd: a bind/mount on that path replaces the anonymous volume
-        argv += ["--volume", no_option(str(target), "Volumes")]
+        argv += ["--volume", volume_path(str(target))]
     stop_signal = str(body.get("StopSignal") or "")
     if stop_signal:
         argv += ["--stop-signal", no_option(stop_signal, "StopSignal")]

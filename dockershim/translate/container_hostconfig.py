@@ -16,6 +16,7 @@ from dockershim.translate.container_fields import (
 )
 from dockershim.translate.container_network import network_flags
 from dockershim.translate.container_resources import RESOURCE_FIELDS, resource_flags
+from dockershim.translate.mount_modes import bind_spec, propagation
 from dockershim.translate.validate import digits
 
 # Fields accepted with their default meaning only or informational for other layers.
@@ -44,7 +45,7 @@ def host_flags(
     out = HostFlags()
     a = out.argv
     for bind in str_list(host.get("Binds"), "HostConfig.Binds"):
-        a += ["--volume", no_option(bind, "HostConfig.Binds")]
+        a += ["--volume", bind_spec(no_option(bind, "HostConfig.Binds"))]
     for mount in host.get("Mounts") or []:
         a += ["--mount", mount_flag(obj(mount, "HostConfig.Mounts"))]
     for target, opts in str_map(host.get("Tmpfs"), "HostConfig.Tmpfs").items():
@@ -169,7 +170,7 @@ def mount_flag(m: dict[str, Any]) -> str:
         parts.append(f"source={source}")
         prop = obj(m.get("BindOptions"), "BindOptions").get("Propagation")
         if prop:
-            parts.append(f"bind-propagation={no_option(str(prop), 'Propagation')}")
+            parts.append(f"bind-propagation={propagation(str(prop))}")
     elif kind == "volume":
         if source:
             parts.append(f"source={source}")
