@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
@@ -30,7 +33,7 @@ from dockershim.api import (
 from dockershim.api.deps import Backend
 from dockershim.api.errors import install_error_handlers
 from dockershim.api.versioning import ApiVersionMiddleware
-from dockershim.podman import PodmanRunner
+from dockershim.podman import PodmanRunner, restart_backup
 
 # Order matters only where paths overlap: specific container sub-resources before generic ones.
 ROUTERS = [
@@ -61,8 +64,17 @@ def default_state_dir() -> str:
     return os.path.join(runtime_dir, "dockershim")
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # a restart-policy patch the last run could not confirm is undone before any request
+    await asyncio.to_thread(restart_backup.recover, app.state.backend.state_dir)
+    yield
+
+
 def create_app(podman: PodmanRunner | None = None, state_dir: str | None = None) -> FastAPI:
-    app = FastAPI(title="dockershim", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="dockershim", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan
+    )
     app.state.backend = Backend(
         podman=podman or PodmanRunner(),
         state_dir=state_dir or default_state_dir(),

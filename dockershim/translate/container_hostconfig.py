@@ -17,6 +17,7 @@ from dockershim.translate.container_fields import (
 from dockershim.translate.container_network import network_flags
 from dockershim.translate.container_resources import RESOURCE_FIELDS, resource_flags
 from dockershim.translate.mount_modes import bind_spec, propagation
+from dockershim.translate.restart_config import MAX_RETRIES
 from dockershim.translate.validate import digits
 
 # Fields accepted with their default meaning only or informational for other layers.
@@ -241,6 +242,8 @@ def restart_flags(policy: dict[str, Any]) -> list[str]:
         )
     if retries < 0:
         raise InvalidParameter("invalid restart policy: maximum retry count cannot be negative")
+    if retries > MAX_RETRIES:
+        raise InvalidParameter(f"invalid value for MaximumRetryCount: {retries}")
     if not name or name == "no":
         return []
     return ["--restart", f"on-failure:{retries}" if retries else name]

@@ -8,6 +8,7 @@ RecursionError far down: bodies and `filters` are checked for depth first, cheap
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -52,9 +53,27 @@ def loads(raw: str | bytes, what: str) -> Any:
     if not json_depth_ok(raw):
         raise InvalidParameter(f"invalid {what}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_constant, parse_float=_float)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidParameter(f"invalid {what}: {exc}") from None
+    except _OutOfRange as exc:
+        raise InvalidParameter(f"invalid {what}: number {exc} is out of range") from None
+
+
+class _OutOfRange(ValueError):
+    pass
+
+
+def _constant(name: str) -> float:
+    # NaN and Infinity are no JSON (Python accepts them, Go does not)
+    raise _OutOfRange(name)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise _OutOfRange(text)
+    return value
 
 
 def has_nul(data: Any) -> bool:
