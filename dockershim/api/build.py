@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
+from dockershim.api import diskbudget
 from dockershim.api.authfile import auth_file, auths_from_config_header
 from dockershim.api.buildcontext import extract_context
 from dockershim.api.deps import BackendDep, query_bool
@@ -138,8 +139,11 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
         context = os.path.join(workdir, "context")
         os.mkdir(context, 0o700)
         archive = os.path.join(workdir, "context.tar")
+        limit, written = diskbudget.budget(workdir), 0
         with open(archive, "wb") as handle:
             async for chunk in request.stream():
+                written += len(chunk)
+                diskbudget.check(written, limit, "the build context")
                 handle.write(chunk)
         if os.path.getsize(archive) == 0:
             raise InvalidParameter("the build context is empty: send a tar archive")
