@@ -100,6 +100,39 @@ async def _qualified_bases(podman: PodmanRunner, dockerfile: str) -> dict[str, s
     return names
 
 
+async def _inherited_refusal(
+    podman: PodmanRunner, dockerfile: str, names: dict[str, str], authpath: str
+) -> str | None:
+    """dockerd's refusal for an ONBUILD trigger of a base image (`ONBUILD RUN --mount=...`),
+    which podman would run in this build. Bases not here yet are pulled first to be read.
+    podman's inspect omits a Docker config's OnBuild, so the image history is read instead:
+    an ONBUILD anywhere in it counts (stricter than the live trigger list)."""
+    for base in tbuild.base_images(dockerfile):
+        name = names.get(base, base)
+        found = await find_image(podman, name)
+        if found is None:
+            try:
+                ref = parse_reference(name)
+            except InvalidParameter:
+                continue  # left to podman build to report
+            pull = ["pull", "--quiet", *tls_args(ref.registry), "--authfile", authpath]
+            await podman.run([*pull, "--", ref.full()], check=False, timeout=600)
+            found = await find_image(podman, name)
+        if found is None:
+            continue
+        history = await podman.run(
+            ["image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", "--", found["Id"]],
+            check=False,
+        )
+        triggers = [
+            ln.split("ONBUILD", 1)[1] for ln in history.text.splitlines() if "ONBUILD" in ln
+        ]
+        refusal = buildkit_refusal("\n".join(triggers))
+        if refusal is not None:
+            return refusal[2]
+    return None
+
+
 async def _working_containers(podman: PodmanRunner) -> set[str]:
     result = await podman.run(
         ["ps", "--all", "--external", "--format", "{{.ID}} {{.Names}}"], check=False
@@ -160,6 +193,10 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
         authpath = stack.enter_context(auth_file(auths, state_dir))
         await _fetch_loopback_bases(podman, content, authpath, query_bool(request, "pull"))
         names = await _qualified_bases(podman, content)
+        inherited = await _inherited_refusal(podman, content, names, authpath)
+        if inherited is not None:
+            await stack.aclose()
+            return stream_response(_refused(inherited))
         rewritten = os.path.join(workdir, "Dockerfile")
         with open(rewritten, "w", encoding="utf-8") as out:
             out.write(tbuild.qualify_from(content, names))

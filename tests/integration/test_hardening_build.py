@@ -36,7 +36,9 @@ def test_cli_refuses_buildkit_flags(
     docker: DockerRun, cleanup: Cleanup, tmp_path: Path, instruction: str, flag: str
 ) -> None:
     (tmp_path / "Dockerfile").write_text(f"FROM busybox\nRUN echo ran-dth-step\n{instruction}\n")
-    result = docker("build", "-t", cleanup.name("dth-flag"), str(tmp_path), check=False)
+    tag = cleanup.name("dth-flag")
+    cleanup.images.append(tag)
+    result = docker("build", "-t", tag, str(tmp_path), check=False)
     assert result.returncode != 0
     assert f"the --{flag} option requires BuildKit. {HINT} enabled" in result.stderr
     assert "ran-dth-step" not in result.stdout
@@ -52,7 +54,9 @@ def test_cli_refuses_run_mount_before_podman_reads_host_files(
     context = tmp_path / "ctx"
     context.mkdir()
     (context / "Dockerfile").write_text(_attack(flag_dir))
-    result = docker("build", "-t", cleanup.name("dth-mount"), str(context), check=False)
+    tag = cleanup.name("dth-mount")
+    cleanup.images.append(tag)
+    result = docker("build", "-t", tag, str(context), check=False)
     assert result.returncode != 0
     assert f"the --mount option requires BuildKit. {HINT} enabled" in result.stderr
     assert secret not in result.stdout + result.stderr
@@ -65,3 +69,23 @@ def test_docker_py_build_error(dclient: Any, tmp_path: Path) -> None:
     with pytest.raises(docker_py.errors.BuildError) as info:
         dclient.images.build(path=str(tmp_path))
     assert "the --mount option requires BuildKit" in str(info.value)
+
+
+def test_onbuild_triggers_of_a_base_image_are_refused(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    base = cleanup.name("dth-onbuild")
+    cleanup.images.append(base)
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\nONBUILD RUN --mount=type=cache,target=/m echo ran-dth-trigger\n"
+    )
+    docker("build", "-t", base, str(tmp_path))  # dockerd stores the trigger as well
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "Dockerfile").write_text(f"FROM {base}\nRUN true\n")
+    tag = cleanup.name("dth-child")
+    cleanup.images.append(tag)
+    result = docker("build", "-t", tag, str(child), check=False)
+    assert result.returncode != 0
+    assert f"the --mount option requires BuildKit. {HINT} enabled" in result.stderr
+    assert "ran-dth-trigger" not in result.stdout
