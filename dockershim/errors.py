@@ -5,6 +5,7 @@
     ├── Unauthorized (401)
     ├── Forbidden (403)
     ├── NotFound (404)
+    ├── TooLarge (413)
     ├── Conflict (409)
     ├── NotModified (304, empty body)
     ├── Unsupported (501)
@@ -34,6 +35,10 @@ class Unauthorized(DockerError):
 
 class Forbidden(DockerError):
     status = 403
+
+
+class TooLarge(DockerError):
+    status = 413
 
 
 class NotFound(DockerError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from dockershim.api import (
@@ -29,7 +31,7 @@ from dockershim.api.deps import Backend
 from dockershim.api.errors import install_error_handlers
 from dockershim.api.lazyapp import default_state_dir
 from dockershim.api.versioning import ApiVersionMiddleware
-from dockershim.podman import PodmanRunner
+from dockershim.podman import PodmanRunner, restart_backup
 
 # Order matters only where paths overlap: specific container sub-resources before generic ones.
 ROUTERS = [
@@ -55,12 +57,22 @@ ROUTERS = [
 ]
 
 
-def create_app(podman: PodmanRunner | None = None, state_dir: str | None = None) -> FastAPI:
+def create_app(
+    podman: PodmanRunner | None = None,
+    state_dir: str | None = None,
+    cache: dict[str, Any] | None = None,
+) -> FastAPI:
+    """The full API. `cache`: facts the quick /version of api/lazyapp.py already took."""
     app = FastAPI(title="dockershim", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.backend = Backend(
+    backend = Backend(
         podman=podman or PodmanRunner(),
         state_dir=state_dir or default_state_dir(),
+        cache=cache if cache is not None else {},
     )
+    app.state.backend = backend
+    # a restart-policy patch the last run could not confirm is undone before any request
+    # reaches a route (the app is built before the first one, in api/lazyapp.py's thread)
+    restart_backup.recover(backend.state_dir)
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)

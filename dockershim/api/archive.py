@@ -26,6 +26,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from dockershim.api import diskbudget
 from dockershim.api.archive_tar import (
     entries_of,
     first_entry,
@@ -235,7 +236,12 @@ async def container_archive(id: str, request: Request, backend: BackendDep) -> R
 
 async def _spool_body(request: Request) -> IO[bytes]:
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)  # noqa: SIM115
+    limit, written = diskbudget.budget(tempfile.gettempdir()), 0
     async for chunk in request.stream():
+        written += len(chunk)
+        if written > limit:
+            spool.close()
+            raise diskbudget.too_large("the uploaded archive")
         spool.write(chunk)
     spool.seek(0)
     return spool

@@ -24,6 +24,7 @@ from typing import Any
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.references import registry_host
+from dockershim.translate.validate import loads
 
 
 def _decode(header: str) -> Any:
@@ -38,10 +39,7 @@ def _decode(header: str) -> Any:
             text = base64.b64decode(padded.encode(), validate=True)
         except (binascii.Error, ValueError):
             raise InvalidParameter("invalid X-Registry-Auth header: not base64") from None
-    try:
-        return json.loads(text) if text.strip() else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidParameter("invalid X-Registry-Auth header: not JSON") from None
+    return loads(text, "X-Registry-Auth header") if text.strip() else {}
 
 
 def _entry(config: dict[str, Any]) -> dict[str, str] | None:

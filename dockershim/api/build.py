@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
+from dockershim.api import diskbudget
 from dockershim.api.authfile import auth_file, auths_from_config_header
 from dockershim.api.buildcontext import extract_context
 from dockershim.api.deps import BackendDep, query_bool
@@ -27,6 +28,7 @@ from dockershim.api.jsonstream import read_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate import build as tbuild
+from dockershim.translate.dockerfile_flags import buildkit_refusal
 from dockershim.translate.references import (
     is_loopback_registry,
     looks_like_id,
@@ -98,6 +100,39 @@ async def _qualified_bases(podman: PodmanRunner, dockerfile: str) -> dict[str, s
     return names
 
 
+async def _inherited_refusal(
+    podman: PodmanRunner, dockerfile: str, names: dict[str, str], authpath: str
+) -> str | None:
+    """dockerd's refusal for an ONBUILD trigger of a base image (`ONBUILD RUN --mount=...`),
+    which podman would run in this build. Bases not here yet are pulled first to be read.
+    podman's inspect omits a Docker config's OnBuild, so the image history is read instead:
+    an ONBUILD anywhere in it counts (stricter than the live trigger list)."""
+    for base in tbuild.base_images(dockerfile):
+        name = names.get(base, base)
+        found = await find_image(podman, name)
+        if found is None:
+            try:
+                ref = parse_reference(name)
+            except InvalidParameter:
+                continue  # left to podman build to report
+            pull = ["pull", "--quiet", *tls_args(ref.registry), "--authfile", authpath]
+            await podman.run([*pull, "--", ref.full()], check=False, timeout=600)
+            found = await find_image(podman, name)
+        if found is None:
+            continue
+        history = await podman.run(
+            ["image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", "--", found["Id"]],
+            check=False,
+        )
+        triggers = [
+            ln.split("ONBUILD", 1)[1] for ln in history.text.splitlines() if "ONBUILD" in ln
+        ]
+        refusal = buildkit_refusal("\n".join(triggers))
+        if refusal is not None:
+            return refusal[2]
+    return None
+
+
 async def _working_containers(podman: PodmanRunner) -> set[str]:
     result = await podman.run(
         ["ps", "--all", "--external", "--format", "{{.ID}} {{.Names}}"], check=False
@@ -121,6 +156,10 @@ async def _stop_build(podman: PodmanRunner, child: SpawnedProcess, before: set[s
         await podman.run(["rm", "--force", "--time", "0", "--", *sorted(stale)], check=False)
 
 
+async def _refused(message: str) -> AsyncIterator[dict[str, Any]]:
+    yield {"errorDetail": {"message": message}, "error": message}
+
+
 @router.post("/build")
 async def image_build(request: Request, backend: BackendDep) -> Response:
     podman, state_dir = backend.podman, backend.state_dir
@@ -133,19 +172,31 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
         context = os.path.join(workdir, "context")
         os.mkdir(context, 0o700)
         archive = os.path.join(workdir, "context.tar")
+        limit, written = diskbudget.budget(workdir), 0
         with open(archive, "wb") as handle:
             async for chunk in request.stream():
+                written += len(chunk)
+                diskbudget.check(written, limit, "the build context")
                 handle.write(chunk)
         if os.path.getsize(archive) == 0:
             raise InvalidParameter("the build context is empty: send a tar archive")
         await asyncio.to_thread(extract_context, archive, context, dockerfile)
         os.unlink(archive)
         content = _read_dockerfile(context, dockerfile)
+        refusal = buildkit_refusal(content)
+        if refusal is not None:
+            # In-band, as dockerd's classic builder fails the step; podman never sees the file.
+            await stack.aclose()
+            return stream_response(_refused(refusal[2]))
         total = tbuild.count_steps(content)
         auths = auths_from_config_header(request.headers.get("X-Registry-Config"))
         authpath = stack.enter_context(auth_file(auths, state_dir))
         await _fetch_loopback_bases(podman, content, authpath, query_bool(request, "pull"))
         names = await _qualified_bases(podman, content)
+        inherited = await _inherited_refusal(podman, content, names, authpath)
+        if inherited is not None:
+            await stack.aclose()
+            return stream_response(_refused(inherited))
         rewritten = os.path.join(workdir, "Dockerfile")
         with open(rewritten, "w", encoding="utf-8") as out:
             out.write(tbuild.qualify_from(content, names))

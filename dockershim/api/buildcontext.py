@@ -4,7 +4,8 @@ Each entry is checked right before it is written, with the links extracted so fa
 an entry whose path (or a hard link whose target) leaves the directory, including through a
 symlink extracted earlier, is refused with 400. Symlinks themselves may point anywhere (they
 are copied into the image as links, as Docker does); nothing is ever written through them.
-Device nodes are skipped. Entries get owner write permission so the directory can be removed.
+Device nodes are skipped. What it unpacks to is capped by the free disk space
+(api/diskbudget.py). Entries get owner write permission so the directory can be removed.
 A body that is no archive but plain text is taken as the Dockerfile itself.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import tarfile
 
+from dockershim.api import diskbudget
 from dockershim.errors import InvalidParameter
 
 
@@ -56,13 +58,21 @@ def extract_context(archive: str, root: str, dockerfile: str = "Dockerfile") -> 
         with open(os.path.join(root, dockerfile), "w", encoding="utf-8") as handle:
             handle.write(bare)
         return
+    limit, unpacked = diskbudget.budget(root), 0
     try:
         with tarfile.open(archive, "r:*") as tar:
             for member in tar:
                 if member.isdev():
                     continue
+                unpacked += member.size  # a compressed context may unpack to far more
+                diskbudget.check(unpacked, limit, "the unpacked build context")
                 _check(root, member)
                 member.mode = (member.mode or 0o644) | (0o700 if member.isdir() else 0o600)
-                tar.extract(member, root, set_attrs=not member.issym())
+                try:
+                    tar.extract(member, root, set_attrs=not member.issym())
+                except OSError as exc:  # e.g. a symlink loop; strerror names no local path
+                    raise InvalidParameter(
+                        f"build context entry {member.name!r} cannot be unpacked: {exc.strerror}"
+                    ) from None
     except tarfile.TarError as exc:
         raise InvalidParameter(f"the build context is not a valid tar archive: {exc}") from None

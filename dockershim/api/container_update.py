@@ -43,5 +43,7 @@ async def container_update(id: str, request: Request, backend: BackendDep) -> JS
             else:
                 raise classify(result.err_text, result.returncode)
     if restart is not None:
-        await set_restart_policy(backend.podman, backend.cache, container_id, *restart)
+        await set_restart_policy(
+            backend.podman, backend.cache, container_id, *restart, state_dir=backend.state_dir
+        )
     return JSONResponse({"Warnings": warnings})

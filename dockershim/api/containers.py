@@ -65,8 +65,9 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
             f"platform {platform!r} is not supported: containers run on linux/amd64 here"
         )
     host = body.get("HostConfig") or {}
-    needs_gateway = isinstance(host, dict) and any(
-        isinstance(e, str) and e.endswith("host-gateway") for e in host.get("ExtraHosts") or []
+    hosts = host.get("ExtraHosts") if isinstance(host, dict) else None
+    needs_gateway = isinstance(hosts, list) and any(
+        isinstance(e, str) and e.endswith("host-gateway") for e in hosts
     )
     image = await resolve_image(backend.podman, str(body.get("Image") or ""))
     link_args = await links_for_create(backend.podman, body)  # HostConfig.Links (issue 6)

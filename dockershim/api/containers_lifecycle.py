@@ -21,6 +21,7 @@ from dockershim.podman.errors import classify
 from dockershim.streams.sessions import sessions_of
 from dockershim.translate.container_fields import validate_name
 from dockershim.translate.container_status import docker_state, parse_time
+from dockershim.translate.validate import digits
 
 router = APIRouter()
 
@@ -42,7 +43,7 @@ def _signal(request: Request) -> str | None:
     value = request.query_params.get("signal") or None
     if value is not None and not _SIGNAL.match(value.upper()):
         raise InvalidParameter(f"Invalid signal: {value}")
-    return value.upper() if value and not value.isdigit() else value
+    return value.upper() if value and not digits(value) else value
 
 
 def _timeout(request: Request) -> int | None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from dockershim.engine import Engine
-from dockershim.errors import InvalidParameter
+from dockershim.errors import InvalidParameter, TooLarge
 from dockershim.podman import PodmanRunner
+from dockershim.translate.validate import digits, has_nul, loads
 
 
 @dataclass
@@ -60,19 +60,37 @@ def query_int(request: Request, name: str, default: int | None = None) -> int | 
         raise InvalidParameter(f"invalid value for {name}: {raw!r}") from None
 
 
+MAX_JSON_BODY = 8 << 20  # generous: compose's largest create bodies are a few KiB
+
+
+async def _capped_body(request: Request) -> bytes:
+    """The body, refused with 413 once it passes MAX_JSON_BODY (never read whole first)."""
+    declared = request.headers.get("content-length", "")
+    if digits(declared) and int(declared) > MAX_JSON_BODY:
+        raise TooLarge(f"request body is larger than {MAX_JSON_BODY >> 20} MiB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_JSON_BODY:
+            raise TooLarge(f"request body is larger than {MAX_JSON_BODY >> 20} MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def json_body(request: Request, *, required: bool = False) -> dict[str, Any]:
     """The request body as a JSON object; empty bodies are `{}` unless required."""
-    raw = await request.body()
+    raw = await _capped_body(request)
     if not raw.strip():
         if required:
             raise InvalidParameter("invalid JSON: request body is empty")
         return {}
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidParameter(f"invalid JSON: {exc}") from None
+    data = loads(raw, "JSON")
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise InvalidParameter("invalid JSON: expected an object")
+    if has_nul(data):
+        # no process argument, path or file name can hold one: refused where it enters
+        raise InvalidParameter("invalid parameter: a string contains a NUL byte")
     return data

@@ -1,6 +1,8 @@
 """The one place errors become HTTP responses: `{"message": ...}` with dockerd's status.
 
-No traceback ever reaches a client; unexpected exceptions are logged and answered 500.
+No traceback or exception text ever reaches a client: unexpected exceptions are logged and
+answered 500 with a fixed text; the few that only bad input causes (a NUL byte in a string,
+nesting too deep) are answered 400.
 """
 
 from __future__ import annotations
@@ -46,9 +48,30 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     return error_response(400, "; ".join(parts) or "invalid request")
 
 
+def client_fault(exc: BaseException) -> str | None:
+    """A message for failures that only bad input causes where no check caught it first."""
+    if (
+        isinstance(exc, ValueError)
+        and "null" in str(exc)
+        and ("byte" in str(exc) or "char" in str(exc))
+    ):
+        return "invalid parameter: a string contains a NUL byte"
+    if isinstance(exc, RecursionError):
+        return "invalid parameter: input nested too deeply"
+    return None
+
+
+INTERNAL = "internal error in dockershim (details are in its log)"
+
+
 async def _unexpected(_: Request, exc: Exception) -> Response:
+    fault = client_fault(exc)
+    if fault is not None:
+        log.info("refused: %s (%s)", fault, type(exc).__name__)
+        return error_response(400, fault)
+    # The exception text may hold internal paths or data: the log gets it, the client not.
     log.error("unexpected error", exc_info=exc)
-    return error_response(500, f"internal error: {type(exc).__name__}: {exc}")
+    return error_response(500, INTERNAL)
 
 
 def install_error_handlers(app: FastAPI) -> None:

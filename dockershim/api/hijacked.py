@@ -17,7 +17,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from dockershim.api.errors import error_response
+from dockershim.api.errors import INTERNAL, client_fault, error_response
 from dockershim.api.versioning import docker_headers
 from dockershim.errors import DockerError
 from dockershim.streams.pump import Connection
@@ -49,7 +49,7 @@ class HijackResponse(Response):
             await _report(stream, exc.message)
         except Exception as exc:
             log.exception("attach/exec stream failed")
-            await _report(stream, f"internal error: {type(exc).__name__}: {exc}")
+            await _report(stream, client_fault(exc) or INTERNAL)
         finally:
             stream.close()
 

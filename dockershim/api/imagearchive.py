@@ -12,7 +12,6 @@ import logging
 import lzma
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from types import ModuleType
@@ -21,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from dockershim.api import diskbudget
 from dockershim.api.deps import PodmanDep, json_body, query_bool, query_int
 from dockershim.api.imageresolve import local_name, require_image
 from dockershim.api.jsonstream import stream_response
@@ -77,8 +77,12 @@ async def image_load(request: Request, podman: PodmanDep) -> Response:
     # `quiet` only drops progress bars in dockerd; a load has none here.
     fd, path = tempfile.mkstemp(prefix="load-", suffix=".tar")
     try:
+        limit = diskbudget.budget(diskbudget.directory_of(path))
+        written = 0
         with os.fdopen(fd, "wb") as handle:
             async for chunk in request.stream():
+                written += len(chunk)
+                diskbudget.check(written, limit, "the image archive")
                 handle.write(chunk)
         if os.path.getsize(path) == 0:
             raise InvalidParameter("unexpected EOF: the request body holds no image archive")
@@ -112,13 +116,16 @@ def _decompress_in_place(path: str) -> None:
     for prefix, module in _COMPRESSIONS.items():
         if magic.startswith(prefix):
             plain = path + ".tar"
+            limit = diskbudget.budget(diskbudget.directory_of(path))
             try:
                 with module.open(path, "rb") as src, open(plain, "wb") as dst:
-                    shutil.copyfileobj(src, dst, _CHUNK)
-            except (OSError, EOFError, lzma.LZMAError) as exc:
+                    diskbudget.copy_capped(src, dst, limit, "the decompressed image archive")
+            except BaseException as exc:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(plain)
-                raise InvalidParameter(f"invalid compressed archive: {exc}") from None
+                if isinstance(exc, (OSError, EOFError, lzma.LZMAError)):
+                    raise InvalidParameter(f"invalid compressed archive: {exc}") from None
+                raise
             os.replace(plain, path)
             return
 

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
+from dockershim.api.errors import INTERNAL, client_fault
 from dockershim.errors import DockerError
 from dockershim.podman.runner import SpawnedProcess
 from dockershim.translate.progress import error
@@ -63,7 +64,7 @@ def stream_response(
             yield encode(error(exc.message))
         except Exception as exc:  # never a traceback to the client
             log.error("progress stream failed", exc_info=exc)
-            yield encode(error(f"internal error: {type(exc).__name__}: {exc}"))
+            yield encode(error(client_fault(exc) or INTERNAL))
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.shield(run_cleanup())

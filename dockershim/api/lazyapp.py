@@ -52,9 +52,7 @@ def default_state_dir() -> str:
 def _full_app(podman: PodmanRunner, state_dir: str, cache: dict[str, Any]) -> ASGIApp:
     from dockershim.api.app import create_app
 
-    app = create_app(podman, state_dir=state_dir)
-    app.state.backend.cache = cache  # podman facts read by the quick /version are kept
-    return app
+    return create_app(podman, state_dir=state_dir, cache=cache)  # the quick /version's facts
 
 
 class LazyApp:

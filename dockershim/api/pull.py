@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from dockershim.api import diskbudget
 from dockershim.api.authfile import auth_file, auths_from_auth_header
 from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.jsonstream import read_lines, stream_response
@@ -183,7 +184,10 @@ async def _import(request: Request, podman: PodmanRunner) -> Response:
     try:
         with os.fdopen(fd, "wb") as handle:
             if source == "-":
+                limit, written = diskbudget.budget(diskbudget.directory_of(path)), 0
                 async for chunk in request.stream():
+                    written += len(chunk)
+                    diskbudget.check(written, limit, "the imported archive")
                     handle.write(chunk)
         target = path if source == "-" else source
         argv = [*args, "--", target] + ([name] if name else [])

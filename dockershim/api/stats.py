@@ -34,6 +34,7 @@ from dockershim.translate.stats import (
     sample_from,
     stats_body,
 )
+from dockershim.translate.validate import digits
 
 router = APIRouter()
 
@@ -60,7 +61,7 @@ def _ns_link(pid: int | str) -> str | None:
 def _all_stats() -> dict[int, ProcStat]:
     out: dict[int, ProcStat] = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
+        if digits(entry):
             text = _read(f"/proc/{entry}/stat")
             if text:
                 with contextlib.suppress(ValueError, IndexError):

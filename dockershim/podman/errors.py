@@ -76,7 +76,10 @@ _RULES: list[_Rule] = [
         lambda m, t: Unauthorized(_msg(t)),
     ),
     (
-        re.compile(r"invalid (?:argument|reference format)|unknown flag"),
+        # podman's own checks of what it was given: the client's input, not our failure
+        re.compile(
+            r"invalid (?:argument|reference format|label format)|unknown flag|failed to parse"
+        ),
         lambda m, t: InvalidParameter(_msg(t)),
     ),
 ]

@@ -13,6 +13,8 @@ reads the container's config from:
    with one pwrite at the value's offset, fsync, unlock: the B+tree is never restructured;
 3. check with `podman container inspect` that podman reads the new policy; if not, put the
    original bytes back (under the lock, only if our bytes are still there) and fail.
+A backup record of the original bytes is kept from before step 2 until step 3 is done, so a
+crash in between is undone at the next start (podman/restart_backup.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.errors import DockerError
+from dockershim.podman import restart_backup
 from dockershim.podman.runner import PodmanRunner
 from dockershim.podman.statedb import container_value, database_path, locked
 from dockershim.translate.restart_config import current_policy, rewrite
@@ -47,8 +50,11 @@ def _config(fd: int, container_id: str) -> tuple[int, bytes]:
     return offset, raw
 
 
-def patch_file(path: str, container_id: str, policy: str, retries: int) -> bytes | None:
-    """Write the new policy into the database; the original bytes, or None if unchanged."""
+def patch_file(
+    path: str, container_id: str, policy: str, retries: int, state_dir: str | None = None
+) -> bytes | None:
+    """Write the new policy into the database; the original bytes, or None if unchanged.
+    With `state_dir`, a backup record is written first (podman/restart_backup.py)."""
     with locked(path, exclusive=True) as fd:
         offset, raw = _config(fd, container_id)
         if current_policy(raw) == (policy, retries):
@@ -56,6 +62,8 @@ def patch_file(path: str, container_id: str, policy: str, retries: int) -> bytes
         new = rewrite(raw, policy, retries)
         if len(new) != len(raw):  # rewrite guarantees it; never write otherwise
             raise DockerError("internal error: the rewritten config changed length")
+        if state_dir is not None:
+            restart_backup.write(state_dir, path, container_id, offset, raw, new)
         os.pwrite(fd, new, offset)
         os.fsync(fd)
         return raw
@@ -104,22 +112,28 @@ async def set_restart_policy(
     container_id: str,
     policy: str,
     retries: int,
+    state_dir: str | None = None,
 ) -> None:
-    """Give the container (full id) the restart policy; raises a DockerError (500) if not."""
+    """Give the container (full id) the restart policy; raises a DockerError (500) if not.
+    With `state_dir`, a crash before podman was seen reading the patch is undone at the next
+    start (restart_backup.recover)."""
     if await _update_has_restart(podman, cache):
         text = policy_text(policy, retries)
         await podman.run(["update", f"--restart={text}", "--", container_id])
         return
     path = await _database(podman, cache)
-    original = await asyncio.to_thread(patch_file, path, container_id, policy, retries)
+    original = await asyncio.to_thread(patch_file, path, container_id, policy, retries, state_dir)
     if original is None:
         return
+    # Cancelled or crashed from here on, the backup record stays and the next start undoes it.
     result = await podman.run(["container", "inspect", "--", container_id], check=False)
     seen = _inspected_policy(result.json()) if result.returncode == 0 else None
+    restored = seen == (policy, retries) or await asyncio.to_thread(
+        restore_file, path, container_id, original, policy, retries
+    )
+    if state_dir is not None:
+        restart_backup.drop(restart_backup.path_for(state_dir, container_id))
     if seen != (policy, retries):
-        restored = await asyncio.to_thread(
-            restore_file, path, container_id, original, policy, retries
-        )
         raise DockerError(
             f"podman did not take the new restart policy {policy_text(policy, retries)} "
             f"(it reads {seen}); "

@@ -24,9 +24,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockershim.errors import DockerError
+from dockershim.errors import DockerError, InvalidParameter
 from dockershim.podman.errors import classify
 from dockershim.podman.lanes import Kind, Limits, ProcessSlots, kind_of
+from dockershim.podman.secretargv import Concealed, conceal
 
 log = logging.getLogger(__name__)
 
@@ -204,11 +205,12 @@ class PodmanRunner:
         lane: Kind,
         waited: float,
     ) -> Completed:
-        argv = self.argv(args)
+        concealed = conceal(self.argv(args))
+        argv = concealed.shown
         limit = self.default_timeout if timeout is None else timeout
         started = time.monotonic()
         process = await self._exec(
-            argv,
+            concealed,
             stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -255,32 +257,43 @@ class PodmanRunner:
         `window` (rows, columns) sizes the pseudo-terminal before the child starts, so podman
         reads the right size at once.
         """
-        argv = self.argv(args)
+        concealed = conceal(self.argv(args))
+        argv = concealed.shown
         if use_pty:
             master, slave = pty.openpty()
-            if window is not None:
-                rows, cols = window
-                fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             try:
+                if window is not None:
+                    rows, cols = (min(max(v, 0), 0xFFFF) for v in window)  # a winsize is 16-bit
+                    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
                 process = await self._exec(
-                    argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+                    concealed, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
                 )
+            except BaseException:
+                os.close(master)
+                raise
             finally:
                 os.close(slave)
             os.set_blocking(master, False)
             return SpawnedProcess(process, argv, master_fd=master)
         process = await self._exec(
-            argv,
+            concealed,
             stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT if merge_stderr else asyncio.subprocess.PIPE,
         )
         return SpawnedProcess(process, argv)
 
-    async def _exec(self, argv: list[str], **kwargs: Any) -> asyncio.subprocess.Process:
+    async def _exec(self, concealed: Concealed, **kwargs: Any) -> asyncio.subprocess.Process:
+        env = {**(self.env or os.environ), **concealed.env} if concealed.env else self.env
         try:
+            if any("\x00" in arg for arg in concealed.argv):
+                raise InvalidParameter("invalid parameter: a string contains a NUL byte")
             return await asyncio.create_subprocess_exec(
-                *argv, env=self.env, preexec_fn=_die_with_parent, **kwargs
+                *concealed.argv,
+                env=env,
+                preexec_fn=_die_with_parent,
+                pass_fds=concealed.fds,
+                **kwargs,
             )
         except FileNotFoundError:
             raise DockerError(
@@ -291,3 +304,5 @@ class PodmanRunner:
             raise DockerError(
                 f"podman is not available: {self.binary!r} is not executable"
             ) from None
+        finally:
+            concealed.close()  # the child has its own copies

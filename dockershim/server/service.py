@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -112,6 +113,19 @@ class ShimServer(uvicorn.Server):
         return self._quiet_ticks >= _SETTLE_TICKS
 
 
+_BUILD_ARGS = re.compile(r"([?&]buildargs=)[^&]*", re.I)
+
+
+class RedactBuildArgs(logging.Filter):
+    """Build arguments (often tokens) travel in the query string: not into the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > 2 and isinstance(args[2], str):
+            record.args = (*args[:2], _BUILD_ARGS.sub(r"\1<redacted>", args[2]), *args[3:])
+        return True
+
+
 async def serve(
     app: object,
     sockets: list[socket.socket],
@@ -131,6 +145,7 @@ async def serve(
         timeout_graceful_shutdown=10,
         access_log=log_level == "debug",
     )
+    logging.getLogger("uvicorn.access").addFilter(RedactBuildArgs())
     notify = {"NOTIFY_SOCKET": notify_socket} if notify_socket else {}
     server = ShimServer(config, idle_timeout, registry, notify)
     try:

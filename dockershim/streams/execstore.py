@@ -3,7 +3,10 @@
 One JSON file per exec under `<state dir>/execs/` (the state dir is private, 0700), written
 atomically (temp file + rename), so a record survives the service exiting when idle between
 create and start, or between the end of a stream and the client's `GET /exec/{id}/json`.
-Finished records older than a day are pruned when new ones are created.
+Bounded, since the runtime dir is a small tmpfs and a client may create execs in a loop: a
+record holds at most MAX_RECORD_BYTES of config (the argv limit would refuse more anyway);
+records not running expire an hour after their last change; and past MAX_RECORDS the oldest
+ones not running go first. All of it is checked when a new record is created.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dockershim.errors import NotFound
+from dockershim.errors import InvalidParameter, NotFound, Unavailable
 
 _ID = re.compile(r"^[0-9a-f]{64}$")
-_PRUNE_AFTER = 24 * 3600.0
+PRUNE_AFTER = 3600.0
+MAX_RECORDS = 1024
+MAX_RECORD_BYTES = 1 << 20
 
 
 class ExecStore:
@@ -38,6 +43,10 @@ class ExecStore:
         return self.root / f"{exec_id}.json"
 
     def create(self, container_id: str, config: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(config)) > MAX_RECORD_BYTES:
+            raise InvalidParameter(
+                f"exec configuration is larger than {MAX_RECORD_BYTES >> 20} MiB"
+            )
         self._ensure_dir()
         self._prune()
         record: dict[str, Any] = {
@@ -87,11 +96,27 @@ class ExecStore:
                     claimed.add(str(session))
         return claimed
 
+    def _running(self, path: Path) -> bool:
+        try:
+            return bool(json.loads(path.read_text()).get("Running"))
+        except (OSError, ValueError):
+            return False
+
     def _prune(self) -> None:
-        cutoff = time.time() - _PRUNE_AFTER
+        """Expire old records not running; then make room below MAX_RECORDS, oldest first."""
+        cutoff = time.time() - PRUNE_AFTER
+        dated: list[tuple[float, Path]] = []
         for path in self.root.glob("*.json"):
-            with contextlib.suppress(OSError, ValueError):
-                if path.stat().st_mtime < cutoff and not json.loads(path.read_text()).get(
-                    "Running"
-                ):
+            with contextlib.suppress(OSError):
+                dated.append((path.stat().st_mtime, path))
+        dated.sort()
+        kept = len(dated)
+        for mtime, path in dated:
+            if mtime >= cutoff and kept < MAX_RECORDS:
+                break
+            if not self._running(path):
+                with contextlib.suppress(OSError):
                     path.unlink()
+                    kept -= 1
+        if kept >= MAX_RECORDS:
+            raise Unavailable(f"too many exec instances running ({kept}); try again later")

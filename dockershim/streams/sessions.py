@@ -28,8 +28,9 @@ from dockershim.streams.exitorder import ExitOrder
 def set_window_size(child: SpawnedProcess, height: int, width: int) -> None:
     if child.master_fd is None:
         return
+    rows, cols = (min(max(v, 0), 0xFFFF) for v in (height, width))  # a winsize is 16-bit
     with contextlib.suppress(OSError):
-        fcntl.ioctl(child.master_fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
+        fcntl.ioctl(child.master_fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     with contextlib.suppress(ProcessLookupError):
         os.kill(child.pid, signal.SIGWINCH)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from dockershim.errors import DockerError, InvalidParameter
 from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
+from dockershim.translate.validate import digits
 
 DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
 _CTRL_SPECIAL = {"@": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31}
@@ -25,7 +26,7 @@ def parse_detach_keys(spec: str) -> bytes:
         return b""
     out = bytearray()
     for key in spec.split(","):
-        if len(key) == 1:
+        if len(key) == 1 and key.isascii():  # one byte in Go, where dockerd measures it
             out.append(ord(key))
             continue
         lowered = key.lower()
@@ -72,7 +73,7 @@ def container_facts(inspect: Any) -> ContainerFacts:
 
 def console_size(value: Any) -> tuple[int, int] | None:
     rows, _, cols = str(value or "").partition("x")
-    if rows.isdigit() and cols.isdigit() and int(rows) > 0 and int(cols) > 0:
+    if digits(rows) and digits(cols) and int(rows) > 0 and int(cols) > 0:
         return int(rows), int(cols)
     return None
 

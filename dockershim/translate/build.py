@@ -21,6 +21,8 @@ from typing import Any
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.references import docker_name, parse_reference
+from dockershim.translate.secret import Secret
+from dockershim.translate.validate import digits, loads
 
 GetList = Callable[[str], list[str]]
 
@@ -34,10 +36,7 @@ _RUN_FAILED = re.compile(r'building at STEP "(?P<instr>.*)": .*exit status (?P<c
 def _json_map(raw: str, name: str) -> dict[str, Any]:
     if not raw:
         return {}
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        raise InvalidParameter(f"invalid {name}: not JSON") from None
+    data = loads(raw, name)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -98,7 +97,7 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
         argv += ["--tag", tag]
     for key, value in _json_map(one("buildargs"), "buildargs").items():
         if value is not None:
-            argv += ["--build-arg", f"{key}={value}"]
+            argv += ["--build-arg", Secret(f"{key}={value}")]
     for key, value in _json_map(one("labels"), "labels").items():
         argv += ["--label", f"{key}={value}"]
     if one("target"):
@@ -126,7 +125,7 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
                 # Docker 25+ also writes `host=ip`; podman 4.3 takes `host:ip`.
                 argv += ["--add-host", f"{name}:{address}" if sep else host.strip()]
     if one("shmsize") not in ("", "0"):
-        if not one("shmsize").isdigit():
+        if not digits(one("shmsize")):
             raise InvalidParameter(f"invalid shmsize: {one('shmsize')!r}")
         argv += ["--shm-size", f"{int(one('shmsize'))}b"]
     for ref in _cache_from(one("cachefrom")):
@@ -141,10 +140,7 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
 def _json_list(raw: str, name: str) -> list[Any]:
     if not raw:
         return []
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
-        raise InvalidParameter(f"invalid {name}: not JSON") from None
+    data = loads(raw, name)
     if data is None:
         return []
     if not isinstance(data, list):

@@ -29,6 +29,8 @@ from dockershim.translate.container_fields import (
     validate_name,
 )
 from dockershim.translate.container_hostconfig import expose_flags, host_flags
+from dockershim.translate.mount_modes import volume_path
+from dockershim.translate.secret import Secret
 
 _CONFIG_ACCEPTED = {
     "Image",
@@ -108,7 +110,7 @@ def create_argv(
             continue
         if env.startswith("="):
             raise InvalidParameter(f"invalid environment variable: {env}")
-        argv += ["--env", env]
+        argv += ["--env", Secret(env)]
     for key, value in str_map(body.get("Labels"), "Labels").items():
         argv += ["--label", f"{key}={value}"]
     argv += expose_flags(obj(body.get("ExposedPorts"), "ExposedPorts"))
@@ -116,7 +118,7 @@ def create_argv(
     for target in obj(body.get("Volumes"), "Volumes"):
         if str(target).rstrip("/") in covered:
             continue  # dockerd: a bind/mount on that path replaces the anonymous volume
-        argv += ["--volume", no_option(str(target), "Volumes")]
+        argv += ["--volume", volume_path(str(target))]
     stop_signal = str(body.get("StopSignal") or "")
     if stop_signal:
         argv += ["--stop-signal", no_option(stop_signal, "StopSignal")]

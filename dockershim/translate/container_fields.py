@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from typing import Any
 
@@ -90,6 +91,8 @@ def integer(value: Any, field: str) -> int:
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidParameter(f"{field}: expected a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidParameter(f"{field}: number out of range")
     return int(value)
 
 

@@ -16,6 +16,9 @@ from dockershim.translate.container_fields import (
 )
 from dockershim.translate.container_network import network_flags
 from dockershim.translate.container_resources import RESOURCE_FIELDS, resource_flags
+from dockershim.translate.mount_modes import bind_spec, propagation
+from dockershim.translate.restart_config import MAX_RETRIES
+from dockershim.translate.validate import digits
 
 # Fields accepted with their default meaning only or informational for other layers.
 _ACCEPTED = {
@@ -43,7 +46,7 @@ def host_flags(
     out = HostFlags()
     a = out.argv
     for bind in str_list(host.get("Binds"), "HostConfig.Binds"):
-        a += ["--volume", no_option(bind, "HostConfig.Binds")]
+        a += ["--volume", bind_spec(no_option(bind, "HostConfig.Binds"))]
     for mount in host.get("Mounts") or []:
         a += ["--mount", mount_flag(obj(mount, "HostConfig.Mounts"))]
     for target, opts in str_map(host.get("Tmpfs"), "HostConfig.Tmpfs").items():
@@ -168,7 +171,7 @@ def mount_flag(m: dict[str, Any]) -> str:
         parts.append(f"source={source}")
         prop = obj(m.get("BindOptions"), "BindOptions").get("Propagation")
         if prop:
-            parts.append(f"bind-propagation={no_option(str(prop), 'Propagation')}")
+            parts.append(f"bind-propagation={propagation(str(prop))}")
     elif kind == "volume":
         if source:
             parts.append(f"source={source}")
@@ -201,7 +204,7 @@ def port_flags(bindings: dict[str, Any]) -> list[str]:
             b = obj(binding, "HostConfig.PortBindings")
             host_ip = str(b.get("HostIp") or "")
             host_port = str(b.get("HostPort") or "")
-            if host_port and not all(p.isdigit() for p in host_port.split("-")):
+            if host_port and not all(digits(p) for p in host_port.split("-")):
                 raise InvalidParameter(f"invalid port specification: {host_port!r}")
             if ":" in host_ip:
                 host_ip = f"[{host_ip.strip('[]')}]"
@@ -215,7 +218,7 @@ def port_flags(bindings: dict[str, Any]) -> list[str]:
 def _port_proto(text: str) -> tuple[str, str]:
     port, _, proto = text.partition("/")
     proto = proto or "tcp"
-    if proto not in ("tcp", "udp", "sctp") or not all(p.isdigit() for p in port.split("-")):
+    if proto not in ("tcp", "udp", "sctp") or not all(digits(p) for p in port.split("-")):
         raise InvalidParameter(f"invalid port specification: {text!r}")
     return port, proto
 
@@ -239,6 +242,8 @@ def restart_flags(policy: dict[str, Any]) -> list[str]:
         )
     if retries < 0:
         raise InvalidParameter("invalid restart policy: maximum retry count cannot be negative")
+    if retries > MAX_RETRIES:
+        raise InvalidParameter(f"invalid value for MaximumRetryCount: {retries}")
     if not name or name == "no":
         return []
     return ["--restart", f"on-failure:{retries}" if retries else name]

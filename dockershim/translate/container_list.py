@@ -15,6 +15,7 @@ from dockershim.translate.container_inspect import (
 )
 from dockershim.translate.container_status import docker_state, parse_time, status_text
 from dockershim.translate.filters import Filters, label_matches
+from dockershim.translate.validate import digits
 
 LIST_FILTERS = {
     "id", "name", "label", "status", "ancestor", "before", "since", "exited", "network",
@@ -85,7 +86,7 @@ def validate_filters(filters: Filters) -> None:
         if value not in _HEALTH:
             raise InvalidParameter(f"invalid filter 'health={value}'")
     for value in filters.get("exited", []):
-        if not value.lstrip("-").isdigit():
+        if not digits(value.lstrip("-")):
             raise InvalidParameter(f"invalid filter 'exited={value}'")
 
 
@@ -99,7 +100,7 @@ def _port_matches(raw: dict[str, Any], wanted: str, published: bool) -> bool:
         if number is None:
             continue
         lo, _, hi = port.partition("-")
-        if lo.isdigit() and int(lo) <= number <= int(hi or lo):
+        if digits(lo) and int(lo) <= number <= int(hi or lo):
             return True
     return False
 

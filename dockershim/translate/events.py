@@ -96,14 +96,14 @@ def parse_time_ns(text: str) -> int:
 def parse_docker_time(text: str, now_ns: int) -> int:
     """Docker's since/until: Unix seconds (with optional .nanoseconds) or RFC 3339 -> ns."""
     raw = text.strip()
-    if re.fullmatch(r"\d+(?:\.\d{1,9})?", raw):
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]{1,9})?", raw):
         secs, _, frac = raw.partition(".")
         return int(secs) * 1_000_000_000 + int(frac.ljust(9, "0") if frac else 0)
     try:
         return parse_time_ns(raw)
     except ValueError:
         pass
-    duration = re.fullmatch(r"(\d+)(s|m|h)", raw)
+    duration = re.fullmatch(r"([0-9]+)(s|m|h)", raw)
     if duration:
         unit = {"s": 1, "m": 60, "h": 3600}[duration[2]]
         return now_ns - int(duration[1]) * unit * 1_000_000_000

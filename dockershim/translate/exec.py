@@ -17,6 +17,7 @@ from typing import Any
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.attach import parse_detach_keys
+from dockershim.translate.secret import Secret
 
 _BOOL_FIELDS = ("AttachStdin", "AttachStdout", "AttachStderr", "Tty", "Privileged")
 
@@ -99,7 +100,7 @@ def exec_argv(container_id: str, config: dict[str, Any], *, detach: bool) -> lis
     if config["WorkingDir"]:
         argv += ["--workdir", config["WorkingDir"]]
     for entry in config["Env"]:
-        argv += ["--env", entry]
+        argv += ["--env", Secret(entry)]
     return [*argv, "--", container_id, *config["Cmd"]]
 
 

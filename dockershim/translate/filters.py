@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from dockershim.errors import InvalidParameter
+from dockershim.translate.validate import loads
 
 Filters = dict[str, list[str]]
 
@@ -14,10 +14,7 @@ Filters = dict[str, list[str]]
 def parse_filters(raw: str | None, allowed: Iterable[str] | None = None) -> Filters:
     if not raw:
         return {}
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidParameter(f"invalid filter: {exc}") from None
+    data = loads(raw, "filter")
     if not isinstance(data, dict):
         raise InvalidParameter("invalid filter: expected a JSON object")
     result: Filters = {}

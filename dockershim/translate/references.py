@@ -8,6 +8,7 @@ those as plain `NAME`, so `familiar()` strips both `docker.io/library/` and `loc
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -98,9 +99,16 @@ def registry_host(server: str) -> str:
 
 def is_loopback_registry(host: str) -> bool:
     """dockerd treats 127.0.0.0/8 (and localhost) as insecure registries: plain HTTP."""
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    name = name.strip("[]")
-    return name == "localhost" or name == "::1" or name.startswith("127.")
+    if host.startswith("["):
+        name = host[1:].partition("]")[0]
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if name == "localhost":
+        return True
+    try:  # the address range, not a name that merely starts like one (127.attacker.example)
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def tls_args(host: str) -> list[str]:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from dockershim.errors import DockerError
 
+# Docker's MaximumRetryCount is a Go int: dockerd's JSON decoder refuses anything larger.
+MAX_RETRIES = 2**63 - 1
 POLICY_KEY = "restart_policy"
 RETRIES_KEY = "restart_retries"
 _RESTART_KEYS = (POLICY_KEY, RETRIES_KEY)
@@ -168,7 +170,9 @@ def _droppable(members: list[Member]) -> list[int]:
 
 def rewrite(raw: bytes, policy: str, retries: int) -> bytes:
     """`raw` with the new restart policy, exactly as long as `raw`."""
-    if policy not in ("no", "always", "on-failure", "unless-stopped") or retries < 0:
+    if policy not in ("no", "always", "on-failure", "unless-stopped") or not (
+        0 <= retries <= MAX_RETRIES
+    ):
         raise RestartConfigError(f"invalid restart policy {policy}:{retries}")
     found = members(raw)
     first = next((i for i, m in enumerate(found) if m.key in _RESTART_KEYS), len(found))

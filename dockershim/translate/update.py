@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockershim.errors import Conflict, InvalidParameter
+from dockershim.translate.restart_config import MAX_RETRIES
 
 _SCALAR_FLAGS = {
     "CpuShares": "--cpu-shares",
@@ -119,7 +120,7 @@ def update_flags(body: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 def _policy(policy: Mapping[str, Any] | None) -> tuple[str, int]:
     name = str((policy or {}).get("Name") or "no")
     retries = (policy or {}).get("MaximumRetryCount") or 0
-    if isinstance(retries, bool) or not isinstance(retries, int):
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries > MAX_RETRIES:
         raise InvalidParameter(f"invalid value for MaximumRetryCount: {retries!r}")
     return name, retries
 
