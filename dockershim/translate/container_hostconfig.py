@@ -203,6 +203,8 @@ def port_flags(bindings: dict[str, Any]) -> list[str]:
             host_port = str(b.get("HostPort") or "")
             if host_port and not all(p.isdigit() for p in host_port.split("-")):
                 raise InvalidParameter(f"invalid port specification: {host_port!r}")
+            if host_port == "0" or host_port == "0-0":
+                host_port = ""  # dockerd: port 0 asks for a free host port; podman wants it empty
             if ":" in host_ip:
                 host_ip = f"[{host_ip.strip('[]')}]"
             spec = f"{host_port}:{container_port}/{proto}"

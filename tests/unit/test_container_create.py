@@ -255,3 +255,13 @@ def test_tmpfs_gets_dockerds_defaults_unless_the_client_chose() -> None:
     assert tmpfs_options("") == "noexec,nosuid,nodev"
     assert tmpfs_options("size=8m,exec") == "nosuid,nodev,size=8m,exec"
     assert tmpfs_options("suid,dev,noexec") == "suid,dev,noexec"
+
+
+def test_host_port_zero_asks_for_a_free_port() -> None:
+    # Testcontainers sends HostPort "0" (dockerd: any free port); podman wants it left empty.
+    bindings = {
+        "8080/tcp": [{"HostPort": "0"}],
+        "81/tcp": [{"HostIp": "127.0.0.1", "HostPort": "0"}],
+    }
+    args = argv({"HostConfig": {"PortBindings": bindings}})
+    assert flag_values(args, "--publish") == [":8080/tcp", "127.0.0.1::81/tcp"]
