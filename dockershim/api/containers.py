@@ -208,7 +208,7 @@ async def container_prune(request: Request, podman: PodmanDep) -> JSONResponse:
     )
     until = [_until(v) for v in filters.get("until", [])]
     raws = await inspect_many(podman, await list_ids(podman))
-    deleted: list[str] = []
+    candidates: list[str] = []
     for raw in raws:
         status = docker_state(str((raw.get("State") or {}).get("Status", "")))
         if status in ("running", "paused", "restarting", "removing"):
@@ -221,10 +221,18 @@ async def container_prune(request: Request, podman: PodmanDep) -> JSONResponse:
         created = parse_time(raw.get("Created")) or 0.0
         if until and not all(created < u for u in until):
             continue
-        result = await podman.run(["rm", "--", str(raw["Id"])], check=False)
-        if result.returncode == 0:
-            deleted.append(str(raw["Id"]))
-    return JSONResponse({"ContainersDeleted": deleted or None, "SpaceReclaimed": 0})
+        candidates.append(str(raw["Id"]))
+    # dockerd reports the writable layers' sizes: measured only for what is about to go
+    sizes = {
+        r["Id"]: int(r.get("SizeRw") or 0)
+        for r in await inspect_many(podman, candidates, size=True)
+    }
+    deleted: list[str] = []
+    for cid in candidates:
+        if (await podman.run(["rm", "--", cid], check=False)).returncode == 0:
+            deleted.append(cid)
+    reclaimed = sum(sizes.get(cid, 0) for cid in deleted)
+    return JSONResponse({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})
 
 
 def _until(value: str) -> float:

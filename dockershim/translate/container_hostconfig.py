@@ -24,6 +24,8 @@ _ACCEPTED = {
 }
 _RESTART = {"", "no", "always", "unless-stopped", "on-failure"}
 _LOG_TYPES = {"", "json-file", "local", "k8s-file", "none", "journald"}
+# dockerd's other built-in drivers: known names that podman cannot serve
+_DOCKER_LOG_TYPES = {"syslog", "fluentd", "gelf", "awslogs", "splunk", "etwlogs", "gcplogs"}
 
 
 @dataclass
@@ -49,6 +51,11 @@ def host_flags(
     for target, opts in str_map(host.get("Tmpfs"), "HostConfig.Tmpfs").items():
         no_option(target, "HostConfig.Tmpfs")
         a += ["--tmpfs", f"{target}:{tmpfs_options(opts)}"]
+    for source in str_list(host.get("VolumesFrom"), "HostConfig.VolumesFrom"):
+        a += ["--volumes-from", no_option(source, "HostConfig.VolumesFrom")]
+    driver = host.get("VolumeDriver") or ""
+    if driver not in ("", "local"):
+        raise InvalidParameter(f"VolumeDriver {driver!r} is not supported (only local)")
     a += port_flags(obj(host.get("PortBindings"), "HostConfig.PortBindings"))
     if host.get("PublishAllPorts"):
         a.append("--publish-all")
@@ -132,7 +139,8 @@ def host_flags(
         "CapDrop", "Privileged", "SecurityOpt", "ReadonlyRootfs", "Init", "Ulimits", "ShmSize",
         "Sysctls", "GroupAdd", "IpcMode", "PidMode", "UsernsMode", "UTSMode", "OomScoreAdj",
         "LogConfig", "Devices", "Annotations", "Isolation", "Runtime", "CgroupnsMode",
-        "MaskedPaths", "ReadonlyPaths", *RESOURCE_FIELDS, *_ACCEPTED,
+        "MaskedPaths", "ReadonlyPaths", "VolumesFrom", "VolumeDriver", *RESOURCE_FIELDS,
+        *_ACCEPTED,
     }  # fmt: skip
     refuse_unhandled("HostConfig.", host, handled)
     return out
@@ -261,10 +269,12 @@ def extra_host(entry: str, host_gateway: str | None) -> str:
 
 def log_flags(log: dict[str, Any], warnings: list[str]) -> list[str]:
     kind = str(log.get("Type") or "")
-    if kind not in _LOG_TYPES:
+    if kind in _DOCKER_LOG_TYPES:
         raise InvalidParameter(
             f'logging driver "{kind}" is not supported (use json-file, local or none)'
         )
+    if kind not in _LOG_TYPES:
+        raise InvalidParameter(f"logger: no log driver named '{kind}' is registered")
     argv: list[str] = []
     if kind == "none":
         argv += ["--log-driver", "none"]

@@ -8,6 +8,7 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.container_create import create_argv
+from dockershim.translate.container_fields import decode_annotation, decode_host_fields
 from dockershim.translate.container_hostconfig import tmpfs_options
 
 IMG = "docker.io/library/busybox:latest"
@@ -196,7 +197,8 @@ def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
     ("body", "text"),
     [
         ({"Domainname": "x"}, "Domainname"),
-        ({"HostConfig": {"VolumesFrom": ["other"]}}, "HostConfig.VolumesFrom"),
+        ({"HostConfig": {"VolumeDriver": "nfs"}}, "VolumeDriver 'nfs'"),
+        ({"HostConfig": {"LogConfig": {"Type": "nosuch"}}}, "no log driver named 'nosuch'"),
         ({"HostConfig": {"Links": ["a:b"]}}, "HostConfig.Links"),
         ({"HostConfig": {"RestartPolicy": {"Name": "sometimes"}}}, "restart policy"),
         ({"HostConfig": {"LogConfig": {"Type": "syslog"}}}, "syslog"),
@@ -265,3 +267,20 @@ def test_host_port_zero_asks_for_a_free_port() -> None:
     }
     args = argv({"HostConfig": {"PortBindings": bindings}})
     assert flag_values(args, "--publish") == [":8080/tcp", "127.0.0.1::81/tcp"]
+
+
+def test_volumes_from_and_echoed_fields() -> None:
+    host = {
+        "VolumesFrom": ["data:ro", "other"],
+        "VolumeDriver": "local",
+        "CgroupnsMode": "private",
+        "LogConfig": {"Type": "json-file", "Config": {"max-file": "3"}},
+    }
+    args = argv({"HostConfig": host, "Env": ["BARE", "A=1"]})
+    assert flag_values(args, "--volumes-from") == ["data:ro", "other"]
+    assert flag_values(args, "--unsetenv") == ["BARE"]
+    annotations = dict(a.split("=", 1) for a in flag_values(args, "--annotation"))
+    sent = decode_host_fields(annotations["io.dockershim.hostconfig"])
+    assert sent is not None
+    assert {k: sent[k] for k in host} == host
+    assert decode_annotation(annotations["io.dockershim.bare-env"]) == ["BARE"]
