@@ -26,15 +26,17 @@ from dockershim.api.containers_support import (
 )
 from dockershim.api.deps import BackendDep, PodmanDep, json_body, query_bool, query_int
 from dockershim.api.networks import fill_network_ids, links_for_create
+from dockershim.api.versioning import api_version
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
 from dockershim.podman.healthcheck import health_due, refresh_health
 from dockershim.translate.container_create import create_argv
-from dockershim.translate.container_inspect import inspect_body
+from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_list import matches, summary, validate_filters
 from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.container_status import docker_state, parse_time
+from dockershim.translate.endpoint_echo import echo_endpoints
 from dockershim.translate.filters import label_matches, parse_filters
 
 _HOST_PLATFORM = re.compile(r"^linux(?:/(?:amd64|x86_64)(?:/v[1-4])?)?$")
@@ -90,6 +92,7 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
 async def container_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
     raw = await inspect_with_health(podman, ref, size=query_bool(request, "size"))
     body = inspect_body(raw)
+    echo_endpoints(body, podman_annotations(raw), api_version(request.scope))
     await fill_network_ids(podman, [body])
     return JSONResponse(body)
 

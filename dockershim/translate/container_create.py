@@ -31,6 +31,7 @@ from dockershim.translate.container_fields import (
     validate_name,
 )
 from dockershim.translate.container_hostconfig import expose_flags, host_flags
+from dockershim.translate.endpoint_echo import ANN_ENDPOINTS, endpoints_annotation
 
 _CONFIG_ACCEPTED = {
     "Image",
@@ -140,6 +141,9 @@ def create_argv(
         )
     argv += hf.argv
     argv += ["--annotation", f"{ANN_NETWORK_MODE}={host.get('NetworkMode') or 'bridge'}"]
+    endpoints = endpoints_annotation(networking)
+    if endpoints:
+        argv += ["--annotation", f"{ANN_ENDPOINTS}={endpoints}"]
     entrypoint = body.get("Entrypoint")
     if isinstance(entrypoint, str):
         entrypoint = [entrypoint] if entrypoint else None

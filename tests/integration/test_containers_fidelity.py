@@ -9,6 +9,7 @@ import docker.errors
 import pytest
 
 from tests.conftest import Cleanup, DockerRun, podman
+from tests.integration.test_streams_cli import eventually
 
 
 def _create(dclient: Any, name: str, host: dict[str, Any], **config: Any) -> dict[str, Any]:
@@ -108,3 +109,33 @@ def test_diff_added_file(dclient: Any, cleanup: Cleanup) -> None:
     ct.wait()
     assert ct.diff() == [{"Path": "/test", "Kind": 1}]  # as docker-py's own test expects
     assert podman("diff", ct.id).stdout.split() != []
+
+
+def test_followed_logs_one_frame_per_line(dclient: Any, cleanup: Cleanup) -> None:
+    ct = dclient.containers.run(
+        "busybox",
+        ["sh", "-c", "printf 'one\\ntwo\\nthree\\n'; printf 'err1\\nerr2\\n' >&2; exec sleep 300"],
+        name=cleanup.container(),
+        detach=True,
+    )
+    eventually(lambda: b"err2" in ct.logs(), "all lines logged")
+    stream = ct.logs(stream=True, follow=True, stderr=False)
+    assert [next(stream), next(stream)] == [b"one\n", b"two\n"]  # written in one go
+    stream.close()
+    out = list(dclient.api.logs(ct.id, stream=True, follow=False, stderr=False))
+    assert out == [b"one\n", b"two\n", b"three\n"]
+    err = list(dclient.api.logs(ct.id, stream=True, follow=False, stdout=False))
+    assert err == [b"err1\n", b"err2\n"]
+
+
+def test_nameless_volume_is_anonymous_and_pruned(dclient: Any, cleanup: Cleanup) -> None:
+    anonymous = dclient.volumes.create()
+    cleanup.volumes.append(anonymous.name)
+    named = dclient.volumes.create(name=cleanup.name("dst-vol"))
+    cleanup.volumes.append(named.name)
+    assert "com.docker.volume.anonymous" in anonymous.attrs["Labels"]
+    assert "com.docker.volume.anonymous" not in (named.attrs["Labels"] or {})
+    # API >= 1.42: prune removes anonymous volumes only, unless all=true
+    pruned = dclient.volumes.prune()["VolumesDeleted"] or []
+    assert anonymous.name in pruned and named.name not in pruned
+    assert named.name in [v.name for v in dclient.volumes.list()]

@@ -284,3 +284,16 @@ def test_volumes_from_and_echoed_fields() -> None:
     assert sent is not None
     assert {k: sent[k] for k in host} == host
     assert decode_annotation(annotations["io.dockershim.bare-env"]) == ["BARE"]
+
+
+def test_networking_config_alone_declares_the_networks() -> None:
+    endpoints = {"n1": {"Aliases": ["a"]}, "n2": {}}
+    args = argv({"NetworkingConfig": {"EndpointsConfig": endpoints}})
+    assert flag_values(args, "--network") == ["n1:alias=a", "n2"]
+    explicit = argv(
+        {
+            "HostConfig": {"NetworkMode": "bridge"},
+            "NetworkingConfig": {"EndpointsConfig": {"n2": {}}},
+        }
+    )
+    assert flag_values(explicit, "--network") == ["podman", "n2"]
