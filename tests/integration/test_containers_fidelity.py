@@ -139,3 +139,16 @@ def test_nameless_volume_is_anonymous_and_pruned(dclient: Any, cleanup: Cleanup)
     pruned = dclient.volumes.prune()["VolumesDeleted"] or []
     assert anonymous.name in pruned and named.name not in pruned
     assert named.name in [v.name for v in dclient.volumes.list()]
+
+
+def test_load_garbage_answers_in_the_stream(dclient: Any) -> None:
+    # dockerd answers 200 and reports the failed load in the JSON stream (docker-py raises)
+    resp = dclient.api._post(
+        dclient.api._url("/images/load"), data=b"not an image archive\n" * 50, stream=True
+    )
+    assert resp.status_code == 200
+    lines = [json.loads(line) for line in resp.iter_lines() if line]
+    assert lines[-1]["error"] == "archive/tar: invalid tar header"
+    assert lines[-1]["errorDetail"]["message"] == "archive/tar: invalid tar header"
+    with pytest.raises(docker.errors.ImageLoadError):
+        dclient.images.load(b"not an image archive\n" * 50)
