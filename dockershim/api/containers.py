@@ -70,7 +70,7 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
         isinstance(e, str) and e.endswith("host-gateway") for e in host.get("ExtraHosts") or []
     )
     image = await resolve_image(backend.podman, str(body.get("Image") or ""))
-    link_args = await links_for_create(backend.podman, body)  # HostConfig.Links (issue 6)
+    link_args = await links_for_create(backend.podman, body, name)  # HostConfig.Links
     plan = create_argv(
         body,
         name=name,
@@ -178,12 +178,15 @@ def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) 
     return refs
 
 
-@router.delete("/containers/{ref}")
+@router.delete("/containers/{ref:path}")  # path: `rm --link` names /container/alias
 async def container_delete(ref: str, request: Request, podman: PodmanDep) -> Response:
     force = query_bool(request, "force")
     volumes = query_bool(request, "v")
     if query_bool(request, "link"):
-        raise InvalidParameter("legacy links are not supported by dockershim")
+        raise InvalidParameter(
+            "removing a legacy link is not supported by dockershim: podman cannot change a "
+            "container's links after it was created"
+        )
     raw = await inspect_container(podman, ref)
     status = docker_state(str((raw.get("State") or {}).get("Status", "")))
     name = "/" + str(raw.get("Name", ""))

@@ -139,7 +139,7 @@ def host_flags(
         "CapDrop", "Privileged", "SecurityOpt", "ReadonlyRootfs", "Init", "Ulimits", "ShmSize",
         "Sysctls", "GroupAdd", "IpcMode", "PidMode", "UsernsMode", "UTSMode", "OomScoreAdj",
         "LogConfig", "Devices", "Annotations", "Isolation", "Runtime", "CgroupnsMode",
-        "MaskedPaths", "ReadonlyPaths", "VolumesFrom", "VolumeDriver", *RESOURCE_FIELDS,
+        "MaskedPaths", "ReadonlyPaths", "VolumesFrom", "VolumeDriver", "Links", *RESOURCE_FIELDS,
         *_ACCEPTED,
     }  # fmt: skip
     refuse_unhandled("HostConfig.", host, handled)

@@ -20,6 +20,7 @@ from dockershim.translate.container_fields import (
 )
 from dockershim.translate.container_network import docker_network
 from dockershim.translate.container_status import ZERO_TIME, docker_state
+from dockershim.translate.links import shown_links
 from dockershim.translate.references import familiar
 
 _PODMAN_ONLY_HOST = {
@@ -295,6 +296,8 @@ def host_config(raw: dict[str, Any]) -> dict[str, Any]:
     if sent is not None:  # created through dockershim: what the client sent, not podman's form
         h.update({key: sent.get(key) for key in KEPT_HOST_FIELDS})
         h.update({key: sent[key] for key in ECHOED_HOST_FIELDS if key in sent})
+        if isinstance(h.get("Links"), list):
+            h["Links"] = shown_links(h["Links"], str(raw.get("Name") or ""))
     return h
 
 

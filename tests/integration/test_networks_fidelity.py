@@ -107,3 +107,37 @@ def test_cli_network_run_ip(docker: DockerRun, cleanup: Cleanup) -> None:
     shown = json.loads(docker("inspect", name).stdout)[0]["NetworkSettings"]["Networks"][net]
     assert shown["IPAMConfig"]["IPv4Address"] == "10.126.9.9"
     assert shown["IPAddress"] == "10.126.9.9"
+
+
+def test_legacy_link_environment(docker: DockerRun, cleanup: Cleanup) -> None:
+    server, client = cleanup.container(), cleanup.container()
+    docker(
+        "run",
+        "-d",
+        "--name",
+        server,
+        "-e",
+        "SECRET=s3",
+        "--expose",
+        "8080",
+        "busybox",
+        "sleep",
+        "300",
+    )
+    server_ip = json.loads(docker("inspect", server).stdout)[0]["NetworkSettings"]["IPAddress"]
+    docker("run", "-d", "--name", client, "--link", f"{server}:my-db", "busybox", "sleep", "300")
+    env = set(docker("exec", client, "env").stdout.split())
+    assert {
+        f"MY_DB_NAME=/{client}/my-db",
+        f"MY_DB_PORT=tcp://{server_ip}:8080",
+        f"MY_DB_PORT_8080_TCP=tcp://{server_ip}:8080",
+        f"MY_DB_PORT_8080_TCP_ADDR={server_ip}",
+        "MY_DB_PORT_8080_TCP_PORT=8080",
+        "MY_DB_PORT_8080_TCP_PROTO=tcp",
+        "MY_DB_ENV_SECRET=s3",
+    } <= env
+    links = json.loads(docker("inspect", client).stdout)[0]["HostConfig"]["Links"]
+    assert links == [f"/{server}:/{client}/my-db"]
+    # removing a link afterwards is refused, saying why
+    result = docker("rm", "--link", f"/{client}/my-db", check=False)
+    assert result.returncode != 0 and "cannot change a container's links" in result.stderr

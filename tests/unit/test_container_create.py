@@ -199,7 +199,6 @@ def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
         ({"Domainname": "x"}, "Domainname"),
         ({"HostConfig": {"VolumeDriver": "nfs"}}, "VolumeDriver 'nfs'"),
         ({"HostConfig": {"LogConfig": {"Type": "nosuch"}}}, "no log driver named 'nosuch'"),
-        ({"HostConfig": {"Links": ["a:b"]}}, "HostConfig.Links"),
         ({"HostConfig": {"RestartPolicy": {"Name": "sometimes"}}}, "restart policy"),
         ({"HostConfig": {"LogConfig": {"Type": "syslog"}}}, "syslog"),
         ({"HostConfig": {"Binds": ["--privileged"]}}, "Binds"),
