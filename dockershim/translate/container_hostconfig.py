@@ -180,8 +180,12 @@ def mount_flag(m: dict[str, Any]) -> str:
     elif kind == "volume":
         if source:
             parts.append(f"source={source}")
-        if obj(m.get("VolumeOptions"), "VolumeOptions").get("NoCopy"):
+        volume_options = obj(m.get("VolumeOptions"), "VolumeOptions")
+        if volume_options.get("NoCopy"):
             parts.append("nocopy")
+        if volume_options.get("Subpath"):
+            # podman 4.3 mounts only whole volumes: refused rather than mounting the whole one
+            raise InvalidParameter("VolumeOptions.Subpath is not supported by podman 4.3")
     elif kind == "tmpfs":
         if source:
             raise InvalidParameter(
@@ -197,7 +201,7 @@ def mount_flag(m: dict[str, Any]) -> str:
         raise InvalidParameter(f"mount type unknown or not supported: {kind!r}")
     parts.append(f"target={target}")
     if m.get("ReadOnly"):
-        parts.append("readonly=true")
+        parts.append("ro=true")  # podman 4.3 knows `readonly` for binds only
     return ",".join(parts)
 
 

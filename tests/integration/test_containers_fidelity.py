@@ -152,3 +152,18 @@ def test_load_garbage_answers_in_the_stream(dclient: Any) -> None:
     assert lines[-1]["errorDetail"]["message"] == "archive/tar: invalid tar header"
     with pytest.raises(docker.errors.ImageLoadError):
         dclient.images.load(b"not an image archive\n" * 50)
+
+
+def test_volume_mount_read_only_and_subpath_refused(dclient: Any, cleanup: Cleanup) -> None:
+    vol = cleanup.name("dst-mvol")
+    cleanup.volumes.append(vol)
+    mount = {"Type": "volume", "Source": vol, "Target": "/data", "ReadOnly": True}
+    name = cleanup.container()
+    _create(dclient, name, {"Mounts": [mount]}, Cmd=["touch", "/data/x"])
+    dclient.api.start(name)
+    assert dclient.api.wait(name)["StatusCode"] != 0  # read-only
+    assert b"Read-only file system" in dclient.api.logs(name)
+    sub = {**mount, "ReadOnly": False, "VolumeOptions": {"Subpath": "a"}}
+    with pytest.raises(docker.errors.APIError, match="Subpath") as info:
+        _create(dclient, cleanup.container(), {"Mounts": [sub]})
+    assert info.value.status_code == 400

@@ -114,7 +114,7 @@ def test_host_config() -> None:
     assert flag_values(args, "--tmpfs") == ["/run:noexec,nosuid,nodev,size=1m"]  # dockerd's
     assert flag_values(args, "--mount") == [
         "type=tmpfs,tmpfs-size=1024,tmpfs-mode=1777,noexec,nosuid,nodev,target=/t",
-        "type=bind,source=/a,target=/b,readonly=true",
+        "type=bind,source=/a,target=/b,ro=true",
     ]
     assert flag_values(args, "--add-host") == ["gw:192.0.2.2", "db:10.0.0.5"]
     assert flag_values(args, "--ulimit") == ["nofile=100:200"]
@@ -296,3 +296,13 @@ def test_networking_config_alone_declares_the_networks() -> None:
         }
     )
     assert flag_values(explicit, "--network") == ["podman", "n2"]
+
+
+def test_volume_subpath_refused() -> None:
+    mount = {"Type": "volume", "Source": "v", "Target": "/x", "VolumeOptions": {"Subpath": "a"}}
+    with pytest.raises(InvalidParameter, match="Subpath"):
+        argv({"HostConfig": {"Mounts": [mount]}})
+    ro = {"Type": "volume", "Source": "v", "Target": "/x", "ReadOnly": True}
+    assert flag_values(argv({"HostConfig": {"Mounts": [ro]}}), "--mount") == [
+        "type=volume,source=v,target=/x,ro=true"
+    ]
