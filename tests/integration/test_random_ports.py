@@ -32,6 +32,12 @@ def test_docker_py_host_port_zero(dclient: Any, cleanup: Cleanup) -> None:
     assert chosen["8080/tcp"] != chosen["8081/tcp"]
     (host_port,) = chosen["8080/tcp"]
     assert dclient.api.port(name, 8080)[0]["HostPort"] == host_port
+    # HostConfig keeps what was asked for, as dockerd shows it
+    asked = dclient.api.inspect_container(name)["HostConfig"]["PortBindings"]
+    assert asked == {
+        "8080/tcp": [{"HostIp": "", "HostPort": "0"}],
+        "8081/tcp": [{"HostIp": "", "HostPort": ""}],
+    }
     assert _get(host_port) == "served\n"
 
 
