@@ -203,6 +203,29 @@ install_compose_v2() {
   rm -rf "$tmp"
 }
 
+NODE_CLIENTS_PREFIX=$STATE/node
+NODE_CLIENTS=(testcontainers@11.9.0 @devcontainers/cli@0.89.0)
+
+install_node_clients() {
+  # Real Node clients for the suite (tests/integration/test_testcontainers_node.py and
+  # test_devcontainers.py): Testcontainers for Node and the Dev Containers CLI, pinned, in a
+  # prefix of their own. Both need Node >= 20; without it they are left out (those tests fail).
+  local stamp="$NODE_CLIENTS_PREFIX/.installed"
+  [ "$(cat "$stamp" 2>/dev/null)" = "${NODE_CLIENTS[*]}" ] && return
+  if ! command -v npm >/dev/null; then
+    log "installing nodejs and npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  local major; major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || { log "node $major < 20: Node clients skipped"; return; }
+  log "installing ${NODE_CLIENTS[*]} into $NODE_CLIENTS_PREFIX"
+  mkdir -p "$NODE_CLIENTS_PREFIX"
+  npm install --prefix "$NODE_CLIENTS_PREFIX" --no-audit --no-fund --save-exact --loglevel=error \
+    "${NODE_CLIENTS[@]}" >/dev/null
+  chmod -R o+rX "$NODE_CLIENTS_PREFIX"
+  echo "${NODE_CLIENTS[*]}" >"$stamp"
+}
+
 make_repo_readable() {
   # The tests run as the unprivileged user straight from this checkout.
   local d=$REPO
@@ -217,5 +240,6 @@ start_registry "$REGISTRY_ADDR" plain
 start_registry "$AUTH_REGISTRY_ADDR" auth "testuser:testpassword"
 build_fixtures
 install_compose_v2
+install_node_clients
 make_repo_readable
 log "ready: user $TEST_USER (uid $(id -u "$TEST_USER")), venv $VENV, registries $REGISTRY_ADDR and $AUTH_REGISTRY_ADDR (auth)"

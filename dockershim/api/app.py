@@ -14,6 +14,7 @@ from dockershim.api import (
     containers,
     containers_lifecycle,
     containers_logs,
+    distribution,
     events,
     exec,
     imagearchive,
@@ -54,6 +55,7 @@ ROUTERS = [
     events.router,
     swarm.router,
     system_df.router,
+    distribution.router,
 ]
 
 

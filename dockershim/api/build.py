@@ -24,7 +24,7 @@ from dockershim.api.authfile import auth_file, auths_from_config_header
 from dockershim.api.buildcontext import extract_context
 from dockershim.api.deps import BackendDep, query_bool
 from dockershim.api.imageresolve import find_image, local_name
-from dockershim.api.jsonstream import read_lines, stream_response
+from dockershim.api.jsonstream import read_tagged_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate import build as tbuild
@@ -203,9 +203,7 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
         iidfile = os.path.join(workdir, "iid")
         argv = tbuild.build_args(get, rewritten, iidfile)
         before = await _working_containers(podman)
-        child = await podman.spawn(
-            [*argv, "--authfile", authpath, "--", context], merge_stderr=True
-        )
+        child = await podman.spawn([*argv, "--authfile", authpath, "--", context])
         stack.push_async_callback(_stop_build, podman, child, before)
     except BaseException:
         await stack.aclose()
@@ -217,9 +215,9 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
         originals = {full: short for short, full in names.items()}
         stream = tbuild.BuildStream(total, quiet=quiet, originals=originals)
         output: list[str] = []
-        async for line in read_lines(child):
+        async for is_err, line in read_tagged_lines(child):
             output.append(line)
-            for item in stream.feed(line):
+            for item in stream.feed(line, stderr=is_err):
                 yield item
         if await child.wait() != 0:
             message, code = tbuild.failure("\n".join(output))

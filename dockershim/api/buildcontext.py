@@ -7,12 +7,23 @@ are copied into the image as links, as Docker does); nothing is ever written thr
 Device nodes are skipped. What it unpacks to is capped by the free disk space
 (api/diskbudget.py). Entries get owner write permission so the directory can be removed.
 A body that is no archive but plain text is taken as the Dockerfile itself.
+
+The docker CLI, when the Dockerfile lies outside the context (`docker build -f /elsewhere/Dockerfile
+ctx`), appends it to the context tar under a generated name and sends a tar whose last entry is
+neither padded to a block nor followed by the end-of-archive blocks. Go's tar reader takes that end
+as the end of the archive; Python's refuses it ("unexpected end of data"). So a compressed context
+is first decompressed, and an archive that ends right after its last entry's data is complete.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
+import shutil
 import tarfile
+from io import BufferedIOBase
 
 from dockershim.api import diskbudget
 from dockershim.errors import InvalidParameter
@@ -47,6 +58,31 @@ def _bare_dockerfile(archive: str) -> str | None:
     return text if "\x00" not in text else None
 
 
+def _decompressed(archive: str, magic: bytes) -> BufferedIOBase | None:
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.open(archive, "rb")
+    if magic.startswith(b"BZh"):
+        return bz2.open(archive, "rb")
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        return lzma.open(archive, "rb")
+    return None
+
+
+def _plain_tar(archive: str) -> None:
+    """Rewrite a compressed `archive` in place as an uncompressed tar."""
+    with open(archive, "rb") as handle:
+        magic = handle.read(6)
+    source = _decompressed(archive, magic)
+    if source is not None:
+        plain = archive + ".plain"
+        try:
+            with source, open(plain, "wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise InvalidParameter(f"the build context could not be decompressed: {exc}") from None
+        os.replace(plain, archive)
+
+
 def extract_context(archive: str, root: str, dockerfile: str = "Dockerfile") -> None:
     """Unpack `archive` into the existing directory `root` (an absolute, resolved path); a
     bare Dockerfile body becomes `root/<dockerfile>`."""
@@ -58,10 +94,13 @@ def extract_context(archive: str, root: str, dockerfile: str = "Dockerfile") -> 
         with open(os.path.join(root, dockerfile), "w", encoding="utf-8") as handle:
             handle.write(bare)
         return
+    _plain_tar(archive)
+    last: tarfile.TarInfo | None = None
     limit, unpacked = diskbudget.budget(root), 0
     try:
-        with tarfile.open(archive, "r:*") as tar:
+        with tarfile.open(archive, "r:") as tar:
             for member in tar:
+                last = member
                 if member.isdev():
                     continue
                 unpacked += member.size  # a compressed context may unpack to far more
@@ -74,5 +113,9 @@ def extract_context(archive: str, root: str, dockerfile: str = "Dockerfile") -> 
                     raise InvalidParameter(
                         f"build context entry {member.name!r} cannot be unpacked: {exc.strerror}"
                     ) from None
+    except tarfile.ReadError as exc:
+        # Only the last entry's padding and the end blocks missing: the archive is complete.
+        if last is None or last.offset_data + last.size != os.path.getsize(archive):
+            raise InvalidParameter(f"the build context is not a valid tar archive: {exc}") from None
     except tarfile.TarError as exc:
         raise InvalidParameter(f"the build context is not a valid tar archive: {exc}") from None

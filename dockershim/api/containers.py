@@ -26,16 +26,18 @@ from dockershim.api.containers_support import (
 )
 from dockershim.api.deps import BackendDep, PodmanDep, json_body, query_bool, query_int
 from dockershim.api.networks import fill_network_ids, links_for_create
+from dockershim.api.versioning import api_version
 from dockershim.engine import engine_for
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
 from dockershim.podman.healthcheck import health_due, refresh_health
 from dockershim.translate.container_create import create_argv
-from dockershim.translate.container_inspect import inspect_body
+from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_list import matches, summary, validate_filters
 from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.container_status import docker_state, parse_time
+from dockershim.translate.endpoint_echo import echo_endpoints
 from dockershim.translate.filters import label_matches, parse_filters
 
 _HOST_PLATFORM = re.compile(r"^linux(?:/(?:amd64|x86_64)(?:/v[1-4])?)?$")
@@ -70,7 +72,7 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
         isinstance(e, str) and e.endswith("host-gateway") for e in hosts
     )
     image = await resolve_image(backend.podman, str(body.get("Image") or ""))
-    link_args = await links_for_create(backend.podman, body)  # HostConfig.Links (issue 6)
+    link_args = await links_for_create(backend.podman, body, name)  # HostConfig.Links
     plan = create_argv(
         body,
         name=name,
@@ -92,6 +94,7 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
 async def container_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
     raw = await inspect_with_health(podman, ref, size=query_bool(request, "size"))
     body = inspect_body(raw)
+    echo_endpoints(body, podman_annotations(raw), api_version(request.scope))
     await fill_network_ids(podman, [body])
     return JSONResponse(body)
 
@@ -177,12 +180,15 @@ def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) 
     return refs
 
 
-@router.delete("/containers/{ref}")
+@router.delete("/containers/{ref:path}")  # path: `rm --link` names /container/alias
 async def container_delete(ref: str, request: Request, podman: PodmanDep) -> Response:
     force = query_bool(request, "force")
     volumes = query_bool(request, "v")
     if query_bool(request, "link"):
-        raise InvalidParameter("legacy links are not supported by dockershim")
+        raise InvalidParameter(
+            "removing a legacy link is not supported by dockershim: podman cannot change a "
+            "container's links after it was created"
+        )
     found = await engine_for(podman).containers.lookup(ref)
     status = docker_state(found.status)
     name = "/" + found.name
@@ -210,7 +216,7 @@ async def container_prune(request: Request, podman: PodmanDep) -> JSONResponse:
     )
     until = [_until(v) for v in filters.get("until", [])]
     raws = await inspect_many(podman, await list_ids(podman))
-    deleted: list[str] = []
+    candidates: list[str] = []
     for raw in raws:
         status = docker_state(str((raw.get("State") or {}).get("Status", "")))
         if status in ("running", "paused", "restarting", "removing"):
@@ -223,10 +229,18 @@ async def container_prune(request: Request, podman: PodmanDep) -> JSONResponse:
         created = parse_time(raw.get("Created")) or 0.0
         if until and not all(created < u for u in until):
             continue
-        result = await podman.run(["rm", "--", str(raw["Id"])], check=False)
-        if result.returncode == 0:
-            deleted.append(str(raw["Id"]))
-    return JSONResponse({"ContainersDeleted": deleted or None, "SpaceReclaimed": 0})
+        candidates.append(str(raw["Id"]))
+    # dockerd reports the writable layers' sizes: measured only for what is about to go
+    sizes = {
+        r["Id"]: int(r.get("SizeRw") or 0)
+        for r in await inspect_many(podman, candidates, size=True)
+    }
+    deleted: list[str] = []
+    for cid in candidates:
+        if (await podman.run(["rm", "--", cid], check=False)).returncode == 0:
+            deleted.append(cid)
+    reclaimed = sum(sizes.get(cid, 0) for cid in deleted)
+    return JSONResponse({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})
 
 
 def _until(value: str) -> float:

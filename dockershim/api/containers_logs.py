@@ -25,8 +25,6 @@ from dockershim.translate.container_top import EF_DESCRIPTORS, top_body
 
 router = APIRouter()
 
-_CHUNK = 64 * 1024
-
 
 @router.get("/containers/{ref}/logs")
 async def container_logs(ref: str, request: Request, backend: BackendDep) -> StreamingResponse:
@@ -89,7 +87,7 @@ async def _pump(
     async def read(stream: asyncio.StreamReader | None, which: int) -> None:
         try:
             while stream is not None:
-                line = await stream.readline() if timestamps else await stream.read(_CHUNK)
+                line = await _read_line(stream)
                 if not line:
                     break
                 if timestamps:
@@ -124,6 +122,17 @@ async def _pump(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await child.close()
+
+
+async def _read_line(stream: asyncio.StreamReader) -> bytes:
+    """One log line as written (dockerd sends a frame per log message); a line longer than
+    the reader's buffer comes in pieces, as dockerd splits long messages too."""
+    try:
+        return await stream.readuntil(b"\n")
+    except asyncio.IncompleteReadError as exc:
+        return exc.partial  # the last line without its newline, or b"" at the end
+    except asyncio.LimitOverrunError as exc:
+        return await stream.read(max(exc.consumed, 1))
 
 
 @router.get("/containers/{ref}/top")

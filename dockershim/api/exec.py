@@ -173,12 +173,13 @@ async def exec_start(exec_id: str, request: Request, backend: BackendDep) -> Res
         return Response(status_code=200)
     size = body.get("ConsoleSize") or config.get("ConsoleSize")
     store.update(exec_id, Started=True, Running=True, StartedAt=time.time())
-    tty = bool(config["Tty"])
+    # dockerd: the start request's Tty decides the framing, create's the terminal
+    framed = not body.get("Tty")
 
     async def session(stream: Any) -> None:
-        await _run_exec(backend.podman, backend.cache, store, exec_id, stream, size)
+        await _run_exec(backend.podman, backend.cache, store, exec_id, stream, size, framed)
 
-    return HijackResponse(stream_content_type(tty, api_version(request.scope)), session)
+    return HijackResponse(stream_content_type(not framed, api_version(request.scope)), session)
 
 
 async def _run_exec(
@@ -188,6 +189,7 @@ async def _run_exec(
     exec_id: str,
     stream: Any,
     size: Any,
+    framed: bool,
 ) -> None:
     record = store.load(exec_id)
     config = record["Config"]
@@ -215,6 +217,7 @@ async def _run_exec(
                 detach_keys=parse_detach_keys(config["DetachKeys"] or DEFAULT_DETACH_KEYS)
                 if tty
                 else b"",
+                framed=framed,
             )
             result = await pump(stream, child, options)
             if result.outcome == "exited":

@@ -12,6 +12,7 @@ import logging
 import lzma
 import os
 import re
+import tarfile
 import tempfile
 from collections.abc import AsyncIterator
 from types import ModuleType
@@ -84,18 +85,28 @@ async def image_load(request: Request, podman: PodmanDep) -> Response:
                 written += len(chunk)
                 diskbudget.check(written, limit, "the image archive")
                 handle.write(chunk)
+        failure: str | None = None
+        names: list[str] = []
         if os.path.getsize(path) == 0:
-            raise InvalidParameter("unexpected EOF: the request body holds no image archive")
-        await asyncio.to_thread(_decompress_in_place, path)
-        result = await podman.run(["load", "--input", path], timeout=600, check=False)
+            failure = "unexpected EOF"
+        else:
+            await asyncio.to_thread(_decompress_in_place, path)
+            if not await asyncio.to_thread(tarfile.is_tarfile, path):
+                failure = "archive/tar: invalid tar header"  # Go's tar reader, in dockerd
+            else:
+                result = await podman.run(["load", "--input", path], timeout=600, check=False)
+                if result.returncode != 0:
+                    failure = _load_error(result.err_text)
+                else:
+                    names = loaded_names(result.text)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-    if result.returncode != 0:
-        raise DockerError(_load_error(result.err_text))
-    names = loaded_names(result.text)
 
     async def body() -> AsyncIterator[dict[str, Any]]:
+        if failure is not None:
+            # dockerd answers 200 and reports a failed load in the stream
+            raise DockerError(failure)
         for name in names:
             if name.startswith("sha256:") or len(name) == 64:
                 text = f"Loaded image ID: sha256:{name.removeprefix('sha256:')}\n"

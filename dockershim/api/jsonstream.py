@@ -43,6 +43,35 @@ async def read_lines(child: SpawnedProcess) -> AsyncIterator[str]:
         yield raw.decode("utf-8", "replace").rstrip("\r\n")
 
 
+async def read_tagged_lines(child: SpawnedProcess) -> AsyncIterator[tuple[bool, str]]:
+    """The child's stdout and stderr lines as they come, each tagged: (from stderr, line)."""
+    queue: asyncio.Queue[tuple[bool, str] | None] = asyncio.Queue()
+
+    async def pump(reader: asyncio.StreamReader | None, is_err: bool) -> None:
+        try:
+            while reader is not None and (raw := await reader.readline()):
+                await queue.put((is_err, raw.decode("utf-8", "replace").rstrip("\r\n")))
+        finally:
+            await queue.put(None)
+
+    tasks = [
+        asyncio.ensure_future(pump(child.process.stdout, False)),
+        asyncio.ensure_future(pump(child.process.stderr, True)),
+    ]
+    try:
+        open_pipes = len(tasks)
+        while open_pipes:
+            item = await queue.get()
+            if item is None:
+                open_pipes -= 1
+                continue
+            yield item
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def stream_response(
     body: AsyncIterator[dict[str, Any]],
     cleanup: Callable[[], Awaitable[None]] | None = None,

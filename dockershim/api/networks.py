@@ -19,6 +19,7 @@ from dockershim.podman import PodmanRunner
 from dockershim.translate import network_endpoints as te
 from dockershim.translate import networks as tn
 from dockershim.translate.filters import parse_filters
+from dockershim.translate.links import link_env
 from dockershim.translate.prune import prune_label_matches, until_matches
 
 router = APIRouter()
@@ -219,37 +220,45 @@ async def network_prune(request: Request, podman: PodmanDep) -> JSONResponse:
     return JSONResponse({"NetworksDeleted": deleted})
 
 
-async def link_host_args(podman: PodmanRunner, links: list[str], networks: list[str]) -> list[str]:
-    """HostConfig.Links for `podman create`: `--add-host alias:ip` entries for the targets.
+async def link_host_args(
+    podman: PodmanRunner, links: list[str], networks: list[str], parent: str | None = None
+) -> list[str]:
+    """HostConfig.Links for `podman create`: `--add-host alias:ip` entries for the targets and
+    the link environment variables dockerd sets (translate/links.py).
 
     For container create (api/containers.py): a missing target is 404 as on dockerd ("could not
-    get container for X"); a target that is not running gets no entry.
+    get container for X"); a target that is not running gets no entry and no address variables.
     """
     parsed = [te.parse_link(link) for link in links]
     addresses: dict[str, list[str]] = {}
-    for target, _alias in parsed:
+    env: list[str] = []
+    for target, alias in parsed:
         result = await podman.run(["container", "inspect", "--", target], check=False)
         data = result.json() if result.returncode == 0 else None
         if not data:
             raise NotFound(f"could not get container for {target}")
         addresses[target] = te.preferred_addresses(data[0], networks)
-    return te.link_host_args(links, addresses, networks)
+        ip = addresses[target][0] if addresses[target] else ""
+        for entry in link_env(parent, alias, data[0], ip):
+            env += ["--env", entry]
+    return te.link_host_args(links, addresses, networks) + env
 
 
-async def links_for_create(podman: PodmanRunner, body: dict[str, Any]) -> list[str]:
-    """Take HostConfig.Links out of a create body and return the `--add-host` argv for them."""
+async def links_for_create(
+    podman: PodmanRunner, body: dict[str, Any], name: str | None = None
+) -> list[str]:
+    """The `--add-host` and `--env` argv for a create body's HostConfig.Links (which stay in
+    the body, to be shown back by inspect)."""
     host = body.get("HostConfig")
     if not isinstance(host, dict) or not host.get("Links"):
-        if isinstance(host, dict):
-            host.pop("Links", None)
         return []
-    links = host.pop("Links")
+    links = host["Links"]
     if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
         raise InvalidParameter("invalid value for HostConfig.Links: expected a list of strings")
     networking = body.get("NetworkingConfig") or {}
     endpoints = networking.get("EndpointsConfig") if isinstance(networking, dict) else None
     names = [str(host.get("NetworkMode") or "bridge"), *(endpoints or {})]
-    return await link_host_args(podman, links, names)
+    return await link_host_args(podman, links, names, name)
 
 
 async def fill_network_ids(podman: PodmanRunner, bodies: list[dict[str, Any]]) -> None:

@@ -63,13 +63,20 @@ class PumpOptions:
     # `podman attach` (4.3) writes one "\n" of its own to stdout when the container exits; a
     # chunk that is exactly that is held back and dropped at the end (passed on if more follows)
     drop_final_newline: bool = False
+    # Output framing when it differs from `tty`: an exec's is decided by its start request,
+    # the terminal by its create request (dockerd); None = frames exactly when not `tty`
+    framed: bool | None = None
+
+    @property
+    def frames(self) -> bool:
+        return not self.tty if self.framed is None else self.framed
 
 
 async def pump(conn: Connection, child: SpawnedProcess, options: PumpOptions) -> PumpResult:
     scanner = DetachScanner(options.detach_keys)
     if child.master_fd is not None:
         fd = child.master_fd
-        outputs = [_copy_pty(fd, conn, options.stdout or options.stderr)]
+        outputs = [_copy_pty(fd, conn, options.stdout or options.stderr, options.frames)]
         inputs = _input(conn, scanner, lambda data: _write_fd(fd, data), None)
     else:
         process = child.process
@@ -80,7 +87,7 @@ async def pump(conn: Connection, child: SpawnedProcess, options: PumpOptions) ->
         ):
             if reader is not None:
                 drop = options.drop_final_newline and stream == STDOUT
-                outputs.append(_copy_pipe(reader, conn, stream, options.tty, wanted, drop))
+                outputs.append(_copy_pipe(reader, conn, stream, options.frames, wanted, drop))
         writer = process.stdin if options.stdin else None
         inputs = _input(conn, scanner, _pipe_writer(writer), writer)
 
@@ -114,7 +121,7 @@ async def _copy_pipe(
     reader: asyncio.StreamReader,
     conn: Connection,
     stream: int,
-    tty: bool,
+    framed: bool,
     wanted: bool,
     drop_final_newline: bool = False,
 ) -> None:
@@ -128,16 +135,16 @@ async def _copy_pipe(
             if data == b"\n":
                 held, data = data, b""
                 continue
-        if wanted and not await conn.write(data if tty else frame(stream, data)):
+        if wanted and not await conn.write(frame(stream, data) if framed else data):
             raise _ClientGone
 
 
-async def _copy_pty(fd: int, conn: Connection, wanted: bool) -> None:
+async def _copy_pty(fd: int, conn: Connection, wanted: bool, framed: bool = False) -> None:
     while True:
         data = await _read_fd(fd)
         if not data:
             return
-        if wanted and not await conn.write(data):
+        if wanted and not await conn.write(frame(STDOUT, data) if framed else data):
             raise _ClientGone
 
 

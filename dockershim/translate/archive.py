@@ -141,4 +141,19 @@ def docker_changes(diff: Mapping[str, Any] | None) -> list[dict[str, Any]]:
         for key, kind in kinds.items()
         for path in ((diff or {}).get(key) or [])
     ]
+    paths = [str(c["Path"]) for c in out]
+    out = [c for c in out if not _runtime_touched(c, paths)]
     return sorted(out, key=lambda c: str(c["Path"]))
+
+
+# podman creates its mount points (/etc/hosts, /etc/hostname, /etc/resolv.conf) in the
+# container's own layer and hides them from its diff, but not the directory they changed;
+# dockerd creates them in a separate init layer, so `docker diff` never shows that directory.
+_RUNTIME_DIRS = {"/etc"}
+
+
+def _runtime_touched(change: dict[str, Any], paths: list[str]) -> bool:
+    path = str(change["Path"])
+    if change["Kind"] != 0 or path not in _RUNTIME_DIRS:
+        return False
+    return not any(p.startswith(path + "/") for p in paths)

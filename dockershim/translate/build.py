@@ -114,6 +114,12 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
     if _true(one("squash")):
         argv.append("--squash")
     mode = one("networkmode")
+    if mode not in ("", "default", "bridge", "host", "none") and not mode.startswith("container:"):
+        # podman 4.3's builder: "cannot use networks as rootless"
+        raise InvalidParameter(
+            f"networkmode {mode!r}: rootless podman cannot run build steps on a user-defined "
+            "network; use default, host or none"
+        )
     if mode and mode != "default":
         argv += ["--network", "private" if mode == "bridge" else mode]
     if one("platform"):
@@ -223,6 +229,22 @@ def qualify_from(dockerfile: str, names: dict[str, str]) -> str:
     return "".join(out)
 
 
+_RED, _RESET = "\x1b[91m", "\x1b[0m"  # dockerd's classic builder marks a step's stderr so
+
+
+# podman's own progress on stderr while it pulls a base image: shown plain, as before
+_PULL_PROGRESS = (
+    "Trying to pull ", "Getting image source signatures", "Copying blob ", "Copying config ",
+    "Writing manifest to image destination", "Storing signatures", "Resolved ",
+)  # fmt: skip
+
+
+def _podman_message(line: str) -> bool:
+    return line.startswith(("Error: ", "WARN[", "ERRO[")) or (
+        line.startswith("time=") and "level=" in line
+    )
+
+
 class BuildStream:
     """Feed `podman build` output lines; get Docker's classic builder stream lines back."""
 
@@ -236,7 +258,14 @@ class BuildStream:
         self.last_instruction = ""
         self.output: list[str] = []
 
-    def feed(self, line: str) -> list[dict[str, Any]]:
+    def feed(self, line: str, stderr: bool = False) -> list[dict[str, Any]]:
+        """One line of podman's stdout, or of its stderr (a step's own stderr, which dockerd
+        wraps in red colour codes, or podman's messages, which are not shown)."""
+        if stderr and not line.startswith(_PULL_PROGRESS):
+            if _podman_message(line):
+                return []
+            self.output.append(line)
+            return self._out(f"{_RED}{line}\n{_RESET}")
         step = _STEP.match(line)
         if step:
             self.step += 1
@@ -254,8 +283,7 @@ class BuildStream:
             _COMMIT.match(line)
             or line.startswith("Successfully tagged ")
             or re.fullmatch(r"[0-9a-f]{64}", line)
-            or line.startswith("Error: ")
-            or (line.startswith("time=") and "level=" in line)
+            or _podman_message(line)
         ):
             return []
         self.output.append(line)

@@ -13,12 +13,14 @@ from urllib.parse import quote
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.container_fields import (
+    ANN_BARE_ENV,
     ANN_CONSOLE_SIZE,
     ANN_ENTRYPOINT,
     ANN_HOST_FIELDS,
     ANN_IMAGE,
     ANN_NETWORK_MODE,
     duration,
+    encode_annotation,
     encode_host_fields,
     integer,
     no_option,
@@ -29,6 +31,7 @@ from dockershim.translate.container_fields import (
     validate_name,
 )
 from dockershim.translate.container_hostconfig import expose_flags, host_flags
+from dockershim.translate.endpoint_echo import ANN_ENDPOINTS, endpoints_annotation
 from dockershim.translate.mount_modes import volume_path
 from dockershim.translate.secret import Secret
 
@@ -103,14 +106,19 @@ def create_argv(
     sent = encode_host_fields(host)
     if sent is not None:
         argv += ["--annotation", f"{ANN_HOST_FIELDS}={sent}"]
+    bare: list[str] = []
     for env in str_list(body.get("Env"), "Env"):
         if "=" not in env:
-            # dockerd: a bare name removes the image's variable (podman would read ours)
+            # dockerd: a bare name removes the image's variable (podman would read ours); it
+            # stays in Config.Env as sent
             argv += ["--unsetenv", no_option(env, "Env")]
+            bare.append(env)
             continue
         if env.startswith("="):
             raise InvalidParameter(f"invalid environment variable: {env}")
         argv += ["--env", Secret(env)]
+    if bare:
+        argv += ["--annotation", f"{ANN_BARE_ENV}={encode_annotation(bare)}"]
     for key, value in str_map(body.get("Labels"), "Labels").items():
         argv += ["--label", f"{key}={value}"]
     argv += expose_flags(obj(body.get("ExposedPorts"), "ExposedPorts"))
@@ -135,6 +143,9 @@ def create_argv(
         )
     argv += hf.argv
     argv += ["--annotation", f"{ANN_NETWORK_MODE}={host.get('NetworkMode') or 'bridge'}"]
+    endpoints = endpoints_annotation(networking)
+    if endpoints:
+        argv += ["--annotation", f"{ANN_ENDPOINTS}={endpoints}"]
     entrypoint = body.get("Entrypoint")
     if isinstance(entrypoint, str):
         entrypoint = [entrypoint] if entrypoint else None

@@ -20,6 +20,13 @@ ANN_CONSOLE_SIZE = "io.dockershim.console-size"  # HostConfig.ConsoleSize, for a
 # options): inspect shows them as the client sent them, as dockerd does.
 ANN_HOST_FIELDS = "io.dockershim.hostconfig"
 KEPT_HOST_FIELDS = ("Binds", "CapAdd", "CapDrop", "Ulimits", "Tmpfs")
+# Shown back as sent when the client set them (podman's inspect has them in its own form or not
+# at all); unset, inspect shows podman's value or dockerd's default.
+ECHOED_HOST_FIELDS = (
+    "CgroupnsMode", "UTSMode", "Isolation", "LogConfig", "VolumesFrom", "VolumeDriver", "Runtime",
+    "Links", "PortBindings",
+)  # fmt: skip
+ANN_BARE_ENV = "io.dockershim.bare-env"  # Env entries without "=", kept as sent (dockerd)
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 
@@ -112,16 +119,25 @@ def encode_host_fields(host: dict[str, Any]) -> str | None:
     """The KEPT_HOST_FIELDS the client sent, as an annotation value (base64: podman's
     --annotation would split a value at commas); None when it sent none."""
     kept = {key: host[key] for key in KEPT_HOST_FIELDS if key in host}
+    kept.update({k: host[k] for k in ECHOED_HOST_FIELDS if not is_default(host.get(k))})
     if not kept:
         return None
-    return base64.urlsafe_b64encode(json.dumps(kept, separators=(",", ":")).encode()).decode()
+    return encode_annotation(kept)
 
 
-def decode_host_fields(value: str | None) -> dict[str, Any] | None:
+def encode_annotation(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode()
+
+
+def decode_annotation(value: str | None) -> Any:
     if not value:
         return None
     try:
-        kept = json.loads(base64.urlsafe_b64decode(value.encode()))
+        return json.loads(base64.urlsafe_b64decode(value.encode()))
     except (ValueError, binascii.Error):
         return None
+
+
+def decode_host_fields(value: str | None) -> dict[str, Any] | None:
+    kept = decode_annotation(value)
     return kept if isinstance(kept, dict) else None

@@ -27,6 +27,8 @@ _ACCEPTED = {
 }
 _RESTART = {"", "no", "always", "unless-stopped", "on-failure"}
 _LOG_TYPES = {"", "json-file", "local", "k8s-file", "none", "journald"}
+# dockerd's other built-in drivers: known names that podman cannot serve
+_DOCKER_LOG_TYPES = {"syslog", "fluentd", "gelf", "awslogs", "splunk", "etwlogs", "gcplogs"}
 
 
 @dataclass
@@ -52,6 +54,11 @@ def host_flags(
     for target, opts in str_map(host.get("Tmpfs"), "HostConfig.Tmpfs").items():
         no_option(target, "HostConfig.Tmpfs")
         a += ["--tmpfs", f"{target}:{tmpfs_options(opts)}"]
+    for source in str_list(host.get("VolumesFrom"), "HostConfig.VolumesFrom"):
+        a += ["--volumes-from", no_option(source, "HostConfig.VolumesFrom")]
+    driver = host.get("VolumeDriver") or ""
+    if driver not in ("", "local"):
+        raise InvalidParameter(f"VolumeDriver {driver!r} is not supported (only local)")
     a += port_flags(obj(host.get("PortBindings"), "HostConfig.PortBindings"))
     if host.get("PublishAllPorts"):
         a.append("--publish-all")
@@ -135,7 +142,8 @@ def host_flags(
         "CapDrop", "Privileged", "SecurityOpt", "ReadonlyRootfs", "Init", "Ulimits", "ShmSize",
         "Sysctls", "GroupAdd", "IpcMode", "PidMode", "UsernsMode", "UTSMode", "OomScoreAdj",
         "LogConfig", "Devices", "Annotations", "Isolation", "Runtime", "CgroupnsMode",
-        "MaskedPaths", "ReadonlyPaths", *RESOURCE_FIELDS, *_ACCEPTED,
+        "MaskedPaths", "ReadonlyPaths", "VolumesFrom", "VolumeDriver", "Links", *RESOURCE_FIELDS,
+        *_ACCEPTED,
     }  # fmt: skip
     refuse_unhandled("HostConfig.", host, handled)
     return out
@@ -175,8 +183,12 @@ def mount_flag(m: dict[str, Any]) -> str:
     elif kind == "volume":
         if source:
             parts.append(f"source={source}")
-        if obj(m.get("VolumeOptions"), "VolumeOptions").get("NoCopy"):
+        volume_options = obj(m.get("VolumeOptions"), "VolumeOptions")
+        if volume_options.get("NoCopy"):
             parts.append("nocopy")
+        if volume_options.get("Subpath"):
+            # podman 4.3 mounts only whole volumes: refused rather than mounting the whole one
+            raise InvalidParameter("VolumeOptions.Subpath is not supported by podman 4.3")
     elif kind == "tmpfs":
         if source:
             raise InvalidParameter(
@@ -192,7 +204,7 @@ def mount_flag(m: dict[str, Any]) -> str:
         raise InvalidParameter(f"mount type unknown or not supported: {kind!r}")
     parts.append(f"target={target}")
     if m.get("ReadOnly"):
-        parts.append("readonly=true")
+        parts.append("ro=true")  # podman 4.3 knows `readonly` for binds only
     return ",".join(parts)
 
 
@@ -206,6 +218,8 @@ def port_flags(bindings: dict[str, Any]) -> list[str]:
             host_port = str(b.get("HostPort") or "")
             if host_port and not all(digits(p) for p in host_port.split("-")):
                 raise InvalidParameter(f"invalid port specification: {host_port!r}")
+            if host_port == "0" or host_port == "0-0":
+                host_port = ""  # dockerd: port 0 asks for a free host port; podman wants it empty
             if ":" in host_ip:
                 host_ip = f"[{host_ip.strip('[]')}]"
             spec = f"{host_port}:{container_port}/{proto}"
@@ -264,10 +278,12 @@ def extra_host(entry: str, host_gateway: str | None) -> str:
 
 def log_flags(log: dict[str, Any], warnings: list[str]) -> list[str]:
     kind = str(log.get("Type") or "")
-    if kind not in _LOG_TYPES:
+    if kind in _DOCKER_LOG_TYPES:
         raise InvalidParameter(
             f'logging driver "{kind}" is not supported (use json-file, local or none)'
         )
+    if kind not in _LOG_TYPES:
+        raise InvalidParameter(f"logger: no log driver named '{kind}' is registered")
     argv: list[str] = []
     if kind == "none":
         argv += ["--log-driver", "none"]

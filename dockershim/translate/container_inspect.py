@@ -8,15 +8,19 @@ from typing import Any
 from urllib.parse import unquote
 
 from dockershim.translate.container_fields import (
+    ANN_BARE_ENV,
     ANN_ENTRYPOINT,
     ANN_HOST_FIELDS,
     ANN_IMAGE,
     ANN_NETWORK_MODE,
+    ECHOED_HOST_FIELDS,
     KEPT_HOST_FIELDS,
+    decode_annotation,
     decode_host_fields,
 )
 from dockershim.translate.container_network import docker_network
 from dockershim.translate.container_status import ZERO_TIME, docker_state
+from dockershim.translate.links import shown_links
 from dockershim.translate.references import familiar
 
 _PODMAN_ONLY_HOST = {
@@ -61,6 +65,8 @@ def entrypoint(raw: dict[str, Any]) -> list[str] | None:
             value = None
         if isinstance(value, list):
             return [str(v) for v in value]
+    if not (raw.get("Config") or {}).get("Entrypoint"):
+        return None  # (podman's Path/Args would suggest one: it repeats a one-word command)
     full = [str(raw.get("Path") or ""), *[str(a) for a in raw.get("Args") or []]]
     cmd = list((raw.get("Config") or {}).get("Cmd") or [])
     if cmd and full[-len(cmd) :] == cmd:
@@ -70,6 +76,21 @@ def entrypoint(raw: dict[str, Any]) -> list[str] | None:
     if isinstance(ep, list):
         return ep or None
     return full if ep and full != [""] else None
+
+
+def bare_env(raw: dict[str, Any]) -> list[str]:
+    names = decode_annotation(podman_annotations(raw).get(ANN_BARE_ENV))
+    return [str(n) for n in names] if isinstance(names, list) else []
+
+
+def path_args(raw: dict[str, Any]) -> tuple[str, list[str]]:
+    """dockerd's Path and Args: entrypoint + cmd split after the first word. podman's own
+    Args repeat Path when the command is one word (`sh` -> Path sh, Args [sh])."""
+    cmd = (raw.get("Config") or {}).get("Cmd")
+    full = [*(entrypoint(raw) or []), *(str(c) for c in cmd or [])]
+    if not full:
+        return str(raw.get("Path") or ""), [str(a) for a in raw.get("Args") or []]
+    return full[0], full[1:]
 
 
 def state(raw: dict[str, Any]) -> dict[str, Any]:
@@ -228,7 +249,7 @@ def config(raw: dict[str, Any]) -> dict[str, Any]:
         "Tty": bool(c.get("Tty")),
         "OpenStdin": bool(c.get("OpenStdin")),
         "StdinOnce": bool(c.get("StdinOnce")),
-        "Env": c.get("Env") or [],
+        "Env": [*(c.get("Env") or []), *bare_env(raw)],
         "Cmd": c.get("Cmd"),
         "Image": image_name(raw),
         "Volumes": None,
@@ -274,6 +295,9 @@ def host_config(raw: dict[str, Any]) -> dict[str, Any]:
     sent = decode_host_fields(ann.get(ANN_HOST_FIELDS))
     if sent is not None:  # created through dockershim: what the client sent, not podman's form
         h.update({key: sent.get(key) for key in KEPT_HOST_FIELDS})
+        h.update({key: sent[key] for key in ECHOED_HOST_FIELDS if key in sent})
+        if isinstance(h.get("Links"), list):
+            h["Links"] = shown_links(h["Links"], str(raw.get("Name") or ""))
     return h
 
 
@@ -282,8 +306,8 @@ def inspect_body(raw: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "Id": raw.get("Id", ""),
         "Created": raw.get("Created", ZERO_TIME),
-        "Path": raw.get("Path", ""),
-        "Args": raw.get("Args") or [],
+        "Path": path_args(raw)[0],
+        "Args": path_args(raw)[1],
         "State": state(raw),
         "Image": image_id(raw),
         "ResolvConfPath": raw.get("ResolvConfPath", ""),

@@ -12,6 +12,7 @@ from dockershim.translate.container_inspect import (
     mounts,
     network_mode,
     networks,
+    path_args,
 )
 from dockershim.translate.container_status import docker_state, parse_time, status_text
 from dockershim.translate.filters import Filters, label_matches
@@ -48,8 +49,8 @@ def summary_ports(raw: dict[str, Any]) -> list[dict[str, Any]]:
 def summary(raw: dict[str, Any], now: float) -> dict[str, Any]:
     st = raw.get("State") or {}
     created = parse_time(raw.get("Created")) or 0
-    path = str(raw.get("Path") or "")
-    command = " ".join([path, *[str(a) for a in raw.get("Args") or []]]) if path else ""
+    path, args = path_args(raw)
+    command = " ".join([path, *args]) if path else ""
     health = health_state(raw)
     state_for_text = dict(st)
     if health is not None:

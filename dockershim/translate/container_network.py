@@ -51,6 +51,9 @@ def network_flags(
                 )
         return mode, ["--network", mode]
     primary = "bridge" if mode in _BRIDGE else mode
+    if mode in ("", "default") and endpoints:
+        # no NetworkMode: the container is on the networks NetworkingConfig declares only
+        primary = next(iter(endpoints))
     names = [primary] + [n for n in endpoints if podman_network(n) != podman_network(primary)]
     argv: list[str] = []
     for name in names:

@@ -46,8 +46,24 @@ def _console_size(value: Any) -> list[int] | None:
     return [int(value[0]), int(value[1])]
 
 
+_FIELDS = (*_BOOL_FIELDS, "Cmd", "Env", "User", "WorkingDir", "DetachKeys", "ConsoleSize")
+
+
+def _canonical_keys(body: dict[str, Any]) -> dict[str, Any]:
+    """dockerd decodes JSON with Go's case-insensitive field matching: docker-py sends
+    `detachKeys`, for one. An exact-case key wins over another spelling, as in Go."""
+    out = dict(body)
+    canonical = {name.lower(): name for name in _FIELDS}
+    for key, value in body.items():
+        name = canonical.get(key.lower())
+        if name and name != key and name not in body:
+            out[name] = value
+    return out
+
+
 def exec_config(body: dict[str, Any]) -> dict[str, Any]:
     """Validate an ExecConfig body; the normalized config that the record stores."""
+    body = _canonical_keys(body)
     cmd = _strings(body.get("Cmd"), "Cmd")
     if not cmd:
         raise InvalidParameter("No exec command specified")

@@ -11,8 +11,9 @@ Create (`NetworkCreate` body) -> `podman network create` argv:
   accepted when they are Docker's defaults: com.docker.network.bridge.enable_icc=true,
               enable_ip_masquerade=true, host_binding_ipv4=0.0.0.0, default_bridge=false,
               Scope local, Ingress/ConfigOnly false, empty ConfigFrom
-  refused (400 naming it): other Options, AuxiliaryAddresses, IPAM.Options, other IPAM drivers,
-              Ingress, ConfigOnly, ConfigFrom, swarm scope
+              AuxiliaryAddresses outside the IPRange (translate/network_aux.py)
+  refused (400 naming it): other Options, other AuxiliaryAddresses, IPAM.Options, other IPAM
+              drivers, Ingress, ConfigOnly, ConfigFrom, swarm scope
 What podman cannot hold (the client's Options, IPRange spelling, Attachable) is kept in one
 hidden label, `io.dockershim.network`, so inspect returns exactly what the client sent; hidden
 labels are never shown to clients.
@@ -28,6 +29,7 @@ from typing import Any
 
 from dockershim.errors import Forbidden, InvalidParameter, NotFound
 from dockershim.translate.filters import Filters, label_matches
+from dockershim.translate.network_aux import aux_addresses
 
 DEFAULT_PODMAN = "podman"
 DEFAULT_DOCKER = "bridge"
@@ -113,10 +115,10 @@ def _option_args(options: Mapping[str, str]) -> list[str]:
     return args
 
 
-def _ipam_args(ipam: Any) -> tuple[list[str], list[str]]:
-    """IPAM -> (argv, IPRanges as the client spelled them)."""
+def _ipam_args(ipam: Any) -> tuple[list[str], list[str], list[dict[str, str]]]:
+    """IPAM -> (argv, IPRanges as the client spelled them, each pool's AuxiliaryAddresses)."""
     if ipam is None:
-        return [], []
+        return [], [], []
     if not isinstance(ipam, dict):
         raise InvalidParameter("invalid value for IPAM: expected an object")
     driver = ipam.get("Driver") or "default"
@@ -126,11 +128,10 @@ def _ipam_args(ipam: Any) -> tuple[list[str], list[str]]:
         raise InvalidParameter("IPAM Options are not supported by dockershim (podman)")
     args: list[str] = []
     ranges: list[str] = []
+    aux: list[dict[str, str]] = []
     for pool in ipam.get("Config") or []:
         if not isinstance(pool, dict):
             raise InvalidParameter("invalid value for IPAM.Config: expected objects")
-        if pool.get("AuxiliaryAddresses") or pool.get("AuxAddress"):
-            raise InvalidParameter("IPAM AuxiliaryAddresses are not supported by dockershim")
         subnet = pool.get("Subnet") or ""
         if not subnet:
             raise InvalidParameter("IPAM config without a Subnet is not supported by dockershim")
@@ -143,7 +144,8 @@ def _ipam_args(ipam: Any) -> tuple[list[str], list[str]]:
             _check_cidr(pool["IPRange"], "IPRange")
             args += ["--ip-range", pool["IPRange"]]
             ranges.append(pool["IPRange"])
-    return args, ranges
+        aux.append(aux_addresses(pool))
+    return args, ranges, aux
 
 
 def _check_cidr(value: Any, field: str) -> None:
@@ -180,7 +182,7 @@ def create_argv(body: Mapping[str, Any]) -> list[str]:
         argv.append("--internal")
     if _bool(body, "EnableIPv6"):
         argv.append("--ipv6")
-    ipam_args, ranges = _ipam_args(body.get("IPAM"))
+    ipam_args, ranges, aux = _ipam_args(body.get("IPAM"))
     argv += ipam_args + _option_args(options)
     for key, value in labels.items():
         if key.startswith("io.dockershim."):
@@ -191,6 +193,8 @@ def create_argv(body: Mapping[str, Any]) -> list[str]:
         hidden["Options"] = options
     if ranges:
         hidden["IPRanges"] = ranges
+    if any(aux):
+        hidden["AuxAddresses"] = aux
     if _bool(body, "Attachable"):
         hidden["Attachable"] = True
     if hidden:
@@ -225,14 +229,17 @@ def _range_cidr(lease: Mapping[str, Any]) -> str | None:
 
 def _ipam(net: Mapping[str, Any], hidden: Mapping[str, Any]) -> dict[str, Any]:
     ranges = list(hidden.get("IPRanges") or [])
+    aux = list(hidden.get("AuxAddresses") or [])
     config: list[dict[str, Any]] = []
-    for subnet in net.get("subnets") or []:
+    for index, subnet in enumerate(net.get("subnets") or []):
         pool: dict[str, Any] = {"Subnet": subnet.get("subnet", "")}
         if subnet.get("gateway"):
             pool["Gateway"] = subnet["gateway"]
         if subnet.get("lease_range"):
             derived = _range_cidr(subnet["lease_range"])
             pool["IPRange"] = ranges.pop(0) if ranges else derived
+        if index < len(aux) and aux[index]:
+            pool["AuxiliaryAddresses"] = aux[index]
         config.append(pool)
     return {"Driver": "default", "Options": {}, "Config": config}
 

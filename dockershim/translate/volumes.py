@@ -69,6 +69,9 @@ def create_argv(body: Mapping[str, Any]) -> list[str]:
         raise InvalidParameter("invalid value for Name: expected a string")
     if name:
         argv += ["--", validate_name(name)]
+    elif ANONYMOUS_LABEL not in _str_map(body, "Labels"):
+        # dockerd: a volume created without a name is anonymous (`volume prune` removes it)
+        argv += ["--label", f"{ANONYMOUS_LABEL}="]
     return argv
 
 

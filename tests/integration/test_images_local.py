@@ -252,4 +252,9 @@ def test_load_garbage_fails_clearly(docker: DockerRun, tmp_path: Path) -> None:
     (tmp_path / "junk.tar").write_bytes(b"this is not an image archive\n" * 100)
     result = docker("load", "-i", str(tmp_path / "junk.tar"), check=False)
     assert result.returncode == 1
+    assert "archive/tar: invalid tar header" in result.stderr  # dockerd's words
+    with tarfile.open(tmp_path / "plain.tar", "w") as tar:  # a tar, but no image in it
+        tar.add(tmp_path / "junk.tar", arcname="junk")
+    result = docker("load", "-i", str(tmp_path / "plain.tar"), check=False)
+    assert result.returncode == 1
     assert "invalid archive" in result.stderr

@@ -8,6 +8,7 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.container_create import create_argv
+from dockershim.translate.container_fields import decode_annotation, decode_host_fields
 from dockershim.translate.container_hostconfig import tmpfs_options
 
 IMG = "docker.io/library/busybox:latest"
@@ -113,7 +114,7 @@ def test_host_config() -> None:
     assert flag_values(args, "--tmpfs") == ["/run:noexec,nosuid,nodev,size=1m"]  # dockerd's
     assert flag_values(args, "--mount") == [
         "type=tmpfs,tmpfs-size=1024,tmpfs-mode=1777,noexec,nosuid,nodev,target=/t",
-        "type=bind,source=/a,target=/b,readonly=true",
+        "type=bind,source=/a,target=/b,ro=true",
     ]
     assert flag_values(args, "--add-host") == ["gw:192.0.2.2", "db:10.0.0.5"]
     assert flag_values(args, "--ulimit") == ["nofile=100:200"]
@@ -196,8 +197,8 @@ def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
     ("body", "text"),
     [
         ({"Domainname": "x"}, "Domainname"),
-        ({"HostConfig": {"VolumesFrom": ["other"]}}, "HostConfig.VolumesFrom"),
-        ({"HostConfig": {"Links": ["a:b"]}}, "HostConfig.Links"),
+        ({"HostConfig": {"VolumeDriver": "nfs"}}, "VolumeDriver 'nfs'"),
+        ({"HostConfig": {"LogConfig": {"Type": "nosuch"}}}, "no log driver named 'nosuch'"),
         ({"HostConfig": {"RestartPolicy": {"Name": "sometimes"}}}, "restart policy"),
         ({"HostConfig": {"LogConfig": {"Type": "syslog"}}}, "syslog"),
         ({"HostConfig": {"Binds": ["--privileged"]}}, "Binds"),
@@ -255,3 +256,53 @@ def test_tmpfs_gets_dockerds_defaults_unless_the_client_chose() -> None:
     assert tmpfs_options("") == "noexec,nosuid,nodev"
     assert tmpfs_options("size=8m,exec") == "nosuid,nodev,size=8m,exec"
     assert tmpfs_options("suid,dev,noexec") == "suid,dev,noexec"
+
+
+def test_host_port_zero_asks_for_a_free_port() -> None:
+    # Testcontainers sends HostPort "0" (dockerd: any free port); podman wants it left empty.
+    bindings = {
+        "8080/tcp": [{"HostPort": "0"}],
+        "81/tcp": [{"HostIp": "127.0.0.1", "HostPort": "0"}],
+    }
+    args = argv({"HostConfig": {"PortBindings": bindings}})
+    assert flag_values(args, "--publish") == [":8080/tcp", "127.0.0.1::81/tcp"]
+
+
+def test_volumes_from_and_echoed_fields() -> None:
+    host = {
+        "VolumesFrom": ["data:ro", "other"],
+        "VolumeDriver": "local",
+        "CgroupnsMode": "private",
+        "LogConfig": {"Type": "json-file", "Config": {"max-file": "3"}},
+    }
+    args = argv({"HostConfig": host, "Env": ["BARE", "A=1"]})
+    assert flag_values(args, "--volumes-from") == ["data:ro", "other"]
+    assert flag_values(args, "--unsetenv") == ["BARE"]
+    annotations = dict(a.split("=", 1) for a in flag_values(args, "--annotation"))
+    sent = decode_host_fields(annotations["io.dockershim.hostconfig"])
+    assert sent is not None
+    assert {k: sent[k] for k in host} == host
+    assert decode_annotation(annotations["io.dockershim.bare-env"]) == ["BARE"]
+
+
+def test_networking_config_alone_declares_the_networks() -> None:
+    endpoints = {"n1": {"Aliases": ["a"]}, "n2": {}}
+    args = argv({"NetworkingConfig": {"EndpointsConfig": endpoints}})
+    assert flag_values(args, "--network") == ["n1:alias=a", "n2"]
+    explicit = argv(
+        {
+            "HostConfig": {"NetworkMode": "bridge"},
+            "NetworkingConfig": {"EndpointsConfig": {"n2": {}}},
+        }
+    )
+    assert flag_values(explicit, "--network") == ["podman", "n2"]
+
+
+def test_volume_subpath_refused() -> None:
+    mount = {"Type": "volume", "Source": "v", "Target": "/x", "VolumeOptions": {"Subpath": "a"}}
+    with pytest.raises(InvalidParameter, match="Subpath"):
+        argv({"HostConfig": {"Mounts": [mount]}})
+    ro = {"Type": "volume", "Source": "v", "Target": "/x", "ReadOnly": True}
+    assert flag_values(argv({"HostConfig": {"Mounts": [ro]}}), "--mount") == [
+        "type=volume,source=v,target=/x,ro=true"
+    ]

@@ -158,3 +158,11 @@ def test_a_running_session_is_claimed_only_when_it_is_the_only_one() -> None:
     twice = copy.deepcopy(state)
     twice["newExecSessions"]["e" * 64] = copy.deepcopy(state["newExecSessions"][RUNNING])
     assert running_session(twice, ["sleep", "120"], set()) is None  # cannot tell them apart
+
+
+def test_field_names_match_case_insensitively_as_in_go() -> None:
+    # docker-py sends `detachKeys`; dockerd's JSON decoding takes any case
+    config = exec_config({"Cmd": ["sh"], "detachKeys": "ctrl-p", "tty": True})
+    assert (config["DetachKeys"], config["Tty"]) == ("ctrl-p", True)
+    exact = exec_config({"Cmd": ["sh"], "DetachKeys": "ctrl-a", "detachkeys": "ctrl-b"})
+    assert exact["DetachKeys"] == "ctrl-a"

@@ -173,3 +173,11 @@ def test_qualify_from_rewrites_only_named_bases() -> None:
     assert stream.feed("STEP 1/2: FROM docker.io/library/busybox:latest AS a") == [
         {"stream": "Step 1/2 : FROM busybox AS a\n"}
     ]
+
+
+def test_step_stderr_in_red_and_podman_messages_hidden() -> None:
+    stream = build.BuildStream(2)
+    fed = stream.feed("to-err", stderr=True)
+    fed += stream.feed('Error: building at STEP "RUN x": exit status 3', stderr=True)
+    fed += stream.feed("Copying blob abc done", stderr=True)
+    assert fed == [{"stream": "\x1b[91mto-err\n\x1b[0m"}, {"stream": "Copying blob abc done\n"}]

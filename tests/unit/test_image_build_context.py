@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import io
 import tarfile
 from pathlib import Path
@@ -85,3 +86,36 @@ def test_garbage_is_400(tmp_path: Path) -> None:
     (tmp_path / "ctx").mkdir()
     with pytest.raises(InvalidParameter):
         extract_context(str(tmp_path / "junk"), str(tmp_path / "ctx"))
+
+
+def test_unpadded_tail_as_the_docker_cli_sends_it(tmp_path: Path) -> None:
+    # `docker build -f /elsewhere/Dockerfile ctx`: the CLI appends the Dockerfile under a
+    # generated name and ends the tar right after its data (no padding, no end blocks).
+    full = _tar(tmp_path / "full.tar", [("file", "f.txt", "hi\n"), ("file", ".df.1", "FROM x\n")])
+    raw = full.read_bytes()
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(raw[: 3 * 512 + len("FROM x\n")])
+    for mode, body in (("plain", cut.read_bytes()), ("gz", gzip.compress(cut.read_bytes()))):
+        archive = tmp_path / f"cut-{mode}"
+        archive.write_bytes(body)
+        root = tmp_path / f"ctx-{mode}"
+        root.mkdir()
+        extract_context(str(archive), str(root), ".df.1")
+        assert (root / ".df.1").read_text() == "FROM x\n"
+        assert (root / "f.txt").read_text() == "hi\n"
+
+
+def test_truncated_data_still_refused(tmp_path: Path) -> None:
+    full = _tar(tmp_path / "full.tar", [("file", "big", "x" * 2000)])
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(full.read_bytes()[:1000])
+    with pytest.raises(InvalidParameter, match="not a valid tar archive"):
+        extract_context(str(cut), str(tmp_path))
+
+
+def test_truncated_last_entry_refused(tmp_path: Path) -> None:
+    full = _tar(tmp_path / "full.tar", [("file", "a", "a"), ("file", "big", "x" * 600)])
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(full.read_bytes()[: 3 * 512 + 599])
+    with pytest.raises(InvalidParameter, match="not a valid tar archive"):
+        extract_context(str(cut), str(tmp_path))

@@ -29,7 +29,8 @@ def test_create_argv() -> None:
         {"Name": "v1", "Driver": "local", "DriverOpts": {"type": "tmpfs"}, "Labels": {"a": "b"}}
     )
     assert argv == ["volume", "create", "--opt", "type=tmpfs", "--label", "a=b", "--", "v1"]
-    assert tv.create_argv({}) == ["volume", "create"]
+    # no name: anonymous, as dockerd labels it
+    assert tv.create_argv({}) == ["volume", "create", "--label", "com.docker.volume.anonymous="]
 
 
 @pytest.mark.parametrize(
