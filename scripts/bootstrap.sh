@@ -133,6 +133,45 @@ as_user() {
     USER="$TEST_USER" PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$uid" "$@"
 }
 
+# Rootless podman on overlay where the kernel allows it: vfs copies every layer for every
+# container and build step. The user's storage.conf is written before podman first runs for the
+# user; a test-bed user still on vfs is reset (its images are gone, build_fixtures pulls busybox
+# again). Native overlay in a user namespace needs kernel >= 5.11; else fuse-overlayfs.
+overlay_in_userns() {
+  local tmp; tmp=$(runuser -u "$TEST_USER" -- mktemp -d)
+  runuser -u "$TEST_USER" -- mkdir "$tmp/l" "$tmp/u" "$tmp/w" "$tmp/m"
+  local rc=0
+  runuser -u "$TEST_USER" -- unshare --user --map-root-user --mount sh -c \
+    "mount -t overlay overlay -o lowerdir=$tmp/l,upperdir=$tmp/u,workdir=$tmp/w $tmp/m" \
+    >/dev/null 2>&1 || rc=1
+  rm -rf "$tmp"
+  return $rc
+}
+
+setup_storage() {
+  local home; home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+  local conf="$home/.config/containers/storage.conf"
+  local want
+  if overlay_in_userns; then
+    want=$'[storage]\ndriver = "overlay"\n'
+  elif [ -x /usr/bin/fuse-overlayfs ] && [ -e /dev/fuse ]; then
+    chmod 0666 /dev/fuse  # as Debian ships it; some VMs leave it root-only
+    want=$'[storage]\ndriver = "overlay"\n\n[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n'
+  else
+    log "no overlay for rootless podman on this kernel: staying on vfs (slow for big images)"
+    return
+  fi
+  [ "$(cat "$conf" 2>/dev/null)" = "${want%$'\n'}" ] && return
+  if [ -d "$home/.local/share/containers/storage/vfs" ]; then
+    log "switching $TEST_USER's podman storage from vfs to overlay (podman system reset)"
+    as_user podman system reset --force >/dev/null 2>&1
+  fi
+  printf '%s' "$want" >"$conf"
+  chown "$TEST_USER:$TEST_USER" "$conf"
+  local driver; driver=$(as_user podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null)
+  [ "$driver" = overlay ] || { log "podman storage is $driver after the switch"; exit 1; }
+}
+
 FIXTURE_VERSION=2  # bump when the rootfs changes: the registry and every user then get the new one
 
 build_fixtures() {
@@ -212,6 +251,7 @@ make_repo_readable() {
 
 install_packages
 setup_user
+setup_storage
 setup_venv
 start_registry "$REGISTRY_ADDR" plain
 start_registry "$AUTH_REGISTRY_ADDR" auth "testuser:testpassword"
