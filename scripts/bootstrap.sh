@@ -6,6 +6,7 @@
 # Idempotent: a second run only checks. Variables:
 #   DOCKERSHIM_TEST_USER  the unprivileged user (default dockertest)
 #   DOCKERSHIM_VENV       the venv (default /opt/dockershim/venv)
+#   DOCKERSHIM_STORAGE    overlay (default, where the kernel allows) or vfs
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -135,8 +136,9 @@ as_user() {
 
 # Rootless podman on overlay where the kernel allows it: vfs copies every layer for every
 # container and build step. The user's storage.conf is written before podman first runs for the
-# user; a test-bed user still on vfs is reset (its images are gone, build_fixtures pulls busybox
-# again). Native overlay in a user namespace needs kernel >= 5.11; else fuse-overlayfs.
+# user; a test-bed user whose store has the other driver is reset (its images are gone,
+# build_fixtures pulls busybox again). Native overlay in a user namespace needs kernel >= 5.11;
+# else fuse-overlayfs. DOCKERSHIM_STORAGE=vfs keeps (or puts) the user on vfs, for comparisons.
 overlay_in_userns() {
   local tmp; tmp=$(runuser -u "$TEST_USER" -- mktemp -d)
   runuser -u "$TEST_USER" -- mkdir "$tmp/l" "$tmp/u" "$tmp/w" "$tmp/m"
@@ -151,8 +153,11 @@ overlay_in_userns() {
 setup_storage() {
   local home; home=$(getent passwd "$TEST_USER" | cut -d: -f6)
   local conf="$home/.config/containers/storage.conf"
-  local want
-  if overlay_in_userns; then
+  local want driver=overlay other=vfs
+  if [ "${DOCKERSHIM_STORAGE:-overlay}" = vfs ]; then
+    driver=vfs other=overlay
+    want=$'[storage]\ndriver = "vfs"\n'
+  elif overlay_in_userns; then
     want=$'[storage]\ndriver = "overlay"\n'
   elif [ -x /usr/bin/fuse-overlayfs ] && [ -e /dev/fuse ]; then
     chmod 0666 /dev/fuse  # as Debian ships it; some VMs leave it root-only
@@ -162,14 +167,15 @@ setup_storage() {
     return
   fi
   [ "$(cat "$conf" 2>/dev/null)" = "${want%$'\n'}" ] && return
-  if [ -d "$home/.local/share/containers/storage/vfs" ]; then
-    log "switching $TEST_USER's podman storage from vfs to overlay (podman system reset)"
+  # Reset with the old config: podman refuses to open a store under another driver's name.
+  if [ -d "$home/.local/share/containers/storage/$other-layers" ]; then
+    log "switching $TEST_USER's podman storage from $other to $driver (podman system reset)"
     as_user podman system reset --force >/dev/null 2>&1
   fi
   printf '%s' "$want" >"$conf"
   chown "$TEST_USER:$TEST_USER" "$conf"
-  local driver; driver=$(as_user podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null)
-  [ "$driver" = overlay ] || { log "podman storage is $driver after the switch"; exit 1; }
+  local got; got=$(as_user podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null)
+  [ "$got" = "$driver" ] || { log "podman storage is $got, not $driver, after the switch"; exit 1; }
 }
 
 FIXTURE_VERSION=2  # bump when the rootfs changes: the registry and every user then get the new one
