@@ -178,18 +178,22 @@ setup_storage() {
   [ "$got" = "$driver" ] || { log "podman storage is $got, not $driver, after the switch"; exit 1; }
 }
 
-# The ssh round trip test (docker -H ssh://...) starts its own sshd, as the test user, on a
-# private loopback port: only the binary is needed. policy-rc.d keeps the package from starting
-# its own sshd on port 22 now (on a systemd host the unit stays enabled for the next boot).
-install_ssh_server() {
-  [ -x /usr/sbin/sshd ] && return
-  log "installing openssh-server (for the ssh remote-use test)"
+# Tools of two tests: openssh-server (the ssh round trip, docker -H ssh://..., starts its own
+# sshd as the test user on a loopback port) and mmdebstrap (the container image's Debian base,
+# scripts/build-image.sh). policy-rc.d keeps the package from starting its own sshd on port 22
+# now (on a systemd host the unit stays enabled for the next boot).
+install_test_tools() {
+  local missing=()
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+  [ ${#missing[@]} -gt 0 ] || return 0
+  log "installing ${missing[*]}"
   local policy=/usr/sbin/policy-rc.d made=
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made=1
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ -z "$made" ] || rm -f "$policy"
 }
 
@@ -273,7 +277,7 @@ make_repo_readable() {
 install_packages
 setup_user
 setup_storage
-install_ssh_server
+install_test_tools
 setup_venv
 start_registry "$REGISTRY_ADDR" plain
 start_registry "$AUTH_REGISTRY_ADDR" auth "testuser:testpassword"
