@@ -5,9 +5,8 @@ Measures, with the real docker CLI, for each engine:
   logs   - N MB of a finished container's output through `docker logs`
 and prints MB/s. A benchmark, not a test: numbers vary with the machine and its load.
 
-Run as the unprivileged user that owns the podman storage (as root, the test user):
-  sudo -u dt-streams env XDG_RUNTIME_DIR=/run/user/$(id -u dt-streams) PYTHONPATH=$PWD \
-      /opt/dockershim/venv/bin/python bench/throughput.py --mb 100
+Run as root (it runs as the unprivileged test user that owns the podman storage):
+  scripts/bench.sh throughput.py --mb 100
 """
 
 from __future__ import annotations

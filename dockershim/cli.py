@@ -1,4 +1,7 @@
-"""Command line: `dockershim serve | activate | install | uninstall | doctor`.
+"""Command line: `dockershim serve | activate | install | uninstall | doctor | dial-stdio`.
+
+Run under the name `docker` (a link on a remote host's PATH), it is the stand-in that answers
+`docker system dial-stdio` for `docker -H ssh://...` (dialstdio.py).
 
 Imports stay light at the top: `dockershim activate` runs all year and must not pay for FastAPI.
 """
@@ -75,6 +78,12 @@ def _lifecycle_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     doctor = sub.add_parser("doctor", help="check the rootless setup and print exact fixes")
     doctor.add_argument("--socket", help="socket path (default $XDG_RUNTIME_DIR/docker.sock)")
     doctor.add_argument("--podman", default="podman", help="podman binary (default: podman)")
+    dial = sub.add_parser(
+        "dial-stdio", help="join stdin/stdout to the socket (remote use: docker -H ssh://...)"
+    )
+    dial.add_argument(
+        "-H", "--host", help="unix://PATH (default $DOCKER_HOST, else the default socket)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +145,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None and os.path.basename(sys.argv[0]) == "docker":
+        from dockershim.dialstdio import docker_main
+
+        return docker_main(sys.argv[1:])
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["activate"]:  # its own parser: the options it passes on to `serve`
         from dockershim.server.activator import main as activate
@@ -152,4 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dockershim.doctor import main as doctor_main
 
         return doctor_main(args)
+    if args.command == "dial-stdio":
+        from dockershim.dialstdio import main as dial_main
+
+        return dial_main(args.host)
     return 2

@@ -3,8 +3,9 @@
 Checks: not root; podman present and >= 4; subordinate uid/gid ranges; newuidmap/newgidmap
 installed and privileged; /dev/net/tun usable and slirp4netns present (rootless networking);
 $XDG_RUNTIME_DIR private and ours; the OCI runtime podman uses works with this host's cgroup
-mode (crun refuses cgroup v1 hybrid hosts: runc needed); the storage driver; the socket path
-(a socket, ours, 0600, and who answers on it); lingering where systemd runs. Parsing is done by
+mode (crun refuses cgroup v1 hybrid hosts: runc needed); the storage driver (vfs where overlay
+would work: doctor_storage.py); the socket path (a socket, ours, 0600, and who answers on it);
+lingering where systemd runs. Parsing is done by
 the pure functions here (tested with captured data); `gather()` does the I/O.
 """
 
@@ -118,14 +119,6 @@ def check_runtime(
             install + runc_fix(*conf),
         )
     return ok(f"OCI runtime {runtime or 'unknown'} (cgroups: {mode})")
-
-
-def check_storage(info: dict[str, object]) -> Finding:
-    store = info.get("store")
-    driver = str(store.get("graphDriverName", "")) if isinstance(store, dict) else ""
-    if driver == "vfs":
-        return note("storage driver vfs: works, but copies every layer (slow for big images)")
-    return ok(f"storage driver {driver or 'unknown'}")
 
 
 def check_version(output: str) -> Finding:
@@ -289,7 +282,12 @@ def check_podman(podman: str, mountinfo: str) -> Iterable[Finding]:
     )
     mode = cgroup_mode(mountinfo)
     yield check_runtime(data, mode, bool(shutil.which("runc")), (conf, _read(conf)))
-    yield check_storage(data)
+    # Imported here: doctor_storage builds on this module's Finding helpers.
+    from dockershim import doctor_storage
+
+    storage_conf = doctor_storage.storage_conf_path(dict(os.environ), os.path.expanduser("~"))
+    overlay = doctor_storage.overlay_support()
+    yield doctor_storage.check_storage(data, overlay, (storage_conf, _read(storage_conf)))
     yield check_state_reads(data, _readable_state)
 
 

@@ -15,6 +15,7 @@ uninstall removes all of it (and `currentContext` when it pointed at dockershim)
 from __future__ import annotations
 
 import argparse
+import getpass
 import hashlib
 import json
 import os
@@ -190,6 +191,8 @@ def install(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     print("Use it from the docker CLI with either of:")
     print(f"  docker context use {CONTEXT}")
     print(f"  export DOCKER_HOST=unix://{paths.socket}")
+    print("From another machine over ssh (docs/remote.md):")
+    print(f"  docker -H ssh://{getpass.getuser()}@THIS-HOST{paths.socket} ps")
     return 0
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Run a benchmark script from bench/ as the unprivileged user (as root, after bootstrap).
-#   sudo scripts/bench.sh compare.py --rounds 15
+#   scripts/bench.sh compare.py --rounds 15
 set -euo pipefail
+# Root sets up the host, then drops to the unprivileged user; there may be no sudo (Debian as root).
+[ "$(id -u)" = 0 ] || { echo "${0##*/}: run as root (as a normal user: sudo $0)" >&2; exit 1; }
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TEST_USER=${DOCKERSHIM_TEST_USER:-dockertest}
 VENV=${DOCKERSHIM_VENV:-/opt/dockershim/venv}

@@ -6,6 +6,7 @@
 # Idempotent: a second run only checks. Variables:
 #   DOCKERSHIM_TEST_USER  the unprivileged user (default dockertest)
 #   DOCKERSHIM_VENV       the venv (default /opt/dockershim/venv)
+#   DOCKERSHIM_STORAGE    overlay (default, where the kernel allows) or vfs
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -133,6 +134,69 @@ as_user() {
     USER="$TEST_USER" PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$uid" "$@"
 }
 
+# Rootless podman on overlay where the kernel allows it: vfs copies every layer for every
+# container and build step. The user's storage.conf is written before podman first runs for the
+# user; a test-bed user whose store has the other driver is reset (its images are gone,
+# build_fixtures pulls busybox again). Native overlay in a user namespace needs kernel >= 5.11;
+# else fuse-overlayfs. DOCKERSHIM_STORAGE=vfs keeps (or puts) the user on vfs, for comparisons.
+overlay_in_userns() {
+  local tmp; tmp=$(runuser -u "$TEST_USER" -- mktemp -d)
+  runuser -u "$TEST_USER" -- mkdir "$tmp/l" "$tmp/u" "$tmp/w" "$tmp/m"
+  local rc=0
+  runuser -u "$TEST_USER" -- unshare --user --map-root-user --mount sh -c \
+    "mount -t overlay overlay -o lowerdir=$tmp/l,upperdir=$tmp/u,workdir=$tmp/w $tmp/m" \
+    >/dev/null 2>&1 || rc=1
+  rm -rf "$tmp"
+  return $rc
+}
+
+setup_storage() {
+  local home; home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+  local conf="$home/.config/containers/storage.conf"
+  local want driver=overlay other=vfs
+  if [ "${DOCKERSHIM_STORAGE:-overlay}" = vfs ]; then
+    driver=vfs other=overlay
+    want=$'[storage]\ndriver = "vfs"\n'
+  elif overlay_in_userns; then
+    want=$'[storage]\ndriver = "overlay"\n'
+  elif [ -x /usr/bin/fuse-overlayfs ] && [ -e /dev/fuse ]; then
+    chmod 0666 /dev/fuse  # as Debian ships it; some VMs leave it root-only
+    want=$'[storage]\ndriver = "overlay"\n\n[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n'
+  else
+    log "no overlay for rootless podman on this kernel: staying on vfs (slow for big images)"
+    return
+  fi
+  [ "$(cat "$conf" 2>/dev/null)" = "${want%$'\n'}" ] && return
+  # Reset with the old config: podman refuses to open a store under another driver's name.
+  if [ -d "$home/.local/share/containers/storage/$other-layers" ]; then
+    log "switching $TEST_USER's podman storage from $other to $driver (podman system reset)"
+    as_user podman system reset --force >/dev/null 2>&1
+  fi
+  printf '%s' "$want" >"$conf"
+  chown "$TEST_USER:$TEST_USER" "$conf"
+  local got; got=$(as_user podman info --format '{{.Store.GraphDriverName}}' 2>/dev/null)
+  [ "$got" = "$driver" ] || { log "podman storage is $got, not $driver, after the switch"; exit 1; }
+}
+
+# Tools of two tests: openssh-server (the ssh round trip, docker -H ssh://..., starts its own
+# sshd as the test user on a loopback port) and mmdebstrap (the container image's Debian base,
+# scripts/build-image.sh). policy-rc.d keeps the package from starting its own sshd on port 22
+# now (on a systemd host the unit stays enabled for the next boot).
+install_test_tools() {
+  local missing=()
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+  [ ${#missing[@]} -gt 0 ] || return 0
+  log "installing ${missing[*]}"
+  local policy=/usr/sbin/policy-rc.d made=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made=1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$made" ] || rm -f "$policy"
+}
+
 FIXTURE_VERSION=2  # bump when the rootfs changes: the registry and every user then get the new one
 
 build_fixtures() {
@@ -235,6 +299,8 @@ make_repo_readable() {
 
 install_packages
 setup_user
+setup_storage
+install_test_tools
 setup_venv
 start_registry "$REGISTRY_ADDR" plain
 start_registry "$AUTH_REGISTRY_ADDR" auth "testuser:testpassword"

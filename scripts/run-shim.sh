@@ -6,6 +6,8 @@
 # Prints the DOCKER_HOST line for other shells. Extra arguments go to `dockershim activate`
 # (--socket, --idle-timeout, --podman, --podman-timeout, --log-level).
 set -euo pipefail
+# Root sets up the host, then drops to the unprivileged user; there may be no sudo (Debian as root).
+[ "$(id -u)" = 0 ] || { echo "${0##*/}: run as root (as a normal user: sudo $0)" >&2; exit 1; }
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 USER_NAME=${DOCKERSHIM_USER:-${DOCKERSHIM_TEST_USER:-dockertest}}
 VENV=${DOCKERSHIM_VENV:-/opt/dockershim/venv}

@@ -29,6 +29,12 @@ AUTH_REGISTRY = "127.0.0.1:5001"
 FIXTURE_IMAGE = "busybox"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "container_image: builds and runs the Dockerfile's image (slow; -m to pick)"
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/integration/" in str(item.path):

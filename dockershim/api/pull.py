@@ -21,7 +21,7 @@ from starlette.responses import Response
 from dockershim.api import diskbudget
 from dockershim.api.authfile import auth_file, auths_from_auth_header
 from dockershim.api.deps import Backend, BackendDep
-from dockershim.api.jsonstream import read_lines, stream_response
+from dockershim.api.jsonstream import TERMINAL, read_terminal_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -124,9 +124,9 @@ async def _pull(
         path = stack.enter_context(auth_file(auths, state_dir))
         target = ref.repository if all_tags else ref.full()
         argv = [*args, "--authfile", path, "--", target]
-        child = await podman.spawn(argv, merge_stderr=True)
+        child = await podman.spawn(argv, use_pty=True, window=TERMINAL)
         stack.push_async_callback(child.close)
-        lines = read_lines(child)
+        lines = read_terminal_lines(child)
         seen: list[str] = []
         async for line in lines:
             seen.append(line)

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from dockershim.api.authfile import auth_file, auths_from_auth_header
 from dockershim.api.deps import BackendDep, json_body
 from dockershim.api.imageresolve import find_image, local_name
-from dockershim.api.jsonstream import read_lines, stream_response
+from dockershim.api.jsonstream import TERMINAL, read_terminal_lines, stream_response
 from dockershim.errors import DockerError, InvalidParameter, NotFound, Unauthorized
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -86,11 +86,11 @@ async def image_push(name: str, request: Request, backend: BackendDep) -> Respon
     async def push_one(source: str, target: Reference) -> AsyncIterator[dict[str, Any]]:
         argv = ["push", *tls_args(ref.registry), "--authfile", path]
         argv += ["--digestfile", digest_file, "--", source, f"docker://{target.full()}"]
-        child = await podman.spawn(argv, merge_stderr=True)
+        child = await podman.spawn(argv, use_pty=True, window=TERMINAL)
         try:
             tracker = progress.PushProgress()
             output: list[str] = []
-            async for line in read_lines(child):
+            async for line in read_terminal_lines(child):
                 output.append(line)
                 for item in tracker.feed(line):
                     yield item

@@ -1,17 +1,22 @@
 """Docker's JSON-progress lines, made from podman's pull/push/load output.
 
-podman (not on a terminal) prints one line per blob when it starts copying it
-(`Copying blob sha256:...`, or `... skipped: already exists`), then `Copying config`,
-`Writing manifest to image destination`, `Storing signatures`. Docker clients expect per layer:
-`Pulling fs layer`, `Downloading` (progressDetail current/total), `Verifying Checksum`,
-`Download complete`, `Extracting`, `Pull complete` (or `Already exists`), then `Digest:` and
-the final `Status:` line. Layer sizes come from the manifest when the caller knows it.
+podman prints one line per blob when it starts copying it (`Copying blob sha256:...`, or
+`... skipped: already exists`), then `Copying config`, `Writing manifest to image destination`,
+`Storing signatures`. On a terminal (pull and push run podman on a pty for this) it redraws
+per-blob bars instead, `Copying blob ID [==>--] 7.0MiB / 11.4MiB` then `... done`
+(translate/terminal.py turns them into lines). Docker clients expect per layer: `Pulling fs
+layer`, `Downloading` (progressDetail current/total, moving), `Verifying Checksum`, `Download
+complete`, `Extracting`, `Pull complete` (or `Already exists`), then `Digest:` and the final
+`Status:` line; for push `Preparing`, `Pushing` (moving), `Pushed` or `Layer already exists`.
+Layer sizes come from the manifest when the caller knows it (exact; podman's are rounded).
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from dockershim.translate.terminal import byte_counts
 
 Line = dict[str, Any]
 
@@ -51,6 +56,20 @@ def error(message: str) -> Line:
     return {"errorDetail": {"message": message}, "error": message}
 
 
+def _skipped(rest: str) -> bool:
+    return "skipped" in rest or "already exists" in rest
+
+
+def _undecided(rest: str) -> bool:
+    """A bar's first frame (`.`): podman has not yet checked whether the blob exists."""
+    return bool(rest) and not rest.strip(". ")
+
+
+def _moving(busy: str, ident: str, current: int, total: int) -> Line:
+    detail = {"current": current, "total": total}
+    return status(busy, ident, progressDetail=detail, progress=progress_bar(current, total))
+
+
 class PullProgress:
     """Feed podman pull output lines; get Docker progress lines back."""
 
@@ -60,51 +79,70 @@ class PullProgress:
         self.existing: set[str] = set()
         self.downloaded: set[str] = set()
         self.extracted: set[str] = set()
+        self.current: dict[str, int] = {}
 
     def feed(self, line: str) -> list[Line]:
         line = line.strip()
         blob = _BLOB.match(line)
         if blob:
-            ident = short(blob["digest"])
-            if ident in self.layers:
-                return []
-            self.layers.append(ident)
-            if "skipped" in blob["rest"] or "already exists" in blob["rest"]:
-                self.existing.add(ident)
-                return [status("Already exists", ident)]
-            return [status("Pulling fs layer", ident)]
+            return self._blob(short(blob["digest"]), blob["rest"].strip())
         if _CONFIG.match(line):
             return self._downloads()
         if _MANIFEST.match(line):
             return self._downloads() + self._extracts()
         return []
 
+    def _blob(self, ident: str, rest: str) -> list[Line]:
+        out: list[Line] = []
+        if _undecided(rest):
+            return out
+        if ident not in self.layers:
+            self.layers.append(ident)
+            if not _skipped(rest):
+                out.append(status("Pulling fs layer", ident))
+        if ident in self.existing or ident in self.downloaded:
+            return out
+        if _skipped(rest):
+            self.existing.add(ident)
+            return [*out, status("Already exists", ident)]
+        if rest == "done":
+            return out + self._phase_one(ident, self.downloaded, "Downloading", _DOWNLOADED)
+        counts = byte_counts(rest)
+        if counts:
+            total = self.sizes.get(ident) or counts[1]
+            current = min(counts[0], total)
+            if current != self.current.get(ident):
+                self.current[ident] = current
+                out.append(_moving("Downloading", ident, current, total))
+        return out
+
     def finish(self) -> list[Line]:
         return self._downloads() + self._extracts()
 
     def _downloads(self) -> list[Line]:
-        return self._phase(
-            self.downloaded, "Downloading", ("Verifying Checksum", "Download complete")
-        )
+        return self._phase(self.downloaded, "Downloading", _DOWNLOADED)
 
     def _extracts(self) -> list[Line]:
         return self._phase(self.extracted, "Extracting", ("Pull complete",))
 
     def _phase(self, done: set[str], busy: str, finals: tuple[str, ...]) -> list[Line]:
-        """Each layer not yet through this phase: a full progress bar (size known), then finals."""
         out: list[Line] = []
         for ident in self.layers:
-            if ident in self.existing or ident in done:
-                continue
-            done.add(ident)
-            total = self.sizes.get(ident)
-            if total:
-                detail = {"current": total, "total": total}
-                out.append(
-                    status(busy, ident, progressDetail=detail, progress=progress_bar(total, total))
-                )
-            out += [status(text, ident) for text in finals]
+            if ident not in self.existing and ident not in done:
+                out += self._phase_one(ident, done, busy, finals)
         return out
+
+    def _phase_one(
+        self, ident: str, done: set[str], busy: str, finals: tuple[str, ...]
+    ) -> list[Line]:
+        """A layer through this phase: its bar full (when the size is known), then finals."""
+        done.add(ident)
+        total = self.sizes.get(ident)
+        out = [_moving(busy, ident, total, total)] if total else []
+        return out + [status(text, ident) for text in finals]
+
+
+_DOWNLOADED = ("Verifying Checksum", "Download complete")
 
 
 def pull_header(path: str, tag_or_digest: str) -> Line:
@@ -159,21 +197,44 @@ class PushProgress:
     """Feed podman push output lines; get dockerd's push lines back."""
 
     def __init__(self) -> None:
-        self.layers: list[str] = []
+        self.layers: list[str] = []  # being pushed, in order
+        self.seen: set[str] = set()
+        self.pushed: set[str] = set()
+        self.current: dict[str, int] = {}
 
     def feed(self, line: str) -> list[Line]:
         blob = _BLOB.match(line.strip())
         if not blob:
             if _MANIFEST.match(line.strip()):
-                return [status("Pushed", ident) for ident in self.layers]
+                return self._pushed([i for i in self.layers if i not in self.pushed])
             return []
-        ident = short(blob["digest"])
-        if ident in self.layers:
-            return []
-        if "skipped" in blob["rest"] or "already exists" in blob["rest"]:
-            return [status("Preparing", ident), status("Layer already exists", ident)]
-        self.layers.append(ident)
-        return [status("Preparing", ident), status("Pushing", ident)]
+        ident, rest = short(blob["digest"]), blob["rest"].strip()
+        out: list[Line] = []
+        if _undecided(rest):
+            return out
+        if ident not in self.seen:
+            self.seen.add(ident)
+            out.append(status("Preparing", ident))
+            if _skipped(rest):
+                return [*out, status("Layer already exists", ident)]
+            self.layers.append(ident)
+            out.append(status("Pushing", ident))
+        if ident not in self.layers or ident in self.pushed:
+            return out
+        if _skipped(rest):  # podman's first frame had not decided yet
+            self.layers.remove(ident)
+            return [*out, status("Layer already exists", ident)]
+        if rest == "done":
+            return out + self._pushed([ident])
+        counts = byte_counts(rest)
+        if counts and counts[0] != self.current.get(ident):
+            self.current[ident] = counts[0]
+            out.append(_moving("Pushing", ident, min(counts), counts[1]))
+        return out
+
+    def _pushed(self, idents: list[str]) -> list[Line]:
+        self.pushed.update(idents)
+        return [status("Pushed", ident) for ident in idents]
 
 
 def push_footer(tag: str, digest: str, size: int | None) -> list[Line]:

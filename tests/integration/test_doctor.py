@@ -3,13 +3,14 @@ applied verbatim and must make the problem go away."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, Shim
+from tests.conftest import REPO, DockerRun, Shim
 
 
 def _doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -72,3 +73,30 @@ def test_socket_answered_by_dockershim(shim: Shim) -> None:
     result = _doctor("--socket", shim.socket)
     assert f"ok       {shim.socket}: answered by dockershim " in result.stdout, result.stdout
     assert result.returncode == 0, result.stdout
+
+
+def test_storage_is_overlay_after_bootstrap(docker: DockerRun) -> None:
+    result = _doctor("--socket", "/nonexistent/docker.sock")
+    assert "ok       storage driver overlay (native)" in result.stdout, result.stdout
+    assert json.loads(docker("info", "--format", "{{json .Driver}}").stdout) == "overlay"
+
+
+def test_vfs_store_gets_the_switch_with_its_cost(tmp_path: Path) -> None:
+    """A user setup of its own on vfs (its own config home, graph root and run root; podman only
+    reads it): the doctor probes this kernel, finds native overlay and prints the reset plus
+    the storage.conf it would write."""
+    conf = tmp_path / "config" / "containers" / "storage.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(
+        f'[storage]\ndriver = "vfs"\ngraphroot = "{tmp_path}/g"\nrunroot = "{tmp_path}/r"\n'
+    )
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+    result = _doctor("--socket", "/nonexistent/docker.sock", env=env)
+    lines = result.stdout.splitlines()
+    i = next((i for i, line in enumerate(lines) if "storage driver vfs" in line), -1)
+    assert i >= 0, result.stdout + result.stderr
+    assert lines[i].startswith("note") and "overlay works on this host (natively)" in lines[i]
+    assert "images must be pulled or built again" in lines[i]
+    fix = lines[i + 1].split("fix:", 1)[1].strip()
+    assert fix.startswith("podman system reset --force && ")
+    assert fix.endswith(f"> {conf}") and 'driver = "overlay"' in fix

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import REGISTRY, Cleanup, DockerRun, podman
 
 
-def _publish(cleanup: Cleanup) -> str:
-    """A unique repository in the plain registry holding busybox; not present locally."""
+def _publish(cleanup: Cleanup, tmp_path: Path) -> str:
+    """A unique repository in the plain registry: busybox plus a layer of its own, so that a
+    pull has something to download (podman reports busybox's layer as already present)."""
     name = f"{REGISTRY}/{cleanup.name('dti-pull')}:v1"
-    podman("tag", "docker.io/library/busybox:latest", name)
+    (tmp_path / "own").write_bytes(os.urandom(64 * 1024))
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nCOPY own /own\n")
+    podman("build", "-q", "-t", name, str(tmp_path))
     podman("push", "--tls-verify=false", name)
-    podman("untag", "docker.io/library/busybox:latest", name)
+    podman("rmi", name)
     cleanup.images.append(name)
     return name
 
@@ -29,18 +34,21 @@ def test_docker_pull_busybox_ends_with_status(docker: DockerRun) -> None:
     assert out.strip().endswith("docker.io/library/busybox:latest")
 
 
-def test_docker_pull_new_image_shows_layers(docker: DockerRun, cleanup: Cleanup) -> None:
-    name = _publish(cleanup)
+def test_docker_pull_new_image_shows_layers(
+    docker: DockerRun, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    name = _publish(cleanup, tmp_path)
     out = docker("pull", name).stdout
     assert "v1: Pulling from dti-pull-" in out
     assert ": Pulling fs layer" in out and ": Pull complete" in out
+    assert ": Already exists" in out  # busybox's layer
     assert f"Status: Downloaded newer image for {name}" in out
     again = docker("pull", name).stdout
     assert f"Status: Image is up to date for {name}" in again
 
 
-def test_pull_stream_has_progress_detail(dclient: Any, cleanup: Cleanup) -> None:
-    name = _publish(cleanup)
+def test_pull_stream_has_progress_detail(dclient: Any, cleanup: Cleanup, tmp_path: Path) -> None:
+    name = _publish(cleanup, tmp_path)
     repo, tag = name.rsplit(":", 1)
     lines = list(dclient.api.pull(repo, tag=tag, stream=True, decode=True))
     downloading = [ln for ln in lines if ln.get("status") == "Downloading"]
@@ -63,8 +71,8 @@ def test_docker_py_pull_and_get(dclient: Any) -> None:
     assert any("busybox:latest" in i.tags for i in dclient.images.list())
 
 
-def test_pull_without_tag_pulls_every_tag(dclient: Any, cleanup: Cleanup) -> None:
-    first = _publish(cleanup)
+def test_pull_without_tag_pulls_every_tag(dclient: Any, cleanup: Cleanup, tmp_path: Path) -> None:
+    first = _publish(cleanup, tmp_path)
     repo = first.rsplit(":", 1)[0]
     second = f"{repo}:v2"
     podman("tag", "docker.io/library/busybox:latest", second)

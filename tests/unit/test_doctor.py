@@ -41,7 +41,6 @@ def test_subids() -> None:
 def test_captured_info_runc_is_fine_on_hybrid() -> None:
     info = json.loads((FIXTURES / "info.json").read_text())
     assert doctor.check_runtime(info, "hybrid", True, ("/c.conf", "")).level == "ok"
-    assert doctor.check_storage(info).level == "note"  # vfs
 
 
 def test_crun_on_v1_needs_runc() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dockershim.translate import progress
+from dockershim.translate import progress, terminal
 from tests.fakes import FIXTURES
 
 
@@ -83,3 +83,59 @@ def test_manifest_sizes_and_errors() -> None:
     assert progress.manifest_sizes(manifest) == {"sha256:aa": 3}
     assert progress.manifest_sizes([{"x": 1}]) == {}
     assert progress.error("boom") == {"errorDetail": {"message": "boom"}, "error": "boom"}
+
+
+def _terminal(name: str) -> list[str]:
+    lines = terminal.TerminalLines()
+    raw = (FIXTURES / name).read_bytes().decode()
+    # in odd pieces, as a pty hands them over: escape sequences and lines split anywhere
+    out = [line for i in range(0, len(raw), 7) for line in lines.feed(raw[i : i + 7])]
+    return out + lines.flush()
+
+
+def test_terminal_lines_and_counts() -> None:
+    lines = _terminal("pull-pty-output.txt")
+    assert lines[:3] == [
+        "Trying to pull 127.0.0.1:5000/dteco/progress:latest...",
+        "Getting image source signatures",
+        "Copying blob 269137c67b22 .",
+    ]
+    assert not any("\x1b" in line for line in lines)
+    assert terminal.byte_counts("[====>---] 7.0MiB / 11.4MiB") == (7340032, 11953766)
+    assert terminal.byte_counts("[--------] 0.0b / 825.0b") == (0, 825)
+    assert terminal.byte_counts("done") is None
+
+
+def test_pull_bytes_move_per_layer_from_podmans_bars() -> None:
+    """podman 4.3.1 pulling a 3-layer image on a pty (one layer already present)."""
+    sizes = {"sha256:74bd0fafae43": 12001716, "sha256:26aff0e72c7a": 30004259}
+    tracker = progress.PullProgress(sizes)
+    out = [item for line in _terminal("pull-pty-output.txt") for item in tracker.feed(line)]
+    out += tracker.finish()
+    big = [(o["status"], o.get("progressDetail")) for o in out if o.get("id") == "26aff0e72c7a"]
+    assert big == [
+        ("Pulling fs layer", {}),
+        ("Downloading", {"current": 12373196, "total": 30004259}),  # 11.8MiB, as podman saw it
+        ("Downloading", {"current": 29989273, "total": 30004259}),
+        ("Downloading", {"current": 30004259, "total": 30004259}),
+        ("Verifying Checksum", {}),
+        ("Download complete", {}),
+        ("Extracting", {"current": 30004259, "total": 30004259}),
+        ("Pull complete", {}),
+    ]
+    assert [o["status"] for o in out if o.get("id") == "269137c67b22"] == ["Already exists"]
+    bars = [o["progress"] for o in out if o.get("id") == "74bd0fafae43" and "progress" in o]
+    assert bars[0].endswith("]  11.95MB/12MB")  # what the docker CLI draws after the bar
+
+
+def test_push_bytes_move_from_podmans_bars() -> None:
+    tracker = progress.PushProgress()
+    out = [item for line in _terminal("push-pty-output.txt") for item in tracker.feed(line)]
+    mine = [(o["status"], o.get("progressDetail")) for o in out if o.get("id") == "6a1a09371d09"]
+    currents = [d["current"] for s, d in mine if s == "Pushing" and d]
+    assert currents == sorted(currents) and len(set(currents)) == 5, mine
+    assert mine[0] == ("Preparing", {}) and mine[-1] == ("Pushed", {})
+    assert [o["status"] for o in out if o.get("id") == "269137c67b22"] == [
+        "Preparing",
+        "Layer already exists",
+    ]
