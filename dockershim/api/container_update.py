@@ -3,7 +3,7 @@
 See translate/update.py for the fields. On hosts where rootless podman cannot change cgroup
 limits (cgroups v1, or a container that is not running), dockerd's behaviour on a kernel without
 the controllers is followed: 200 with one `Warnings` entry per discarded limit. A new
-RestartPolicy is given to the container by podman/restart_patch.py (same container id).
+RestartPolicy is given to the container by engine/restart_policy.py (same container id).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse
 
 from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, json_body
+from dockershim.engine.restart_policy import set_restart_policy
 from dockershim.errors import Conflict
 from dockershim.podman.errors import classify
-from dockershim.podman.restart_patch import set_restart_policy
 from dockershim.translate.update import cgroup_warnings, restart_change, update_flags
 
 router = APIRouter()

@@ -1,13 +1,12 @@
-"""Container routes: create, inspect, list, remove, prune (issue 3).
+"""Container routes: create, inspect, list, remove, prune.
 
-Lifecycle (start/stop/kill/restart/pause/rename/wait) is in containers_lifecycle.py, logs and
-top in containers_logs.py. Other modules reuse `inspect_container` (re-exported here) and
-`dockershim.translate.container_inspect.inspect_body`.
+HTTP only: the request is parsed and translated here (translate/), the engine finds, reads and
+changes containers (engine/containers.py, engine/lifecycle.py). Lifecycle routes are in
+containers_lifecycle.py, logs and top in containers_logs.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import time
@@ -19,19 +18,12 @@ from starlette.responses import JSONResponse
 from dockershim.api.containers_support import (
     cgroup_v2,
     host_gateway_ip,
-    inspect_container,
-    inspect_many,
-    list_ids,
     resolve_image,
 )
-from dockershim.api.deps import BackendDep, PodmanDep, json_body, query_bool, query_int
+from dockershim.api.deps import BackendDep, EngineDep, json_body, query_bool, query_int
 from dockershim.api.networks import fill_network_ids, links_for_create
 from dockershim.api.versioning import api_version
-from dockershim.engine import engine_for
-from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
-from dockershim.podman import PodmanRunner
-from dockershim.podman.errors import classify
-from dockershim.podman.healthcheck import health_due, refresh_health
+from dockershim.errors import InvalidParameter, NotFound
 from dockershim.translate.container_create import create_argv
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_list import matches, summary, validate_filters
@@ -42,19 +34,7 @@ from dockershim.translate.filters import label_matches, parse_filters
 
 _HOST_PLATFORM = re.compile(r"^linux(?:/(?:amd64|x86_64)(?:/v[1-4])?)?$")
 
-__all__ = ["inspect_container", "inspect_with_health", "router"]
-
 router = APIRouter()
-
-
-async def inspect_with_health(
-    podman: PodmanRunner, ref: str, *, size: bool = False
-) -> dict[str, Any]:
-    """Raw inspect, after running a due healthcheck (see podman/healthcheck.py)."""
-    raw = await inspect_container(podman, ref, size=size)
-    if await refresh_health(podman, raw):
-        raw = await inspect_container(podman, str(raw["Id"]), size=size)
-    return raw
 
 
 @router.post("/containers/create")
@@ -82,17 +62,14 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
     )
     make_bind_sources(body)
     cut = plan.argv.index("--")
-    argv = plan.argv[:cut] + link_args + plan.argv[cut:]
-    result = await backend.podman.run(argv, check=False)
-    if result.returncode != 0:
-        raise create_error(result.err_text, result.returncode)
-    ident = result.text.strip().splitlines()[-1] if result.text.strip() else ""
+    ident = await backend.engine.lifecycle.create(plan.argv[:cut] + link_args + plan.argv[cut:])
     return JSONResponse({"Id": ident, "Warnings": plan.warnings}, status_code=201)
 
 
 @router.get("/containers/{ref}/json")
-async def container_inspect(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
-    raw = await inspect_with_health(podman, ref, size=query_bool(request, "size"))
+async def container_inspect(ref: str, request: Request, backend: BackendDep) -> JSONResponse:
+    podman = backend.podman
+    raw = await backend.engine.containers.inspect_fresh(ref, size=query_bool(request, "size"))
     body = inspect_body(raw)
     echo_endpoints(body, podman_annotations(raw), api_version(request.scope))
     await fill_network_ids(podman, [body])
@@ -100,7 +77,8 @@ async def container_inspect(ref: str, request: Request, podman: PodmanDep) -> JS
 
 
 @router.get("/containers/json")
-async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
+async def container_list(request: Request, backend: BackendDep) -> JSONResponse:
+    podman = backend.podman
     filters = parse_filters(request.query_params.get("filters"))
     validate_filters(filters)
     limit = query_int(request, "limit", -1) or -1
@@ -108,13 +86,8 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
     size = query_bool(request, "size")
     # before/since may name a stopped container: look at all of them then
     every = show_all or any(filters.get(k) for k in ("status", "exited", "before", "since"))
-    raws = await inspect_many(podman, await list_ids(podman, running_only=not every), size=size)
+    raws = await backend.engine.containers.inspect_all_fresh(running_only=not every, size=size)
     now = time.time()
-    due = [r for r in raws if health_due(r, now)]
-    if due:
-        await asyncio.gather(*(refresh_health(podman, raw) for raw in due))
-        fresh = {r["Id"]: r for r in await inspect_many(podman, [r["Id"] for r in due], size=size)}
-        raws = [fresh.get(r["Id"], r) for r in raws]
     refs = _reference_times(raws, filters)
     out = []
     raws.sort(key=lambda r: parse_time(r.get("Created")) or 0.0, reverse=True)
@@ -129,25 +102,6 @@ async def container_list(request: Request, podman: PodmanDep) -> JSONResponse:
         out = out[:limit]
     await fill_network_ids(podman, out)
     return JSONResponse(out)
-
-
-_BAD_INPUT = ("unknown", "invalid", "requires", "parse", "not supported", "must be")
-
-
-def create_error(stderr: str, returncode: int) -> DockerError:
-    """podman create's failure as Docker words it; its "Error:" line, not the usage hint."""
-    lines = [ln for ln in stderr.splitlines() if ln.startswith("Error: ")]
-    line = lines[-1] if lines else stderr
-    missing = re.search(r"statfs (?P<path>\S+): no such file or directory", line)
-    if missing:
-        return InvalidParameter(
-            'invalid mount config for type "bind": bind source path does not exist: '
-            + missing["path"]
-        )
-    error = classify(line, returncode)
-    if type(error) is DockerError and any(word in line.lower() for word in _BAD_INPUT):
-        return InvalidParameter(error.message)
-    return error
 
 
 def make_bind_sources(body: dict[str, Any]) -> None:
@@ -181,41 +135,26 @@ def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) 
 
 
 @router.delete("/containers/{ref:path}")  # path: `rm --link` names /container/alias
-async def container_delete(ref: str, request: Request, podman: PodmanDep) -> Response:
-    force = query_bool(request, "force")
+async def container_delete(ref: str, request: Request, engine: EngineDep) -> Response:
     volumes = query_bool(request, "v")
     if query_bool(request, "link"):
         raise InvalidParameter(
             "removing a legacy link is not supported by dockershim: podman cannot change a "
             "container's links after it was created"
         )
-    found = await engine_for(podman).containers.lookup(ref)
-    status = docker_state(found.status)
-    name = "/" + found.name
-    if status in ("running", "paused", "restarting") and not force:
-        raise Conflict(
-            f'cannot remove container "{name}": container is {status}: stop the container '
-            "before removing or force remove"
-        )
-    args = ["rm", "--force", "--time", "0"] if force else ["rm"]  # batched with its twins
-    if volumes:
-        args.append("--volumes")
-    result = await engine_for(podman).batches.run(args, found.id)
-    if result.returncode != 0:
-        text = result.err_text
-        if "no such container" in text or "no container with" in text:
-            return Response(status_code=204)  # removed meanwhile (AutoRemove): fine
-        raise classify(text, result.returncode)
+    await engine.lifecycle.remove(
+        await engine.containers.lookup(ref), force=query_bool(request, "force"), volumes=volumes
+    )
     return Response(status_code=204)
 
 
 @router.post("/containers/prune")
-async def container_prune(request: Request, podman: PodmanDep) -> JSONResponse:
+async def container_prune(request: Request, engine: EngineDep) -> JSONResponse:
     filters = parse_filters(
         request.query_params.get("filters"), allowed={"label", "label!", "until"}
     )
     until = [_until(v) for v in filters.get("until", [])]
-    raws = await inspect_many(podman, await list_ids(podman))
+    raws = await engine.containers.inspect_all()
     candidates: list[str] = []
     for raw in raws:
         status = docker_state(str((raw.get("State") or {}).get("Status", "")))
@@ -233,12 +172,9 @@ async def container_prune(request: Request, podman: PodmanDep) -> JSONResponse:
     # dockerd reports the writable layers' sizes: measured only for what is about to go
     sizes = {
         r["Id"]: int(r.get("SizeRw") or 0)
-        for r in await inspect_many(podman, candidates, size=True)
+        for r in await engine.containers.inspect_many(candidates, size=True)
     }
-    deleted: list[str] = []
-    for cid in candidates:
-        if (await podman.run(["rm", "--", cid], check=False)).returncode == 0:
-            deleted.append(cid)
+    deleted = await engine.lifecycle.remove_stopped(candidates)
     reclaimed = sum(sizes.get(cid, 0) for cid in deleted)
     return JSONResponse({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from dockershim.engine.batches import Batches
 from dockershim.engine.containers import ContainerRef, Containers
+from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
+from dockershim.engine.lifecycle import Lifecycle
 from dockershim.engine.networks import Networks
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
@@ -41,6 +43,8 @@ class Engine:
         self.networks = Networks(podman, self._network_folder)
         self.volumes = Volumes(podman, self.containers.snapshot)
         self.batches = Batches(podman)
+        self.lifecycle = Lifecycle(podman, self.containers, self.batches)
+        self.image_ops = ImageOps(podman, self.images, self.containers)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:

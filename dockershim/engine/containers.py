@@ -19,11 +19,13 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from dockershim.engine import kept as kept_store
+from dockershim.engine.health import health_due, refresh_health
 from dockershim.engine.kept import Kept
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
@@ -174,6 +176,27 @@ class Containers:
         raws = await self._kept_inspects(snap, records)
         if running_only:  # an exit file found on the way: no longer running
             raws = [r for r in raws if (r.get("State") or {}).get("Status") in _ACTIVE]
+        return raws
+
+    async def inspect_fresh(self, ref: str, *, size: bool = False) -> dict[str, Any]:
+        """`inspect`, after running a healthcheck that is due (engine/health.py)."""
+        raw = await self.inspect(ref, size=size)
+        if await refresh_health(self.podman, raw):
+            raw = await self.inspect(str(raw["Id"]), size=size)
+        return raw
+
+    async def inspect_all_fresh(
+        self, *, running_only: bool = False, size: bool = False
+    ) -> list[dict[str, Any]]:
+        """`inspect_all`, after running the healthchecks that are due."""
+        raws = await self.inspect_all(running_only=running_only, size=size)
+        now = time.time()
+        due = [r for r in raws if health_due(r, now)]
+        if due:
+            await asyncio.gather(*(refresh_health(self.podman, raw) for raw in due))
+            fresh = await self.inspect_many([str(r["Id"]) for r in due], size=size)
+            by_id = {r["Id"]: r for r in fresh}
+            raws = [by_id.get(r["Id"], r) for r in raws]
         return raws
 
     async def ids(self, *, running_only: bool = False) -> list[str]:

@@ -1,7 +1,7 @@
 """A minimal read-only BoltDB (bbolt) reader: where a live value lies, and what a bucket holds.
 
 Podman 4.x keeps its state in a bbolt file (`<graphRoot>/libpod/bolt_state.db`). The restart
-policy patch (podman/restart_patch.py) needs the file offset and length of one value, the
+policy patch (engine/restart_policy.py) needs the file offset and length of one value, the
 `config` key of a container's sub-bucket in the `ctr` bucket; the engine's state reads
 (podman/libpod_state.py) list whole buckets. This module only reads.
 

@@ -1,5 +1,5 @@
 """A record of the bytes the restart patch replaces, written before the patch and removed
-once podman has been seen reading the result (podman/restart_patch.py).
+once podman has been seen reading the result (engine/restart_policy.py).
 
 If the service dies between the write and that check, the record stays behind in
 `<state dir>/restart-patch/` (the runtime dir: 0700, the user's own) and the next start puts

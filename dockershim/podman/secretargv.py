@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from dockershim.translate.secret import Secret
+from dockershim.secret import Secret
 
 _ENV_NAME = re.compile(r"^[^\s=#][^\s=]*$")
 _ARG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

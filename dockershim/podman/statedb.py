@@ -4,7 +4,7 @@ podman keeps containers' configs and states (exec sessions included) in a BoltDB
 `<graphRoot>/libpod/bolt_state.db`, and every podman process opens it for one operation at a
 time under a flock on the file (bbolt's lock: exclusive for writers, shared for readers).
 dockershim reads it under the shared lock (exec sessions: api/exec.py) and patches it under
-the exclusive one (restart policies: podman/restart_patch.py); podman/boltstate.py walks it.
+the exclusive one (restart policies: engine/restart_policy.py); podman/boltstate.py walks it.
 """
 
 from __future__ import annotations

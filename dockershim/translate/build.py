@@ -20,8 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from dockershim.errors import InvalidParameter
+from dockershim.secret import Secret
 from dockershim.translate.references import docker_name, parse_reference
-from dockershim.translate.secret import Secret
 from dockershim.translate.validate import digits, loads
 
 GetList = Callable[[str], list[str]]

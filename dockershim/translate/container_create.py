@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dockershim.errors import InvalidParameter
+from dockershim.secret import Secret
 from dockershim.translate.container_fields import (
     ANN_BARE_ENV,
     ANN_CONSOLE_SIZE,
@@ -33,7 +34,6 @@ from dockershim.translate.container_fields import (
 from dockershim.translate.container_hostconfig import expose_flags, host_flags
 from dockershim.translate.endpoint_echo import ANN_ENDPOINTS, endpoints_annotation
 from dockershim.translate.mount_modes import volume_path
-from dockershim.translate.secret import Secret
 
 _CONFIG_ACCEPTED = {
     "Image",

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockershim.errors import InvalidParameter
+from dockershim.secret import Secret
 from dockershim.translate.attach import parse_detach_keys
-from dockershim.translate.secret import Secret
 
 _BOOL_FIELDS = ("AttachStdin", "AttachStdout", "AttachStderr", "Tty", "Privileged")
 

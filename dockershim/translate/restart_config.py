@@ -2,7 +2,7 @@
 
 Podman 4.x stores a container's config as one JSON object (libpod's ContainerConfig) in its
 BoltDB state; `restart_policy` (string) and `restart_retries` (uint) are top-level members, both
-omitempty (absent = "no" / 0). podman/restart_patch.py overwrites that value in place, so the
+omitempty (absent = "no" / 0). engine/restart_policy.py overwrites that value in place, so the
 new text must have exactly the length of the old one. This module computes it, textually:
 
 - every member other than the two restart ones keeps its raw text byte for byte (no

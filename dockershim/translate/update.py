@@ -10,7 +10,7 @@ Refused with 400 naming the field (podman 4.3 cannot change them on an existing 
 PidsLimit, Ulimits, Devices, DeviceCgroupRules, DeviceRequests, CgroupParent, KernelMemory,
 KernelMemoryTCP, OomKillDisable, CpuCount, CpuPercent, IOMaximumIOps, IOMaximumBandwidth.
 RestartPolicy is validated as dockerd does (`restart_change`); the change itself is made by
-podman/restart_patch.py.
+engine/restart_policy.py.
 """
 
 from __future__ import annotations

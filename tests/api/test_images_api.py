@@ -69,7 +69,7 @@ async def test_tag_uses_full_target_name(api: httpx.AsyncClient, fake_podman: Fa
 async def test_rmi_in_use_is_409(api: httpx.AsyncClient, fake_podman: FakePodman) -> None:
     fake_podman.answer(["image", "inspect"], BUSYBOX)
     user = {"Id": "5af25b20662c" + "0" * 52, "ImageID": BUSYBOX[0]["Id"], "State": "exited"}
-    fake_podman.answer(["ps"], [user])
+    _answer_users(fake_podman, [user])
     response = await api.delete("/images/busybox")
     assert response.status_code == 409
     assert response.json()["message"] == (
@@ -90,7 +90,7 @@ async def test_rmi_running_user_cannot_be_forced(
 ) -> None:
     fake_podman.answer(["image", "inspect"], BUSYBOX)
     user = {"Id": "5af25b20662c" + "0" * 52, "ImageID": BUSYBOX[0]["Id"], "State": "running"}
-    fake_podman.answer(["ps"], [user])
+    _answer_users(fake_podman, [user])
     response = await api.delete("/images/busybox", params={"force": "1"})
     assert response.status_code == 409
     assert (
@@ -105,7 +105,7 @@ async def test_rmi_of_one_of_several_tags_untags_even_in_use(
     two = [{**BUSYBOX[0], "RepoTags": [*BUSYBOX[0]["RepoTags"], "docker.io/library/other:v1"]}]
     fake_podman.answer(["image", "inspect"], two)
     user = {"Id": "5af25b20662c" + "0" * 52, "ImageID": BUSYBOX[0]["Id"], "State": "running"}
-    fake_podman.answer(["ps"], [user])
+    _answer_users(fake_podman, [user])
     fake_podman.answer(["untag"], "")
     response = await api.delete("/images/other:v1")
     assert response.json() == [{"Untagged": "other:v1"}]
@@ -119,7 +119,7 @@ async def test_rmi_reports_untagged_and_deleted(
     api: httpx.AsyncClient, fake_podman: FakePodman
 ) -> None:
     fake_podman.answer(["image", "inspect"], BUSYBOX)
-    fake_podman.answer(["ps"], [])
+    _answer_users(fake_podman, [])
     fake_podman.answer(
         ["rmi"], f"Untagged: docker.io/library/busybox:latest\nDeleted: {BUSYBOX[0]['Id']}\n"
     )
@@ -212,3 +212,12 @@ async def test_attestations_unsupported_like_dockerds_graphdriver_store(
     fake_podman.answer(["image", "inspect"], BUSYBOX)
     response = await api.get("/images/busybox/attestations")
     assert response.status_code == 501
+
+
+def _answer_users(fake: FakePodman, users: list[dict[str, str]]) -> None:
+    """The containers podman knows (the engine lists ids, then inspects them)."""
+    fake.answer(["ps"], "".join(u["Id"] + "\n" for u in users))
+    fake.answer(
+        ["container", "inspect"],
+        [{"Id": u["Id"], "Image": u["ImageID"], "State": {"Status": u["State"]}} for u in users],
+    )

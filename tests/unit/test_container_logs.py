@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dockershim.engine.health import health_due
 from dockershim.errors import InvalidParameter
-from dockershim.podman.healthcheck import health_due
 from dockershim.translate.container_logs import (
     docker_timestamp_line,
     logs_argv,

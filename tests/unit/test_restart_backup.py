@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from dockershim.engine.restart_policy import patch_file, set_restart_policy
 from dockershim.errors import InvalidParameter
 from dockershim.podman import restart_backup
-from dockershim.podman.restart_patch import patch_file, set_restart_policy
 from dockershim.translate.container_hostconfig import restart_flags
 from dockershim.translate.restart_config import MAX_RETRIES, RestartConfigError, rewrite
 from dockershim.translate.update import restart_change

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from dockershim.engine.restart_policy import patch_file, restore_file, set_restart_policy
 from dockershim.errors import DockerError
 from dockershim.podman import statedb
 from dockershim.podman.boltstate import locate
-from dockershim.podman.restart_patch import patch_file, restore_file, set_restart_policy
 from dockershim.podman.statedb import StateBusy
 from dockershim.translate.restart_config import current_policy
 from tests.fakes import FIXTURES, FakePodman

@@ -11,7 +11,7 @@ import pytest
 
 from dockershim.podman import PodmanRunner
 from dockershim.podman.secretargv import conceal
-from dockershim.translate.secret import Secret
+from dockershim.secret import Secret
 
 REPORT = """#!/bin/sh
 # argv, then the env file podman would read, then the variables build arguments come from

@@ -1,0 +1,137 @@
+"""Docker's image changes on podman: tag, history, delete (dockerd's rules), prune.
+
+The routes (api/images.py) parse and render; what podman runs and how its answers read in
+Docker's words is here. Lookups go through the engine's image store (engine/images.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dockershim.engine.containers import Containers
+from dockershim.engine.images import Images
+from dockershim.errors import Conflict, NotFound
+from dockershim.podman import PodmanRunner
+from dockershim.translate import images as timages
+from dockershim.translate.references import Reference, candidates, familiar
+
+_ID = re.compile(r"[0-9a-f]{64}")
+
+
+class ImageOps:
+    def __init__(self, podman: PodmanRunner, images: Images, containers: Containers) -> None:
+        self.podman = podman
+        self.images = images
+        self.containers = containers
+
+    async def require(self, name: str) -> dict[str, Any]:
+        """podman's inspect JSON of the image `name` means; 404 "No such image" otherwise."""
+        data = await self.images.find(name)
+        if data is None:
+            raise NotFound(f"No such image: {name}")
+        return data
+
+    async def history(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        argv = ["history", "--no-trunc", "--format", "json", "--", data["Id"]]
+        entries = (await self.podman.run(argv)).json()
+        tags = {data["Id"]: [familiar(t) for t in data.get("RepoTags") or []]}
+        return timages.history(entries or [], tags)
+
+    async def tag(self, data: dict[str, Any], target: Reference) -> None:
+        await self.podman.run(["tag", data["Id"], target.full()])
+
+    async def _users(self, image_id: str) -> list[dict[str, Any]]:
+        """Containers made from the image: Id and podman's status word."""
+        raws = await self.containers.inspect_all()
+        return [
+            {"Id": r["Id"], "State": (r.get("State") or {}).get("Status")}
+            for r in raws
+            if str(r.get("Image", "")).startswith(image_id)
+        ]
+
+    async def delete(self, name: str, *, force: bool, noprune: bool) -> list[dict[str, str]]:
+        """dockerd's rules (daemon/images/image_delete.go): a tag is untagged when other tags
+        remain; the last reference or an ID deletes the image unless containers use it."""
+        data = await self.require(name)
+        image_id: str = data["Id"]
+        short = image_id[:12]
+        by_id = image_id.startswith(name.removeprefix("sha256:"))
+        tags = [str(t) for t in data.get("RepoTags") or []]
+        users = await self._users(image_id)
+        running = [c for c in users if c.get("State") in ("running", "paused")]
+        tag = None if by_id else _match(tags, name)
+        if tag is not None:
+            if users and not force and len(tags) <= 1:
+                raise Conflict(
+                    f'conflict: unable to remove repository reference "{name}" (must force) - '
+                    f"container {str(users[0].get('Id', ''))[:12]} is using its referenced "
+                    f"image {short}"
+                )
+            if len(tags) > 1 or (users and not running):
+                # Other names remain, or stopped containers keep the image (podman's rmi -f
+                # would remove those containers): only the name goes.
+                await self.podman.run(["untag", image_id, tag])
+                return [{"Untagged": familiar(tag)}]
+        else:
+            if len(tags) > 1 and not force:
+                raise Conflict(
+                    f"conflict: unable to delete {short} (must be forced) - image is referenced "
+                    "in multiple repositories"
+                )
+            if users and (running or not force):
+                raise _in_use(short, users, bool(running))
+            if users:
+                for each in tags:
+                    await self.podman.run(["untag", image_id, each])
+                return [{"Untagged": familiar(t)} for t in tags]
+        if running:
+            raise _in_use(short, running, True)
+        args = ["rmi"] + (["--force"] if force else []) + (["--no-prune"] if noprune else [])
+        result = await self.podman.run([*args, "--", tag or image_id])
+        return _rmi_lines(result.text)
+
+    async def prune(self, filters: dict[str, list[str]]) -> dict[str, Any]:
+        """`filters`: dangling, until, label (checked by the route)."""
+        before = {i["Id"]: i for i in await self.images.listing(everything=True)}
+        args = ["image", "prune", "--force"]
+        dangling = filters.pop("dangling", ["true"])[-1].lower()
+        if dangling in ("0", "false"):
+            args.append("--all")
+        for key, values in filters.items():
+            for value in values:
+                args += ["--filter", f"{key}={value}"]
+        result = await self.podman.run(args, timeout=600)
+        deleted = [ln.strip() for ln in result.text.splitlines() if _ID.fullmatch(ln.strip())]
+        records: list[dict[str, str]] = []
+        for image in deleted:
+            names = before.get(image, {}).get("Names") or []
+            records += [{"Untagged": familiar(n)} for n in names]
+            records.append({"Deleted": timages.sha(image)})
+        space = sum(int(before.get(i, {}).get("Size") or 0) for i in deleted)
+        return {"ImagesDeleted": records or None, "SpaceReclaimed": space}
+
+
+def _rmi_lines(output: str) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for line in output.splitlines():
+        kind, _, value = line.partition(": ")
+        if kind == "Untagged":
+            out.append({"Untagged": familiar(value.strip())})
+        elif kind == "Deleted":
+            out.append({"Deleted": timages.sha(value.strip())})
+    return out
+
+
+def _in_use(short: str, users: list[dict[str, Any]], running: bool) -> Conflict:
+    cid = str(users[0].get("Id", ""))[:12]
+    state, why = ("running", "cannot be forced") if running else ("stopped", "must be forced")
+    return Conflict(
+        f"conflict: unable to delete {short} ({why}) - image is being used by {state} "
+        f"container {cid}"
+    )
+
+
+def _match(tags: list[str], name: str) -> str | None:
+    wanted = candidates(name)
+    return next((t for t in tags if t in wanted), None)

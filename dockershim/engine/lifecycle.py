@@ -1,0 +1,211 @@
+"""Docker's container lifecycle on podman: start, stop, restart, kill, pause, unpause, rename,
+remove, and waiting for an exit. Each takes a container the engine already found
+(`Containers.lookup`), runs the one podman process the change needs (twins batched:
+engine/batches.py) and answers podman's failures in Docker's words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import re
+from collections.abc import Sequence
+
+from dockershim.engine.batches import Batches
+from dockershim.engine.containers import ContainerRef, Containers
+from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
+from dockershim.podman import Completed, PodmanRunner
+from dockershim.podman.errors import classify
+from dockershim.translate.container_status import docker_state, parse_time
+
+ACTIVE = ("running", "paused", "restarting")
+
+
+def _budget(timeout: int | None) -> float:
+    """How long a stop or restart may take podman: its grace period and then some."""
+    return 120.0 + max(timeout or 10, 0)
+
+
+def start_error(exc: DockerError) -> DockerError:
+    text = exc.message
+    if "executable file not found" in text or "no such file or directory" in text:
+        return InvalidParameter(text)
+    return exc
+
+
+def _gone(result: Completed) -> bool:
+    text = result.err_text
+    return "no such container" in text or "no container with" in text
+
+
+_BAD_INPUT = ("unknown", "invalid", "requires", "parse", "not supported", "must be")
+
+
+def create_error(stderr: str, returncode: int) -> DockerError:
+    """podman create's failure as Docker words it; its "Error:" line, not the usage hint."""
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("Error: ")]
+    line = lines[-1] if lines else stderr
+    missing = re.search(r"statfs (?P<path>\S+): no such file or directory", line)
+    if missing:
+        return InvalidParameter(
+            'invalid mount config for type "bind": bind source path does not exist: '
+            + missing["path"]
+        )
+    error = classify(line, returncode)
+    if type(error) is DockerError and any(word in line.lower() for word in _BAD_INPUT):
+        return InvalidParameter(error.message)
+    return error
+
+
+class Lifecycle:
+    def __init__(self, podman: PodmanRunner, containers: Containers, batches: Batches) -> None:
+        self.podman = podman
+        self.containers = containers
+        self.batches = batches
+
+    async def create(self, argv: list[str]) -> str:
+        """`podman create` with the translated argv (translate/container_create.py); the id."""
+        result = await self.podman.run(argv, check=False)
+        if result.returncode != 0:
+            raise create_error(result.err_text, result.returncode)
+        return result.text.strip().splitlines()[-1] if result.text.strip() else ""
+
+    async def start(self, found: ContainerRef) -> None:
+        if docker_state(found.status) in ACTIVE:
+            raise NotModified()
+        result = await self.batches.run(["start"], found.id)
+        if result.returncode != 0:
+            raise start_error(classify(result.err_text, result.returncode))
+
+    async def stop(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
+        if docker_state(found.status) not in ACTIVE:
+            raise NotModified()
+        if signal:
+            await self.podman.run(["kill", "--signal", signal, "--", found.id], check=False)
+        given = timeout is not None and timeout >= 0
+        args = ["stop", "--time", str(timeout)] if given else ["stop"]
+        result = await self.batches.run(args, found.id, timeout=_budget(timeout))
+        if result.returncode != 0 and not _gone(result):  # gone: AutoRemove as it stopped
+            raise classify(result.err_text, result.returncode)
+
+    async def restart(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
+        if signal and docker_state(found.status) in ACTIVE:
+            await self.podman.run(["kill", "--signal", signal, "--", found.id], check=False)
+        given = timeout is not None and timeout >= 0
+        args = ["restart", "--time", str(timeout)] if given else ["restart"]
+        try:
+            await self.podman.run([*args, "--", found.id], timeout=_budget(timeout))
+        except DockerError as exc:
+            raise start_error(exc) from None
+
+    async def kill(self, found: ContainerRef, signal: str, ref: str) -> None:
+        not_running = f"Cannot kill container: {ref}: Container {found.id} is not running"
+        if docker_state(found.status) not in ACTIVE:
+            raise Conflict(not_running)
+        result = await self.batches.run(["kill", "--signal", signal], found.id)
+        if result.returncode != 0:
+            text = result.err_text
+            if "invalid signal" in text.lower() or "invalid argument" in text:
+                raise InvalidParameter(f"Invalid signal: {signal}")
+            if "improper" in text or "not running" in text:
+                raise Conflict(not_running)
+            raise classify(text, result.returncode)
+
+    async def pause(self, found: ContainerRef) -> None:
+        if docker_state(found.status) != "running":
+            raise Conflict(f"Container {found.id} is not running")
+        result = await self.podman.run(["pause", "--", found.id], check=False)
+        if result.returncode != 0:
+            text = result.err_text
+            if "cgroup V1" in text or "cgroup v1" in text:
+                raise DockerError(
+                    f"Cannot pause container {found.id}: pausing needs the cgroup freezer, "
+                    "which rootless podman cannot use on this cgroup v1 host"
+                )
+            raise classify(text, result.returncode)
+
+    async def unpause(self, found: ContainerRef) -> None:
+        if docker_state(found.status) != "paused":
+            raise Conflict(f"Container {found.id} is not paused")
+        await self.podman.run(["unpause", "--", found.id])
+
+    async def rename(self, found: ContainerRef, new: str) -> None:
+        if found.name == new:
+            raise InvalidParameter("Renaming a container with the same name as its current name")
+        result = await self.podman.run(["rename", "--", found.id, new], check=False)
+        if result.returncode != 0:
+            text = result.err_text
+            if "already in use" in text or "already exists" in text:
+                other = await self.containers.lookup(new)
+                raise Conflict(
+                    f'Conflict. The container name "/{new}" is already in use by container '
+                    f'"{other.id}". You have to remove (or rename) that container to be able '
+                    "to reuse that name."
+                )
+            raise classify(text, result.returncode)
+
+    async def remove(self, found: ContainerRef, *, force: bool, volumes: bool) -> None:
+        status = docker_state(found.status)
+        if status in ACTIVE and not force:
+            raise Conflict(
+                f'cannot remove container "/{found.name}": container is {status}: stop the '
+                "container before removing or force remove"
+            )
+        args = ["rm", "--force", "--time", "0"] if force else ["rm"]
+        if volumes:
+            args.append("--volumes")
+        result = await self.batches.run(args, found.id)
+        if result.returncode != 0 and not _gone(result):  # gone: removed meanwhile (AutoRemove)
+            raise classify(result.err_text, result.returncode)
+
+    async def remove_stopped(self, ids: Sequence[str]) -> list[str]:
+        """Remove each of these (prune); the ids podman removed."""
+        removed = []
+        for ident in ids:
+            result = await self.podman.run(["rm", "--", ident], check=False)
+            if result.returncode == 0:
+                removed.append(ident)
+        return removed
+
+    async def wait_exit(self, found: ContainerRef, condition: str, since: datetime.datetime) -> int:
+        """Block until the container reaches Docker's wait condition; its exit code.
+
+        Follows `podman events` from `since` (taken before the lookup), so an exit between the
+        lookup and the subscription is not missed.
+        """
+        exit_code = found.exit_code
+        if condition == "not-running" and docker_state(found.status) not in ACTIVE:
+            return exit_code
+        stamp = since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        child = await self.podman.spawn(
+            ["events", "--since", stamp, "--filter", f"container={found.id}", "--format", "json"]
+        )
+        try:
+            assert child.process.stdout is not None
+            threshold = since.timestamp()
+            while True:
+                line = await child.process.stdout.readline()
+                if not line:  # podman events ended (it should not): the state tells
+                    return await self._final_code(found.id, exit_code)
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                when = parse_time(event.get("Time")) or 0.0
+                if when < threshold or event.get("ID") != found.id:
+                    continue
+                status = event.get("Status")
+                if status == "died":
+                    exit_code = int(event.get("ContainerExitCode") or 0)
+                    if condition != "removed":
+                        return exit_code
+                elif status == "remove":
+                    return exit_code
+        finally:
+            await child.close()
+
+    async def _final_code(self, ident: str, default: int) -> int:
+        with contextlib.suppress(DockerError):
+            return (await self.containers.lookup(ident)).exit_code
+        return default
