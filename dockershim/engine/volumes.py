@@ -1,18 +1,23 @@
-"""Volumes as podman sees them: the list kept while podman's stored volumes are unchanged.
+"""Volumes as podman sees them, and Docker's volume changes on podman.
 
 podman 4.x keeps each volume's config and state in its state database (the `vol` bucket);
 `podman volume ls` is taken again only when one of them changed, or a volume came or went.
+Volumes are never removed with `podman volume rm --force`: that removes their containers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dockershim.errors import Conflict, DockerError, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.libpod_state import Snapshot
+from dockershim.translate import volumes as tv
 
 
 class Volumes:
@@ -39,3 +44,65 @@ class Volumes:
         if mark:
             self._kept = (mark, json.dumps(items))
         return items
+
+    async def dangling(self) -> list[dict[str, Any]]:
+        """Volumes no container uses (podman's own filter: it knows the users)."""
+        argv = ["volume", "ls", "--format", "json", "--filter", "dangling=true"]
+        return list(await self.podman.run_json(argv) or [])
+
+    async def inspect(self, name: str) -> dict[str, Any]:
+        """podman's inspect JSON of a volume; NotFound in dockerd's words."""
+        tv.validate_ref(name)
+        result = await self.podman.run(["volume", "inspect", "--", name], check=False)
+        data = result.json() if result.returncode == 0 else None
+        if not data:
+            raise NotFound(f"get {name}: no such volume")
+        found: dict[str, Any] = data[0]
+        return found
+
+    async def create(self, argv: list[str], name: str | None) -> dict[str, Any]:
+        """`podman volume create` (translate/volumes.py's argv); the volume's inspect JSON.
+        dockerd hands back the existing volume when the name is taken (same driver)."""
+        try:
+            result = await self.podman.run(argv)
+        except Conflict:
+            if not name:
+                raise
+            return await self.inspect(name)
+        return await self.inspect(result.text.strip().splitlines()[-1])
+
+    async def remove(self, name: str) -> None:
+        tv.validate_ref(name)
+        try:
+            await self.podman.run(["volume", "rm", "--", name])
+        except Conflict as exc:
+            raise Conflict(tv.in_use_message(name, exc.message)) from None
+
+    async def prune(self, keep: Callable[[dict[str, Any]], bool]) -> tuple[list[str], int]:
+        """Remove the unused volumes that `keep` selects (it sees Docker's shape); the names
+        removed and the bytes they held."""
+        deleted: list[str] = []
+        reclaimed = 0
+        for raw in await self.dangling():
+            vol = tv.volume_to_docker(raw)
+            if not keep(vol):
+                continue
+            size = await asyncio.to_thread(_size, vol["Mountpoint"])
+            try:
+                await self.remove(vol["Name"])
+            except DockerError:
+                continue  # taken into use meanwhile
+            deleted.append(vol["Name"])
+            reclaimed += size
+        return deleted, reclaimed
+
+
+def _size(path: str) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path, onerror=lambda _e: None):
+        for fname in files:
+            try:
+                total += os.lstat(os.path.join(root, fname)).st_size
+            except OSError:
+                continue
+    return total
