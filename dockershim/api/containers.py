@@ -21,7 +21,7 @@ from dockershim.api.containers_support import (
     resolve_image,
 )
 from dockershim.api.deps import BackendDep, EngineDep, json_body, query_bool, query_int
-from dockershim.api.networks import fill_network_ids, links_for_create
+from dockershim.api.networks import create_links
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.translate.container_create import create_argv
@@ -52,7 +52,8 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
         isinstance(e, str) and e.endswith("host-gateway") for e in hosts
     )
     image = await resolve_image(backend.podman, str(body.get("Image") or ""))
-    link_args = await links_for_create(backend.podman, body, name)  # HostConfig.Links
+    links = create_links(body)  # HostConfig.Links: --add-host and --env for the targets
+    link_args = await backend.engine.network_ops.link_args(*links, name) if links else []
     plan = create_argv(
         body,
         name=name,
@@ -68,17 +69,15 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
 
 @router.get("/containers/{ref}/json")
 async def container_inspect(ref: str, request: Request, backend: BackendDep) -> JSONResponse:
-    podman = backend.podman
     raw = await backend.engine.containers.inspect_fresh(ref, size=query_bool(request, "size"))
     body = inspect_body(raw)
     echo_endpoints(body, podman_annotations(raw), api_version(request.scope))
-    await fill_network_ids(podman, [body])
+    await backend.engine.network_ops.fill_ids([body])
     return JSONResponse(body)
 
 
 @router.get("/containers/json")
 async def container_list(request: Request, backend: BackendDep) -> JSONResponse:
-    podman = backend.podman
     filters = parse_filters(request.query_params.get("filters"))
     validate_filters(filters)
     limit = query_int(request, "limit", -1) or -1
@@ -100,7 +99,7 @@ async def container_list(request: Request, backend: BackendDep) -> JSONResponse:
             out.append(summ)
     if limit > 0:
         out = out[:limit]
-    await fill_network_ids(podman, out)
+    await backend.engine.network_ops.fill_ids(out)
     return JSONResponse(out)
 
 

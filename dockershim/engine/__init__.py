@@ -18,6 +18,7 @@ from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
+from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
@@ -45,6 +46,7 @@ class Engine:
         self.batches = Batches(podman)
         self.lifecycle = Lifecycle(podman, self.containers, self.batches)
         self.image_ops = ImageOps(podman, self.images, self.containers)
+        self.network_ops = NetworkOps(podman, self.networks, self.containers)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:

@@ -1,0 +1,193 @@
+"""Docker's networks on podman: resolve, endpoints, create, remove, connect, disconnect,
+prune, and the link and network-id facts container routes need.
+
+Docker's view of podman's networks (translate/networks.py): `podman` is `bridge`, `host` and
+`none` are synthesized. Endpoints are the running containers', as dockerd only has endpoints
+for running containers. podman's failures are answered in dockerd's words here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dockershim.engine.containers import Containers
+from dockershim.engine.networks import Networks
+from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
+from dockershim.podman import PodmanRunner
+from dockershim.translate import network_endpoints as te
+from dockershim.translate import networks as tn
+from dockershim.translate.links import link_env
+
+_HOST_OR_NONE = "container cannot be disconnected from host network or connected to {} network"
+
+
+class NetworkOps:
+    def __init__(self, podman: PodmanRunner, networks: Networks, containers: Containers) -> None:
+        self.podman = podman
+        self.networks = networks
+        self.containers = containers
+
+    async def resolve(self, ref: str) -> dict[str, Any]:
+        """A network reference (name, id, id prefix) in Docker's shape, without Containers."""
+        builtin = tn.builtin_by_ref(ref)
+        if builtin is not None:
+            return builtin
+        return tn.network_to_docker(await self._podman_network(ref))
+
+    async def _podman_network(self, ref: str) -> dict[str, Any]:
+        tn.validate_ref(ref)
+        net = await self.networks.find(tn.to_podman_name(ref))
+        if net is None:
+            raise NotFound(f"network {ref} not found")
+        return net
+
+    async def listing(self) -> list[dict[str, Any]]:
+        """Every network in Docker's shape, host and none included."""
+        nets = [tn.network_to_docker(n) for n in await self.networks.listing()]
+        return [*nets, tn.builtin_network("host"), tn.builtin_network("none")]
+
+    async def in_use(self, *, running_only: bool = True) -> set[str]:
+        """Docker names of networks some (running) container is attached to."""
+        attached = await self.containers.on_networks(running_only=running_only)
+        return {tn.to_docker_name(n) for _, nets in attached for n in nets}
+
+    async def endpoints(self, net: dict[str, Any]) -> dict[str, Any]:
+        name = tn.to_podman_name(net["Name"])
+        attached = await self.containers.on_networks(running_only=True)
+        ids = [c.id for c, nets in attached if name in nets]
+        if not ids:
+            return {}
+        return te.endpoints(net, await self.containers.inspect_many(ids))
+
+    async def create(self, argv: list[str]) -> str:
+        """`podman network create` (translate/networks.py's argv, name last); the new id."""
+        name = argv[-1]
+        try:
+            await self.podman.run(argv)
+        except Conflict:
+            raise Conflict(f"network with name {name} already exists") from None
+        except DockerError as exc:
+            if "already used" in exc.message:
+                raise Forbidden(
+                    f"Pool overlaps with other one on this address space: {exc.message}"
+                ) from None
+            raise
+        return str((await self._podman_network(name))["id"])
+
+    async def remove(self, net: dict[str, Any]) -> None:
+        """Remove a network as dockerd does: refused while a running container uses it;
+        stopped containers are disconnected first (dockerd keeps no endpoints for them)."""
+        if net["Name"] in tn.BUILTIN:
+            raise Forbidden(f"{net['Name']} is a pre-defined network and cannot be removed")
+        podman_name = tn.to_podman_name(net["Name"])
+        attached = [
+            c for c, nets in await self.containers.on_networks(running_only=False)
+            if podman_name in nets
+        ]  # fmt: skip
+        if any(c.status == "running" for c in attached):
+            raise Forbidden(
+                f"error while removing network: network {net['Name']} id {net['Id']} "
+                "has active endpoints"
+            )
+        for found in attached:
+            argv = ["network", "disconnect", "--force", "--", podman_name, found.id]
+            await self.podman.run(argv, check=False)
+        await self.podman.run(["network", "rm", "--", podman_name])
+
+    async def connect(self, net: dict[str, Any], body: dict[str, Any]) -> None:
+        if net["Name"] in ("host", "none"):
+            raise Forbidden(_HOST_OR_NONE.format(net["Name"]))
+        argv = te.connect_argv(net["Name"], body)
+        config = body.get("EndpointConfig") or {}
+        for link in config.get("Links") or []:
+            await self._require_container(str(link).split(":", 1)[0])
+        try:
+            await self.podman.run(argv)
+        except DockerError as exc:
+            if "is already connected" in exc.message:
+                raise Forbidden(
+                    f"endpoint with name {body['Container']} already exists in network "
+                    f"{net['Name']}"
+                ) from None
+            if "invalid network mode" in exc.message:
+                raise InvalidParameter(
+                    f"container {body['Container']} does not use a bridge network "
+                    f"({exc.message}); only containers on bridge networks can be connected to "
+                    "more networks"
+                ) from None
+            raise
+
+    async def _require_container(self, ref: str) -> None:
+        if not ref or ref.startswith("-"):
+            raise InvalidParameter(f"invalid link {ref!r}")
+        try:
+            await self.containers.lookup(ref.lstrip("/"))
+        except NotFound:
+            raise NotFound(f"Could not get container for {ref}") from None
+
+    async def disconnect(self, net: dict[str, Any], container: str, *, force: bool) -> None:
+        if net["Name"] in ("host", "none"):
+            raise Forbidden(_HOST_OR_NONE.format(net["Name"]))
+        argv = ["network", "disconnect"] + (["--force"] if force else [])
+        try:
+            await self.podman.run([*argv, "--", tn.to_podman_name(net["Name"]), container])
+        except DockerError as exc:
+            if "is not connected" in exc.message:
+                raise Forbidden(
+                    f"container {container} is not connected to network {net['Name']}"
+                ) from None
+            raise
+
+    async def prune(self, chosen: Callable[[dict[str, Any]], bool]) -> list[str]:
+        """Remove the unused user networks `chosen` selects; their names."""
+        running = await self.in_use()
+        deleted: list[str] = []
+        for raw in await self.networks.listing():
+            net = tn.network_to_docker(raw)
+            if net["Name"] in tn.BUILTIN or net["Name"] in running or not chosen(net):
+                continue
+            try:
+                await self.remove(net)
+            except DockerError:
+                continue  # became busy meanwhile: dockerd skips it too
+            deleted.append(net["Name"])
+        return deleted
+
+    async def link_args(
+        self, links: list[str], networks: list[str], parent: str | None = None
+    ) -> list[str]:
+        """HostConfig.Links for `podman create`: `--add-host alias:ip` entries for the targets
+        and the link environment variables dockerd sets (translate/links.py). A missing target
+        is 404 as on dockerd; a target that is not running gets no entry and no addresses."""
+        addresses: dict[str, list[str]] = {}
+        env: list[str] = []
+        for target, alias in [te.parse_link(link) for link in links]:
+            try:
+                data = await self.containers.inspect(target)
+            except NotFound:
+                raise NotFound(f"could not get container for {target}") from None
+            addresses[target] = te.preferred_addresses(data, networks)
+            ip = addresses[target][0] if addresses[target] else ""
+            for entry in link_env(parent, alias, data, ip):
+                env += ["--env", entry]
+        return te.link_host_args(links, addresses, networks) + env
+
+    async def fill_ids(self, bodies: list[dict[str, Any]]) -> None:
+        """NetworkSettings.Networks[*].NetworkID as the network's id (podman puts the name
+        there); Compose v2 compares it with the network's id and recreates containers when it
+        differs."""
+        settings = [
+            s
+            for body in bodies
+            for s in ((body.get("NetworkSettings") or {}).get("Networks") or {}).values()
+            if isinstance(s, dict)
+        ]
+        if not settings:
+            return
+        nets = await self.networks.listing()
+        ids = {n["name"]: n["id"] for n in nets}
+        ids.update({tn.to_docker_name(n["name"]): n["id"] for n in nets})
+        for entry in settings:
+            current = str(entry.get("NetworkID") or "")
+            entry["NetworkID"] = ids.get(current, current)
