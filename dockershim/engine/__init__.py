@@ -15,11 +15,13 @@ from typing import Any
 
 from dockershim.engine.batches import Batches
 from dockershim.engine.containers import ContainerRef, Containers
+from dockershim.engine.disk_usage import DiskUsage
 from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
+from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
 from dockershim.podman.facts import static_facts
@@ -47,6 +49,8 @@ class Engine:
         self.lifecycle = Lifecycle(podman, self.containers, self.batches)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.network_ops = NetworkOps(podman, self.networks, self.containers)
+        self.disk_usage = DiskUsage(podman)
+        self.updates = Updates(podman, cache, state_dir)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:
