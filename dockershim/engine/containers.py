@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockershim.engine import kept as kept_store
+from dockershim.engine.container_cli import ContainerCLI, InspectBatches
 from dockershim.engine.health import health_due, refresh_health
 from dockershim.engine.kept import Kept
-from dockershim.errors import DockerError, InvalidParameter, NotFound
+from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.inspect_overlay import KEEP, overlay
 from dockershim.podman.libpod_state import ContainerRecord, Snapshot, StateUnreadable, snapshot
@@ -37,7 +38,6 @@ from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
 log = logging.getLogger(__name__)
 
 _REF = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$")
-_INSPECT = ["container", "inspect", "--format", "json"]
 
 
 def check_ref(ref: str) -> str:
@@ -78,10 +78,11 @@ class Containers:
         self._database = database
         self._state_dir = state_dir
         self._kept: dict[str, Kept] = {}
+        self._cli = ContainerCLI(podman)
         self._loaded = state_dir is None
         self._saving: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Future[None]] = set()
-        self._inspects = _InspectBatches(self._inspect_many_cli)
+        self._inspects = InspectBatches(self._cli.inspect_many)
         self.fallback: str | None = None  # why reads go to the CLI, once known
 
     # -- state ------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ class Containers:
         ref = check_ref(ref)
         snap = await self.snapshot()
         if snap is None:
-            raw = await self._inspect_cli(ref)
+            raw = await self._cli.inspect(ref)
             state = raw.get("State") or {}
             return ContainerRef(
                 str(raw["Id"]),
@@ -135,7 +136,7 @@ class Containers:
         ref = check_ref(ref)
         snap = await self.snapshot()
         if snap is None:
-            return container_facts(await self._inspect_cli(ref))
+            return container_facts(await self._cli.inspect(ref))
         record = find(snap, ref)
         return ContainerFacts(
             id=record.id,
@@ -150,7 +151,7 @@ class Containers:
         ref = check_ref(ref)
         snap = None if size else await self.snapshot()
         if snap is None:
-            return await self._inspect_cli(ref, size=size)
+            return await self._cli.inspect(ref, size=size)
         record = find(snap, ref)
         found = await self._kept_inspects(snap, [record])
         if not found:
@@ -161,7 +162,7 @@ class Containers:
         """Inspect several containers; ones removed meanwhile are skipped."""
         snap = None if size else await self.snapshot()
         if snap is None:
-            return await self._inspect_many_cli(ids, size=size)
+            return await self._cli.inspect_many(ids, size=size)
         records = [snap.containers[i] for i in ids if i in snap.containers]
         return await self._kept_inspects(snap, records)
 
@@ -171,7 +172,7 @@ class Containers:
         """Inspect JSON of every container (`running_only`: running and paused ones)."""
         snap = None if size else await self.snapshot()
         if snap is None:
-            return await self._inspect_many_cli(await self._list_ids_cli(running_only), size=size)
+            return await self._cli.inspect_many(await self._cli.ids(running_only), size=size)
         records = [r for r in snap.containers.values() if r.active or not running_only]
         raws = await self._kept_inspects(snap, records)
         if running_only:  # an exit file found on the way: no longer running
@@ -202,7 +203,7 @@ class Containers:
     async def ids(self, *, running_only: bool = False) -> list[str]:
         snap = await self.snapshot()
         if snap is None:
-            return await self._list_ids_cli(running_only)
+            return await self._cli.ids(running_only)
         return [r.id for r in snap.containers.values() if r.active or not running_only]
 
     async def on_networks(self, *, running_only: bool) -> list[tuple[ContainerRef, list[str]]]:
@@ -302,85 +303,10 @@ class Containers:
         raw = overlay(json.loads(kept.text), kept.state, record.state_json, health)
         return None if raw is None else self._keep(snap, record, fingerprint, raw)
 
-    # -- the CLI ----------------------------------------------------------------------------
-
-    async def _inspect_cli(self, ref: str, *, size: bool = False) -> dict[str, Any]:
-        args = [*_INSPECT, "--size"] if size else list(_INSPECT)
-        result = await self.podman.run([*args, "--", ref], check=False)
-        if result.returncode != 0:
-            text = result.err_text
-            if "no such container" in text or "no container with" in text:
-                raise NotFound(f"No such container: {ref}")
-            if "more than one result" in text:
-                raise InvalidParameter(f"multiple IDs found with provided prefix: {ref}")
-            raise DockerError(text.strip().removeprefix("Error: ") or "podman inspect failed")
-        data = result.json()
-        if not data:
-            raise NotFound(f"No such container: {ref}")
-        item: dict[str, Any] = data[0]
-        return item
-
-    async def _inspect_many_cli(
-        self, ids: list[str], *, size: bool = False
-    ) -> list[dict[str, Any]]:
-        if not ids:
-            return []
-        args = [*_INSPECT, "--size"] if size else list(_INSPECT)
-        result = await self.podman.run([*args, "--", *ids], check=False)
-        if result.returncode == 0:
-            return list(result.json() or [])
-        out: list[dict[str, Any]] = []
-        for ident in ids:  # one was removed meanwhile: the others still count
-            one = await self.podman.run([*args, "--", ident], check=False)
-            if one.returncode == 0:
-                out.extend(one.json() or [])
-        return out
-
-    async def _list_ids_cli(self, running_only: bool) -> list[str]:
-        which = ["-a"]
-        if running_only:
-            which = ["--filter", "status=running", "--filter", "status=paused"]
-        result = await self.podman.run(["ps", *which, "-q", "--no-trunc"])
-        return [line.strip() for line in result.text.splitlines() if line.strip()]
-
 
 _ACTIVE = ("running", "paused", "stopping")
 _SAVE_AFTER = 1.0  # seconds without a new kept inspect before writing them to disk
 _HEALTH_LOG_MAX = 1 << 20  # podman keeps a few results; a larger file is not one of its logs
-
-
-class _InspectBatches:
-    """Inspects wanted at the same time go as one `podman container inspect` (compose inspects
-    every container it just created at once): a request made while one runs joins the next."""
-
-    def __init__(self, inspect: Callable[[list[str]], Awaitable[list[dict[str, Any]]]]) -> None:
-        self._inspect = inspect
-        self._wanted: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
-        self._running: asyncio.Task[None] | None = None
-
-    async def get(self, ids: list[str]) -> list[dict[str, Any]]:
-        loop = asyncio.get_running_loop()
-        futures = [self._wanted.setdefault(i, loop.create_future()) for i in ids]
-        if self._running is None:
-            self._running = asyncio.create_task(self._drain())
-        found = await asyncio.gather(*(asyncio.shield(f) for f in futures))
-        return [raw for raw in found if raw is not None]
-
-    async def _drain(self) -> None:
-        try:
-            while self._wanted:
-                batch, self._wanted = self._wanted, {}
-                try:
-                    raws = await self._inspect(list(batch))
-                except Exception as exc:
-                    for future in batch.values():
-                        future.set_exception(exc)
-                    continue
-                by_id = {str(r.get("Id", "")): r for r in raws}
-                for ident, future in batch.items():
-                    future.set_result(by_id.get(ident))  # None: removed meanwhile
-        finally:
-            self._running = None
 
 
 def _digest(data: bytes) -> str:

@@ -1,0 +1,89 @@
+"""Containers through podman's CLI: what the engine asks when podman's state files cannot
+answer (engine/containers.py), and inspects wanted at the same moment gathered into one call."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dockershim.errors import DockerError, InvalidParameter, NotFound
+from dockershim.podman import PodmanRunner
+
+_INSPECT = ["container", "inspect", "--format", "json"]
+
+
+class ContainerCLI:
+    def __init__(self, podman: PodmanRunner) -> None:
+        self.podman = podman
+
+    async def inspect(self, ref: str, *, size: bool = False) -> dict[str, Any]:
+        args = [*_INSPECT, "--size"] if size else list(_INSPECT)
+        result = await self.podman.run([*args, "--", ref], check=False)
+        if result.returncode != 0:
+            text = result.err_text
+            if "no such container" in text or "no container with" in text:
+                raise NotFound(f"No such container: {ref}")
+            if "more than one result" in text:
+                raise InvalidParameter(f"multiple IDs found with provided prefix: {ref}")
+            raise DockerError(text.strip().removeprefix("Error: ") or "podman inspect failed")
+        data = result.json()
+        if not data:
+            raise NotFound(f"No such container: {ref}")
+        item: dict[str, Any] = data[0]
+        return item
+
+    async def inspect_many(self, ids: list[str], *, size: bool = False) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        args = [*_INSPECT, "--size"] if size else list(_INSPECT)
+        result = await self.podman.run([*args, "--", *ids], check=False)
+        if result.returncode == 0:
+            return list(result.json() or [])
+        out: list[dict[str, Any]] = []
+        for ident in ids:  # one was removed meanwhile: the others still count
+            one = await self.podman.run([*args, "--", ident], check=False)
+            if one.returncode == 0:
+                out.extend(one.json() or [])
+        return out
+
+    async def ids(self, running_only: bool) -> list[str]:
+        which = ["-a"]
+        if running_only:
+            which = ["--filter", "status=running", "--filter", "status=paused"]
+        result = await self.podman.run(["ps", *which, "-q", "--no-trunc"])
+        return [line.strip() for line in result.text.splitlines() if line.strip()]
+
+
+class InspectBatches:
+    """Inspects wanted at the same time go as one `podman container inspect` (compose inspects
+    every container it just created at once): a request made while one runs joins the next."""
+
+    def __init__(self, inspect: Callable[[list[str]], Awaitable[list[dict[str, Any]]]]) -> None:
+        self._inspect = inspect
+        self._wanted: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self._running: asyncio.Task[None] | None = None
+
+    async def get(self, ids: list[str]) -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        futures = [self._wanted.setdefault(i, loop.create_future()) for i in ids]
+        if self._running is None:
+            self._running = asyncio.create_task(self._drain())
+        found = await asyncio.gather(*(asyncio.shield(f) for f in futures))
+        return [raw for raw in found if raw is not None]
+
+    async def _drain(self) -> None:
+        try:
+            while self._wanted:
+                batch, self._wanted = self._wanted, {}
+                try:
+                    raws = await self._inspect(list(batch))
+                except Exception as exc:
+                    for future in batch.values():
+                        future.set_exception(exc)
+                    continue
+                by_id = {str(r.get("Id", "")): r for r in raws}
+                for ident, future in batch.items():
+                    future.set_result(by_id.get(ident))  # None: removed meanwhile
+        finally:
+            self._running = None
