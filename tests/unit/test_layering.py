@@ -1,0 +1,65 @@
+"""The layering the engine gives (docs/architecture.md), kept from eroding: routes that went
+behind the engine start no podman process and read no podman error text themselves, and
+podman/ imports nothing above it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "dockershim"
+ENGINE_ROUTES = [
+    "containers.py", "containers_lifecycle.py", "container_update.py", "images.py",
+    "networks.py", "volumes.py", "system.py", "system_df.py",
+]  # fmt: skip
+PODMAN_CALLS = {"run", "run_json", "spawn"}
+
+
+def _calls(tree: ast.AST) -> set[str]:
+    return {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute | ast.Name)
+        and (getattr(node.func.value, "attr", None) or getattr(node.func.value, "id", ""))
+        == "podman"
+    }
+
+
+def test_engine_routes_start_no_podman() -> None:
+    for name in ENGINE_ROUTES:
+        tree = ast.parse((PACKAGE / "api" / name).read_text())
+        assert not _calls(tree) & PODMAN_CALLS, name
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert "dockershim.podman.errors" not in imported, name  # podman's texts: the engine's
+
+
+def test_podman_imports_nothing_above_it() -> None:
+    for path in (PACKAGE / "podman").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = node.module.split(".")
+                if parts[0] == "dockershim" and len(parts) > 1:
+                    assert parts[1] in ("podman", "errors", "secret"), (path.name, node.module)
+
+
+def test_the_runner_is_the_only_place_the_service_starts_processes() -> None:
+    """Besides the runner: the command-line tools (doctor, install) and the activator, which
+    starts the service itself; none of them serves a request."""
+    allowed = {
+        "podman/runner.py", "doctor.py", "doctor_storage.py", "install.py",
+        "server/activator.py", "server/activation_loop.py",
+    }  # fmt: skip
+    marks = ("import subprocess", "create_subprocess", "os.fork", "os.exec", "pty.fork")
+    starting = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if any(mark in path.read_text() for mark in marks)
+    }
+    assert starting <= allowed, starting - allowed
