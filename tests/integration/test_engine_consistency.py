@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from dockershim.translate.container_inspect import inspect_body
+from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_status import docker_state
+from dockershim.translate.endpoint_echo import echo_endpoints
 from tests.conftest import FIXTURE_IMAGE, Cleanup, podman
 
 
@@ -56,6 +57,8 @@ def _same_as_podman(dclient: Any, ident: str) -> dict[str, Any]:
     shim = dclient.api.inspect_container(ident)
     raw = json.loads(podman("container", "inspect", "--format", "json", ident).stdout)[0]
     fresh = inspect_body(raw)
+    version = tuple(int(p) for p in dclient.api.api_version.split("."))
+    echo_endpoints(fresh, podman_annotations(raw), version)  # as the inspect route does
     for body in (shim, fresh):  # the shim adds network ids (podman shows names there)
         for net in body["NetworkSettings"]["Networks"].values():
             net.pop("NetworkID", None)
