@@ -32,6 +32,8 @@ def run_node(shim: Shim, script: str, timeout: float = 300) -> dict[str, Any]:
         "NODE_PATH": str(NODE_PREFIX / "node_modules"),
         "TESTCONTAINERS_RYUK_DISABLED": "true",
         "TESTCONTAINERS_HOST_OVERRIDE": "localhost",
+        # its lock file lives in the temp dir: the shim's own, not a /tmp other users share
+        "TMPDIR": str(shim.workdir),
     }
     result = subprocess.run(
         ["node", str(SCRIPTS / script)], capture_output=True, text=True, timeout=timeout, env=env
