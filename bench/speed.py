@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import signal
 import statistics
@@ -27,7 +28,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from speed_common import CLI, DOCKER, PODMAN, SERVICE, SHIM, Failed, Target, cleanup, rss_kib
+from speed_common import (
+    CLI,
+    DOCKER,
+    PODMAN,
+    REPO,
+    SERVICE,
+    SHIM,
+    Failed,
+    Target,
+    cleanup,
+    rss_kib,
+)
 from speed_mixed import MixedResult, mixed, setup_pool, teardown_pool
 from speed_scenarios import SCENARIOS, TARGETS, Scenario
 
@@ -46,6 +58,14 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="mixed load: clients")
     parser.add_argument("--ops", type=int, default=25, help="mixed load: operations per client")
     parser.add_argument("--no-cli", action="store_true", help="leave the podman CLI target out")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME[@REPO]=ARGS",
+        help="one more dockershim target, e.g. 'wide=--podman-concurrency 64' or 'main@/work/main='"
+        " (its medians and its ratio to podman-svc are added to each row)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.ops = min(args.rounds, 3), min(args.ops, 8)
@@ -58,28 +78,30 @@ def parse() -> argparse.Namespace:
     return args
 
 
-def start_targets(workdir: Path, with_cli: bool) -> tuple[list[Target], dict[str, float]]:
+def serve_argv(sock: str, extra: list[str]) -> list[str]:
+    base = [sys.executable, "-m", "dockershim", "serve", "--socket", sock]
+    return [*base, "--idle-timeout", "0", "--log-level", "warning", *extra]
+
+
+def parse_variant(text: str) -> tuple[str, Path, list[str]]:
+    """NAME[@REPO]=SERVE ARGS: another dockershim target (other options, another checkout)."""
+    head, _, args = text.partition("=")
+    name, _, repo = head.partition("@")
+    if not name or name in (SHIM, SERVICE, CLI):
+        raise SystemExit(f"--variant {text!r}: give it a name of its own")
+    return name, Path(repo).resolve() if repo else REPO, shlex.split(args)
+
+
+def start_targets(
+    workdir: Path, with_cli: bool, variants: list[str]
+) -> tuple[list[Target], dict[str, float]]:
     config = workdir / "docker-config"
     config.mkdir()
+    wanted: list[tuple[str, Path, list[str] | None]] = [(SHIM, REPO, [])]
+    wanted += [parse_variant(v) for v in variants]
+    wanted.append((SERVICE, REPO, None))  # None: podman's service
     targets, startup = [], {}
-    for name, argv in (
-        (
-            SHIM,
-            lambda s: [
-                sys.executable,
-                "-m",
-                "dockershim",
-                "serve",
-                "--socket",
-                s,
-                "--idle-timeout",
-                "0",
-                "--log-level",
-                "warning",
-            ],
-        ),
-        (SERVICE, lambda s: [PODMAN, "system", "service", "--time=0", f"unix://{s}"]),
-    ):
+    for name, repo, extra in wanted:
         sock = str(workdir / f"{name}.sock")
         env = {
             **os.environ,
@@ -88,9 +110,14 @@ def start_targets(workdir: Path, with_cli: bool) -> tuple[list[Target], dict[str
             "DOCKER_BUILDKIT": "0",
             "COMPOSE_PROGRESS": "quiet",
         }
-        target = Target(name, sock, env)
+        target = Target(name, sock, env, repo=repo)
         targets.append(target)
-        startup[name] = target.start(argv(sock))
+        argv = (
+            serve_argv(sock, extra)
+            if extra is not None
+            else [PODMAN, "system", "service", "--time=0", f"unix://{sock}"]
+        )
+        startup[name] = target.start(argv)
     if with_cli:
         targets.append(Target(CLI, None, dict(os.environ)))
     return targets, startup
@@ -172,9 +199,10 @@ def report(
     memory: dict[str, int],
 ) -> None:
     print(f"\n{args.rounds} interleaved rounds, medians in ms; docker CLI {DOCKER}")
+    variants = [parse_variant(v)[0] for v in args.variant]
     head = (
         f"| {'scenario':<24}| {SHIM:>10} | {SERVICE:>10} | {CLI:>10} | shim/svc | shim/cli "
-        "| target        |"
+        "| target        |" + "".join(f" {v:>10} | {v[:6] + '/svc':>10} |" for v in variants)
     )
     print(head)
     print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
@@ -184,9 +212,13 @@ def report(
         for row in scn.rows:
             shim, svc, cli = (samples.get((row, n)) for n in (SHIM, SERVICE, CLI))
             goal = target(row, shim, svc, cli)
+            extra = "".join(
+                f" {ms(samples.get((row, v))):>10} | {ratio(samples.get((row, v)), svc):>10} |"
+                for v in variants
+            )
             print(
                 f"| {row:<24}| {ms(shim):>10} | {ms(svc):>10} | {ms(cli):>10} "
-                f"| {ratio(shim, svc):>8} | {ratio(shim, cli):>8} | {goal:<13} |"
+                f"| {ratio(shim, svc):>8} | {ratio(shim, cli):>8} | {goal:<13} |{extra}"
             )
     if mixed_results:
         print(
@@ -195,13 +227,15 @@ def report(
         )
         for name, result in mixed_results.items():
             print(f"  {name:<11} {result.summary(2)}")
-        shim, svc = mixed_results.get(SHIM), mixed_results.get(SERVICE)
-        if shim and svc and svc.wall:
-            met = shim.wall / svc.wall <= 1.0 and not shim.errors
-            print(
-                f"  wall ratio shim/svc {shim.wall / svc.wall:.2f} "
-                f"(target <= 1.0 with no errors: {'ok' if met else 'NO'})"
-            )
+        svc = mixed_results.get(SERVICE)
+        for name in (SHIM, *variants):
+            shim = mixed_results.get(name)
+            if shim and svc and svc.wall:
+                met = shim.wall / svc.wall <= 1.0 and not shim.errors
+                print(
+                    f"  wall ratio {name}/svc {shim.wall / svc.wall:.2f} "
+                    f"(target <= 1.0 with no errors: {'ok' if met else 'NO'})"
+                )
         for name, result in mixed_results.items():
             for err in sorted(set(result.errors))[:5]:
                 print(f"  error ({name}): {err}")
@@ -231,7 +265,7 @@ def main() -> int:
     started = time.monotonic()
     try:
         cleanup()
-        targets, startup = start_targets(workdir, not args.no_cli)
+        targets, startup = start_targets(workdir, not args.no_cli, args.variant)
         for scn in SCENARIOS:
             if scn.name in args.chosen:
                 run_scenario(scn, targets, args.rounds, workdir, samples, failures)

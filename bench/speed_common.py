@@ -35,6 +35,7 @@ class Target:
     sock: str | None
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
+    repo: Path = REPO  # the dockershim checkout a dockershim target runs
 
     @property
     def is_api(self) -> bool:
@@ -42,7 +43,7 @@ class Target:
 
     @property
     def short(self) -> str:
-        return {SHIM: "shim", SERVICE: "svc", CLI: "cli"}[self.name]
+        return {SHIM: "shim", SERVICE: "svc", CLI: "cli"}.get(self.name, self.name)
 
     def cli(self, *args: str) -> list[str]:
         """`docker ARGS` against the socket, or `podman ARGS`: the same syntax for what we run."""
@@ -59,7 +60,8 @@ class Target:
         started = time.monotonic()
         self.proc = subprocess.Popen(
             argv,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            env={**os.environ, "PYTHONPATH": str(self.repo)},
+            cwd=str(self.repo),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
