@@ -214,6 +214,7 @@ install_node_clients() {
   [ "$(cat "$stamp" 2>/dev/null)" = "${NODE_CLIENTS[*]}" ] && return
   if ! command -v npm >/dev/null; then
     log "installing nodejs and npm"
+    apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
   fi
   local major; major=$(node -p 'process.versions.node.split(".")[0]')
