@@ -268,26 +268,29 @@ install_compose_v2() {
 }
 
 NODE_CLIENTS_PREFIX=$STATE/node
-NODE_CLIENTS=(testcontainers@11.9.0 @devcontainers/cli@0.89.0)
+NODE_CLIENTS_LOCK=$REPO/tests/integration/node/package-lock.json
 
 install_node_clients() {
   # Real Node clients for the suite (tests/integration/test_testcontainers_node.py and
-  # test_devcontainers.py): Testcontainers for Node and the Dev Containers CLI, pinned, in a
+  # test_devcontainers.py): Testcontainers for Node 11.9.0 and the Dev Containers CLI 0.89.0,
+  # pinned with their whole dependency tree by tests/integration/node/package-lock.json, in a
   # prefix of their own. Both need Node >= 20; without it they are left out (those tests fail).
   local stamp="$NODE_CLIENTS_PREFIX/.installed"
-  [ "$(cat "$stamp" 2>/dev/null)" = "${NODE_CLIENTS[*]}" ] && return
+  local want; want=$(sha256sum "$NODE_CLIENTS_LOCK" | cut -d' ' -f1)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return
   if ! command -v npm >/dev/null; then
     log "installing nodejs and npm"
+    apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
   fi
   local major; major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$major" -ge 20 ] || { log "node $major < 20: Node clients skipped"; return; }
-  log "installing ${NODE_CLIENTS[*]} into $NODE_CLIENTS_PREFIX"
+  log "installing the Node clients into $NODE_CLIENTS_PREFIX"
   mkdir -p "$NODE_CLIENTS_PREFIX"
-  npm install --prefix "$NODE_CLIENTS_PREFIX" --no-audit --no-fund --save-exact --loglevel=error \
-    "${NODE_CLIENTS[@]}" >/dev/null
+  cp "$REPO/tests/integration/node/package.json" "$NODE_CLIENTS_LOCK" "$NODE_CLIENTS_PREFIX/"
+  npm ci --prefix "$NODE_CLIENTS_PREFIX" --no-audit --no-fund --loglevel=error >/dev/null
   chmod -R o+rX "$NODE_CLIENTS_PREFIX"
-  echo "${NODE_CLIENTS[*]}" >"$stamp"
+  echo "$want" >"$stamp"
 }
 
 make_repo_readable() {

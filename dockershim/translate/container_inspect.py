@@ -69,6 +69,8 @@ def entrypoint(raw: dict[str, Any]) -> list[str] | None:
         return None  # (podman's Path/Args would suggest one: it repeats a one-word command)
     full = [str(raw.get("Path") or ""), *[str(a) for a in raw.get("Args") or []]]
     cmd = list((raw.get("Config") or {}).get("Cmd") or [])
+    if not cmd and full[1:] == full[:1]:
+        full = full[:1]  # podman's Args repeat a one-word command
     if cmd and full[-len(cmd) :] == cmd:
         rest = full[: -len(cmd)]
         return rest or None

@@ -25,7 +25,7 @@ NODE_PREFIX = Path("/opt/dockershim/node")
 SCRIPTS = Path(__file__).resolve().parent / "node"
 
 
-def run_node(shim: Shim, script: str, timeout: float = 300) -> dict[str, Any]:
+def run_node(shim: Shim, script: str, *args: str, timeout: float = 300) -> dict[str, Any]:
     env = {
         **os.environ,
         "DOCKER_HOST": shim.url,
@@ -36,7 +36,11 @@ def run_node(shim: Shim, script: str, timeout: float = 300) -> dict[str, Any]:
         "TMPDIR": str(shim.workdir),
     }
     result = subprocess.run(
-        ["node", str(SCRIPTS / script)], capture_output=True, text=True, timeout=timeout, env=env
+        ["node", str(SCRIPTS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
     assert result.returncode == 0, f"{script} failed:\n{result.stderr}\n{result.stdout}"
     parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
@@ -86,3 +90,23 @@ def test_generic_container_session(shim: Shim, tc_cleanup: None) -> None:
     # Everything was stopped and removed by the library itself.
     assert _tc_containers() <= before
     assert out["networkName"] not in podman("network", "ls", "--format", "{{.Name}}").stdout
+
+
+COMPOSE = """\
+services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "echo from-compose > /tmp/index.html; echo web-ready; exec httpd -f -h /tmp -p 8080"]
+    ports: ["8080"]
+"""
+
+
+def test_compose_module(shim: Shim, tc_cleanup: None, tmp_path: Path) -> None:
+    # DockerComposeEnvironment runs `docker compose` (v2) against DOCKER_HOST
+    (tmp_path / "compose.yaml").write_text(COMPOSE)
+    web = ("ps", "-aq", "--filter", "label=com.docker.compose.service=web")
+    before = set(podman(*web).stdout.split())
+    out = run_node(shim, "testcontainers_compose.js", str(tmp_path))
+    assert 0 < out["port"] < 65536
+    assert out["body"] == "from-compose\n" and out["exec"] == "from-compose\n"
+    assert set(podman(*web).stdout.split()) <= before  # down() removed what up() made

@@ -157,3 +157,14 @@ def test_host_fields_as_the_client_sent_them() -> None:
     assert host["Memory"] == podman_form["Memory"]
     assert encode_host_fields({"Memory": 1}) is None
     assert decode_host_fields("not base64 json!") is None
+
+
+def test_path_args_from_entrypoint_and_cmd() -> None:
+    from dockershim.translate.container_inspect import path_args
+
+    one_word = {"Path": "sh", "Args": ["sh"], "Config": {"Entrypoint": "", "Cmd": ["sh"]}}
+    assert path_args(one_word) == ("sh", [])
+    entry_only = {"Path": "foo", "Args": ["foo"], "Config": {"Entrypoint": "foo", "Cmd": None}}
+    assert path_args(entry_only) == ("foo", [])
+    both = {"Path": "sh", "Args": ["-c", "x"], "Config": {"Entrypoint": "sh -c", "Cmd": ["x"]}}
+    assert path_args(both) == ("sh", ["-c", "x"])
