@@ -79,6 +79,7 @@ class Containers:
         self._state_dir = state_dir
         self._kept: dict[str, Kept] = {}
         self._cli = ContainerCLI(podman)
+        self._reads = _SharedReads()
         self._loaded = state_dir is None
         self._saving: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Future[None]] = set()
@@ -94,7 +95,7 @@ class Containers:
             self._fall_back("podman's state is not in a BoltDB file this service can read")
             return None
         try:
-            snap = await asyncio.to_thread(snapshot, path)
+            snap = await self._reads.read(path)
         except StateUnreadable as exc:
             log.warning("podman's state database unreadable this time (%s): using its CLI", exc)
             return None
@@ -307,6 +308,35 @@ class Containers:
 _ACTIVE = ("running", "paused", "stopping")
 _SAVE_AFTER = 1.0  # seconds without a new kept inspect before writing them to disk
 _HEALTH_LOG_MAX = 1 << 20  # podman keeps a few results; a larger file is not one of its logs
+
+
+class _SharedReads:
+    """One read of podman's database at a time, shared by every request that came while the
+    previous one ran (each still gets a read that began after it asked): podman's writers
+    wait for our shared lock, so concurrent clients must not keep it held back to back."""
+
+    def __init__(self) -> None:
+        self._next: asyncio.Future[Snapshot] | None = None
+        self._running: asyncio.Task[None] | None = None
+
+    async def read(self, path: str) -> Snapshot:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        future = self._next
+        if self._running is None:
+            self._running = asyncio.create_task(self._drain(path))
+        return await asyncio.shield(future)
+
+    async def _drain(self, path: str) -> None:
+        try:
+            while self._next is not None:
+                future, self._next = self._next, None
+                try:
+                    future.set_result(await asyncio.to_thread(snapshot, path))
+                except Exception as exc:
+                    future.set_exception(exc)
+        finally:
+            self._running = None
 
 
 def _digest(data: bytes) -> str:

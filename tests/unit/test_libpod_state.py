@@ -211,3 +211,30 @@ async def test_kept_inspects_outlive_the_service(tmp_path: Path) -> None:
     third = Containers(fake, database, str(state_dir))
     await third.inspect("api")
     assert len(fake.calls) == calls + 1
+
+
+async def test_concurrent_requests_share_database_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """podman's writers wait while we hold the shared lock: one read at a time, shared."""
+    import asyncio
+
+    import dockershim.engine.containers as engine_containers
+
+    path = _db(tmp_path, {"e" * 64: _ctr("web", 3)})
+    reads: list[float] = []
+    real = engine_containers.snapshot
+
+    def counted(where: str, wait: float = 2.0) -> object:
+        reads.append(1)
+        return real(where, wait)
+
+    monkeypatch.setattr(engine_containers, "snapshot", counted)
+
+    async def database() -> str:
+        return path
+
+    engine = Containers(FakePodman(), database)
+    looked = await asyncio.gather(*(engine.lookup("web") for _ in range(20)))
+    assert {found.id for found in looked} == {"e" * 64}
+    assert 1 <= len(reads) <= 2  # the first alone, the others together after it
