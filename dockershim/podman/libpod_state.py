@@ -18,6 +18,8 @@ Both are stat()ed into the fingerprint. A record keeps what is stored in two par
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -49,9 +51,26 @@ class ContainerRecord:
     state: bytes = field(repr=False)  # as stored: the state JSON and the exec session ids
     exit_code: int = 0
     networks: tuple[str, ...] = ()  # podman's names of the networks it is connected to
-    tty: bool = False  # the OCI spec's process.terminal
-    open_stdin: bool = False
-    annotations: dict[str, str] = field(default_factory=dict, repr=False)
+    config: bytes = field(default=b"{}", repr=False)  # parsed only when asked (below)
+
+    @functools.cached_property
+    def config_json(self) -> dict[str, Any]:
+        parsed = json.loads(self.config or b"{}")
+        return parsed if isinstance(parsed, dict) else {}
+
+    @property
+    def tty(self) -> bool:
+        """The OCI spec's process.terminal."""
+        return bool(((self.config_json.get("spec") or {}).get("process") or {}).get("terminal"))
+
+    @property
+    def open_stdin(self) -> bool:
+        return bool(self.config_json.get("stdin"))
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        found = (self.config_json.get("spec") or {}).get("annotations") or {}
+        return {str(k): str(v) for k, v in found.items()}
 
     @property
     def state_json(self) -> dict[str, Any]:
@@ -120,12 +139,15 @@ def snapshot(path: str, wait: float = 2.0) -> Snapshot:
 def _read(db: BoltFile) -> Snapshot:
     runtime = _values(db, db.bucket([b"runtime-config"]))
     ctr = db.bucket([b"ctr"])
+    # podman's own name index (libpod's lookups use it too): no config needs parsing for it
+    by_id = {v.decode(): k.decode() for k, v in _values(db, db.bucket([b"name-registry"])).items()}
     containers: dict[str, ContainerRecord] = {}
     names: dict[str, str] = {}
     for entry in db.entries(ctr) if ctr is not None else []:
         if entry.bucket is None:
             continue
-        record = _container(db, entry.key.decode(), entry.bucket)
+        ident = entry.key.decode()
+        record = _container(db, ident, entry.bucket, by_id.get(ident))
         containers[record.id] = record
         names[record.name] = record.id
     vol = db.bucket([b"vol"])
@@ -143,7 +165,7 @@ def _values(db: BoltFile, bucket: Bucket | None) -> dict[bytes, bytes]:
     return {e.key: e.value for e in db.entries(bucket) if e.bucket is None}
 
 
-def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
+def _container(db: BoltFile, ident: str, bucket: Bucket, name: str | None) -> ContainerRecord:
     values: dict[bytes, bytes] = {}
     setup: list[bytes] = []
     execs: list[bytes] = []
@@ -159,22 +181,20 @@ def _container(db: BoltFile, ident: str, bucket: Bucket) -> ContainerRecord:
                 side += [entry.key, item.key, item.value]
                 if entry.key == b"networks":
                     networks.append(item.key.decode())
-    config = json.loads(values[b"config"])
     state = json.loads(values.get(b"state") or b"{}")
     number = int(state.get("state") or 0)
     status = STATUS_NAMES[number] if 0 <= number < len(STATUS_NAMES) else "unknown"
-    spec = config.get("spec") or {}
-    annotations = spec.get("annotations") or {}
-    return ContainerRecord(
+    record = ContainerRecord(
         id=ident,
-        name=str(config.get("name") or ""),
+        name=name or "",
         status=status,
         run_dir=str(state.get("runDir") or ""),
         setup=b"\0".join(setup),
         state=b"\0".join([values.get(b"state", b""), *execs]),
         exit_code=int(state.get("exitCode") or 0),
         networks=tuple(networks),
-        tty=bool((spec.get("process") or {}).get("terminal")),
-        open_stdin=bool(config.get("stdin")),
-        annotations={str(k): str(v) for k, v in annotations.items()},
+        config=values[b"config"],
     )
+    if name is None:  # not in the name index (a file of another layout): from the config
+        record = dataclasses.replace(record, name=str(record.config_json.get("name") or ""))
+    return record
