@@ -31,7 +31,13 @@ from dockershim.engine.kept import Kept
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.inspect_overlay import KEEP, overlay
-from dockershim.podman.libpod_state import ContainerRecord, Snapshot, StateUnreadable, snapshot
+from dockershim.podman.libpod_state import (
+    ContainerRecord,
+    Snapshot,
+    StateLocked,
+    StateUnreadable,
+    snapshot,
+)
 from dockershim.translate.attach import ContainerFacts, console_size, container_facts
 from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
 
@@ -332,11 +338,20 @@ class _SharedReads:
             while self._next is not None:
                 future, self._next = self._next, None
                 try:
-                    future.set_result(await asyncio.to_thread(snapshot, path))
+                    future.set_result(await _read_now(path))
                 except Exception as exc:
                     future.set_exception(exc)
         finally:
             self._running = None
+
+
+async def _read_now(path: str) -> Snapshot:
+    """A read takes well under a millisecond: done in the event loop when the lock is free at
+    once, in a worker thread (waiting for podman to finish writing) otherwise."""
+    try:
+        return snapshot(path, wait=0)
+    except StateLocked:
+        return await asyncio.to_thread(snapshot, path)
 
 
 def _digest(data: bytes) -> str:

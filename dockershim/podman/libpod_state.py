@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockershim.podman.boltstate import BoltError, BoltFile, Bucket
-from dockershim.podman.statedb import locked
+from dockershim.podman.statedb import StateBusy, locked
 
 # libpod/define/containerstate.go, and the names podman prints for them
 STATUS_NAMES = (
@@ -39,6 +39,10 @@ RUNNING, PAUSED, STOPPING = 3, 5, 8
 
 class StateUnreadable(Exception):
     """The database is not one this reader knows (another format, busy, or corrupt)."""
+
+
+class StateLocked(StateUnreadable):
+    """A podman process holds the database (for writing) right now."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,9 @@ def snapshot(path: str, wait: float = 2.0) -> Snapshot:
             return _read(BoltFile(fd))
     except (BoltError, OSError, ValueError, KeyError, TypeError) as exc:
         raise StateUnreadable(str(exc)) from exc
-    except Exception as exc:  # StateBusy, a DockerError: reported as unreadable this time
+    except StateBusy as exc:
+        raise StateLocked(str(exc)) from exc
+    except Exception as exc:  # a DockerError: reported as unreadable this time
         raise StateUnreadable(str(exc)) from exc
 
 
