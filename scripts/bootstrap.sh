@@ -267,7 +267,7 @@ install_compose_v2() {
   rm -rf "$tmp"
 }
 
-NODE_CLIENTS_PREFIX=$STATE/node
+NODE_CLIENTS_PREFIX=$STATE/node-clients
 NODE_CLIENTS_LOCK=$REPO/tests/integration/node/package-lock.json
 
 install_node_clients() {
@@ -278,6 +278,11 @@ install_node_clients() {
   local stamp="$NODE_CLIENTS_PREFIX/.installed"
   local want; want=$(sha256sum "$NODE_CLIENTS_LOCK" | cut -d' ' -f1)
   [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return
+  # Several test runs may bootstrap at once (one per test user): one installs, the others wait.
+  mkdir -p "$STATE"
+  exec {lock}>"$STATE/node-clients.lock"
+  flock "$lock"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then flock -u "$lock"; return; fi
   if ! command -v npm >/dev/null; then
     log "installing nodejs and npm"
     apt-get update -qq
@@ -291,6 +296,7 @@ install_node_clients() {
   npm ci --prefix "$NODE_CLIENTS_PREFIX" --no-audit --no-fund --loglevel=error >/dev/null
   chmod -R o+rX "$NODE_CLIENTS_PREFIX"
   echo "$want" >"$stamp"
+  flock -u "$lock"
 }
 
 make_repo_readable() {

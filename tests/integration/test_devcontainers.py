@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import DOCKER, podman
 
-DEVCONTAINER = Path("/opt/dockershim/node/node_modules/.bin/devcontainer")
+DEVCONTAINER = Path("/opt/dockershim/node-clients/node_modules/.bin/devcontainer")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Testcontainers for Node (the real npm package, through dockerode) against dockershim.
 
-scripts/bootstrap.sh installs the pinned package into /opt/dockershim/node; each scenario is a
-small script under tests/integration/node/ that prints its observations as JSON. Ryuk is
+scripts/bootstrap.sh installs the pinned package into /opt/dockershim/node-clients; each
+scenario is a small script under tests/integration/node/ that prints its observations as JSON. Ryuk is
 disabled (its image cannot be pulled offline). This test machine is itself a container
 (/.dockerenv exists), which makes Testcontainers look for the bridge network's gateway as the
 Docker host; with rootless podman that address lives in podman's network namespace, so the
@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import Shim, podman
 
-NODE_PREFIX = Path("/opt/dockershim/node")
+NODE_PREFIX = Path("/opt/dockershim/node-clients")
 SCRIPTS = Path(__file__).resolve().parent / "node"
 
 
