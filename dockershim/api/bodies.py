@@ -26,7 +26,9 @@ Obj = dict[str, Any] | None
 
 
 class DockerBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # defer_build: the validator is made at a model's first use, not while the app loads
+    # (api/lazyapp.py builds the app while the first requests wait)
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class ContainerConfig(DockerBody):
