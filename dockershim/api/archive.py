@@ -20,9 +20,9 @@ import json
 import posixpath
 import tempfile
 from collections.abc import AsyncIterator
-from typing import IO, Any
+from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
@@ -34,7 +34,8 @@ from dockershim.api.archive_tar import (
 )
 from dockershim.api.container_fs import stat_in_container
 from dockershim.api.containers_support import check_ref, inspect_container
-from dockershim.api.deps import BackendDep, query_bool
+from dockershim.api.deps import BackendDep
+from dockershim.api.queries import Flag, flag
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -57,8 +58,10 @@ _SPOOL_MEMORY = 16 << 20
 _STAT_HEADER = "X-Docker-Container-Path-Stat"
 
 
-def _archive_path(request: Request) -> str:
-    path = request.query_params.get("path")
+PathQuery = Annotated[str | None, Query(alias="path", description="a path in the container")]
+
+
+def _archive_path(path: str | None) -> str:
     if not path:
         raise (
             InvalidParameter("path is required")
@@ -207,16 +210,18 @@ async def _stat(
 
 
 @router.head("/containers/{id}/archive")
-async def container_archive_info(id: str, request: Request, backend: BackendDep) -> Response:
-    path = _archive_path(request)
+async def container_archive_info(
+    id: str, backend: BackendDep, path_raw: PathQuery = None
+) -> Response:
+    path = _archive_path(path_raw)
     ref = check_ref(id)
     stat = await _stat(backend.podman, ref, path)
     return Response(status_code=200, headers={_STAT_HEADER: encode_stat(stat)})
 
 
 @router.get("/containers/{id}/archive")
-async def container_archive(id: str, request: Request, backend: BackendDep) -> Response:
-    path = _archive_path(request)
+async def container_archive(id: str, backend: BackendDep, path_raw: PathQuery = None) -> Response:
+    path = _archive_path(path_raw)
     ref = check_ref(id)
     own = await _dir_entry(backend.podman, ref, path)
     source = await _open_source(backend.podman, ref, path)
@@ -266,8 +271,15 @@ async def _read_all(stream: asyncio.StreamReader | None) -> bytes:
 
 
 @router.put("/containers/{id}/archive")
-async def put_container_archive(id: str, request: Request, backend: BackendDep) -> Response:
-    path = _archive_path(request)
+async def put_container_archive(
+    id: str,
+    request: Request,
+    backend: BackendDep,
+    path_raw: PathQuery = None,
+    copyUIDGID: Flag = None,
+    noOverwriteDirNonDir: Flag = None,
+) -> Response:
+    path = _archive_path(path_raw)
     ref = check_ref(id)
     stat = await _stat(backend.podman, ref, path, follow=True)
     if not int(str(stat["mode"])) & GO_DIR:
@@ -278,9 +290,9 @@ async def put_container_archive(id: str, request: Request, backend: BackendDep) 
         check_entries(entries, path)
         spool.seek(0)
         argv = ["cp"]
-        if query_bool(request, "copyUIDGID"):
+        if flag(copyUIDGID):
             argv.append("--archive=false")
-        if not query_bool(request, "noOverwriteDirNonDir"):
+        if not flag(noOverwriteDirNonDir):
             argv.append("--overwrite")
         child = await backend.podman.spawn([*argv, "--", "-", f"{ref}:{path}"], stdin=True)
         try:

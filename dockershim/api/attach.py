@@ -16,13 +16,14 @@ import contextlib
 import dataclasses
 import logging
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from dockershim.api.deps import BackendDep, query_bool
+from dockershim.api.deps import BackendDep
 from dockershim.api.exec import terminal_size
 from dockershim.api.hijacked import HijackResponse
+from dockershim.api.queries import BOOL_DOC, Flag, Number, flag, named
 from dockershim.api.versioning import api_version
 from dockershim.engine import engine_for
 from dockershim.errors import Conflict, DockerError
@@ -53,19 +54,28 @@ async def inspect_facts(podman: PodmanRunner, ref: str) -> ContainerFacts:
 
 
 @router.post("/containers/{name}/attach")
-async def container_attach(name: str, request: Request, backend: BackendDep) -> Response:
-    keys_spec = request.query_params.get("detachKeys")
-    keys = parse_detach_keys(DEFAULT_DETACH_KEYS if keys_spec is None else keys_spec)
+async def container_attach(
+    name: str,
+    request: Request,
+    backend: BackendDep,
+    detachKeys: Annotated[str | None, Query(description="e.g. ctrl-p,ctrl-q")] = None,
+    logs_raw: Annotated[str | None, named("logs", BOOL_DOC)] = None,
+    stream_raw: Annotated[str | None, named("stream", BOOL_DOC)] = None,
+    stdin: Flag = None,
+    stdout: Flag = None,
+    stderr: Flag = None,
+) -> Response:
+    keys = parse_detach_keys(DEFAULT_DETACH_KEYS if detachKeys is None else detachKeys)
     facts = await inspect_facts(backend.podman, name)
-    want_stdin = query_bool(request, "stdin") and facts.open_stdin
+    want_stdin = flag(stdin) and facts.open_stdin
     options = PumpOptions(
         tty=facts.tty,
         stdin=want_stdin,
-        stdout=query_bool(request, "stdout"),
-        stderr=query_bool(request, "stderr"),
+        stdout=flag(stdout),
+        stderr=flag(stderr),
         detach_keys=keys if facts.tty else b"",  # dockerd: only a TTY has detach keys
     )
-    logs, live = query_bool(request, "logs"), query_bool(request, "stream")
+    logs, live = flag(logs_raw), flag(stream_raw)
     attach = _Attach(backend.podman, sessions_of(backend.cache), facts, options)
 
     async def session(stream: Any) -> None:
@@ -84,8 +94,10 @@ async def container_attach(name: str, request: Request, backend: BackendDep) -> 
 
 
 @router.post("/containers/{name}/resize")
-async def container_resize(name: str, request: Request, backend: BackendDep) -> Response:
-    height, width = terminal_size(request)
+async def container_resize(
+    name: str, backend: BackendDep, h: Number = None, w: Number = None
+) -> Response:
+    height, width = terminal_size(h, w)
     facts = await inspect_facts(backend.podman, name)
     if not facts.running:
         raise Conflict(f"Container {facts.id} is not running")

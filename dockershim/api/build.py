@@ -21,10 +21,12 @@ from starlette.responses import JSONResponse, Response
 
 from dockershim.api import diskbudget
 from dockershim.api.authfile import auth_file, auths_from_config_header
+from dockershim.api.build_query import BuildQuery, one
 from dockershim.api.buildcontext import extract_context
-from dockershim.api.deps import BackendDep, query_bool
+from dockershim.api.deps import BackendDep
 from dockershim.api.imageresolve import find_image, local_name
 from dockershim.api.jsonstream import read_tagged_lines, stream_response
+from dockershim.api.queries import flag
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate import build as tbuild
@@ -161,9 +163,8 @@ async def _refused(message: str) -> AsyncIterator[dict[str, Any]]:
 
 
 @router.post("/build")
-async def image_build(request: Request, backend: BackendDep) -> Response:
+async def image_build(request: Request, backend: BackendDep, get: BuildQuery) -> Response:
     podman, state_dir = backend.podman, backend.state_dir
-    get = request.query_params.getlist
     dockerfile = tbuild.dockerfile_path((get("dockerfile") or [""])[-1])
     workdir = tempfile.mkdtemp(prefix="build-")
     stack = contextlib.AsyncExitStack()
@@ -191,7 +192,7 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
         total = tbuild.count_steps(content)
         auths = auths_from_config_header(request.headers.get("X-Registry-Config"))
         authpath = stack.enter_context(auth_file(auths, state_dir))
-        await _fetch_loopback_bases(podman, content, authpath, query_bool(request, "pull"))
+        await _fetch_loopback_bases(podman, content, authpath, flag(one(get, "pull")))
         names = await _qualified_bases(podman, content)
         inherited = await _inherited_refusal(podman, content, names, authpath)
         if inherited is not None:
@@ -208,7 +209,7 @@ async def image_build(request: Request, backend: BackendDep) -> Response:
     except BaseException:
         await stack.aclose()
         raise
-    quiet = query_bool(request, "q")
+    quiet = flag(one(get, "q"))
     tag_names = tbuild.tags(get)
 
     async def body() -> AsyncIterator[dict[str, Any]]:
@@ -249,5 +250,5 @@ async def session() -> Response:
 
 
 @router.api_route("/grpc", methods=["GET", "POST"])
-async def grpc() -> Response:
+async def build_grpc() -> Response:
     raise Unsupported(BUILDKIT_MESSAGE)

@@ -3,16 +3,16 @@ engine/updates.py's."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
-from dockershim.api.deps import EngineDep, json_body
+from dockershim.api.bodies import ContainerUpdateBody
+from dockershim.api.deps import EngineDep
 
 router = APIRouter()
 
 
 @router.post("/containers/{id}/update")
-async def container_update(id: str, request: Request, engine: EngineDep) -> JSONResponse:
-    body = await json_body(request)
+async def container_update(id: str, body: ContainerUpdateBody, engine: EngineDep) -> JSONResponse:
     inspected = await engine.containers.inspect(id)
     return JSONResponse({"Warnings": await engine.updates.update(inspected, body)})

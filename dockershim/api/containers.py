@@ -10,18 +10,28 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import JSONResponse
 
+from dockershim.api.bodies import ContainerCreateBody
 from dockershim.api.containers_support import (
     cgroup_v2,
     host_gateway_ip,
     resolve_image,
 )
-from dockershim.api.deps import BackendDep, EngineDep, json_body, query_bool, query_int
+from dockershim.api.deps import BackendDep, EngineDep
 from dockershim.api.networks import create_links
+from dockershim.api.queries import (
+    BOOL_DOC,
+    INT_DOC,
+    FiltersJson,
+    Flag,
+    flag,
+    named,
+    number,
+)
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.translate.container_create import create_argv
@@ -38,10 +48,14 @@ router = APIRouter()
 
 
 @router.post("/containers/create")
-async def container_create(request: Request, backend: BackendDep) -> JSONResponse:
-    body = await json_body(request, required=True)
-    name = request.query_params.get("name") or None
-    platform = request.query_params.get("platform") or ""
+async def container_create(
+    body: ContainerCreateBody,
+    backend: BackendDep,
+    name: Annotated[str | None, Query(description="the container's name")] = None,
+    platform: Annotated[str | None, Query(description="only linux/amd64 here")] = None,
+) -> JSONResponse:
+    name = name or None
+    platform = platform or ""
     if platform and not _HOST_PLATFORM.match(platform.lower()):
         raise InvalidParameter(
             f"platform {platform!r} is not supported: containers run on linux/amd64 here"
@@ -68,8 +82,10 @@ async def container_create(request: Request, backend: BackendDep) -> JSONRespons
 
 
 @router.get("/containers/{ref}/json")
-async def container_inspect(ref: str, request: Request, backend: BackendDep) -> JSONResponse:
-    raw = await backend.engine.containers.inspect_fresh(ref, size=query_bool(request, "size"))
+async def container_inspect(
+    ref: str, request: Request, backend: BackendDep, size: Flag = None
+) -> JSONResponse:
+    raw = await backend.engine.containers.inspect_fresh(ref, size=flag(size))
     body = inspect_body(raw)
     echo_endpoints(body, podman_annotations(raw), api_version(request.scope))
     await backend.engine.network_ops.fill_ids([body])
@@ -77,12 +93,18 @@ async def container_inspect(ref: str, request: Request, backend: BackendDep) -> 
 
 
 @router.get("/containers/json")
-async def container_list(request: Request, backend: BackendDep) -> JSONResponse:
-    filters = parse_filters(request.query_params.get("filters"))
+async def container_list(
+    backend: BackendDep,
+    filters_json: FiltersJson = None,
+    limit_raw: Annotated[str | None, named("limit", INT_DOC)] = None,
+    all_raw: Annotated[str | None, named("all", BOOL_DOC)] = None,
+    size_raw: Annotated[str | None, named("size", BOOL_DOC)] = None,
+) -> JSONResponse:
+    filters = parse_filters(filters_json)
     validate_filters(filters)
-    limit = query_int(request, "limit", -1) or -1
-    show_all = query_bool(request, "all") or limit > 0
-    size = query_bool(request, "size")
+    limit = number(limit_raw, "limit", -1) or -1
+    show_all = flag(all_raw) or limit > 0
+    size = flag(size_raw)
     # before/since may name a stopped container: look at all of them then
     every = show_all or any(filters.get(k) for k in ("status", "exited", "before", "since"))
     raws = await backend.engine.containers.inspect_all_fresh(running_only=not every, size=size)
@@ -134,24 +156,24 @@ def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) 
 
 
 @router.delete("/containers/{ref:path}")  # path: `rm --link` names /container/alias
-async def container_delete(ref: str, request: Request, engine: EngineDep) -> Response:
-    volumes = query_bool(request, "v")
-    if query_bool(request, "link"):
+async def container_delete(
+    ref: str, engine: EngineDep, v: Flag = None, link: Flag = None, force: Flag = None
+) -> Response:
+    volumes = flag(v)
+    if flag(link):
         raise InvalidParameter(
             "removing a legacy link is not supported by dockershim: podman cannot change a "
             "container's links after it was created"
         )
     await engine.lifecycle.remove(
-        await engine.containers.lookup(ref), force=query_bool(request, "force"), volumes=volumes
+        await engine.containers.lookup(ref), force=flag(force), volumes=volumes
     )
     return Response(status_code=204)
 
 
 @router.post("/containers/prune")
-async def container_prune(request: Request, engine: EngineDep) -> JSONResponse:
-    filters = parse_filters(
-        request.query_params.get("filters"), allowed={"label", "label!", "until"}
-    )
+async def container_prune(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
+    filters = parse_filters(filters_json, allowed={"label", "label!", "until"})
     until = [_until(v) for v in filters.get("until", [])]
     raws = await engine.containers.inspect_all()
     candidates: list[str] = []

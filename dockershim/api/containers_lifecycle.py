@@ -10,11 +10,13 @@ import datetime
 import json
 import re
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Response
 from starlette.responses import StreamingResponse
 
-from dockershim.api.deps import Backend, BackendDep, EngineDep, query_int
+from dockershim.api.deps import Backend, BackendDep, EngineDep
+from dockershim.api.queries import named, number
 from dockershim.engine import ContainerRef, Engine
 from dockershim.engine.lifecycle import ACTIVE, start_error
 from dockershim.errors import DockerError, InvalidParameter
@@ -28,22 +30,32 @@ router = APIRouter()
 _SIGNAL = re.compile(r"^(?:SIG)?[A-Z0-9+-]{1,16}$|^[0-9]{1,2}$")
 
 
-def _signal(request: Request) -> str | None:
-    value = request.query_params.get("signal") or None
+SignalQuery = Annotated[str | None, Query(description="a signal name (SIGTERM, TERM) or number")]
+SecondsQuery = Annotated[str | None, Query(description="seconds to wait before killing")]
+
+
+def _signal(raw: str | None) -> str | None:
+    value = raw or None
     if value is not None and not _SIGNAL.match(value.upper()):
         raise InvalidParameter(f"Invalid signal: {value}")
     return value.upper() if value and not digits(value) else value
 
 
-def _timeout(request: Request) -> int | None:
-    t = query_int(request, "t")
+def _timeout(t_raw: str | None, timeout_raw: str | None) -> int | None:
+    t = number(t_raw, "t")
     if t is None:
-        t = query_int(request, "timeout")
+        t = number(timeout_raw, "timeout")  # podman's spelling, which some clients send
     return t
 
 
 @router.post("/containers/{ref}/start")
-async def container_start(ref: str, backend: BackendDep) -> Response:
+async def container_start(
+    ref: str,
+    backend: BackendDep,
+    detachKeys: Annotated[
+        str | None, Query(description="accepted; the attach session applies its own")
+    ] = None,
+) -> Response:
     # detachKeys only matter to an attached client (the attach session reads its own)
     engine = backend.engine
     found = await engine.containers.lookup(ref)
@@ -62,22 +74,34 @@ async def _started_by_attach(backend: Backend, ident: str) -> bool:
 
 
 @router.post("/containers/{ref}/stop")
-async def container_stop(ref: str, request: Request, engine: EngineDep) -> Response:
-    timeout, signal = _timeout(request), _signal(request)
+async def container_stop(
+    ref: str,
+    engine: EngineDep,
+    t: SecondsQuery = None,
+    timeout_raw: Annotated[str | None, named("timeout", "podman's name for t")] = None,
+    signal_raw: Annotated[str | None, named("signal", "the stop signal")] = None,
+) -> Response:
+    timeout, signal = _timeout(t, timeout_raw), _signal(signal_raw)
     await engine.lifecycle.stop(await engine.containers.lookup(ref), timeout, signal)
     return Response(status_code=204)
 
 
 @router.post("/containers/{ref}/restart")
-async def container_restart(ref: str, request: Request, engine: EngineDep) -> Response:
-    timeout, signal = _timeout(request), _signal(request)
+async def container_restart(
+    ref: str,
+    engine: EngineDep,
+    t: SecondsQuery = None,
+    timeout_raw: Annotated[str | None, named("timeout", "podman's name for t")] = None,
+    signal_raw: Annotated[str | None, named("signal", "the stop signal")] = None,
+) -> Response:
+    timeout, signal = _timeout(t, timeout_raw), _signal(signal_raw)
     await engine.lifecycle.restart(await engine.containers.lookup(ref), timeout, signal)
     return Response(status_code=204)
 
 
 @router.post("/containers/{ref}/kill")
-async def container_kill(ref: str, request: Request, engine: EngineDep) -> Response:
-    signal = _signal(request) or "SIGKILL"
+async def container_kill(ref: str, engine: EngineDep, signal: SignalQuery = None) -> Response:
+    signal = _signal(signal) or "SIGKILL"
     await engine.lifecycle.kill(await engine.containers.lookup(ref), signal, ref)
     return Response(status_code=204)
 
@@ -95,8 +119,12 @@ async def container_unpause(ref: str, engine: EngineDep) -> Response:
 
 
 @router.post("/containers/{ref}/rename")
-async def container_rename(ref: str, request: Request, engine: EngineDep) -> Response:
-    new = request.query_params.get("name") or ""
+async def container_rename(
+    ref: str,
+    engine: EngineDep,
+    name: Annotated[str | None, Query(description="the new name")] = None,
+) -> Response:
+    new = name or ""
     if not new:
         raise InvalidParameter("Neither old nor new names may be empty")
     new = validate_name(new)
@@ -105,8 +133,14 @@ async def container_rename(ref: str, request: Request, engine: EngineDep) -> Res
 
 
 @router.post("/containers/{ref}/wait")
-async def container_wait(ref: str, request: Request, backend: BackendDep) -> StreamingResponse:
-    condition = request.query_params.get("condition") or "not-running"
+async def container_wait(
+    ref: str,
+    backend: BackendDep,
+    condition_raw: Annotated[
+        str | None, named("condition", "not-running (default), next-exit or removed")
+    ] = None,
+) -> StreamingResponse:
+    condition = condition_raw or "not-running"
     if condition not in ("not-running", "next-exit", "removed"):
         raise InvalidParameter(f"invalid condition: {condition!r}")
     since = datetime.datetime.now(datetime.UTC)

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, StreamingResponse
 
 from dockershim.api.containers_support import check_ref, inspect_container
-from dockershim.api.deps import BackendDep, PodmanDep, query_bool
+from dockershim.api.deps import BackendDep, PodmanDep
+from dockershim.api.queries import BOOL_DOC, TIME_DOC, Flag, flag, named
 from dockershim.api.versioning import api_version
 from dockershim.errors import Conflict, InvalidParameter
 from dockershim.podman import PodmanRunner
@@ -27,23 +28,35 @@ router = APIRouter()
 
 
 @router.get("/containers/{ref}/logs")
-async def container_logs(ref: str, request: Request, backend: BackendDep) -> StreamingResponse:
+async def container_logs(
+    ref: str,
+    request: Request,
+    backend: BackendDep,
+    stdout: Flag = None,
+    stderr: Flag = None,
+    since_raw: Annotated[str | None, named("since", TIME_DOC)] = None,
+    until_raw: Annotated[str | None, named("until", TIME_DOC)] = None,
+    follow_raw: Annotated[str | None, named("follow", BOOL_DOC)] = None,
+    tail: Annotated[str | None, Query(description="a number of lines, or all")] = None,
+    timestamps_raw: Annotated[str | None, named("timestamps", BOOL_DOC)] = None,
+) -> StreamingResponse:
     podman = backend.podman
-    want_out = query_bool(request, "stdout")
-    want_err = query_bool(request, "stderr")
+    want_out = flag(stdout)
+    want_err = flag(stderr)
     if not (want_out or want_err):
         raise InvalidParameter("Bad parameters: you must choose at least one stream")
     now = time.time()
-    since = request.query_params.get("since") or "0"
-    until = request.query_params.get("until") or "0"
-    follow = query_bool(request, "follow")
+    since = since_raw or "0"
+    until = until_raw or "0"
+    follow = flag(follow_raw)
+    timestamps = flag(timestamps_raw)
     argv = logs_argv(
         check_ref(ref),
         follow=follow,
-        tail=request.query_params.get("tail") or "all",
+        tail=tail or "all",
         since=timestamp_ns(since, "since", now=now) if since != "0" else 0,
         until=timestamp_ns(until, "until", now=now) if until != "0" else 0,
-        timestamps=query_bool(request, "timestamps"),
+        timestamps=timestamps,
     )
     # podman logs starts while we inspect (TTY or not decides the framing): one round trip less
     child = await podman.spawn(argv)
@@ -56,7 +69,6 @@ async def container_logs(ref: str, request: Request, backend: BackendDep) -> Str
         await child.close()
         raise
     tty = bool((raw.get("Config") or {}).get("Tty"))
-    timestamps = query_bool(request, "timestamps")
     multiplexed = "application/vnd.docker.multiplexed-stream"
     if api_version(request.scope) < (1, 42):
         multiplexed = "application/vnd.docker.raw-stream"
@@ -136,12 +148,16 @@ async def _read_line(stream: asyncio.StreamReader) -> bytes:
 
 
 @router.get("/containers/{ref}/top")
-async def container_top(ref: str, request: Request, podman: PodmanDep) -> JSONResponse:
+async def container_top(
+    ref: str,
+    podman: PodmanDep,
+    ps_args_raw: Annotated[str | None, named("ps_args", "ps options (default -ef)")] = None,
+) -> JSONResponse:
     raw = await inspect_container(podman, ref)
     st = raw.get("State") or {}
     if docker_state(str(st.get("Status", ""))) not in ("running", "paused"):
         raise Conflict(f"Container {raw['Id']} is not running")
-    ps_args = (request.query_params.get("ps_args") or "").split()
+    ps_args = (ps_args_raw or "").split()
     return JSONResponse(await top(podman, str(raw["Id"]), ps_args))
 
 

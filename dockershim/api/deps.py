@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from dockershim.api.queries import flag, number
 from dockershim.engine import Engine
 from dockershim.errors import InvalidParameter, TooLarge
 from dockershim.podman import PodmanRunner
@@ -43,21 +44,12 @@ PodmanDep = Annotated[PodmanRunner, Depends(get_podman)]
 
 
 def query_bool(request: Request, name: str, default: bool = False) -> bool:
-    """Docker's boolean query values: 1/true/True are true, 0/false/"" false."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    return raw.strip().lower() not in ("", "0", "false", "no")
+    """Docker's boolean query values (api/queries.py's flag)."""
+    return flag(request.query_params.get(name), default)
 
 
 def query_int(request: Request, name: str, default: int | None = None) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidParameter(f"invalid value for {name}: {raw!r}") from None
+    return number(request.query_params.get(name), name, default)
 
 
 MAX_JSON_BODY = 8 << 20  # generous: compose's largest create bodies are a few KiB

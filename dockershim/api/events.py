@@ -18,11 +18,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 
 from dockershim.api.deps import Backend, BackendDep
+from dockershim.api.queries import TIME_DOC, FiltersJson
 from dockershim.errors import InvalidParameter
 from dockershim.podman.runner import SpawnedProcess
 from dockershim.streams.eventhub import EventHub
@@ -151,16 +153,18 @@ async def _messages(
 
 
 @router.get("/events")
-async def system_events(request: Request, backend: BackendDep) -> StreamingResponse:
-    params = request.query_params
+async def system_events(
+    backend: BackendDep,
+    since: Annotated[str | None, Query(description=TIME_DOC)] = None,
+    until: Annotated[str | None, Query(description=TIME_DOC)] = None,
+    filters_json: FiltersJson = None,
+) -> StreamingResponse:
     now_ns = time.time_ns()
-    since_ns = parse_docker_time(params["since"], now_ns) if params.get("since") else None
-    until_ns = parse_docker_time(params["until"], now_ns) if params.get("until") else None
-    event_filter = EventFilter(parse_filters(params.get("filters"), EVENT_FILTERS))
+    since_ns = parse_docker_time(since, now_ns) if since else None
+    until_ns = parse_docker_time(until, now_ns) if until else None
+    event_filter = EventFilter(parse_filters(filters_json, EVENT_FILTERS))
     if since_ns is not None and until_ns is not None and until_ns < since_ns:
-        raise InvalidParameter(
-            f"`since` time ({params['since']}) cannot be after `until` time ({params['until']})"
-        )
+        raise InvalidParameter(f"`since` time ({since}) cannot be after `until` time ({until})")
     history = ["events", "--format", "json", "--stream=false"]
     if since_ns is not None:
         history += ["--since", _unix(since_ns)]

@@ -16,9 +16,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
+from dockershim.api.bodies import ExecConfigBody, ExecStartBody
 from dockershim.api.containers_support import inspect_container
-from dockershim.api.deps import Backend, BackendDep, json_body, query_int
+from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.hijacked import HijackResponse
+from dockershim.api.queries import Number, number
 from dockershim.api.versioning import api_version
 from dockershim.engine import engine_for
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
@@ -58,8 +60,8 @@ async def running_container(podman: PodmanRunner, ref: str) -> ContainerFacts:
 
 
 @router.post("/containers/{name:path}/exec")
-async def container_exec(name: str, request: Request, backend: BackendDep) -> Response:
-    config = exec_config(await json_body(request, required=True))
+async def container_exec(name: str, body: ExecConfigBody, backend: BackendDep) -> Response:
+    config = exec_config(body)
     facts = await running_container(backend.podman, name)
     record = ExecStore(backend.state_dir).create(facts.id, config)
     return JSONResponse({"Id": record["ID"]}, status_code=201)
@@ -133,24 +135,27 @@ async def _claim_session(
 
 
 @router.post("/exec/{exec_id}/resize")
-async def exec_resize(exec_id: str, request: Request, backend: BackendDep) -> Response:
+async def exec_resize(
+    exec_id: str, backend: BackendDep, h: Number = None, w: Number = None
+) -> Response:
     ExecStore(backend.state_dir).load(exec_id)  # 404 for an unknown exec
-    height, width = terminal_size(request)
+    height, width = terminal_size(h, w)
     sessions_of(backend.cache).exec_tty(exec_id).resize(height, width)
     return Response(status_code=200)
 
 
-def terminal_size(request: Request) -> tuple[int, int]:
-    height = query_int(request, "h", 0) or 0
-    width = query_int(request, "w", 0) or 0
+def terminal_size(h: str | None, w: str | None) -> tuple[int, int]:
+    height = number(h, "h", 0) or 0
+    width = number(w, "w", 0) or 0
     if height < 0 or width < 0 or height > 0xFFFF or width > 0xFFFF:
         raise InvalidParameter(f"invalid terminal size: {height}x{width}")
     return height, width
 
 
 @router.post("/exec/{exec_id}/start")
-async def exec_start(exec_id: str, request: Request, backend: BackendDep) -> Response:
-    body = await json_body(request)
+async def exec_start(
+    exec_id: str, request: Request, body: ExecStartBody, backend: BackendDep
+) -> Response:
     store = ExecStore(backend.state_dir)
     record = store.load(exec_id)
     if record.get("Running"):

@@ -16,15 +16,17 @@ import tarfile
 import tempfile
 from collections.abc import AsyncIterator
 from types import ModuleType
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from dockershim.api import diskbudget
-from dockershim.api.deps import PodmanDep, json_body, query_bool, query_int
+from dockershim.api.bodies import ContainerConfigBody
+from dockershim.api.deps import PodmanDep
 from dockershim.api.imageresolve import local_name, require_image
 from dockershim.api.jsonstream import stream_response
+from dockershim.api.queries import BOOL_DOC, INT_DOC, FiltersJson, Text, flag, named, number
 from dockershim.errors import DockerError, InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -61,8 +63,11 @@ async def _save(podman: PodmanRunner, names: list[str]) -> Response:
 
 
 @router.get("/images/get")
-async def image_get_all(request: Request, podman: PodmanDep) -> Response:
-    names = request.query_params.getlist("names")
+async def image_get_all(
+    podman: PodmanDep,
+    names_raw: Annotated[list[str] | None, named("names", "image names or ids")] = None,
+) -> Response:
+    names = names_raw or []
     if not names:
         raise InvalidParameter("names is required")
     return await _save(podman, names)
@@ -74,7 +79,11 @@ async def image_get(name: str, podman: PodmanDep) -> Response:
 
 
 @router.post("/images/load")
-async def image_load(request: Request, podman: PodmanDep) -> Response:
+async def image_load(
+    request: Request,
+    podman: PodmanDep,
+    quiet: Annotated[str | None, Query(description="accepted; a load shows no bars here")] = None,
+) -> Response:
     # `quiet` only drops progress bars in dockerd; a load has none here.
     fd, path = tempfile.mkstemp(prefix="load-", suffix=".tar")
     try:
@@ -150,29 +159,35 @@ def _load_error(text: str) -> str:
 
 
 @router.post("/commit", status_code=201)
-async def image_commit(request: Request, podman: PodmanDep) -> JSONResponse:
-    params = request.query_params
-    container = params.get("container", "")
+async def image_commit(
+    config: ContainerConfigBody,
+    podman: PodmanDep,
+    container_raw: Annotated[str | None, named("container", "the container to commit")] = None,
+    repo: Text = None,
+    tag: Text = None,
+    comment: Text = None,
+    author: Text = None,
+    pause_raw: Annotated[str | None, named("pause", BOOL_DOC + " (default true)")] = None,
+    changes: Annotated[list[str] | None, Query(description="Dockerfile instructions")] = None,
+) -> JSONResponse:
+    container = container_raw or ""
     if not container:
         raise InvalidParameter("container is required")
-    config = await json_body(request)
     args = ["commit", "--format", "docker"]
     args += tcommit.config_changes(config)
-    for change in params.getlist("changes"):
+    for change in changes or []:
         args += tcommit.change_args(change)
-    if params.get("comment"):
-        args += ["--message", params["comment"]]
-    if params.get("author"):
-        args += ["--author", params["author"]]
-    repo = params.get("repo", "")
+    if comment:
+        args += ["--message", comment]
+    if author:
+        args += ["--author", author]
     target: list[str] = []
     if repo:
-        tag = params.get("tag", "")
         target = [parse_reference(f"{repo}:{tag}" if tag else repo).full()]
     tail = ["--quiet", "--", container, *target]
     # Docker pauses by default (the CLI and docker-py send pause=1). Rootless podman on cgroup
     # v1 cannot pause: then the container is committed running, as with `pause=0`.
-    pause = query_bool(request, "pause", True)
+    pause = flag(pause_raw, True)
     result = await podman.run(
         [*args, f"--pause={str(pause).lower()}", *tail], timeout=600, check=False
     )
@@ -190,14 +205,17 @@ def _cannot_pause(stderr: str) -> bool:
 
 
 @router.get("/images/search")
-async def image_search(request: Request, podman: PodmanDep) -> JSONResponse:
-    term = request.query_params.get("term", "")
+async def image_search(
+    podman: PodmanDep,
+    term_raw: Annotated[str | None, named("term", "what to search for")] = None,
+    limit_raw: Annotated[str | None, named("limit", INT_DOC + " (default 25)")] = None,
+    filters_json: FiltersJson = None,
+) -> JSONResponse:
+    term = term_raw or ""
     if not term:
         raise InvalidParameter("term is required")
-    filters = parse_filters(
-        request.query_params.get("filters"), ("is-official", "stars", "is-automated")
-    )
-    limit = query_int(request, "limit", 25) or 25
+    filters = parse_filters(filters_json, ("is-official", "stars", "is-automated"))
+    limit = number(limit_raw, "limit", 25) or 25
     host = (
         term.split("/", 1)[0]
         if "/" in term and ("." in term.split("/")[0] or ":" in term.split("/")[0])

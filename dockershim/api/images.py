@@ -8,11 +8,13 @@ api/imagearchive.py, the builder in api/build.py.
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
-from dockershim.api.deps import EngineDep, query_bool
+from dockershim.api.deps import EngineDep
+from dockershim.api.queries import BOOL_DOC, FiltersJson, flag, named
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, Unsupported
 from dockershim.translate import images as timages
@@ -23,9 +25,16 @@ router = APIRouter()
 
 
 @router.get("/images/json")
-async def image_list(request: Request, engine: EngineDep) -> JSONResponse:
-    filters = parse_filters(request.query_params.get("filters"), timages.IMAGE_FILTERS)
-    items = await engine.images.listing(everything=query_bool(request, "all"))
+async def image_list(
+    request: Request,
+    engine: EngineDep,
+    filters_json: FiltersJson = None,
+    all_raw: Annotated[str | None, named("all", BOOL_DOC)] = None,
+    shared_size: Annotated[str | None, named("shared-size", BOOL_DOC)] = None,
+    digests: Annotated[str | None, Query(description=BOOL_DOC + " (default true)")] = None,
+) -> JSONResponse:
+    filters = parse_filters(filters_json, timages.IMAGE_FILTERS)
+    items = await engine.images.listing(everything=flag(all_raw))
     anchors: dict[str, int] = {}
     for key in ("before", "since"):
         for name in filters.get(key, []):
@@ -37,12 +46,12 @@ async def image_list(request: Request, engine: EngineDep) -> JSONResponse:
     items = timages.apply_filters(items, filters, anchors)
     version = api_version(request.scope)
     out = [timages.summary(i, api_version=version) for i in items]
-    if query_bool(request, "shared-size"):
+    if flag(shared_size):
         for entry, item in zip(out, items, strict=True):
             entry["SharedSize"] = int(item.get("SharedSize") or 0)
     if "reference" in filters:
         out = [timages.only_matching_tags(e, filters["reference"]) for e in out]
-    if not query_bool(request, "digests", True) and version < (1, 44):
+    if not flag(digests, True) and version < (1, 44):
         for entry in out:
             entry.pop("RepoDigests", None)
     out.sort(key=lambda e: e["Created"], reverse=True)
@@ -69,9 +78,14 @@ async def image_history(name: str, engine: EngineDep) -> JSONResponse:
 
 
 @router.post("/images/{name:path}/tag", status_code=201)
-async def image_tag(name: str, request: Request, engine: EngineDep) -> Response:
-    repo = request.query_params.get("repo", "")
-    tag = request.query_params.get("tag", "")
+async def image_tag(
+    name: str,
+    engine: EngineDep,
+    repo_raw: Annotated[str | None, named("repo", "the repository to tag in")] = None,
+    tag_raw: Annotated[str | None, named("tag", "the tag")] = None,
+) -> Response:
+    repo = repo_raw or ""
+    tag = tag_raw or ""
     if not repo:
         raise InvalidParameter("repository name is required")
     target = parse_reference(f"{repo}:{tag}" if tag else repo)
@@ -83,12 +97,17 @@ async def image_tag(name: str, request: Request, engine: EngineDep) -> Response:
 
 
 @router.delete("/images/{name:path}")
-async def image_delete(name: str, request: Request, engine: EngineDep) -> JSONResponse:
-    force, noprune = query_bool(request, "force"), query_bool(request, "noprune")
+async def image_delete(
+    name: str,
+    engine: EngineDep,
+    force_raw: Annotated[str | None, named("force", BOOL_DOC)] = None,
+    noprune_raw: Annotated[str | None, named("noprune", BOOL_DOC)] = None,
+) -> JSONResponse:
+    force, noprune = flag(force_raw), flag(noprune_raw)
     return JSONResponse(await engine.image_ops.delete(name, force=force, noprune=noprune))
 
 
 @router.post("/images/prune")
-async def image_prune(request: Request, engine: EngineDep) -> JSONResponse:
-    filters = parse_filters(request.query_params.get("filters"), ("dangling", "until", "label"))
+async def image_prune(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
+    filters = parse_filters(filters_json, ("dangling", "until", "label"))
     return JSONResponse(await engine.image_ops.prune(filters))

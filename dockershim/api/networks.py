@@ -7,12 +7,14 @@ engine/network_ops.py (Docker's view of podman's networks: `podman` is `bridge`,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Response
 from starlette.responses import JSONResponse
 
-from dockershim.api.deps import EngineDep, json_body
+from dockershim.api.bodies import NetworkConnectBody, NetworkCreateBody, NetworkDisconnectBody
+from dockershim.api.deps import EngineDep
+from dockershim.api.queries import FiltersJson, named
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.translate import networks as tn
 from dockershim.translate.filters import parse_filters
@@ -22,8 +24,8 @@ router = APIRouter()
 
 
 @router.get("/networks")
-async def network_list(request: Request, engine: EngineDep) -> JSONResponse:
-    filters = parse_filters(request.query_params.get("filters"))
+async def network_list(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
+    filters = parse_filters(filters_json)
     nets = await engine.network_ops.listing()
     # dockerd: dangling = no endpoints, and only running containers have endpoints
     in_use = await engine.network_ops.in_use() if "dangling" in filters else set()
@@ -31,8 +33,13 @@ async def network_list(request: Request, engine: EngineDep) -> JSONResponse:
 
 
 @router.get("/networks/{ref}")
-async def network_inspect(ref: str, request: Request, engine: EngineDep) -> JSONResponse:
-    scope = request.query_params.get("scope") or "local"
+async def network_inspect(
+    ref: str,
+    engine: EngineDep,
+    verbose: Annotated[str | None, Query(description="accepted; no swarm services here")] = None,
+    scope_raw: Annotated[str | None, named("scope", "local (default), swarm or global")] = None,
+) -> JSONResponse:
+    scope = scope_raw or "local"
     if scope not in ("local", "swarm", "global"):
         raise InvalidParameter(f"invalid scope {scope!r}")
     if scope != "local":
@@ -44,8 +51,7 @@ async def network_inspect(ref: str, request: Request, engine: EngineDep) -> JSON
 
 
 @router.post("/networks/create")
-async def network_create(request: Request, engine: EngineDep) -> JSONResponse:
-    body = await json_body(request, required=True)
+async def network_create(body: NetworkCreateBody, engine: EngineDep) -> JSONResponse:
     ident = await engine.network_ops.create(tn.create_argv(body))
     return JSONResponse({"Id": ident, "Warning": ""}, status_code=201)
 
@@ -57,15 +63,13 @@ async def network_delete(ref: str, engine: EngineDep) -> Response:
 
 
 @router.post("/networks/{ref}/connect")
-async def network_connect(ref: str, request: Request, engine: EngineDep) -> Response:
-    body = await json_body(request, required=True)
+async def network_connect(ref: str, body: NetworkConnectBody, engine: EngineDep) -> Response:
     await engine.network_ops.connect(await engine.network_ops.resolve(ref), body)
     return Response(status_code=200)
 
 
 @router.post("/networks/{ref}/disconnect")
-async def network_disconnect(ref: str, request: Request, engine: EngineDep) -> Response:
-    body = await json_body(request, required=True)
+async def network_disconnect(ref: str, body: NetworkDisconnectBody, engine: EngineDep) -> Response:
     container = body.get("Container")
     if not isinstance(container, str) or not container or container.startswith("-"):
         raise InvalidParameter("invalid container reference in Container")
@@ -75,8 +79,8 @@ async def network_disconnect(ref: str, request: Request, engine: EngineDep) -> R
 
 
 @router.post("/networks/prune")
-async def network_prune(request: Request, engine: EngineDep) -> JSONResponse:
-    filters = parse_filters(request.query_params.get("filters"), ("until", "label", "label!"))
+async def network_prune(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
+    filters = parse_filters(filters_json, ("until", "label", "label!"))
 
     def chosen(net: dict[str, Any]) -> bool:
         return prune_label_matches(net["Labels"], filters) and until_matches(

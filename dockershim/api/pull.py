@@ -13,15 +13,17 @@ import os
 import re
 import tempfile
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from dockershim.api import diskbudget
 from dockershim.api.authfile import auth_file, auths_from_auth_header
 from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.jsonstream import TERMINAL, read_terminal_lines, stream_response
+from dockershim.api.queries import named
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -90,18 +92,30 @@ def pull_error(output: str, ref: Reference, anonymous: bool = True) -> DockerErr
 
 
 @router.post("/images/create")
-async def image_create(request: Request, backend: BackendDep) -> Response:
-    params = request.query_params
-    if params.get("fromSrc"):
-        return await _import(request, backend.podman)
-    image = params.get("fromImage", "")
+async def image_create(
+    request: Request,
+    backend: BackendDep,
+    fromImage: Annotated[str | None, Query(description="the image to pull")] = None,
+    fromSrc: Annotated[str | None, Query(description="import: '-' (the body) or a URL")] = None,
+    repo: Annotated[str | None, Query(description="import: the name to give")] = None,
+    tag: Annotated[str | None, Query(description="the tag to pull or to give")] = None,
+    message: Annotated[str | None, Query(description="import: a commit message")] = None,
+    changes: Annotated[
+        list[str] | None, Query(description="import: Dockerfile instructions")
+    ] = None,
+    platform_raw: Annotated[str | None, named("platform", "os[/arch[/variant]]")] = None,
+) -> Response:
+    if fromSrc:
+        options = _ImportOptions(fromSrc, repo or "", tag, changes or [], message, platform_raw)
+        return await _import(request, backend.podman, options)
+    image = fromImage or ""
     if not image:
         raise InvalidParameter("fromImage or fromSrc is required")
-    tag = params.get("tag") or ""
+    tag = tag or ""
     all_tags = not tag and not (":" in image.rsplit("/", 1)[-1] or "@" in image)
     ref = parse_reference(with_tag(image, tag or (None if all_tags else "latest")))
     args = ["pull", *tls_args(ref.registry)]
-    platform = params.get("platform", "").strip()
+    platform = (platform_raw or "").strip()
     if platform:
         args += ["--platform", platform]
     if all_tags:
@@ -164,22 +178,30 @@ async def _pull(
     return stream_response(body(), stack.aclose)
 
 
-async def _import(request: Request, podman: PodmanRunner) -> Response:
-    params = request.query_params
-    source = params["fromSrc"]
-    repo = params.get("repo", "")
+@dataclass(frozen=True)
+class _ImportOptions:
+    source: str
+    repo: str
+    tag: str | None
+    changes: list[str]
+    message: str | None
+    platform: str | None
+
+
+async def _import(request: Request, podman: PodmanRunner, options: _ImportOptions) -> Response:
+    source, repo = options.source, options.repo
     args = ["import"]
-    for change in params.getlist("changes"):
+    for change in options.changes:
         args += tcommit.change_args(change)
-    if params.get("message"):
-        args += ["--message", params["message"]]
-    if params.get("platform"):
-        args += ["--platform", params["platform"]]
+    if options.message:
+        args += ["--message", options.message]
+    if options.platform:
+        args += ["--platform", options.platform]
     if source != "-" and not re.match(r"^https?://", source):
         raise InvalidParameter(f"fromSrc must be '-' or an http(s) URL, not {source!r}")
     name: str | None = None
     if repo:
-        name = parse_reference(with_tag(repo, params.get("tag") or None)).full()
+        name = parse_reference(with_tag(repo, options.tag or None)).full()
     fd, path = tempfile.mkstemp(prefix="import-", suffix=".tar")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -10,15 +10,17 @@ import contextlib
 import os
 import re
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from dockershim.api.authfile import auth_file, auths_from_auth_header
-from dockershim.api.deps import BackendDep, json_body
+from dockershim.api.bodies import AuthConfigBody
+from dockershim.api.deps import BackendDep
 from dockershim.api.imageresolve import find_image, local_name
 from dockershim.api.jsonstream import TERMINAL, read_terminal_lines, stream_response
+from dockershim.api.queries import named
 from dockershim.errors import DockerError, InvalidParameter, NotFound, Unauthorized
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -64,9 +66,14 @@ async def _local_tags(podman: PodmanRunner, ref: Reference) -> list[Reference]:
 
 
 @router.post("/images/{name:path}/push")
-async def image_push(name: str, request: Request, backend: BackendDep) -> Response:
+async def image_push(
+    name: str,
+    request: Request,
+    backend: BackendDep,
+    tag_raw: Annotated[str | None, named("tag", "the tag to push (default: every tag)")] = None,
+) -> Response:
     podman = backend.podman
-    tag = request.query_params.get("tag") or ""
+    tag = tag_raw or ""
     ref = parse_reference(f"{name}:{tag}" if tag else name)
     targets = [ref] if ref.tag or ref.digest else await _local_tags(podman, ref)
     if not targets:
@@ -116,8 +123,7 @@ async def image_push(name: str, request: Request, backend: BackendDep) -> Respon
 
 
 @router.post("/auth")
-async def system_auth(request: Request, backend: BackendDep) -> Response:
-    body = await json_body(request, required=True)
+async def system_auth(body: AuthConfigBody, backend: BackendDep) -> Response:
     user = str(body.get("username") or "")
     password = str(body.get("password") or "")
     if body.get("identitytoken") and not password:

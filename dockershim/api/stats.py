@@ -15,13 +15,14 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from dockershim.api.containers_support import inspect_container
-from dockershim.api.deps import BackendDep, query_bool
+from dockershim.api.deps import BackendDep
+from dockershim.api.queries import BOOL_DOC, flag, named
 from dockershim.errors import InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.translate.stats import (
@@ -141,9 +142,14 @@ async def _stream(podman: PodmanRunner, ref: str, first: tuple[Any, Any]) -> Asy
 
 
 @router.get("/containers/{id}/stats")
-async def container_stats(id: str, request: Request, backend: BackendDep) -> Response:
-    stream = query_bool(request, "stream", True)
-    one_shot = query_bool(request, "one-shot", False)
+async def container_stats(
+    id: str,
+    backend: BackendDep,
+    stream_raw: Annotated[str | None, named("stream", BOOL_DOC + " (default true)")] = None,
+    one_shot_raw: Annotated[str | None, named("one-shot", BOOL_DOC)] = None,
+) -> Response:
+    stream = flag(stream_raw, True)
+    one_shot = flag(one_shot_raw, False)
     if one_shot and stream:
         raise InvalidParameter("cannot have stream=true and one-shot=true")
     first = await _reading(backend.podman, id)

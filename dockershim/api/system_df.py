@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
 from dockershim.api.deps import EngineDep
+from dockershim.api.queries import named
 from dockershim.engine import Engine
 from dockershim.errors import InvalidParameter
 from dockershim.translate.system_df import (
@@ -36,8 +37,13 @@ async def _volumes(engine: Engine) -> list[dict[str, Any]]:
 
 
 @router.get("/system/df")
-async def system_data_usage(request: Request, engine: EngineDep) -> JSONResponse:
-    wanted = request.query_params.getlist("type") or list(_TYPES)
+async def system_data_usage(
+    engine: EngineDep,
+    kinds: Annotated[
+        list[str] | None, named("type", "container, image, volume or build-cache (repeatable)")
+    ] = None,
+) -> JSONResponse:
+    wanted = kinds or list(_TYPES)
     for kind in wanted:
         if kind not in _TYPES:
             raise InvalidParameter(f"unknown object type: {kind}")

@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
-from dockershim.api.deps import EngineDep, json_body, query_bool
+from dockershim.api.bodies import VolumeCreateBody
+from dockershim.api.deps import EngineDep
+from dockershim.api.queries import FiltersJson, Flag, flag
 from dockershim.api.versioning import api_version
 from dockershim.errors import NotFound
 from dockershim.translate import volumes as tv
@@ -19,8 +21,8 @@ router = APIRouter()
 
 
 @router.get("/volumes")
-async def volume_list(request: Request, engine: EngineDep) -> JSONResponse:
-    filters = parse_filters(request.query_params.get("filters"), tv.VOLUME_FILTERS)
+async def volume_list(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
+    filters = parse_filters(filters_json, tv.VOLUME_FILTERS)
     volumes = [tv.volume_to_docker(v) for v in await engine.volumes.listing()]
     dangling = set()
     if "dangling" in filters:
@@ -30,8 +32,7 @@ async def volume_list(request: Request, engine: EngineDep) -> JSONResponse:
 
 
 @router.post("/volumes/create")
-async def volume_create(request: Request, engine: EngineDep) -> JSONResponse:
-    body = await json_body(request)
+async def volume_create(body: VolumeCreateBody, engine: EngineDep) -> JSONResponse:
     raw = await engine.volumes.create(tv.create_argv(body), str(body.get("Name") or "") or None)
     return JSONResponse(tv.volume_to_docker(raw), status_code=201)
 
@@ -42,18 +43,20 @@ async def volume_inspect(name: str, engine: EngineDep) -> JSONResponse:
 
 
 @router.delete("/volumes/{name}")
-async def volume_delete(name: str, request: Request, engine: EngineDep) -> Response:
+async def volume_delete(name: str, engine: EngineDep, force: Flag = None) -> Response:
     try:
         await engine.volumes.remove(name)
     except NotFound:
-        if not query_bool(request, "force"):
+        if not flag(force):
             raise
     return Response(status_code=204)
 
 
 @router.post("/volumes/prune")
-async def volume_prune(request: Request, engine: EngineDep) -> JSONResponse:
-    filters = parse_filters(request.query_params.get("filters"), ("label", "label!", "all"))
+async def volume_prune(
+    request: Request, engine: EngineDep, filters_json: FiltersJson = None
+) -> JSONResponse:
+    filters = parse_filters(filters_json, ("label", "label!", "all"))
     all_volumes = any(v.lower() in ("1", "true") for v in filters.get("all", []))
     anonymous_only = api_version(request.scope) >= (1, 42) and not all_volumes
 
