@@ -42,9 +42,7 @@ async def test_twins_gather_behind_a_running_call() -> None:
     batches = Batches(podman)
     first = asyncio.create_task(batches.run(["stop", "--time", "0"], "a"))
     await asyncio.sleep(0)
-    others = [
-        asyncio.create_task(batches.run(["stop", "--time", "0"], ident)) for ident in "bcdd"
-    ]
+    others = [asyncio.create_task(batches.run(["stop", "--time", "0"], ident)) for ident in "bcdd"]
     other_kind = asyncio.create_task(batches.run(["rm"], "e"))
     await asyncio.sleep(0.01)
     podman.go.set()
