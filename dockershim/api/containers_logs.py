@@ -94,17 +94,14 @@ async def _within(
 async def _pump(
     child: SpawnedProcess, *, tty: bool, want_out: bool, want_err: bool, timestamps: bool
 ) -> AsyncGenerator[bytes, None]:
-    queue: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue(maxsize=64)
+    queue: asyncio.Queue[tuple[int, list[bytes]] | None] = asyncio.Queue(maxsize=64)
 
     async def read(stream: asyncio.StreamReader | None, which: int) -> None:
         try:
-            while stream is not None:
-                line = await _read_line(stream)
-                if not line:
-                    break
+            async for lines in _lines(stream):
                 if timestamps:
-                    line = docker_timestamp_line(line)
-                await queue.put((which, line))
+                    lines = [docker_timestamp_line(line) for line in lines]
+                await queue.put((which, lines))
         except asyncio.CancelledError:
             return
         except OSError:
@@ -123,10 +120,11 @@ async def _pump(
             if item is None:
                 open_readers -= 1
                 continue
-            which, data = item
+            which, lines = item
             if (which == STDOUT and not want_out) or (which == STDERR and not want_err):
                 continue
-            yield data if tty else frame(which, data)
+            # one frame per line as written (dockerd: one per log message), sent together
+            yield b"".join(lines) if tty else b"".join(frame(which, line) for line in lines)
     finally:
         for task in readers:
             task.cancel()
@@ -136,15 +134,26 @@ async def _pump(
         await child.close()
 
 
-async def _read_line(stream: asyncio.StreamReader) -> bytes:
-    """One log line as written (dockerd sends a frame per log message); a line longer than
-    the reader's buffer comes in pieces, as dockerd splits long messages too."""
-    try:
-        return await stream.readuntil(b"\n")
-    except asyncio.IncompleteReadError as exc:
-        return exc.partial  # the last line without its newline, or b"" at the end
-    except asyncio.LimitOverrunError as exc:
-        return await stream.read(max(exc.consumed, 1))
+_READ = 1 << 16  # also the longest line kept whole: dockerd splits long messages too
+
+
+async def _lines(stream: asyncio.StreamReader | None) -> AsyncGenerator[list[bytes], None]:
+    """The log lines as written, in batches of what was there to read at once (a 10 MiB log
+    is not 100k round trips through the event loop); a line longer than _READ in pieces."""
+    pending = b""
+    while stream is not None:
+        chunk = await stream.read(_READ)
+        if not chunk:
+            break
+        *lines, pending = (pending + chunk).split(b"\n")
+        batch = [line + b"\n" for line in lines]
+        if len(pending) >= _READ:
+            batch.append(pending)
+            pending = b""
+        if batch:
+            yield batch
+    if pending:
+        yield [pending]  # the last line without its newline
 
 
 @router.get("/containers/{ref}/top")
