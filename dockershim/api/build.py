@@ -27,6 +27,7 @@ from dockershim.api.deps import BackendDep
 from dockershim.api.imageresolve import find_image, local_name
 from dockershim.api.jsonstream import read_tagged_lines, stream_response
 from dockershim.api.queries import flag
+from dockershim.engine import engine_for
 from dockershim.errors import DockerError, InvalidParameter, Unsupported
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate import build as tbuild
@@ -122,13 +123,7 @@ async def _inherited_refusal(
             found = await find_image(podman, name)
         if found is None:
             continue
-        history = await podman.run(
-            ["image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", "--", found["Id"]],
-            check=False,
-        )
-        triggers = [
-            ln.split("ONBUILD", 1)[1] for ln in history.text.splitlines() if "ONBUILD" in ln
-        ]
+        triggers = await engine_for(podman).images.onbuild_history(str(found["Id"]))
         refusal = buildkit_refusal("\n".join(triggers))
         if refusal is not None:
             return refusal[2]
@@ -136,13 +131,11 @@ async def _inherited_refusal(
 
 
 async def _working_containers(podman: PodmanRunner) -> set[str]:
-    result = await podman.run(
-        ["ps", "--all", "--external", "--format", "{{.ID}} {{.Names}}"], check=False
-    )
+    """The builder's containers (`NAME-working-container[-N]`) there are now."""
     return {
-        line.split()[0]
-        for line in result.text.splitlines()
-        if re.search(r"-working-container(?:-\d+)?$", line)
+        ident
+        for ident, names in await engine_for(podman).images.storage_containers()
+        if any(re.search(r"-working-container(?:-\d+)?$", name) for name in names)
     }
 
 

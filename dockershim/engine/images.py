@@ -33,6 +33,7 @@ class Images:
         self._lists: dict[bool, tuple[str, str]] = {}
         self._found: dict[str, str] = {}
         self._found_mark = ""
+        self._histories: dict[str, list[str]] = {}
 
     async def _mark(self, *parts: str) -> str:
         """The stores' last-write tokens, or "" when they cannot be read (then: no keeping)."""
@@ -75,8 +76,48 @@ class Images:
             return kept
         found = await self._find_cli(name)
         if mark and len(self._found) < _KEPT_NAMES:
-            self._found[name] = json.dumps(found)
+            text = json.dumps(found)
+            self._found[name] = text
+            for other in (found or {}).get("RepoTags") or []:  # the same image by its tags
+                self._found.setdefault(str(other), text)
         return found
+
+    async def onbuild_history(self, image_id: str) -> list[str]:
+        """The `ONBUILD ...` lines of an image's history (an image's history never changes:
+        kept per id, bounded)."""
+        if image_id not in self._histories:
+            argv = ["image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", "--", image_id]
+            result = await self.podman.run(argv, check=False)
+            if result.returncode != 0:
+                return []
+            if len(self._histories) >= _KEPT_NAMES:
+                self._histories.clear()
+            lines = result.text.splitlines()
+            self._histories[image_id] = [
+                ln.split("ONBUILD", 1)[1] for ln in lines if "ONBUILD" in ln
+            ]
+        return list(self._histories[image_id])
+
+    async def storage_containers(self) -> list[tuple[str, list[str]]]:
+        """(id, names) of every container containers/storage holds, podman's and the ones
+        its builder makes ("external"): from `<driver>-containers/containers.json`, which
+        c/storage replaces whole on every change, or `podman ps --all --external`."""
+        root, driver = await self._store()
+        if root and driver:
+            path = os.path.join(root, f"{driver}-containers", "containers.json")
+            try:
+                with open(path, "rb") as f:
+                    listed = json.loads(f.read())
+                return [(str(c["id"]), [str(n) for n in c.get("names") or []]) for c in listed]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        argv = ["ps", "--all", "--external", "--format", "{{.ID}} {{.Names}}"]
+        result = await self.podman.run(argv, check=False)
+        return [
+            (parts[0], parts[1:])
+            for parts in (line.split() for line in result.text.splitlines())
+            if parts
+        ]
 
     async def _find_cli(self, name: str) -> dict[str, Any] | None:
         for candidate in candidates(name):
