@@ -169,6 +169,7 @@ class _Attach:
 
         async def start() -> None:  # runs in the start request
             await self._init()
+            engine_for(self.podman).dns.started(cid)  # init set its network up (dns_watch.py)
             if done:  # the client left meanwhile: a plain start
                 await self.podman.run(["start", "--", cid])
                 return

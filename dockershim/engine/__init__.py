@@ -16,6 +16,7 @@ from typing import Any
 from dockershim.engine.batches import Batches
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.disk_usage import DiskUsage
+from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
@@ -46,9 +47,10 @@ class Engine:
         self.networks = Networks(podman, self._network_folder)
         self.volumes = Volumes(podman, self.containers.snapshot)
         self.batches = Batches(podman)
-        self.lifecycle = Lifecycle(podman, self.containers, self.batches)
+        self.dns = DnsWatch(podman, self._aardvark_folder)
+        self.lifecycle = Lifecycle(podman, self.containers, self.batches, self.dns)
         self.image_ops = ImageOps(podman, self.images, self.containers)
-        self.network_ops = NetworkOps(podman, self.networks, self.containers)
+        self.network_ops = NetworkOps(podman, self.networks, self.containers, self.dns)
         self.disk_usage = DiskUsage(podman)
         self.updates = Updates(podman, cache, state_dir)
         _ENGINES[podman] = self
@@ -68,6 +70,14 @@ class Engine:
             return ""
         root = str((info.get("store") or {}).get("graphRoot") or "")
         return os.path.join(root, "networks") if root else ""
+
+    async def _aardvark_folder(self) -> str:
+        """Where netavark keeps aardvark-dns's entries (rootless: under the run root)."""
+        _, info = await static_facts(self.podman, self._cache, self._state_dir)
+        if str((info.get("host") or {}).get("networkBackend") or "") != "netavark":
+            return ""
+        run_root = str((info.get("store") or {}).get("runRoot") or "")
+        return os.path.join(run_root, "networks", "aardvark-dns") if run_root else ""
 
     def fallbacks(self) -> list[str]:
         """Why some reads still go to the podman CLI (for `dockershim doctor`)."""

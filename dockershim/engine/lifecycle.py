@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from dockershim.engine.batches import Batches
 from dockershim.engine.containers import ContainerRef, Containers
+from dockershim.engine.dns_watch import DnsWatch
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
 from dockershim.podman import Completed, PodmanRunner
 from dockershim.podman.errors import classify
@@ -59,10 +60,13 @@ def create_error(stderr: str, returncode: int) -> DockerError:
 
 
 class Lifecycle:
-    def __init__(self, podman: PodmanRunner, containers: Containers, batches: Batches) -> None:
+    def __init__(
+        self, podman: PodmanRunner, containers: Containers, batches: Batches, dns: DnsWatch
+    ) -> None:
         self.podman = podman
         self.containers = containers
         self.batches = batches
+        self.dns = dns
 
     async def create(self, argv: list[str]) -> str:
         """`podman create` with the translated argv (translate/container_create.py); the id."""
@@ -77,6 +81,7 @@ class Lifecycle:
         result = await self.batches.run(["start"], found.id)
         if result.returncode != 0:
             raise start_error(classify(result.err_text, result.returncode))
+        self.dns.started(found.id)
 
     async def stop(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
         if docker_state(found.status) not in ACTIVE:
@@ -98,6 +103,7 @@ class Lifecycle:
             await self.podman.run([*args, "--", found.id], timeout=_budget(timeout))
         except DockerError as exc:
             raise start_error(exc) from None
+        self.dns.started(found.id)
 
     async def kill(self, found: ContainerRef, signal: str, ref: str) -> None:
         not_running = f"Cannot kill container: {ref}: Container {found.id} is not running"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dockershim.engine.containers import Containers
+from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.networks import Networks
 from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
@@ -23,10 +24,13 @@ _HOST_OR_NONE = "container cannot be disconnected from host network or connected
 
 
 class NetworkOps:
-    def __init__(self, podman: PodmanRunner, networks: Networks, containers: Containers) -> None:
+    def __init__(
+        self, podman: PodmanRunner, networks: Networks, containers: Containers, dns: DnsWatch
+    ) -> None:
         self.podman = podman
         self.networks = networks
         self.containers = containers
+        self.dns = dns
 
     async def resolve(self, ref: str) -> dict[str, Any]:
         """A network reference (name, id, id prefix) in Docker's shape, without Containers."""
@@ -117,6 +121,7 @@ class NetworkOps:
                     "more networks"
                 ) from None
             raise
+        self.dns.started(str(body["Container"]))  # netavark set a network up (dns_watch.py)
 
     async def _require_container(self, ref: str) -> None:
         if not ref or ref.startswith("-"):

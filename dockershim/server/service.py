@@ -113,6 +113,7 @@ class ShimServer(uvicorn.Server):
         return self._quiet_ticks >= _SETTLE_TICKS
 
 
+KEEP_ALIVE = 75  # seconds an idle client connection stays open (nginx's default)
 _BUILD_ARGS = re.compile(r"([?&]buildargs=)[^&]*", re.I)
 
 
@@ -143,6 +144,9 @@ async def serve(
         log_level=log_level,
         server_header=False,
         timeout_graceful_shutdown=10,
+        # dockerd (Go's server) keeps idle connections open; uvicorn's 5 s closed them just as
+        # clients that pool them (docker-py, dockerode) sent the next request: ECONNRESET
+        timeout_keep_alive=KEEP_ALIVE,
         access_log=log_level == "debug",
     )
     logging.getLogger("uvicorn.access").addFilter(RedactBuildArgs())

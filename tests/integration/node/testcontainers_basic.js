@@ -4,7 +4,7 @@
 const http = require("node:http");
 const { GenericContainer, Network, Wait } = require("testcontainers");
 
-function get(host, port) {
+function getOnce(host, port) {
   return new Promise((resolve, reject) => {
     http.get({ host, port, path: "/" }, (res) => {
       let body = "";
@@ -12,6 +12,19 @@ function get(host, port) {
       res.on("end", () => resolve(body));
     }).on("error", reject);
   });
+}
+
+// The published port accepts (rootlessport, like Docker's userland proxy) before the server in
+// the container does: a reset in that moment is retried, as an HTTP client with retries would.
+async function get(host, port) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getOnce(host, port);
+    } catch (err) {
+      if (err.code !== "ECONNRESET" || attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
 }
 
 // Container logs follow: read until `text` is seen, then let go of the stream. Testcontainers
@@ -92,7 +105,10 @@ async function main() {
       .start();
     const client = await new GenericContainer("busybox").withCommand(["sleep", "300"]).withNetwork(network).start();
     out.networkName = network.getName();
-    out.viaAlias = (await client.exec(["wget", "-q", "-O", "-", "http://webserver/"])).output;
+    // retried for a few seconds: right after a previous network was torn down, podman 4.3's
+    // aardvark-dns may be gone until dockershim restarts it (engine/dns_watch.py)
+    const fetch = "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://webserver/ && exit 0; sleep 0.5; done; exit 1";
+    out.viaAlias = (await client.exec(["sh", "-c", fetch])).output;
     out.serverIp = server.getIpAddress(network.getName());
     await client.stop();
     await server.stop();

@@ -1,0 +1,66 @@
+"""aardvark-dns missing after podman's network race is noticed and restarted (dns_watch.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dockershim.engine.dns_watch import DnsWatch, aardvark_missing
+from tests.fakes import FakePodman
+
+
+def test_missing_only_when_entries_and_no_server(tmp_path: Path) -> None:
+    assert not aardvark_missing(str(tmp_path / "none"))  # no folder: no DNS networks
+    assert not aardvark_missing(str(tmp_path))  # no network entries
+    (tmp_path / "net1").write_text("10.89.0.1\n")
+    assert aardvark_missing(str(tmp_path))  # entries, no pid file
+    (tmp_path / "aardvark.pid").write_text(str(os.getpid()))
+    assert aardvark_missing(str(tmp_path))  # a live pid, but not aardvark-dns (pid reuse)
+    (tmp_path / "aardvark.pid").write_text("999999999")
+    assert aardvark_missing(str(tmp_path))
+
+
+async def test_reload_runs_only_when_missing(tmp_path: Path) -> None:
+    fake = FakePodman()
+    fake.answer(["network", "reload"], "ok\n")
+
+    async def folder() -> str:
+        return str(tmp_path)
+
+    watch = DnsWatch(fake, folder)
+    watch.started("a" * 64)
+    assert not await watch.check() and fake.calls == []  # no DNS network at all
+    (tmp_path / "net1").write_text("10.89.0.1\n")
+    watch.started("b" * 64)
+    assert await watch.check()
+    assert fake.calls == [["network", "reload", "--", "b" * 64]]
+    assert not await watch.check()  # done: nothing started since
+
+
+async def test_the_watch_looks_again_later(tmp_path: Path, monkeypatch: object) -> None:
+    import asyncio
+
+    import dockershim.engine.dns_watch as dns_watch
+
+    fake = FakePodman()
+    fake.answer(["network", "reload"], "ok\n")
+    (tmp_path / "net1").write_text("10.89.0.1\n")
+    (tmp_path / "aardvark.pid").write_text(str(os.getpid()))  # "alive" until we say so
+    alive = {"yes": True}
+    real = dns_watch.aardvark_missing
+    dns_watch.aardvark_missing = lambda f: not alive["yes"] and real(f)
+    dns_watch.CHECKS = 0.01, 0.05, 0.2
+    try:
+
+        async def folder() -> str:
+            return str(tmp_path)
+
+        watch = DnsWatch(fake, folder)
+        watch.started("c" * 64)
+        await asyncio.sleep(0.03)  # first look: still there
+        assert fake.calls == []
+        alive["yes"] = False  # the exiting server goes a moment later
+        await asyncio.sleep(0.3)
+        assert fake.calls == [["network", "reload", "--", "c" * 64]]
+    finally:
+        dns_watch.aardvark_missing = real
