@@ -107,7 +107,8 @@ async function main() {
     out.networkName = network.getName();
     // retried for a few seconds: right after a previous network was torn down, podman 4.3's
     // aardvark-dns may be gone until dockershim restarts it (engine/dns_watch.py)
-    const fetch = "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://webserver/ && exit 0; sleep 0.5; done; exit 1";
+    const fetch =
+      "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://webserver/ 2>/dev/null && exit 0; sleep 0.5; done; exit 1";
     out.viaAlias = (await client.exec(["sh", "-c", fetch])).output;
     out.serverIp = server.getIpAddress(network.getName());
     await client.stop();
