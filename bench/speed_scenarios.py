@@ -8,6 +8,7 @@ is simply absent for it.
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -57,9 +58,16 @@ def ensure_ct() -> None:
 
 
 def stop_all(ctx: dict[str, Any], targets: list[Target]) -> None:
-    ids = podman("ps", "-q").split()
-    if ids:
-        podman("stop", "-t0", *ids)
+    """Stop our own running containers; the user's others are left alone (and reported)."""
+    ours = podman("ps", "-q", "--filter", f"label={LABEL}").split()
+    if ours:
+        podman("stop", "-t0", *ours)
+    others = podman("ps", "-q").split()
+    if others:
+        print(
+            f"  note: {len(others)} containers not ours keep running during 'ps, none running'",
+            file=sys.stderr,
+        )
 
 
 def start_running(count: int) -> Callable[[dict[str, Any], list[Target]], None]:

@@ -53,8 +53,8 @@ def kind_of(args: Sequence[str]) -> Kind:
     if not words:
         return "write"
     verb = words[1] if words[0] in _GROUPS and len(words) > 1 else words[0]
-    if words[0] == "healthcheck":
-        return "slow"  # `healthcheck run` runs the check command inside the container
+    if words[0] in ("healthcheck", "manifest"):
+        return "slow"  # runs the check inside the container / asks a registry
     if verb in _SLOW:
         return "slow"
     if verb in _READS:

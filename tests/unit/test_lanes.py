@@ -30,6 +30,7 @@ from dockershim.podman.lanes import Kind, Limits, ProcessSlots, kind_of
         (["image", "prune", "-f"], "slow"),
         (["system", "df", "-v"], "slow"),
         (["healthcheck", "run", "--", "x"], "slow"),
+        (["manifest", "inspect", "docker.io/library/busybox"], "slow"),
         ([], "write"),
     ],
 )
