@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throughput import DOCKER, docker_env, start_shim  # noqa: E402
+from throughput import DOCKER, docker_env, start_shim
 
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
