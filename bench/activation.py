@@ -1,7 +1,7 @@
 """Benchmark (not a test): cold activation and idle memory, dockershim against podman's service.
 
 Run as root (it runs as the test user, after bootstrap):
-    sudo scripts/bench.sh activation.py [--rounds N] [--activator-only]
+    scripts/bench.sh activation.py [--rounds N] [--activator-only]
 
 Measures, side by side:
 - cold activation: from running `docker version` against a socket where no service runs to its

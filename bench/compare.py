@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Superseded by bench/speed.py (same targets and more scenarios); kept so old commands work:
-sudo scripts/bench.sh compare.py --rounds 10   ==   sudo scripts/bench.sh speed.py --rounds 10
+scripts/bench.sh compare.py --rounds 10   ==   scripts/bench.sh speed.py --rounds 10
 """
 
 import runpy

@@ -10,7 +10,7 @@ Prints per scenario the medians (ms) and the ratios dockershim/podman-svc, docke
 then the mixed load (8 docker-py clients x 25 random operations) per API target.
 
 Run as root (it runs as the test user, after bootstrap):
-    sudo scripts/bench.sh speed.py [--rounds 5] [--quick] [--only ps20,inspect,mixed]
+    scripts/bench.sh speed.py [--rounds 5] [--quick] [--only ps20,inspect,mixed]
 Absolute times on a shared machine are noise; the ratios are the result.
 Everything it creates (names and labels `dsbench`) is removed at the end, also on Ctrl-C.
 """
