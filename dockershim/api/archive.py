@@ -33,9 +33,10 @@ from dockershim.api.archive_tar import (
     rebase_archive,
 )
 from dockershim.api.container_fs import stat_in_container
-from dockershim.api.containers_support import check_ref, inspect_container
+from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep
 from dockershim.api.queries import Flag, flag
+from dockershim.engine.containers import check_ref
 from dockershim.errors import DockerError, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify

@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, StreamingResponse
 
-from dockershim.api.containers_support import check_ref, inspect_container
+from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import BackendDep, PodmanDep
 from dockershim.api.queries import BOOL_DOC, TIME_DOC, Flag, flag, named
 from dockershim.api.versioning import api_version
+from dockershim.engine.containers import check_ref
 from dockershim.errors import Conflict, InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.podman.runner import SpawnedProcess

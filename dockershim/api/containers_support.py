@@ -16,7 +16,6 @@ from typing import Any
 
 from dockershim.api.deps import Backend
 from dockershim.engine import engine_for
-from dockershim.engine.containers import check_ref as engine_check_ref
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.facts import static_facts
@@ -25,27 +24,11 @@ from dockershim.translate.references import looks_like_id, parse_reference
 _SIOCGIFADDR = 0x8915
 
 
-def check_ref(ref: str) -> str:
-    return engine_check_ref(ref)
-
-
 async def inspect_container(
     podman: PodmanRunner, ref: str, *, size: bool = False
 ) -> dict[str, Any]:
     """podman's raw inspect JSON of one container (by id, unique id prefix or name)."""
     return await engine_for(podman).containers.inspect(ref, size=size)
-
-
-async def inspect_many(
-    podman: PodmanRunner, ids: list[str], *, size: bool = False
-) -> list[dict[str, Any]]:
-    """Inspect several containers; ones removed meanwhile are skipped."""
-    return await engine_for(podman).containers.inspect_many(ids, size=size)
-
-
-async def list_ids(podman: PodmanRunner, *, running_only: bool = False) -> list[str]:
-    """Container ids; `running_only`: those Docker lists without `all` (running, paused)."""
-    return await engine_for(podman).containers.ids(running_only=running_only)
 
 
 async def resolve_image(podman: PodmanRunner, image: str) -> str:

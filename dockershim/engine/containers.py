@@ -64,14 +64,6 @@ class ContainerRef:
     status: str  # podman's word (created, running, exited, ...)
     exit_code: int = 0
 
-    def as_inspect(self) -> dict[str, Any]:
-        """The part of podman's inspect JSON this tells (for helpers that take inspect JSON)."""
-        return {
-            "Id": self.id,
-            "Name": self.name,
-            "State": {"Status": self.status, "ExitCode": self.exit_code},
-        }
-
 
 class Containers:
     def __init__(
