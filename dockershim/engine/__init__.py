@@ -58,26 +58,30 @@ class Engine:
     async def _database(self) -> str | None:
         return await database_path(self.podman, self._cache, self._state_dir)
 
-    async def _store(self) -> tuple[str, str]:
+    async def _store_info(self) -> dict[str, Any]:
+        """podman info's `store` (graph root, run root, driver), from the facts' one owner."""
         _, info = await static_facts(self.podman, self._cache, self._state_dir)
         store = info.get("store") or {}
+        netavark = str((info.get("host") or {}).get("networkBackend") or "") == "netavark"
+        return {**store, "netavark": netavark}
+
+    async def _store(self) -> tuple[str, str]:
+        store = await self._store_info()
         return str(store.get("graphRoot") or ""), str(store.get("graphDriverName") or "")
 
+    async def _netavark_path(self, root_key: str, *parts: str) -> str:
+        """A netavark folder under the store's `root_key`; "" for CNI or an unknown root."""
+        store = await self._store_info()
+        root = str(store.get(root_key) or "")
+        return os.path.join(root, *parts) if store["netavark"] and root else ""
+
     async def _network_folder(self) -> str:
-        """netavark's config folder (rootless: under the graph root); "" for CNI or unknown."""
-        _, info = await static_facts(self.podman, self._cache, self._state_dir)
-        if str((info.get("host") or {}).get("networkBackend") or "") != "netavark":
-            return ""
-        root = str((info.get("store") or {}).get("graphRoot") or "")
-        return os.path.join(root, "networks") if root else ""
+        """netavark's config folder (rootless: under the graph root)."""
+        return await self._netavark_path("graphRoot", "networks")
 
     async def _aardvark_folder(self) -> str:
         """Where netavark keeps aardvark-dns's entries (rootless: under the run root)."""
-        _, info = await static_facts(self.podman, self._cache, self._state_dir)
-        if str((info.get("host") or {}).get("networkBackend") or "") != "netavark":
-            return ""
-        run_root = str((info.get("store") or {}).get("runRoot") or "")
-        return os.path.join(run_root, "networks", "aardvark-dns") if run_root else ""
+        return await self._netavark_path("runRoot", "networks", "aardvark-dns")
 
     def fallbacks(self) -> list[str]:
         """Why some reads still go to the podman CLI (for `dockershim doctor`)."""
