@@ -132,8 +132,7 @@ class NetworkOps:
                 ) from None
             raise
         self.dns.started(str(body["Container"]))  # netavark set a network up (dns_watch.py)
-        found = await self.containers.lookup(str(body["Container"]))
-        await self.notes.connected(found.id, net["Name"], fields)
+        await self._note(str(body["Container"]), net["Name"], fields)
 
     async def _require_container(self, ref: str) -> None:
         if not ref or ref.startswith("-"):
@@ -155,8 +154,18 @@ class NetworkOps:
                     f"container {container} is not connected to network {net['Name']}"
                 ) from None
             raise
-        found = await self.containers.lookup(container)
-        await self.notes.disconnected(found.id, net["Name"])
+        await self._note(container, net["Name"], None)
+
+    async def _note(self, ref: str, network: str, fields: dict[str, Any] | None) -> None:
+        """Keep (or drop, `fields` None) what inspect shows of this endpoint (container_notes)."""
+        try:
+            found = await self.containers.lookup(ref)
+        except NotFound:
+            return  # removed meanwhile: nothing to show
+        if fields is None:
+            await self.notes.disconnected(found.id, network)
+        else:
+            await self.notes.connected(found.id, network, fields)
 
     async def prune(self, chosen: Callable[[dict[str, Any]], bool]) -> list[str]:
         """Remove the unused user networks `chosen` selects; their names."""
