@@ -28,7 +28,7 @@ from dockershim.translate.container_notes import (
     ContainerNotes,
     apply_notes,
     link_path,
-    live_aliases,
+    live_links,
 )
 
 FILE_NAME = "container-notes.json"
@@ -67,11 +67,15 @@ class Notes:
             raise NotFound(f"No such container: {ref}") from None
         raw = await self._containers.inspect(parent.id)
         sent = decode_host_fields(podman_annotations(raw).get(ANN_HOST_FIELDS)) or {}
-        # a link registers the parent's name (never its id): `<name>/<alias>`
-        if parent.name != parent_name or alias not in live_aliases(
-            sent.get("Links"), await self.get(parent.id)
-        ):
+        links = live_links(sent.get("Links"), await self.get(parent.id))
+        # a link registers the parent's name (never its id), `<name>/<alias>`, for as long as
+        # the linked container exists
+        if parent.name != parent_name or alias not in links:
             raise NotFound(f"No such container: {ref}")
+        try:
+            await self._containers.lookup(links[alias])
+        except NotFound:
+            raise NotFound(f"No such container: {ref}") from None
         await self._change(parent.id, lambda n: n.without_link(alias))
 
     async def connected(self, container_id: str, network: str, fields: Mapping[str, Any]) -> None:

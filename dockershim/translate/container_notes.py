@@ -119,18 +119,20 @@ def link_path(ref: str) -> tuple[str, str]:
 DEFAULT_LINK_NAME = "Conflict, cannot remove the default link name of the container"
 
 
-def live_aliases(host_links: Any, notes: ContainerNotes | None) -> list[str]:
-    """The aliases of a container's HostConfig.Links (as sent at create) not removed since."""
+def live_links(host_links: Any, notes: ContainerNotes | None) -> dict[str, str]:
+    """A container's HostConfig.Links (as sent at create) not removed since: alias -> target."""
     removed = notes.removed_links if notes else ()
     if not isinstance(host_links, list):
-        return []
-    aliases = []
+        return {}
+    out: dict[str, str] = {}
     for link in host_links:
         try:
-            aliases.append(parse_link(str(link))[1])
+            target, alias = parse_link(str(link))
         except InvalidParameter:
             continue
-    return [a for a in aliases if a not in removed]
+        if alias not in removed:
+            out[alias] = target
+    return out
 
 
 def apply_notes(body: dict[str, Any], notes: ContainerNotes) -> None:

@@ -76,12 +76,17 @@ def test_rm_link_and_link_env(docker: DockerRun, cleanup: Cleanup) -> None:
 
 
 def test_rm_link_with_docker_py(dclient: Any, cleanup: Cleanup) -> None:
-    server, client = cleanup.container(), cleanup.container()
-    dclient.containers.run("busybox", ["sleep", "300"], name=server, detach=True)
+    server, gone, client = cleanup.container(), cleanup.container(), cleanup.container()
+    for name in (server, gone):
+        dclient.containers.run("busybox", ["sleep", "300"], name=name, detach=True)
     parent = dclient.containers.run(
-        "busybox", ["sleep", "300"], name=client, detach=True, links={server: "db"}
+        "busybox", ["sleep", "300"], name=client, detach=True, links={server: "db", gone: "old"}
     )
-    assert parent.attrs["HostConfig"]["Links"] == [f"/{server}:/{client}/db"]
+    assert f"/{server}:/{client}/db" in parent.attrs["HostConfig"]["Links"]
+    # a link whose container was removed names nothing any more (dockerd releases the name)
+    dclient.api.remove_container(gone, force=True)
+    with pytest.raises(docker.errors.NotFound):
+        dclient.api.remove_container(f"{client}/old", link=True)
     with pytest.raises(docker.errors.NotFound):
         dclient.api.remove_container(f"{client}/other", link=True)
     with pytest.raises(docker.errors.APIError) as failed:
@@ -89,7 +94,7 @@ def test_rm_link_with_docker_py(dclient: Any, cleanup: Cleanup) -> None:
     assert failed.value.response.status_code == 500  # dockerd's plain error
     dclient.api.remove_container(f"/{client}/db", link=True)
     parent.reload()
-    assert parent.attrs["HostConfig"]["Links"] is None
+    assert parent.attrs["HostConfig"]["Links"] == [f"/{gone}:/{client}/old"]
     assert dclient.containers.get(server).status == "running"
 
 

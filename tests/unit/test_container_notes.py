@@ -19,7 +19,7 @@ from dockershim.translate.container_notes import (
     apply_notes,
     connect_fields,
     link_path,
-    live_aliases,
+    live_links,
 )
 
 
@@ -33,11 +33,11 @@ def test_link_path_splits_as_dockerd() -> None:
         link_path("web/")
 
 
-def test_live_aliases_leave_out_removed_links() -> None:
+def test_live_links_leave_out_removed_ones() -> None:
     sent = ["db:my-db", "/cache", "bad:-x"]
-    assert live_aliases(sent, None) == ["my-db", "cache"]
-    assert live_aliases(sent, ContainerNotes(removed_links=("my-db",))) == ["cache"]
-    assert live_aliases(None, None) == []
+    assert live_links(sent, None) == {"my-db": "db", "cache": "cache"}
+    assert live_links(sent, ContainerNotes(removed_links=("my-db",))) == {"cache": "cache"}
+    assert live_links(None, None) == {}
 
 
 def _body() -> dict[str, Any]:
