@@ -83,6 +83,8 @@ def test_rm_link_with_docker_py(dclient: Any, cleanup: Cleanup) -> None:
         "busybox", ["sleep", "300"], name=client, detach=True, links={server: "db", gone: "old"}
     )
     assert f"/{server}:/{client}/db" in parent.attrs["HostConfig"]["Links"]
+    assert not [e for e in parent.attrs["Config"]["Env"] if e.startswith(("DB_", "OLD_"))]
+    assert f"DB_NAME=/{client}/db" in parent.exec_run("env").output.decode().split()
     # a link whose container was removed names nothing any more (dockerd releases the name)
     dclient.api.remove_container(gone, force=True)
     with pytest.raises(docker.errors.NotFound):
