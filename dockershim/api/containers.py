@@ -67,7 +67,9 @@ async def container_create(
     )
     image = await resolve_image(backend.podman, str(body.get("Image") or ""))
     links = create_links(body)  # HostConfig.Links: --add-host and --env for the targets
-    link_args = await backend.engine.network_ops.link_args(*links, name) if links else []
+    link_args = (
+        await backend.engine.network_ops.link_args(*links, name, body.get("Env")) if links else []
+    )
     plan = create_argv(
         body,
         name=name,
@@ -88,6 +90,7 @@ async def container_inspect(
     raw = await backend.engine.containers.inspect_fresh(ref, size=flag(size))
     body = inspect_body(raw)
     echo_endpoints(body, podman_annotations(raw), api_version(request.scope))
+    await backend.engine.notes.apply(body)  # links removed, endpoints given at connect
     await backend.engine.network_ops.fill_ids([body])
     return JSONResponse(body)
 
@@ -159,15 +162,12 @@ def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) 
 async def container_delete(
     ref: str, engine: EngineDep, v: Flag = None, link: Flag = None, force: Flag = None
 ) -> Response:
-    volumes = flag(v)
-    if flag(link):
-        raise InvalidParameter(
-            "removing a legacy link is not supported by dockershim: podman cannot change a "
-            "container's links after it was created"
-        )
-    await engine.lifecycle.remove(
-        await engine.containers.lookup(ref), force=flag(force), volumes=volumes
-    )
+    if flag(link):  # `docker rm --link parent/alias`
+        await engine.notes.remove_link(ref)
+        return Response(status_code=204)
+    found = await engine.containers.lookup(ref)
+    await engine.lifecycle.remove(found, force=flag(force), volumes=flag(v))
+    await engine.notes.forget([found.id])
     return Response(status_code=204)
 
 
@@ -196,6 +196,7 @@ async def container_prune(engine: EngineDep, filters_json: FiltersJson = None) -
         for r in await engine.containers.inspect_many(candidates, size=True)
     }
     deleted = await engine.lifecycle.remove_stopped(candidates)
+    await engine.notes.forget(deleted)
     reclaimed = sum(sizes.get(cid, 0) for cid in deleted)
     return JSONResponse({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})
 

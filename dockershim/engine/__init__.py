@@ -14,6 +14,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.engine.batches import Batches
+from dockershim.engine.container_notes import Notes
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.disk_usage import DiskUsage
 from dockershim.engine.dns_watch import DnsWatch
@@ -50,7 +51,10 @@ class Engine:
         self.dns = DnsWatch(podman, self._aardvark_folder)
         self.lifecycle = Lifecycle(podman, self.containers, self.batches, self.dns)
         self.image_ops = ImageOps(podman, self.images, self.containers)
-        self.network_ops = NetworkOps(podman, self.networks, self.containers, self.dns)
+        self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect
+        self.network_ops = NetworkOps(
+            podman, self.networks, self.containers, self.dns, notes=self.notes
+        )
         self.disk_usage = DiskUsage(podman)
         self.updates = Updates(podman, cache, state_dir)
         _ENGINES[podman] = self

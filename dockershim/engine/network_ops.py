@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dockershim.engine.container_notes import Notes
 from dockershim.engine.containers import Containers
 from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.networks import Networks
@@ -18,19 +19,26 @@ from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.translate import network_endpoints as te
 from dockershim.translate import networks as tn
-from dockershim.translate.links import link_env
+from dockershim.translate.container_notes import connect_fields
+from dockershim.translate.links import link_env, link_env_args
 
 _HOST_OR_NONE = "container cannot be disconnected from host network or connected to {} network"
 
 
 class NetworkOps:
     def __init__(
-        self, podman: PodmanRunner, networks: Networks, containers: Containers, dns: DnsWatch
+        self,
+        podman: PodmanRunner,
+        networks: Networks,
+        containers: Containers,
+        dns: DnsWatch,
+        notes: Notes | None = None,
     ) -> None:
         self.podman = podman
         self.networks = networks
         self.containers = containers
         self.dns = dns
+        self.notes = notes or Notes(None, containers)
 
     async def resolve(self, ref: str) -> dict[str, Any]:
         """A network reference (name, id, id prefix) in Docker's shape, without Containers."""
@@ -97,13 +105,15 @@ class NetworkOps:
         for found in attached:
             argv = ["network", "disconnect", "--force", "--", podman_name, found.id]
             await self.podman.run(argv, check=False)
+            await self.notes.disconnected(found.id, net["Name"])
         await self.podman.run(["network", "rm", "--", podman_name])
 
     async def connect(self, net: dict[str, Any], body: dict[str, Any]) -> None:
         if net["Name"] in ("host", "none"):
             raise Forbidden(_HOST_OR_NONE.format(net["Name"]))
-        argv = te.connect_argv(net["Name"], body)
         config = body.get("EndpointConfig") or {}
+        argv = te.connect_argv(net["Name"], body)  # (a config not an object: refused there)
+        fields = connect_fields(config)  # shown back in inspect, as dockerd keeps them
         for link in config.get("Links") or []:
             await self._require_container(str(link).split(":", 1)[0])
         try:
@@ -122,6 +132,7 @@ class NetworkOps:
                 ) from None
             raise
         self.dns.started(str(body["Container"]))  # netavark set a network up (dns_watch.py)
+        await self._note(str(body["Container"]), net["Name"], fields)
 
     async def _require_container(self, ref: str) -> None:
         if not ref or ref.startswith("-"):
@@ -143,6 +154,18 @@ class NetworkOps:
                     f"container {container} is not connected to network {net['Name']}"
                 ) from None
             raise
+        await self._note(container, net["Name"], None)
+
+    async def _note(self, ref: str, network: str, fields: dict[str, Any] | None) -> None:
+        """Keep (or drop, `fields` None) what inspect shows of this endpoint (container_notes)."""
+        try:
+            found = await self.containers.lookup(ref)
+        except NotFound:
+            return  # removed meanwhile: nothing to show
+        if fields is None:
+            await self.notes.disconnected(found.id, network)
+        else:
+            await self.notes.connected(found.id, network, fields)
 
     async def prune(self, chosen: Callable[[dict[str, Any]], bool]) -> list[str]:
         """Remove the unused user networks `chosen` selects; their names."""
@@ -160,11 +183,16 @@ class NetworkOps:
         return deleted
 
     async def link_args(
-        self, links: list[str], networks: list[str], parent: str | None = None
+        self,
+        links: list[str],
+        networks: list[str],
+        parent: str | None = None,
+        client_env: Any = None,
     ) -> list[str]:
         """HostConfig.Links for `podman create`: `--add-host alias:ip` entries for the targets
-        and the link environment variables dockerd sets (translate/links.py). A missing target
-        is 404 as on dockerd; a target that is not running gets no entry and no addresses."""
+        and the link environment variables dockerd sets, but those the client's Env sets
+        (translate/links.py). A missing target is 404 as on dockerd; a target that is not
+        running gets no entry and no addresses."""
         addresses: dict[str, list[str]] = {}
         env: list[str] = []
         for target, alias in [te.parse_link(link) for link in links]:
@@ -174,9 +202,8 @@ class NetworkOps:
                 raise NotFound(f"could not get container for {target}") from None
             addresses[target] = te.preferred_addresses(data, networks)
             ip = addresses[target][0] if addresses[target] else ""
-            for entry in link_env(parent, alias, data, ip):
-                env += ["--env", entry]
-        return te.link_host_args(links, addresses, networks) + env
+            env += link_env(parent, alias, data, ip)
+        return te.link_host_args(links, addresses, networks) + link_env_args(env, client_env)
 
     async def fill_ids(self, bodies: list[dict[str, Any]]) -> None:
         """NetworkSettings.Networks[*].NetworkID as the network's id (podman puts the name

@@ -20,7 +20,7 @@ from dockershim.translate.container_fields import (
 )
 from dockershim.translate.container_network import docker_network
 from dockershim.translate.container_status import ZERO_TIME, docker_state
-from dockershim.translate.links import shown_links
+from dockershim.translate.links import ANN_LINK_ENV, shown_links, without_link_env
 from dockershim.translate.references import familiar
 
 _PODMAN_ONLY_HOST = {
@@ -237,6 +237,7 @@ def mounts(raw: dict[str, Any]) -> list[dict[str, Any]]:
 
 def config(raw: dict[str, Any]) -> dict[str, Any]:
     c = raw.get("Config") or {}
+    ann = podman_annotations(raw)
     exposed: dict[str, Any] = {
         p: {} for p in ((raw.get("NetworkSettings") or {}).get("Ports") or {})
     }
@@ -251,7 +252,7 @@ def config(raw: dict[str, Any]) -> dict[str, Any]:
         "Tty": bool(c.get("Tty")),
         "OpenStdin": bool(c.get("OpenStdin")),
         "StdinOnce": bool(c.get("StdinOnce")),
-        "Env": [*(c.get("Env") or []), *bare_env(raw)],
+        "Env": [*without_link_env(c.get("Env") or [], ann.get(ANN_LINK_ENV)), *bare_env(raw)],
         "Cmd": c.get("Cmd"),
         "Image": image_name(raw),
         "Volumes": None,

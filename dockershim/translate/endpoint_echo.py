@@ -14,14 +14,14 @@ from dockershim.translate.container_fields import decode_annotation, encode_anno
 from dockershim.translate.container_network import docker_network, podman_network
 
 ANN_ENDPOINTS = "io.dockershim.endpoints"
-_KEPT = ("IPAMConfig", "Links", "DriverOpts")
+ENDPOINT_KEPT = ("IPAMConfig", "Links", "DriverOpts")
 
 
 def endpoints_annotation(networking: dict[str, Any]) -> str | None:
     """The kept endpoint fields the client set, by network, as an annotation value."""
     kept: dict[str, dict[str, Any]] = {}
     for name, ep in obj(networking.get("EndpointsConfig"), "EndpointsConfig").items():
-        fields = {k: v for k, v in obj(ep, "EndpointsConfig").items() if k in _KEPT and v}
+        fields = {k: v for k, v in obj(ep, "EndpointsConfig").items() if k in ENDPOINT_KEPT and v}
         if fields:
             kept[docker_network(podman_network(name))] = fields
     return encode_annotation(kept) if kept else None
@@ -35,6 +35,6 @@ def echo_endpoints(body: dict[str, Any], annotations: dict[str, str], api: tuple
     for name, net in nets.items():
         fields = sent.get(name) if isinstance(sent, dict) else None
         if isinstance(fields, dict):
-            net.update({k: fields[k] for k in _KEPT if k in fields})
+            net.update({k: fields[k] for k in ENDPOINT_KEPT if k in fields})
         if api >= (1, 45) and isinstance(net.get("Aliases"), list):
             net["Aliases"] = [a for a in net["Aliases"] if a != short_id] or None

@@ -4,7 +4,8 @@ dockerd gives a container linked to another the linked one's address and ports a
 variables named after the alias (`DB_NAME=/web/db`, `DB_PORT=tcp://10.88.0.5:5432`,
 `DB_PORT_5432_TCP_ADDR=...`, `DB_ENV_<VAR>=...` for its Env but HOME and PATH), and shows the
 links in inspect as `/target:/container/alias`. podman has no links: the variables become
-`--env` flags at create (so they also appear in Config.Env, where dockerd does not list them).
+`--env` flags at create, and an annotation names them, so inspect leaves them out of Config.Env
+as dockerd does (it sets them in the process environment only).
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dockershim.secret import Secret
+from dockershim.translate.container_fields import decode_annotation, encode_annotation
 from dockershim.translate.network_endpoints import parse_link
+
+ANN_LINK_ENV = "io.dockershim.link-env"  # names of the variables links added
 
 
 def _ports(child: Mapping[str, Any]) -> list[tuple[int, str]]:
@@ -59,3 +64,31 @@ def shown_links(links: Sequence[str], container: str) -> list[str]:
         target, alias = parse_link(link)
         out.append(f"/{target}:/{container.lstrip('/')}/{alias}")
     return out
+
+
+def _name(entry: str) -> str:
+    return str(entry).split("=", 1)[0]
+
+
+def link_env_args(entries: Sequence[str], client_env: Any) -> list[str]:
+    """`podman create` flags for the links' variables: `--env` each (a secret: they carry the
+    linked container's environment) and the annotation naming them. A variable the client's
+    Env sets or unsets is left to it, as dockerd lets Config.Env override the links'."""
+    own = {_name(e) for e in client_env} if isinstance(client_env, list) else set()
+    kept = [e for e in entries if _name(e) not in own]
+    if not kept:
+        return []
+    argv: list[str] = []
+    for entry in kept:
+        argv += ["--env", Secret(entry)]
+    names = list(dict.fromkeys(_name(e) for e in kept))
+    return [*argv, "--annotation", f"{ANN_LINK_ENV}={encode_annotation(names)}"]
+
+
+def without_link_env(env: Sequence[str], annotation: str | None) -> list[str]:
+    """Config.Env without the variables links added (named by the annotation)."""
+    names = decode_annotation(annotation)
+    if not isinstance(names, list):
+        return list(env)
+    added = {str(n) for n in names}
+    return [e for e in env if _name(e) not in added]

@@ -1,8 +1,9 @@
 """Container endpoints on networks (pure): connect argv, NetworkInspect.Containers, legacy links.
 
 `NetworkConnect` EndpointConfig: Aliases, IPAMConfig.IPv4Address/IPv6Address, MacAddress are
-translated; LinkLocalIPs and DriverOpts are refused (400). Links (HostConfig.Links and
-EndpointConfig.Links) become /etc/hosts entries (`--add-host alias:ip`) at create time.
+translated; LinkLocalIPs, Links and DriverOpts podman cannot apply: they are only shown back in
+inspect (translate/container_notes.py), as at create. HostConfig.Links become /etc/hosts
+entries (`--add-host alias:ip`) at create time.
 """
 
 from __future__ import annotations
@@ -61,12 +62,8 @@ def connect_argv(network: str, body: Mapping[str, Any]) -> list[str]:
     if ipam.get("IPv6Address"):
         check_ip(ipam["IPv6Address"], "IPv6Address")
         argv += ["--ip6", ipam["IPv6Address"]]
-    if ipam.get("LinkLocalIPs"):
-        raise InvalidParameter("LinkLocalIPs are not supported by dockershim (podman)")
     if config.get("MacAddress"):
         argv += ["--mac-address", str(config["MacAddress"])]
-    if config.get("DriverOpts"):
-        raise InvalidParameter("EndpointConfig.DriverOpts are not supported by dockershim")
     return [*argv, "--", to_podman_name(network), container]
 
 

@@ -138,6 +138,4 @@ def test_legacy_link_environment(docker: DockerRun, cleanup: Cleanup) -> None:
     } <= env
     links = json.loads(docker("inspect", client).stdout)[0]["HostConfig"]["Links"]
     assert links == [f"/{server}:/{client}/my-db"]
-    # removing a link afterwards is refused, saying why
-    result = docker("rm", "--link", f"/{client}/my-db", check=False)
-    assert result.returncode != 0 and "cannot change a container's links" in result.stderr
+    # (`docker rm --link` and Config.Env: test_container_notes.py)
