@@ -84,3 +84,21 @@ def rename_endpoints(networks: dict[str, Any], names: Mapping[str, str]) -> dict
     if not any(key in names for key in networks):
         return networks
     return {names.get(key, key): value for key, value in networks.items()}
+
+
+def requested(body: Mapping[str, Any]) -> list[str]:
+    """The Docker network names a container create body asks for."""
+    host = body.get("HostConfig")
+    mode = host.get("NetworkMode") if isinstance(host, dict) else None
+    networking = body.get("NetworkingConfig")
+    endpoints = networking.get("EndpointsConfig") if isinstance(networking, dict) else None
+    names = [mode] if isinstance(mode, str) else []
+    return names + (list(endpoints) if isinstance(endpoints, dict) else [])
+
+
+def in_docker_words(message: str, docker_names: list[str]) -> str:
+    """podman's message with the derived podman names of `docker_names` said as Docker's."""
+    for name in docker_names:
+        if is_derived(name):
+            message = message.replace(podman_name(name), name)
+    return message

@@ -84,6 +84,8 @@ def test_spaced_network_through_the_cli(docker: DockerRun, cleanup: Cleanup) -> 
     assert ours and {e["Actor"]["Attributes"]["name"] for e in ours} == {name}
     assert {"connect", "disconnect"} <= {e["Action"] for e in ours}
     docker("rm", "-f", server, client, late)
+    absent = docker("create", "--network", f"{name} gone", "busybox", "true", check=False)
+    assert absent.returncode != 0 and f"network {name} gone not found" in absent.stderr
     docker("network", "rm", name)
     assert podman("network", "exists", podman_name(name), check=False).returncode != 0
 

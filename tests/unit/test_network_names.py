@@ -112,3 +112,13 @@ def test_network_events_name_the_docker_network() -> None:
         "ID": "f" * 64,
         "Attributes": {"container": "c" * 64, "name": "my net", "type": "bridge"},
     }
+
+
+def test_podman_messages_name_the_docker_network() -> None:
+    body = {
+        "HostConfig": {"NetworkMode": "my net"},
+        "NetworkingConfig": {"EndpointsConfig": {"my net": {}, "n1": {}}},
+    }
+    assert nn.requested(body) == ["my net", "my net", "n1"]
+    message = f"network {nn.podman_name('my net')} not found"
+    assert nn.in_docker_words(message, nn.requested(body)) == "network my net not found"
