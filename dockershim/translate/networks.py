@@ -117,6 +117,12 @@ def _option_args(options: Mapping[str, str]) -> list[str]:
             args += ["--opt", f"mode={value}"]
         elif _DEFAULT_OPTS.get(key) == value.lower():
             continue
+        elif key == "com.docker.network.bridge.name":
+            raise InvalidParameter(
+                f"network option {key}={value} is not supported by dockershim: podman 4.3's "
+                "`network create` cannot name the bridge interface (no --interface-name, no "
+                "such -o option)"
+            )
         else:
             raise InvalidParameter(
                 f"network option {key}={value} is not supported by dockershim (podman)"
