@@ -22,6 +22,7 @@ from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
+from dockershim.engine.registries import Registries
 from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
@@ -52,6 +53,7 @@ class Engine:
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.network_ops = NetworkOps(podman, self.networks, self.containers, self.dns)
         self.disk_usage = DiskUsage(podman)
+        self.registries = Registries()
         self.updates = Updates(podman, cache, state_dir)
         _ENGINES[podman] = self
 
