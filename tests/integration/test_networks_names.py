@@ -5,11 +5,13 @@ see the Docker name everywhere while podman holds a derived name (translate/netw
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 from dockershim.translate.network_names import NAME_LABEL, podman_name
-from tests.conftest import Cleanup, DockerRun, podman
+from tests.conftest import DOCKER, Cleanup, DockerRun, podman
 
 HTTPD = "mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && httpd -f -p 8080 -h /www"
 
@@ -67,6 +69,8 @@ def test_spaced_network_through_the_cli(docker: DockerRun, cleanup: Cleanup) -> 
     }
     net = json.loads(docker("network", "inspect", name).stdout)[0]
     assert {c["Name"] for c in net["Containers"].values()} == {server, client, late}
+    in_use = docker("network", "ls", "--format", "{{.Name}}", "-f", "dangling=false").stdout
+    assert name in in_use.splitlines()
 
     docker("network", "disconnect", name, late)
     assert set(json.loads(docker("inspect", late).stdout)[0]["NetworkSettings"]["Networks"]) == {
@@ -120,3 +124,54 @@ def test_spaced_network_through_docker_py(dclient: Any, cleanup: Cleanup) -> Non
     other.remove(force=True)
     pruned = dclient.networks.prune(filters={"label": f"dsprune={name}"})
     assert pruned.get("NetworksDeleted") == [name]
+
+
+COMPOSE_FILE = """\
+services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "{httpd}"]
+  client:
+    image: busybox
+    command: ["sleep", "3600"]
+networks:
+  default:
+    name: "{network}"
+"""
+
+
+def test_compose_v2_project_on_a_spaced_network(
+    docker_env: dict[str, str], tmp_path: Path, cleanup: Cleanup
+) -> None:
+    project = cleanup.name("dsnc").replace("-", "")
+    network = _spaced(cleanup, "dsn compose")
+    (tmp_path / "compose.yaml").write_text(COMPOSE_FILE.format(httpd=HTTPD, network=network))
+    env = {**docker_env, "COMPOSE_PROJECT_NAME": project}
+
+    def compose(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [DOCKER, "compose", "-f", str(tmp_path / "compose.yaml"), "-p", project, *args]
+        result = subprocess.run(
+            argv, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert result.returncode == 0, f"{argv}: {result.stdout}\n{result.stderr}"
+        return result
+
+    try:
+        compose("up", "-d")
+        fetched = compose(
+            "exec", "-T", "client", "sh", "-c",
+            "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://web:8080/ && exit 0;"
+            " sleep 0.5; done; exit 1",
+        )  # fmt: skip
+        assert fetched.stdout.startswith("hello-from-")
+        # a second `up` finds everything as it left it: nothing is recreated
+        again = compose("up", "-d")
+        assert "Recreate" not in again.stderr and "Created" not in again.stderr
+        compose("down", "-t", "0")
+        assert podman("network", "exists", podman_name(network), check=False).returncode != 0
+    finally:
+        subprocess.run(
+            [DOCKER, "compose", "-f", str(tmp_path / "compose.yaml"), "-p", project, "down",
+             "-t", "0"], env=env, capture_output=True, timeout=300, check=False,
+        )  # fmt: skip
