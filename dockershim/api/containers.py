@@ -34,6 +34,7 @@ from dockershim.api.queries import (
 )
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, NotFound
+from dockershim.translate import network_names
 from dockershim.translate.container_create import create_argv
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_list import matches, summary, validate_filters
@@ -79,7 +80,11 @@ async def container_create(
     )
     make_bind_sources(body)
     cut = plan.argv.index("--")
-    ident = await backend.engine.lifecycle.create(plan.argv[:cut] + link_args + plan.argv[cut:])
+    try:
+        ident = await backend.engine.lifecycle.create(plan.argv[:cut] + link_args + plan.argv[cut:])
+    except NotFound as exc:  # a missing network: named as the client named it
+        wanted = network_names.requested(body)
+        raise NotFound(network_names.in_docker_words(exc.message, wanted)) from None
     return JSONResponse({"Id": ident, "Warnings": plan.warnings}, status_code=201)
 
 

@@ -135,12 +135,13 @@ async def _messages(
         except json.JSONDecodeError:
             log.info("podman events: %s", line.decode("utf-8", "replace").strip())
             continue
-        ids = None
+        ids = names = None
         if isinstance(raw, dict) and raw.get("Type") == "network":
             ids = await _network_ids(backend)
             if str(raw.get("network")) not in ids:
                 ids = await _network_ids(backend, refresh=True)
-        message = docker_event(raw, ids) if isinstance(raw, dict) else None
+            names = await backend.engine.networks.names()  # derived podman names -> Docker's
+        message = docker_event(raw, ids, names) if isinstance(raw, dict) else None
         if message is None or not event_filter.include(message):
             continue
         if since_ns is not None and message["timeNano"] < since_ns:

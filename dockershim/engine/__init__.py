@@ -23,6 +23,7 @@ from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
+from dockershim.engine.registries import Registries
 from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
@@ -56,6 +57,7 @@ class Engine:
             podman, self.networks, self.containers, self.dns, notes=self.notes
         )
         self.disk_usage = DiskUsage(podman)
+        self.registries = Registries()
         self.updates = Updates(podman, cache, state_dir)
         _ENGINES[podman] = self
 

@@ -18,6 +18,7 @@ from dockershim.engine.networks import Networks
 from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate import network_endpoints as te
+from dockershim.translate import network_names as nn
 from dockershim.translate import networks as tn
 from dockershim.translate.container_notes import connect_fields
 from dockershim.translate.links import link_env, link_env_args
@@ -49,7 +50,7 @@ class NetworkOps:
 
     async def _podman_network(self, ref: str) -> dict[str, Any]:
         tn.validate_ref(ref)
-        net = await self.networks.find(tn.to_podman_name(ref))
+        net = await self.networks.find(ref)
         if net is None:
             raise NotFound(f"network {ref} not found")
         return net
@@ -62,7 +63,8 @@ class NetworkOps:
     async def in_use(self, *, running_only: bool = True) -> set[str]:
         """Docker names of networks some (running) container is attached to."""
         attached = await self.containers.on_networks(running_only=running_only)
-        return {tn.to_docker_name(n) for _, nets in attached for n in nets}
+        names = await self.networks.names()
+        return {names.get(n, n) for _, nets in attached for n in nets}
 
     async def endpoints(self, net: dict[str, Any]) -> dict[str, Any]:
         name = tn.to_podman_name(net["Name"])
@@ -72,9 +74,9 @@ class NetworkOps:
             return {}
         return te.endpoints(net, await self.containers.inspect_many(ids))
 
-    async def create(self, argv: list[str]) -> str:
-        """`podman network create` (translate/networks.py's argv, name last); the new id."""
-        name = argv[-1]
+    async def create(self, argv: list[str], name: str) -> str:
+        """`podman network create` (translate/networks.py's argv, podman's name last) of the
+        Docker network `name`; the new id."""
         try:
             await self.podman.run(argv)
         except Conflict:
@@ -207,8 +209,8 @@ class NetworkOps:
 
     async def fill_ids(self, bodies: list[dict[str, Any]]) -> None:
         """NetworkSettings.Networks[*].NetworkID as the network's id (podman puts the name
-        there); Compose v2 compares it with the network's id and recreates containers when it
-        differs."""
+        there; Compose v2 compares it with the network's id and recreates containers when it
+        differs), and Networks keyed by Docker names (podman keys them by its own)."""
         settings = [
             s
             for body in bodies
@@ -219,7 +221,12 @@ class NetworkOps:
             return
         nets = await self.networks.listing()
         ids = {n["name"]: n["id"] for n in nets}
-        ids.update({tn.to_docker_name(n["name"]): n["id"] for n in nets})
+        ids.update({nn.docker_name(n): n["id"] for n in nets})
         for entry in settings:
             current = str(entry.get("NetworkID") or "")
             entry["NetworkID"] = ids.get(current, current)
+        names = nn.names_of(nets)
+        for body in bodies:
+            settings_of = body.get("NetworkSettings") or {}
+            if isinstance(settings_of.get("Networks"), dict):
+                settings_of["Networks"] = nn.rename_endpoints(settings_of["Networks"], names)

@@ -4,6 +4,9 @@ netavark's networks are JSON files in one folder (rootless: `<graphRoot>/network
 whole by podman on create and removed on delete; the default network comes from podman's
 configuration (covered by the facts' stamp). `podman network ls` is taken again only when an
 entry of that folder changed.
+
+Docker names podman refuses live under a derived podman name with the Docker name in a label
+(translate/network_names.py): `find` takes Docker's references, `names` maps back.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dockershim.podman import PodmanRunner
+from dockershim.translate import network_names as nn
 
 
 class Networks:
@@ -48,14 +52,27 @@ class Networks:
             self._kept = (mark, json.dumps(items))
         return items
 
+    async def names(self) -> dict[str, str]:
+        """podman name -> Docker name, for the networks whose names differ."""
+        return nn.names_of(await self.listing())
+
     async def find(self, ref: str) -> dict[str, Any] | None:
-        """podman's inspect JSON of the network `ref` names (name, id, unique id prefix), or
-        None when there is none; an ambiguous prefix is left to podman itself."""
+        """podman's inspect JSON of the network a Docker reference names (Docker name, id,
+        unique id prefix), or None when there is none; an ambiguous prefix is left to podman
+        itself. A derived podman name is no Docker name: it finds nothing."""
         listed = await self.listing()
-        for key in ("name", "id"):
-            exact = [n for n in listed if n.get(key) == ref]
-            if exact:
-                return exact[0]
+        wanted = nn.podman_name(ref)
+        named = [
+            n for n in listed
+            if n.get("name") == wanted and nn.label_name(n) in (None, ref)
+        ]  # fmt: skip
+        if named:
+            return named[0]
+        exact = [n for n in listed if n.get("id") == ref]
+        if exact:
+            return exact[0]
+        if not nn.PODMAN_NAME.match(ref):
+            return None  # neither an id nor a name podman could look up
         prefixed = [n for n in listed if str(n.get("id", "")).startswith(ref)]
         if len(prefixed) == 1:
             return prefixed[0]

@@ -14,6 +14,7 @@ from dockershim.translate.container_inspect import (
     networks,
     path_args,
 )
+from dockershim.translate.container_network import podman_network
 from dockershim.translate.container_status import docker_state, parse_time, status_text
 from dockershim.translate.filters import Filters, label_matches
 from dockershim.translate.validate import digits
@@ -136,7 +137,7 @@ def matches(
         any_of("before", lambda v: v in refs and created < refs[v]),
         any_of("since", lambda v: v in refs and created > refs[v]),
         any_of("exited", lambda v: summ["State"] == "exited" and int(v) == exit_code),
-        any_of("network", lambda v: v in nets or (v == "podman" and "bridge" in nets)),
+        any_of("network", lambda v: v in nets or podman_network(v) in nets),
         any_of("volume", lambda v: v in vols),
         any_of("health", lambda v: v == health),
         any_of("expose", lambda v: _port_matches(raw, v, False)),

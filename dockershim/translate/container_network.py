@@ -2,6 +2,7 @@
 
 Docker's default network "bridge" is podman's network `podman` (rootless podman would use
 slirp4netns otherwise, without container-to-container traffic or Docker's inspect shape).
+Names podman refuses (spaces, ...) go to their derived podman name (translate/network_names.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.container_fields import obj, str_list
+from dockershim.translate.network_names import check_name, podman_name
 
 DEFAULT_NETWORK = "podman"
 _BRIDGE = {"", "default", "bridge"}
@@ -21,7 +23,7 @@ _ENDPOINT_WARN = ("Links", "DriverOpts", "GwPriority")
 
 def podman_network(name: str) -> str:
     """Docker network name -> podman network name."""
-    return DEFAULT_NETWORK if name in _BRIDGE else name
+    return DEFAULT_NETWORK if name in _BRIDGE else podman_name(name)
 
 
 def docker_network(name: str) -> str:
@@ -57,8 +59,7 @@ def network_flags(
     names = [primary] + [n for n in endpoints if podman_network(n) != podman_network(primary)]
     argv: list[str] = []
     for name in names:
-        if not _NET_NAME.match(name):
-            raise InvalidParameter(f"invalid network name {name!r}")
+        check_name(name)
         same = [v for k, v in endpoints.items() if podman_network(k) == podman_network(name)]
         ep = obj(same[0] if same else None, "EndpointsConfig")
         argv += ["--network", _endpoint_spec(name, ep)]

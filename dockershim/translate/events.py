@@ -128,9 +128,12 @@ def _container_event(ev: Mapping[str, Any], action: str) -> tuple[str, dict[str,
 
 
 def docker_event(
-    ev: Mapping[str, Any], network_ids: Mapping[str, str] | None = None
+    ev: Mapping[str, Any],
+    network_ids: Mapping[str, str] | None = None,
+    network_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
-    """One podman event as Docker's message, or None when Docker has no such event."""
+    """One podman event as Docker's message, or None when Docker has no such event;
+    `network_names` maps podman network names to Docker's where they differ."""
     kind = ev.get("Type")
     status = str(ev.get("Status", ""))
     actor_id: str
@@ -157,7 +160,8 @@ def docker_event(
         action = _NETWORK_ACTIONS[status]
         network = str(ev.get("network") or ev.get("Network") or "")
         actor_id = (network_ids or {}).get(network, network)
-        attrs = {"container": str(ev.get("ID", "")), "name": network, "type": "bridge"}
+        name = (network_names or {}).get(network, network)
+        attrs = {"container": str(ev.get("ID", "")), "name": name, "type": "bridge"}
     else:
         return None
     time_ns = parse_time_ns(str(ev.get("Time", "")))

@@ -1,7 +1,8 @@
 """Docker networks <-> podman networks (pure).
 
 Names: podman's default network `podman` is Docker's `bridge`; `host` and `none` are presented
-as Docker's built-in networks (they are network modes in podman, not network objects).
+as Docker's built-in networks (they are network modes in podman, not network objects). Names
+podman refuses (spaces, ...) live under a derived podman name (translate/network_names.py).
 
 Create (`NetworkCreate` body) -> `podman network create` argv:
   translated: Name, Driver (bridge, macvlan, ipvlan), Internal, EnableIPv6, Labels,
@@ -30,9 +31,16 @@ from typing import Any
 from dockershim.errors import Forbidden, InvalidParameter, NotFound
 from dockershim.translate.filters import Filters, label_matches
 from dockershim.translate.network_aux import aux_addresses
+from dockershim.translate.network_names import (
+    DEFAULT_DOCKER,
+    DEFAULT_PODMAN,
+    NAME_LABEL,
+    check_name,
+    docker_name,
+    is_derived,
+    podman_name,
+)
 
-DEFAULT_PODMAN = "podman"
-DEFAULT_DOCKER = "bridge"
 BUILTIN = ("bridge", "host", "none")
 HIDDEN_LABEL = "io.dockershim.network"
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -56,15 +64,16 @@ def builtin_id(name: str) -> str:
 
 def to_podman_name(ref: str) -> str:
     """A client's network reference as podman knows it (`bridge` is `podman`)."""
-    return DEFAULT_PODMAN if ref == DEFAULT_DOCKER else ref
+    return podman_name(ref)
 
 
 def to_docker_name(name: str) -> str:
+    """A podman network name without its JSON (no label to read): `podman` is `bridge`."""
     return DEFAULT_DOCKER if name == DEFAULT_PODMAN else name
 
 
 def validate_ref(ref: str) -> str:
-    if not ref or ref.startswith("-") or "\x00" in ref or "/" in ref:
+    if not ref.strip() or "\x00" in ref or "/" in ref:
         raise NotFound(f"network {ref} not found")
     return ref
 
@@ -108,6 +117,12 @@ def _option_args(options: Mapping[str, str]) -> list[str]:
             args += ["--opt", f"mode={value}"]
         elif _DEFAULT_OPTS.get(key) == value.lower():
             continue
+        elif key == "com.docker.network.bridge.name":
+            raise InvalidParameter(
+                f"network option {key}={value} is not supported by dockershim: podman 4.3's "
+                "`network create` cannot name the bridge interface (no --interface-name, no "
+                "such -o option)"
+            )
         else:
             raise InvalidParameter(
                 f"network option {key}={value} is not supported by dockershim (podman)"
@@ -169,8 +184,7 @@ def create_argv(body: Mapping[str, Any]) -> list[str]:
         raise InvalidParameter("network name is required")
     if name in BUILTIN:
         raise Forbidden(f"{name} is a pre-defined network and cannot be created")
-    if name.startswith("-") or "/" in name:
-        raise InvalidParameter(f"invalid network name {name!r}")
+    check_name(name)
     _check_unsupported(body)
     driver = body.get("Driver") or "bridge"
     if driver not in _DRIVERS:
@@ -199,7 +213,9 @@ def create_argv(body: Mapping[str, Any]) -> list[str]:
         hidden["Attachable"] = True
     if hidden:
         argv += ["--label", f"{HIDDEN_LABEL}={json.dumps(hidden, sort_keys=True)}"]
-    return [*argv, "--", name]
+    if is_derived(name):
+        argv += ["--label", f"{NAME_LABEL}={name}"]
+    return [*argv, "--", podman_name(name)]
 
 
 def _hidden(net: Mapping[str, Any]) -> dict[str, Any]:
@@ -262,7 +278,7 @@ def network_to_docker(
     subnets = net.get("subnets") or []
     has_v4 = any(":" not in s.get("subnet", "") for s in subnets) or not subnets
     return {
-        "Name": to_docker_name(net.get("name", "")),
+        "Name": docker_name(net),
         "Id": net.get("id", ""),
         "Created": net.get("created") or ZERO_TIME,
         "Scope": "local",

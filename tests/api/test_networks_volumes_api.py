@@ -42,6 +42,7 @@ async def test_create_refused_option_is_400(api: httpx.AsyncClient) -> None:
     response = await api.post("/v1.45/networks/create", json=body)
     assert response.status_code == 400
     assert "com.docker.network.bridge.name" in response.json()["message"]
+    assert "cannot name the bridge" in response.json()["message"]
 
 
 async def test_create_duplicate_network_is_409(

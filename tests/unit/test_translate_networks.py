@@ -105,7 +105,7 @@ def test_docker_default_options_accepted_others_refused() -> None:
         ({"Name": "bridge"}, Forbidden),
         ({"Name": "host"}, Forbidden),
         ({"Name": ""}, InvalidParameter),
-        ({"Name": "-x"}, InvalidParameter),
+        ({"Name": "a/b"}, InvalidParameter),
         ({"Name": "n", "Driver": "overlay"}, NotFound),
         ({"Name": "n", "IPAM": {"Driver": "dhcp"}}, NotFound),
         ({"Name": "n", "Ingress": True}, InvalidParameter),
