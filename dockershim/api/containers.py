@@ -118,18 +118,19 @@ async def container_list(
     raws = await backend.engine.containers.inspect_all_fresh(running_only=not every, size=size)
     now = time.time()
     refs = _reference_times(raws, filters)
-    out = []
     raws.sort(key=lambda r: parse_time(r.get("Created")) or 0.0, reverse=True)
+    shown = []
     for raw in raws:
         summ = summary(raw, now)
         hidden = summ["State"] not in ("running", "paused", "restarting")
         if hidden and not show_all and not filters.get("status") and not filters.get("exited"):
             continue
-        if matches(summ, raw, filters, refs):
-            out.append(summ)
+        shown.append((summ, raw))
+    # network ids and Docker names first: the `network` filter matches either
+    await backend.engine.network_ops.fill_ids([summ for summ, _ in shown])
+    out = [summ for summ, raw in shown if matches(summ, raw, filters, refs)]
     if limit > 0:
         out = out[:limit]
-    await backend.engine.network_ops.fill_ids(out)
     return JSONResponse(out)
 
 

@@ -14,7 +14,6 @@ from dockershim.translate.container_inspect import (
     networks,
     path_args,
 )
-from dockershim.translate.container_network import podman_network
 from dockershim.translate.container_status import docker_state, parse_time, status_text
 from dockershim.translate.filters import Filters, label_matches
 from dockershim.translate.validate import digits
@@ -123,9 +122,8 @@ def matches(
     created = parse_time(raw.get("Created")) or 0.0
     hstate = health_state(raw)
     health = hstate["Status"] if hstate else "none"
-    nets = set(summ["NetworkSettings"]["Networks"]) | {
-        str(n.get("NetworkID")) for n in summ["NetworkSettings"]["Networks"].values()
-    }
+    endpoints = summ["NetworkSettings"]["Networks"]
+    net_ids = [str(n.get("NetworkID") or "") for n in endpoints.values()]
     vols = {m.get("Name") for m in summ["Mounts"]} | {m.get("Destination") for m in summ["Mounts"]}
     exit_code = int((raw.get("State") or {}).get("ExitCode") or 0)
     checks = [
@@ -137,7 +135,8 @@ def matches(
         any_of("before", lambda v: v in refs and created < refs[v]),
         any_of("since", lambda v: v in refs and created > refs[v]),
         any_of("exited", lambda v: summ["State"] == "exited" and int(v) == exit_code),
-        any_of("network", lambda v: v in nets or podman_network(v) in nets),
+        # dockerd: the endpoint's name, or a prefix of its network's id
+        any_of("network", lambda v: v in endpoints or any(i.startswith(v) for i in net_ids if v)),
         any_of("volume", lambda v: v in vols),
         any_of("health", lambda v: v == health),
         any_of("expose", lambda v: _port_matches(raw, v, False)),

@@ -219,6 +219,9 @@ def test_ps_filters(docker: DockerRun, cleanup: Cleanup) -> None:
     assert second in names(f"publish={port}") and first not in names(f"publish={port}")
     assert names(f"volume={vol}") == {second}
     assert second in names("network=bridge")
+    bridge_id = docker("network", "inspect", "-f", "{{.Id}}", "bridge").stdout.strip()
+    assert second in names(f"network={bridge_id[:12]}")  # dockerd: a prefix of the id
+    assert second not in names("network=0123456789ab")
     assert names("label=role=web", f"name={second}") == {second}
     assert {first, second} <= names(f"name={first}", f"name={second}")  # OR within a key
     assert names("status=running", f"name={first}") == set()
