@@ -17,11 +17,16 @@ from dockershim.engine.batches import Batches
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.disk_usage import DiskUsage
 from dockershim.engine.dns_watch import DnsWatch
+from dockershim.engine.events import Events
+from dockershim.engine.execs import Execs
 from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
+from dockershim.engine.logs import Logs
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
+from dockershim.engine.stats import Stats
+from dockershim.engine.top import Top
 from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
@@ -53,6 +58,12 @@ class Engine:
         self.network_ops = NetworkOps(podman, self.networks, self.containers, self.dns)
         self.disk_usage = DiskUsage(podman)
         self.updates = Updates(podman, cache, state_dir)
+        # the streaming conversations (logs, events, exec, cp, build, pull/push, load/save)
+        self.logs = Logs(podman, self.containers)
+        self.top = Top(podman, self.containers)
+        self.stats = Stats(self.containers)
+        self.events = Events(podman, self.networks)
+        self.execs = Execs(podman, self.containers, self._database)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:
