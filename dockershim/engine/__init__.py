@@ -14,11 +14,13 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.engine.batches import Batches
+from dockershim.engine.builds import Builds
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.disk_usage import DiskUsage
 from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.events import Events
 from dockershim.engine.execs import Execs
+from dockershim.engine.image_archives import ImageArchives
 from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
@@ -27,6 +29,7 @@ from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
 from dockershim.engine.stats import Stats
 from dockershim.engine.top import Top
+from dockershim.engine.transfer import Transfer
 from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
@@ -64,6 +67,9 @@ class Engine:
         self.stats = Stats(self.containers)
         self.events = Events(podman, self.networks)
         self.execs = Execs(podman, self.containers, self._database)
+        self.transfer = Transfer(podman)
+        self.image_archives = ImageArchives(podman)
+        self.builds = Builds(podman, self.images)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:
