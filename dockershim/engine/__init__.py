@@ -13,6 +13,7 @@ import weakref
 from collections.abc import MutableMapping
 from typing import Any
 
+from dockershim.engine.archive import Archives
 from dockershim.engine.batches import Batches
 from dockershim.engine.builds import Builds
 from dockershim.engine.containers import ContainerRef, Containers
@@ -70,6 +71,7 @@ class Engine:
         self.transfer = Transfer(podman)
         self.image_archives = ImageArchives(podman)
         self.builds = Builds(podman, self.images)
+        self.archives = Archives(podman, self.containers)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:
