@@ -1,9 +1,10 @@
 """docker cp and friends: HEAD/GET/PUT /containers/{id}/archive, export, changes.
 
 The podman side is the engine's (engine/archive.py); here: the query, the stat header, the
-entry names Docker's CLI expects, and the upload kept within the disk budget
-(api/diskbudget.py). PUT: `copyUIDGID=1` keeps the archive's owners (otherwise podman chowns
-to the container's user); `noOverwriteDirNonDir=0` lets a directory replace a file and back.
+entry names Docker's CLI expects, and the upload's disk budget (api/diskbudget.py; the upload
+is streamed, never kept whole here). PUT: `copyUIDGID=1` keeps the archive's owners (otherwise
+podman chowns to the container's user); `noOverwriteDirNonDir=0` lets a directory replace a
+file and back.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import tempfile
 from collections.abc import AsyncIterator
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -28,7 +29,6 @@ from dockershim.translate.archive import encode_stat, rebase_name
 
 router = APIRouter()
 
-_SPOOL_MEMORY = 16 << 20
 _STAT_HEADER = "X-Docker-Container-Path-Stat"
 
 
@@ -89,19 +89,6 @@ async def container_archive(id: str, engine: EngineDep, path_raw: PathQuery = No
     return _ChildResponse(source, body, headers=headers)
 
 
-async def _spool_body(request: Request) -> IO[bytes]:
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)  # noqa: SIM115
-    limit, written = diskbudget.budget(tempfile.gettempdir()), 0
-    async for chunk in request.stream():
-        written += len(chunk)
-        if written > limit:
-            spool.close()
-            raise diskbudget.too_large("the uploaded archive")
-        spool.write(chunk)
-    spool.seek(0)
-    return spool
-
-
 @router.put("/containers/{id}/archive")
 async def put_container_archive(
     id: str,
@@ -114,11 +101,9 @@ async def put_container_archive(
     path = _archive_path(path_raw)
     ref = check_ref(id)
     options = WriteOptions(keep_owners=flag(copyUIDGID), overwrite=not flag(noOverwriteDirNonDir))
-    spool = await _spool_body(request)
-    try:
-        await engine.archives.write(ref, path, spool, options)
-    finally:
-        spool.close()
+    # podman keeps a copy of the upload in a temporary folder while it extracts it
+    limit = diskbudget.budget(tempfile.gettempdir())
+    await engine.archives.write(ref, path, request.stream(), options, limit)
     return Response(status_code=200)
 
 

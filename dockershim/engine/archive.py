@@ -6,8 +6,9 @@ running container's path, read through /proc/PID/root (engine/container_fs.py):
 - read: `podman cp CTR:PATH -`; the stat comes from the first tar entry. podman follows a
   symlink named as the source: its top-level name is reported (`followed`) so the caller can
   rename the entries to the name asked for (what `docker cp -L` gives).
-- write: every entry checked (translate/archive.check_entries: nothing that escapes the
-  target; 400 and nothing written otherwise), then `podman cp - CTR:PATH`.
+- write: streamed into `podman cp - CTR:PATH`, every entry checked on the way
+  (translate/archive.check_entries: nothing that escapes the target; 400 and nothing written
+  otherwise; see `Archives.write` for why nothing is).
 - export: `podman export`; changes: `podman diff --format json`.
 """
 
@@ -16,32 +17,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import posixpath
-import time
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
-from dockershim.engine.archive_tar import entries_of, first_entry
+from dockershim.engine.archive_tar import EntryCheck, first_entry
 from dockershim.engine.child import Child
 from dockershim.engine.container_fs import stat_in_container
 from dockershim.engine.containers import Containers
-from dockershim.errors import DockerError, InvalidParameter, NotFound
+from dockershim.errors import DockerError, InvalidParameter, NotFound, TooLarge
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
 from dockershim.translate.archive import (
     GO_DIR,
     KIND_DIR,
     Entry,
-    check_entries,
     docker_changes,
     path_stat,
 )
 
-log = logging.getLogger(__name__)
-
 _CHUNK = 1 << 16
+_AHEAD = 8 << 20  # bytes of an upload held for a podman child that has not read them yet
 
 
 def lists_contents(path: str) -> bool:
@@ -188,38 +187,41 @@ class Archives:
             stat = path_stat(path, own)
         return Reading(source, stat, followed, own)
 
-    async def write(self, ref: str, path: str, spool: IO[bytes], options: WriteOptions) -> None:
-        """Extract the tar archive in `spool` into the directory `path`."""
-        started = time.monotonic()
+    async def write(
+        self,
+        ref: str,
+        path: str,
+        body: AsyncIterator[bytes],
+        options: WriteOptions,
+        limit: int,
+    ) -> None:
+        """Extract the tar archive `body` into the directory `path`: streamed into one
+        `podman cp -` as it arrives, each entry checked on the way (EntryCheck).
+
+        Safe because podman copies its stdin whole to a temporary file before it extracts
+        anything (`source must be a (compressed) tar archive` needs all of it): only a stream
+        that passed every check reaches its end; any other is cut with the child ended
+        first, and podman writes nothing. Its temporary copy goes to a folder of our own,
+        removed afterwards (podman 4.3 leaves it in /var/tmp), within `limit` bytes."""
         stat = await self.stat(ref, path, follow=True)
         if not int(str(stat["mode"])) & GO_DIR:
             raise InvalidParameter("extraction point is not a directory")
-        checked = time.monotonic()
-        entries = await asyncio.to_thread(entries_of, spool)
-        check_entries(entries, path)
-        spool.seek(0)
-        parsed = time.monotonic()
         argv = ["cp"]
         if options.keep_owners:
             argv.append("--archive=false")
         if options.overwrite:
             argv.append("--overwrite")
-        child = await self.podman.spawn([*argv, "--", "-", f"{ref}:{path}"], stdin=True)
+        workdir = tempfile.mkdtemp(prefix="dockershim-cp-")
         try:
-            _, _, err = await asyncio.gather(
-                _feed(child, spool),
-                _read_all(child.process.stdout),
-                _read_all(child.process.stderr),
+            child = await self.podman.spawn(
+                [*argv, "--", "-", f"{ref}:{path}"], stdin=True, env={"TMPDIR": workdir}
             )
-            code = await child.wait()
+            try:
+                code, err = await _stream_checked(child, body, path, limit)
+            finally:
+                await child.close()
         finally:
-            await child.close()
-        log.debug(
-            "cp in: stat %.3fs, entries %.3fs, podman cp %.3fs",
-            checked - started,
-            parsed - checked,
-            time.monotonic() - parsed,
-        )
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
         if code != 0:
             raise _cp_error(err.decode("utf-8", "replace"), code, ref, path)
 
@@ -239,19 +241,41 @@ class Archives:
         return docker_changes(diff if isinstance(diff, dict) else {})
 
 
-async def _feed(child: Child, spool: IO[bytes]) -> None:
-    stdin = child.process.stdin
-    assert stdin is not None
+async def _stream_checked(
+    child: Child, body: AsyncIterator[bytes], dest: str, limit: int
+) -> tuple[int, bytes]:
+    """Feed `body` to the child while EntryCheck reads it; close its stdin (the end podman
+    waits for) only after the verdict. Any failure ends the child with its stdin still open."""
+    stdin, stdout, stderr = child.process.stdin, child.process.stdout, child.process.stderr
+    assert stdin is not None and stdout is not None and stderr is not None
+    readers = [asyncio.ensure_future(stream.read()) for stream in (stdout, stderr)]
+    # podman starts before it reads: let the upload run ahead of it instead of in lockstep
+    stdin.transport.set_write_buffer_limits(high=_AHEAD)
+    check = EntryCheck(dest)
+    written = 0
     try:
-        while chunk := spool.read(_CHUNK):
-            stdin.write(chunk)
-            await stdin.drain()
-    except (BrokenPipeError, ConnectionResetError):
-        pass
+        feeding = True
+        async for chunk in body:
+            written += len(chunk)
+            if written > limit:
+                raise TooLarge("the uploaded archive is larger than the free disk space allows")
+            await check.feed(chunk)
+            if feeding:
+                try:
+                    stdin.write(chunk)
+                    await stdin.drain()
+                except (BrokenPipeError, ConnectionResetError):
+                    feeding = False  # podman gave up: its error says why
+        await check.verdict()
+        if feeding:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                stdin.close()
+        code = await child.wait()
+        return code, (await asyncio.gather(*readers))[1]
+    except BaseException:
+        await child.close()  # before its stdin ever ends: podman extracts nothing
+        raise
     finally:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            stdin.close()
-
-
-async def _read_all(stream: asyncio.StreamReader | None) -> bytes:
-    return await stream.read() if stream is not None else b""
+        await check.abandon()
+        for task in readers:
+            task.cancel()

@@ -251,13 +251,15 @@ class PodmanRunner:
         use_pty: bool = False,
         merge_stderr: bool = False,
         window: tuple[int, int] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> SpawnedProcess:
         """Start a long-lived podman child; the caller must `close()` it (also on cancel).
 
         `window` (rows, columns) sizes the pseudo-terminal before the child starts, so podman
-        reads the right size at once.
+        reads the right size at once. `env` adds variables to the child's environment.
         """
         concealed = conceal(self.argv(args))
+        concealed.env.update(env or {})
         argv = concealed.shown
         if use_pty:
             master, slave = pty.openpty()
