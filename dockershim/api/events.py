@@ -57,7 +57,7 @@ async def _messages(
             continue
         ids = None
         if isinstance(raw, dict) and raw.get("Type") == "network":
-            ids = await events.network_ids()
+            ids = await events.network_ids(str(raw.get("network")))
         message = docker_event(raw, ids) if isinstance(raw, dict) else None
         if message is None or not event_filter.include(message):
             continue

@@ -52,8 +52,11 @@ class Events:
         self.hub = EventHub(lambda argv: podman.spawn(argv, merge_stderr=True))
         self._network_ids: dict[str, str] = {}  # name -> id, also of networks gone since
 
-    async def network_ids(self) -> dict[str, str]:
-        """Network names -> ids (podman's network events name the network only)."""
+    async def network_ids(self, name: str) -> dict[str, str]:
+        """Network names -> ids (podman's network events name the network only), read again
+        only for a name not seen yet."""
+        if name in self._network_ids:
+            return self._network_ids
         try:
             listed = await self.networks.listing()
         except DockerError as exc:
