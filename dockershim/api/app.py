@@ -30,6 +30,7 @@ from dockershim.api import (
 )
 from dockershim.api.deps import Backend
 from dockershim.api.errors import install_error_handlers
+from dockershim.api.fastreads import FastReads
 from dockershim.api.lazyapp import default_state_dir
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.podman import PodmanRunner, restart_backup
@@ -78,5 +79,6 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(FastReads, backend=backend)  # inside the version middleware
     app.add_middleware(ApiVersionMiddleware)
     return app

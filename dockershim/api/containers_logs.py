@@ -1,4 +1,5 @@
-"""Container logs (multiplexed unless TTY, follow, tail, since/until, timestamps) and top."""
+"""Container logs (multiplexed unless TTY, follow, tail, since/until, timestamps) and top;
+the podman side of both is the engine's (engine/logs.py, engine/top.py)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,20 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, StreamingResponse
 
-from dockershim.api.containers_support import inspect_container
-from dockershim.api.deps import BackendDep, PodmanDep
+from dockershim.api.deps import BackendDep, EngineDep
 from dockershim.api.queries import BOOL_DOC, TIME_DOC, Flag, flag, named
 from dockershim.api.versioning import api_version
-from dockershim.engine.containers import check_ref
-from dockershim.errors import Conflict, InvalidParameter
-from dockershim.podman import PodmanRunner
-from dockershim.podman.runner import SpawnedProcess
+from dockershim.engine.child import Child
+from dockershim.engine.logs import LogWindow
+from dockershim.errors import InvalidParameter
 from dockershim.streams.framing import STDERR, STDOUT, frame
 from dockershim.streams.sessions import sessions_of
-from dockershim.translate.container_logs import docker_timestamp_line, logs_argv, timestamp_ns
-from dockershim.translate.container_status import docker_state
-from dockershim.translate.container_top import EF_DESCRIPTORS, top_body
+from dockershim.translate.container_logs import docker_timestamp_line, timestamp_ns
 
 router = APIRouter()
 
@@ -41,7 +38,6 @@ async def container_logs(
     tail: Annotated[str | None, Query(description="a number of lines, or all")] = None,
     timestamps_raw: Annotated[str | None, named("timestamps", BOOL_DOC)] = None,
 ) -> StreamingResponse:
-    podman = backend.podman
     want_out = flag(stdout)
     want_err = flag(stderr)
     if not (want_out or want_err):
@@ -51,31 +47,21 @@ async def container_logs(
     until = until_raw or "0"
     follow = flag(follow_raw)
     timestamps = flag(timestamps_raw)
-    argv = logs_argv(
-        check_ref(ref),
+    window = LogWindow(
         follow=follow,
         tail=tail or "all",
-        since=timestamp_ns(since, "since", now=now) if since != "0" else 0,
-        until=timestamp_ns(until, "until", now=now) if until != "0" else 0,
+        since_ns=timestamp_ns(since, "since", now=now) if since != "0" else 0,
+        until_ns=timestamp_ns(until, "until", now=now) if until != "0" else 0,
         timestamps=timestamps,
     )
-    # podman logs starts while we inspect (TTY or not decides the framing): one round trip less
-    child = await podman.spawn(argv)
-    try:
-        raw = await inspect_container(podman, ref)
-        log_type = str(((raw.get("HostConfig") or {}).get("LogConfig") or {}).get("Type") or "")
-        if log_type == "none":
-            raise InvalidParameter('configured logging driver does not support reading: "none"')
-    except BaseException:
-        await child.close()
-        raise
-    tty = bool((raw.get("Config") or {}).get("Tty"))
+    reader = await backend.engine.logs.open(ref, window)
+    tty, child = reader.tty, reader.child
     multiplexed = "application/vnd.docker.multiplexed-stream"
     if api_version(request.scope) < (1, 42):
         multiplexed = "application/vnd.docker.raw-stream"
     media = "application/vnd.docker.raw-stream" if tty else multiplexed
     exits = sessions_of(backend.cache).exits
-    following = exits.following(str(raw["Id"])) if follow else contextlib.nullcontext()
+    following = exits.following(str(reader.container["Id"])) if follow else contextlib.nullcontext()
     body = _pump(child, tty=tty, want_out=want_out, want_err=want_err, timestamps=timestamps)
     return StreamingResponse(_within(following, body), media_type=media)
 
@@ -93,7 +79,7 @@ async def _within(
 
 
 async def _pump(
-    child: SpawnedProcess, *, tty: bool, want_out: bool, want_err: bool, timestamps: bool
+    child: Child, *, tty: bool, want_out: bool, want_err: bool, timestamps: bool
 ) -> AsyncGenerator[bytes, None]:
     queue: asyncio.Queue[tuple[int, list[bytes]] | None] = asyncio.Queue(maxsize=64)
 
@@ -160,26 +146,7 @@ async def _lines(stream: asyncio.StreamReader | None) -> AsyncGenerator[list[byt
 @router.get("/containers/{ref}/top")
 async def container_top(
     ref: str,
-    podman: PodmanDep,
+    engine: EngineDep,
     ps_args_raw: Annotated[str | None, named("ps_args", "ps options (default -ef)")] = None,
 ) -> JSONResponse:
-    raw = await inspect_container(podman, ref)
-    st = raw.get("State") or {}
-    if docker_state(str(st.get("Status", ""))) not in ("running", "paused"):
-        raise Conflict(f"Container {raw['Id']} is not running")
-    ps_args = (ps_args_raw or "").split()
-    return JSONResponse(await top(podman, str(raw["Id"]), ps_args))
-
-
-async def top(podman: PodmanRunner, ident: str, ps_args: list[str]) -> dict[str, Any]:
-    """Docker's {"Titles": [...], "Processes": [[...]]} from `podman top`."""
-    if ps_args and ps_args != ["-ef"]:
-        result = await podman.run(["top", "--", ident, *ps_args], check=False)
-        if result.returncode != 0:
-            raise InvalidParameter(
-                f"ps_args {' '.join(ps_args)!r} are not supported here: "
-                + result.err_text.strip().removeprefix("Error: ")
-            )
-    else:
-        result = await podman.run(["top", "--", ident, *EF_DESCRIPTORS])
-    return top_body(result.text, custom=bool(ps_args) and ps_args != ["-ef"])
+    return JSONResponse(await engine.top.processes(ref, (ps_args_raw or "").split()))

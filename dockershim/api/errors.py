@@ -27,9 +27,7 @@ def error_response(status: int, message: str) -> Response:
 
 async def _docker_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, DockerError)
-    if exc.status >= 500:
-        log.warning("%s: %s", type(exc).__name__, exc.message)
-    return error_response(exc.status, exc.message)
+    return exception_response(exc)
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:
@@ -65,11 +63,20 @@ INTERNAL = "internal error in dockershim (details are in its log)"
 
 
 async def _unexpected(_: Request, exc: Exception) -> Response:
+    # The exception text may hold internal paths or data: the log gets it, the client not.
+    return exception_response(exc)
+
+
+def exception_response(exc: Exception) -> Response:
+    """What the handlers below answer for `exc` (for callers outside FastAPI's routing)."""
+    if isinstance(exc, DockerError):
+        if exc.status >= 500:
+            log.warning("%s: %s", type(exc).__name__, exc.message)
+        return error_response(exc.status, exc.message)
     fault = client_fault(exc)
     if fault is not None:
         log.info("refused: %s (%s)", fault, type(exc).__name__)
         return error_response(400, fault)
-    # The exception text may hold internal paths or data: the log gets it, the client not.
     log.error("unexpected error", exc_info=exc)
     return error_response(500, INTERNAL)
 

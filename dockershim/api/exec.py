@@ -1,15 +1,15 @@
 """Exec routes: create, start (hijacked), resize, inspect (issue 4).
 
-create validates and stores a record (podman has no created-but-not-started exec); start runs
-`podman exec` with it: detached (`Detach: true`, or no stream attached) as `podman exec -d`,
-otherwise on a hijacked connection (pipes and 8-byte frames, or a pseudo-terminal with `Tty`).
+create validates and stores a record (podman has no created-but-not-started exec); start has
+the engine (engine/execs.py) run `podman exec` with it: detached (`Detach: true`, or no
+stream attached) as `podman exec -d`, otherwise on a hijacked connection (pipes and 8-byte
+frames, or a pseudo-terminal with `Tty`).
 The exit code is stored before the stream closes, so the CLI's immediate inspect sees it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from typing import Any
 
@@ -17,52 +17,36 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api.bodies import ExecConfigBody, ExecStartBody
-from dockershim.api.containers_support import inspect_container
 from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.hijacked import HijackResponse
 from dockershim.api.queries import Number, number
 from dockershim.api.versioning import api_version
-from dockershim.engine import engine_for
-from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound
-from dockershim.podman import PodmanRunner
-from dockershim.podman.statedb import container_state, database_path
+from dockershim.engine.execs import Execs
+from dockershim.errors import Conflict, InvalidParameter, NotFound
 from dockershim.streams.execstore import ExecStore
 from dockershim.streams.pump import PumpOptions, pump
 from dockershim.streams.sessions import sessions_of
 from dockershim.translate.attach import (
     DEFAULT_DETACH_KEYS,
-    ContainerFacts,
     container_facts,
     parse_detach_keys,
     stream_content_type,
 )
 from dockershim.translate.exec import (
     attaches_streams,
-    exec_argv,
     exec_config,
     inspect_body,
     running_session,
     session_facts,
-    session_id,
 )
 
-log = logging.getLogger(__name__)
 router = APIRouter()
-
-
-async def running_container(podman: PodmanRunner, ref: str) -> ContainerFacts:
-    facts = await engine_for(podman).containers.facts(ref)
-    if facts.status == "paused":
-        raise Conflict(f"Container {facts.id} is paused, unpause the container before exec")
-    if not facts.running:
-        raise Conflict(f"Container {facts.id} is not running")
-    return facts
 
 
 @router.post("/containers/{name:path}/exec")
 async def container_exec(name: str, body: ExecConfigBody, backend: BackendDep) -> Response:
     config = exec_config(body)
-    facts = await running_container(backend.podman, name)
+    facts = await backend.engine.execs.running_container(name)
     record = ExecStore(backend.state_dir).create(facts.id, config)
     return JSONResponse({"Id": record["ID"]}, status_code=201)
 
@@ -77,9 +61,8 @@ async def exec_inspect(exec_id: str, backend: BackendDep) -> Response:
         # podman no longer knows the session (or its state cannot be read): it ended at the
         # latest when its container stopped
         try:
-            running = container_facts(
-                await inspect_container(backend.podman, record["ContainerID"])
-            ).running
+            found = await backend.engine.containers.inspect(record["ContainerID"])
+            running = container_facts(found).running
         except NotFound:
             running = False
         if not running:
@@ -95,7 +78,7 @@ async def _with_podman_session(
     podman's CLI has no `exec inspect`; its state database has the session (podman/statedb.py).
     An exec still streamed here gets only its Pid: its stream records how it ends.
     """
-    state = await _stored_state(backend.podman, backend.cache, store, record["ContainerID"])
+    state = await backend.engine.execs.stored_state(record["ContainerID"])
     if state is None:
         return record
     session = record.get("Session") or await _claim_session(store, record, state)
@@ -107,19 +90,6 @@ async def _with_podman_session(
     if not facts["Pid"]:
         del facts["Pid"]  # podman forgets it once the process ended; dockerd keeps showing it
     return store.update(record["ID"], **facts)
-
-
-async def _stored_state(
-    podman: PodmanRunner, cache: dict[str, Any], store: ExecStore, container_id: str
-) -> dict[str, Any] | None:
-    try:
-        path = await database_path(podman, cache, store.state_dir)
-        if path is None:
-            return None
-        return await asyncio.to_thread(container_state, path, container_id)
-    except DockerError as exc:
-        log.debug("exec: podman's state of %s unread: %s", container_id[:12], exc.message)
-        return None
 
 
 async def _claim_session(
@@ -164,16 +134,17 @@ async def exec_start(
         raise Conflict(f"Error: Exec command {exec_id} has already run")
     config: dict[str, Any] = record["Config"]
     container_id: str = record["ContainerID"]
-    await running_container(backend.podman, container_id)
+    execs = backend.engine.execs
+    await execs.running_container(container_id)
     if body.get("Detach") or not attaches_streams(config):
-        result = await backend.podman.run(exec_argv(container_id, config, detach=True), timeout=60)
+        session = await execs.start_detached(container_id, config)
         store.update(
             exec_id,
             Started=True,
             Running=True,
             Detached=True,
             StartedAt=time.time(),
-            Session=session_id(result.text),
+            Session=session,
         )
         return Response(status_code=200)
     size = body.get("ConsoleSize") or config.get("ConsoleSize")
@@ -181,14 +152,14 @@ async def exec_start(
     # dockerd: the start request's Tty decides the framing, create's the terminal
     framed = not body.get("Tty")
 
-    async def session(stream: Any) -> None:
-        await _run_exec(backend.podman, backend.cache, store, exec_id, stream, size, framed)
+    async def run(stream: Any) -> None:
+        await _run_exec(execs, backend.cache, store, exec_id, stream, size, framed)
 
-    return HijackResponse(stream_content_type(not framed, api_version(request.scope)), session)
+    return HijackResponse(stream_content_type(not framed, api_version(request.scope)), run)
 
 
 async def _run_exec(
-    podman: PodmanRunner,
+    execs: Execs,
     cache: dict[str, Any],
     store: ExecStore,
     exec_id: str,
@@ -205,12 +176,7 @@ async def _run_exec(
         tty_session.size = (int(size[0]), int(size[1]))
     exit_code: int | None = None
     try:
-        child = await podman.spawn(
-            exec_argv(record["ContainerID"], config, detach=False),
-            stdin=bool(config["AttachStdin"]),
-            use_pty=tty,
-            window=tty_session.window if tty else None,
-        )
+        child = await execs.spawn(record["ContainerID"], config, tty_session.window)
         try:
             tty_session.attach_child(child)
             options = PumpOptions(
@@ -232,7 +198,7 @@ async def _run_exec(
                 # container (stopping `podman exec` does not stop it), as with dockerd;
                 # inspect follows it through its podman session
                 record = store.update(exec_id, Detached=True)
-                state = await _stored_state(podman, cache, store, record["ContainerID"])
+                state = await execs.stored_state(record["ContainerID"])
                 if state is not None:
                     await _claim_session(store, record, state)
                 return

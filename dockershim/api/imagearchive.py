@@ -7,11 +7,8 @@ import asyncio
 import bz2
 import contextlib
 import gzip
-import json
-import logging
 import lzma
 import os
-import re
 import tarfile
 import tempfile
 from collections.abc import AsyncIterator
@@ -23,32 +20,26 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from dockershim.api import diskbudget
 from dockershim.api.bodies import ContainerConfigBody
-from dockershim.api.deps import PodmanDep
-from dockershim.api.imageresolve import local_name, require_image
+from dockershim.api.deps import EngineDep
+from dockershim.api.imageresolve import local_name
 from dockershim.api.jsonstream import stream_response
 from dockershim.api.queries import BOOL_DOC, INT_DOC, FiltersJson, Text, flag, named, number
+from dockershim.engine import Engine
+from dockershim.engine.image_archives import ImageChanges
 from dockershim.errors import DockerError, InvalidParameter
-from dockershim.podman import PodmanRunner
-from dockershim.podman.errors import classify
-from dockershim.translate import commit as tcommit
 from dockershim.translate.filters import parse_filters
-from dockershim.translate.progress import loaded_names
-from dockershim.translate.references import familiar, parse_reference, tls_args
+from dockershim.translate.references import familiar, parse_reference
 
 router = APIRouter()
-log = logging.getLogger(__name__)
 _CHUNK = 256 * 1024
 
 
-async def _save(podman: PodmanRunner, names: list[str]) -> Response:
+async def _save(engine: Engine, names: list[str]) -> Response:
     sources: list[str] = []
     for name in names:
-        data = await require_image(podman, name)
+        data = await engine.image_ops.require(name)
         sources.append(local_name(data, name))
-    argv = ["save", "--format", "docker-archive"]
-    if len(sources) > 1:
-        argv.append("--multi-image-archive")
-    child = await podman.spawn([*argv, "--", *sources])
+    child = await engine.image_archives.save(sources)
     stdout = child.process.stdout
     assert stdout is not None
 
@@ -64,24 +55,24 @@ async def _save(podman: PodmanRunner, names: list[str]) -> Response:
 
 @router.get("/images/get")
 async def image_get_all(
-    podman: PodmanDep,
+    engine: EngineDep,
     names_raw: Annotated[list[str] | None, named("names", "image names or ids")] = None,
 ) -> Response:
     names = names_raw or []
     if not names:
         raise InvalidParameter("names is required")
-    return await _save(podman, names)
+    return await _save(engine, names)
 
 
 @router.get("/images/{name:path}/get")
-async def image_get(name: str, podman: PodmanDep) -> Response:
-    return await _save(podman, [name])
+async def image_get(name: str, engine: EngineDep) -> Response:
+    return await _save(engine, [name])
 
 
 @router.post("/images/load")
 async def image_load(
     request: Request,
-    podman: PodmanDep,
+    engine: EngineDep,
     quiet: Annotated[str | None, Query(description="accepted; a load shows no bars here")] = None,
 ) -> Response:
     # `quiet` only drops progress bars in dockerd; a load has none here.
@@ -103,11 +94,7 @@ async def image_load(
             if not await asyncio.to_thread(tarfile.is_tarfile, path):
                 failure = "archive/tar: invalid tar header"  # Go's tar reader, in dockerd
             else:
-                result = await podman.run(["load", "--input", path], timeout=600, check=False)
-                if result.returncode != 0:
-                    failure = _load_error(result.err_text)
-                else:
-                    names = loaded_names(result.text)
+                names, failure = await engine.image_archives.load(path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
@@ -150,18 +137,10 @@ def _decompress_in_place(path: str) -> None:
             return
 
 
-def _load_error(text: str) -> str:
-    lines = [ln for ln in text.strip().splitlines() if ln.startswith("Error")]
-    message = (lines[-1] if lines else text.strip()).removeprefix("Error: ")
-    if message.startswith("payload does not match any of the supported image formats"):
-        return "invalid archive: not a docker-archive or OCI image archive"
-    return message or "podman load failed"
-
-
 @router.post("/commit", status_code=201)
 async def image_commit(
     config: ContainerConfigBody,
-    podman: PodmanDep,
+    engine: EngineDep,
     container_raw: Annotated[str | None, named("container", "the container to commit")] = None,
     repo: Text = None,
     tag: Text = None,
@@ -173,40 +152,22 @@ async def image_commit(
     container = container_raw or ""
     if not container:
         raise InvalidParameter("container is required")
-    args = ["commit", "--format", "docker"]
-    args += tcommit.config_changes(config)
-    for change in changes or []:
-        args += tcommit.change_args(change)
-    if comment:
-        args += ["--message", comment]
-    if author:
-        args += ["--author", author]
-    target: list[str] = []
-    if repo:
-        target = [parse_reference(f"{repo}:{tag}" if tag else repo).full()]
-    tail = ["--quiet", "--", container, *target]
-    # Docker pauses by default (the CLI and docker-py send pause=1). Rootless podman on cgroup
-    # v1 cannot pause: then the container is committed running, as with `pause=0`.
-    pause = flag(pause_raw, True)
-    result = await podman.run(
-        [*args, f"--pause={str(pause).lower()}", *tail], timeout=600, check=False
+    target = parse_reference(f"{repo}:{tag}" if tag else repo).full() if repo else None
+    # Docker pauses by default (the CLI and docker-py send pause=1)
+    image_id = await engine.image_archives.commit(
+        container,
+        target,
+        config,
+        ImageChanges(tuple(changes or []), comment),
+        author=author,
+        pause=flag(pause_raw, True),
     )
-    if result.returncode != 0 and pause and _cannot_pause(result.err_text):
-        log.info("commit of %s without pausing: %s", container, result.err_text.strip())
-        result = await podman.run([*args, "--pause=false", *tail], timeout=600, check=False)
-    if result.returncode != 0:
-        raise classify(result.err_text, result.returncode)
-    image_id = result.text.strip().splitlines()[-1]
-    return JSONResponse({"Id": f"sha256:{image_id.removeprefix('sha256:')}"}, status_code=201)
-
-
-def _cannot_pause(stderr: str) -> bool:
-    return bool(re.search(r"can ?not pause|pausing container .* to commit", stderr))
+    return JSONResponse({"Id": image_id}, status_code=201)
 
 
 @router.get("/images/search")
 async def image_search(
-    podman: PodmanDep,
+    engine: EngineDep,
     term_raw: Annotated[str | None, named("term", "what to search for")] = None,
     limit_raw: Annotated[str | None, named("limit", INT_DOC + " (default 25)")] = None,
     filters_json: FiltersJson = None,
@@ -216,19 +177,7 @@ async def image_search(
         raise InvalidParameter("term is required")
     filters = parse_filters(filters_json, ("is-official", "stars", "is-automated"))
     limit = number(limit_raw, "limit", 25) or 25
-    host = (
-        term.split("/", 1)[0]
-        if "/" in term and ("." in term.split("/")[0] or ":" in term.split("/")[0])
-        else ""
-    )
-    args = ["search", "--format", "json", "--no-trunc", "--limit", str(limit), *tls_args(host)]
-    for key, values in filters.items():
-        for value in values:
-            args += ["--filter", f"{key}={value}"]
-    result = await podman.run([*args, "--", term], check=False, timeout=60)
-    if result.returncode != 0:
-        raise DockerError(_load_error(result.err_text))
-    items = json.loads(result.text or "[]") or []
+    items = await engine.transfer.search(term, limit, filters)
     out = [
         {
             "name": familiar(str(i.get("Name", ""))),

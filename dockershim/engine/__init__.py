@@ -13,17 +13,26 @@ import weakref
 from collections.abc import MutableMapping
 from typing import Any
 
+from dockershim.engine.archive import Archives
 from dockershim.engine.batches import Batches
+from dockershim.engine.builds import Builds
 from dockershim.engine.container_notes import Notes
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.disk_usage import DiskUsage
 from dockershim.engine.dns_watch import DnsWatch
+from dockershim.engine.events import Events
+from dockershim.engine.execs import Execs
+from dockershim.engine.image_archives import ImageArchives
 from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
+from dockershim.engine.logs import Logs
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
 from dockershim.engine.registries import Registries
+from dockershim.engine.stats import Stats
+from dockershim.engine.top import Top
+from dockershim.engine.transfer import Transfer
 from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
@@ -59,6 +68,16 @@ class Engine:
         self.disk_usage = DiskUsage(podman)
         self.registries = Registries()
         self.updates = Updates(podman, cache, state_dir)
+        # the streaming conversations (logs, events, exec, cp, build, pull/push, load/save)
+        self.logs = Logs(podman, self.containers)
+        self.top = Top(podman, self.containers)
+        self.stats = Stats(self.containers)
+        self.events = Events(podman, self.networks)
+        self.execs = Execs(podman, self.containers, self._database)
+        self.transfer = Transfer(podman)
+        self.image_archives = ImageArchives(podman)
+        self.builds = Builds(podman, self.images)
+        self.archives = Archives(podman, self.containers)
         _ENGINES[podman] = self
 
     async def _database(self) -> str | None:

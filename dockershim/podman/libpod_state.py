@@ -129,11 +129,26 @@ class Snapshot:
         return digest.hexdigest()
 
 
+# The last snapshot of each database, with the file and transaction it came from: bbolt gives
+# every committed write transaction a higher txid (in the live meta page), so while file and
+# txid are the same, so is every byte a snapshot reads; a hot read then costs two preads.
+# (The mtime too: a file made anew, e.g. after `podman system reset`, on a reused inode.)
+_LAST: dict[str, tuple[tuple[int, int, int, int], Snapshot]] = {}
+
+
 def snapshot(path: str, wait: float = 2.0) -> Snapshot:
     """One consistent read of the database; StateUnreadable when it cannot be read."""
     try:
         with locked(path, exclusive=False, wait=wait) as fd:
-            return _read(BoltFile(fd))
+            db = BoltFile(fd)
+            st = os.fstat(fd)
+            mark = (st.st_dev, st.st_ino, st.st_mtime_ns, db.meta.txid)
+            last = _LAST.get(path)
+            if last is not None and last[0] == mark:
+                return last[1]
+            read = _read(db)
+            _LAST[path] = (mark, read)
+            return read
     except (BoltError, OSError, ValueError, KeyError, TypeError) as exc:
         raise StateUnreadable(str(exc)) from exc
     except StateBusy as exc:

@@ -65,7 +65,9 @@ class Builder:
         raw = leaf_bytes(items)
         return self._page(raw[16:], 0x02, len(items))
 
-    def file(self, roots: list[int], corrupt_live: bool = False) -> bytes:
+    def file(self, roots: list[int], corrupt_live: bool = False, txid: int = 11) -> bytes:
+        """The file bytes; `txid` is the live meta's (bbolt raises it on every commit)."""
+        live = txid
         high = self.next_id
         out = bytearray(high * self.page_size)
         for pgid, raw in self.pages.items():
@@ -73,12 +75,12 @@ class Builder:
         freelist = struct.pack("<QHHI", 2, 0x10, 0, 0)
         out[2 * self.page_size : 2 * self.page_size + 16] = freelist
         pair = (roots * 2)[-2:]  # (older, live)
-        for txid, root in ((10, pair[0]), (11, pair[1])):
+        for txid, root in ((live - 1, pair[0]), (live, pair[1])):
             meta = struct.pack(
                 "<IIIIQQQQQ", MAGIC, VERSION, self.page_size, 0, root, 0, 2, high, txid
             )
             checksum = fnv1a64(meta)
-            if corrupt_live and txid == 11:
+            if corrupt_live and txid == live:
                 checksum ^= 1
             page = struct.pack("<QHHI", txid % 2, 0x04, 0, 0) + meta + struct.pack("<Q", checksum)
             at = (txid % 2) * self.page_size

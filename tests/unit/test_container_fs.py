@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockershim.api.container_fs import _Missing, resolve
+from dockershim.engine.container_fs import _Missing, resolve
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ ones), the fingerprint, and the engine's container reads over them with a fake C
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 from pathlib import Path
@@ -31,6 +32,9 @@ def _ctr(name: str, state: int, run_dir: str = "") -> dict[bytes, object]:
     }
 
 
+_COMMITS = itertools.count(11)
+
+
 def _db(tmp_path: Path, containers: dict[str, dict[bytes, object]], leaf_max: int = 1000) -> str:
     builder = Builder(leaf_max=leaf_max)
     tree = {
@@ -39,7 +43,9 @@ def _db(tmp_path: Path, containers: dict[str, dict[bytes, object]], leaf_max: in
         b"vol": {b"data": {b"config": b'{"name":"data"}'}},
     }
     path = tmp_path / "bolt_state.db"
-    path.write_bytes(builder.file([builder.bucket(tree)]))  # type: ignore[arg-type]
+    # every write a new transaction, as bbolt commits it (snapshots are kept per txid)
+    txid = next(_COMMITS)
+    path.write_bytes(builder.file([builder.bucket(tree)], txid=txid))  # type: ignore[arg-type]
     return str(path)
 
 
@@ -238,3 +244,18 @@ async def test_concurrent_requests_share_database_reads(
     looked = await asyncio.gather(*(engine.lookup("web") for _ in range(20)))
     assert {found.id for found in looked} == {"e" * 64}
     assert 1 <= len(reads) <= 2  # the first alone, the others together after it
+
+
+def test_a_snapshot_is_read_again_only_after_a_commit(tmp_path: Path) -> None:
+    """bbolt raises the txid on every commit: the same txid in the same file is the same
+    content, so the parsed snapshot is kept; a commit (or another file) reads anew."""
+    ident = "cd" + "3" * 62
+    path = _db(tmp_path, {ident: _ctr("web", 3)})
+    first = snapshot(path)
+    assert snapshot(path) is first
+    _db(tmp_path, {ident: _ctr("web", 6)})
+    second = snapshot(path)
+    assert second is not first and second.containers[ident].status == "exited"
+    os.unlink(path)
+    _db(tmp_path, {ident: _ctr("api", 3)})  # a new file (inode), whatever its txid
+    assert snapshot(path).containers[ident].name == "api"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,51 @@ async def test_closing_a_child_as_it_exits_keeps_its_real_status(
         seen.add(child.process.returncode)
     assert seen <= {7, -15}, seen  # exited on its own, or terminated by the close
     assert "Unknown child process" not in caplog.text
+
+
+def test_children_die_with_the_service(tmp_path: Path) -> None:
+    """A podman child gets SIGTERM when the service dies, however it dies (parent-death
+    signal, set by setpriv where it can, else in the forked child)."""
+    script = (
+        "import asyncio, sys\n"
+        "from dockershim.podman.runner import PodmanRunner\n"
+        "async def main():\n"
+        "    child = await PodmanRunner('/bin/sleep').spawn(['60'])\n"
+        "    print(child.pid, flush=True)\n"
+        "    await asyncio.sleep(60)\n"
+        "asyncio.run(main())\n"
+    )
+    service = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert service.stdout is not None
+    pid = int(service.stdout.readline())
+    deadline = time.monotonic() + 10
+    while not _cmdline(pid).startswith(b"/bin/sleep") and time.monotonic() < deadline:
+        time.sleep(0.01)  # setpriv sets the signal, then execs the program
+    assert _running(pid)
+    service.kill()
+    service.wait()
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _running(pid)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except OSError:
+        return b""
+
+
+def _running(pid: int) -> bool:
+    """Exists and is no zombie (an orphan waits for whoever adopts it to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

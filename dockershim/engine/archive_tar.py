@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import lzma
+import queue
 import tarfile
 import tempfile
+import zlib
 from collections.abc import AsyncIterator, Callable
 from typing import IO
 
@@ -19,9 +22,11 @@ from dockershim.translate.archive import (
     KIND_REGULAR,
     KIND_SYMLINK,
     Entry,
+    check_entries,
 )
 
 _CHUNK = 1 << 16
+_QUEUED = 64  # chunks of an upload waiting for the entry check (a few MiB at most)
 
 
 def _kind(info: tarfile.TarInfo) -> str:
@@ -65,16 +70,74 @@ def first_entry(buffer: bytes, *, eof: bool) -> Entry | None:
     return to_entry(info) if info is not None else None
 
 
-def entries_of(spool: IO[bytes]) -> list[Entry]:
-    """Every header of an uploaded archive (plain or compressed); 400 when it is not a tar."""
-    try:
-        with tarfile.open(fileobj=spool, mode="r:*") as archive:
-            return [to_entry(info) for info in archive]
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        reason = (str(exc).splitlines() or [""])[-1].strip("- ")
-        raise InvalidParameter(
-            f"the request body is not a readable tar archive: {reason}"
-        ) from None
+class EntryCheck:
+    """Every header of an upload checked as it streams by (translate/archive.check_entries:
+    nothing that escapes `dest`), in a thread of its own reading tarfile's stream mode
+    (plain or compressed), so the upload never has to be kept whole first.
+
+    `feed()` each chunk, then `verdict()`: InvalidParameter (400) for an archive that is
+    not a tar or has an entry escaping `dest`, raised as soon as it is seen."""
+
+    def __init__(self, dest: str) -> None:
+        self._dest = dest
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(_QUEUED)
+        self._pending = bytearray()
+        self._eof = False
+        self._error: InvalidParameter | None = None
+        self._task = asyncio.ensure_future(asyncio.to_thread(self._run))
+
+    async def feed(self, chunk: bytes) -> None:
+        self.raise_error()
+        await self._put(chunk)
+
+    async def verdict(self) -> None:
+        await self._put(None)
+        await self._task
+        self.raise_error()
+
+    async def abandon(self) -> None:
+        """End the thread (an upload that will not be finished)."""
+        if not self._task.done():
+            await self._put(None)
+            await self._task
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    async def _put(self, item: bytes | None) -> None:
+        try:
+            self._chunks.put_nowait(item)
+        except queue.Full:  # the reader is behind: wait without blocking the event loop
+            await asyncio.to_thread(self._chunks.put, item)
+
+    def read(self, size: int = -1) -> bytes:
+        """tarfile's file object: blocks (in the thread) until `size` bytes or the end."""
+        while not self._eof and (size < 0 or len(self._pending) < size):
+            chunk = self._chunks.get()
+            if chunk is None:
+                self._eof = True
+            else:
+                self._pending += chunk
+        cut = len(self._pending) if size < 0 else min(size, len(self._pending))
+        out = bytes(self._pending[:cut])
+        del self._pending[:cut]
+        return out
+
+    def _run(self) -> None:
+        try:
+            with tarfile.open(fileobj=self, mode="r|*") as archive:  # type: ignore[call-overload]
+                for info in archive:
+                    check_entries([to_entry(info)], self._dest)
+        except InvalidParameter as exc:
+            self._error = exc
+        except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+            reason = (str(exc).splitlines() or [""])[-1].strip("- ")
+            self._error = InvalidParameter(
+                f"the request body is not a readable tar archive: {reason}"
+            )
+        while not self._eof:  # what follows the archive, or all of it after a refusal
+            self._eof = self._chunks.get() is None
 
 
 def _dir_info(entry: Entry) -> tarfile.TarInfo:

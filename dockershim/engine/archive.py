@@ -1,0 +1,281 @@
+"""docker cp on podman: stat, read and write paths in a container, export, changes.
+
+All through `podman cp` (running and stopped containers alike; podman resolves paths inside the
+container's root, so symlinks in the container never reach the host), except a stat of a
+running container's path, read through /proc/PID/root (engine/container_fs.py):
+- read: `podman cp CTR:PATH -`; the stat comes from the first tar entry. podman follows a
+  symlink named as the source: its top-level name is reported (`followed`) so the caller can
+  rename the entries to the name asked for (what `docker cp -L` gives).
+- write: streamed into `podman cp - CTR:PATH`, every entry checked on the way
+  (translate/archive.check_entries: nothing that escapes the target; 400 and nothing written
+  otherwise; see `Archives.write` for why nothing is).
+- export: `podman export`; changes: `podman diff --format json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import posixpath
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from dockershim.engine.archive_tar import EntryCheck, first_entry
+from dockershim.engine.child import Child
+from dockershim.engine.container_fs import stat_in_container
+from dockershim.engine.containers import Containers
+from dockershim.errors import DockerError, InvalidParameter, NotFound, TooLarge
+from dockershim.podman import PodmanRunner
+from dockershim.podman.errors import classify
+from dockershim.translate.archive import (
+    GO_DIR,
+    KIND_DIR,
+    Entry,
+    docker_changes,
+    path_stat,
+)
+
+_CHUNK = 1 << 16
+_AHEAD = 8 << 20  # bytes of an upload held for a podman child that has not read them yet
+
+
+def lists_contents(path: str) -> bool:
+    """`/` and `DIR/.` archive the directory's contents: there is no entry for the directory."""
+    return path.rstrip("/") == "" or path.endswith("/.")
+
+
+def _cp_error(text: str, code: int, ref: str, path: str) -> DockerError:
+    if f'container "{ref}" does not exist' in text:
+        return NotFound(f"No such container: {ref}")
+    if "could not be found" in text or "no such file or directory" in text:
+        return NotFound(f"Could not find the file {path} in container {ref}")
+    return classify(text, code)
+
+
+async def _child_failed(child: Child, ref: str, path: str) -> DockerError:
+    stderr = child.process.stderr
+    text = (await stderr.read()).decode("utf-8", "replace") if stderr else ""
+    code = await child.wait()
+    return _cp_error(text, code, ref, path)
+
+
+class Source:
+    """A running podman child writing a tar stream, with its first entry read and kept."""
+
+    def __init__(self, child: Child, prefix: bytes, entry: Entry | None) -> None:
+        self.child = child
+        self.prefix = prefix
+        self.entry = entry
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        stdout = self.child.process.stdout
+        assert stdout is not None
+        try:
+            if self.prefix:
+                yield self.prefix
+            while chunk := await stdout.read(_CHUNK):
+                yield chunk
+        finally:
+            await self.child.close()
+
+    async def close(self) -> None:
+        await self.child.close()
+
+
+def _stat_for(path: str, entry: Entry | None) -> tuple[dict[str, object], str | None]:
+    """The path's stat, and the top-level name podman used when it differs (a followed link)."""
+    if lists_contents(path) or entry is None:
+        mtime = entry.mtime if entry else 0.0
+        stat = path_stat(path, Entry(".", KIND_DIR, 0o755, 0, mtime))
+        stat["mode"] = GO_DIR | 0o755
+        return stat, None
+    wanted = posixpath.basename(posixpath.normpath(path))
+    top = entry.name.rstrip("/").split("/", 1)[0]
+    return path_stat(path, entry), (top if top != wanted else None)
+
+
+@dataclass
+class Reading:
+    """A path being read: the tar stream, the path's stat, the top-level name podman used
+    when it followed a link (None otherwise), and for `DIR/.` the directory's own entry."""
+
+    source: Source
+    stat: dict[str, object]
+    followed: str | None
+    own: Entry | None
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    keep_owners: bool  # Docker's copyUIDGID: the archive's owners, not the container user's
+    overwrite: bool  # a directory may replace a non-directory and the other way round
+
+
+class Archives:
+    def __init__(self, podman: PodmanRunner, containers: Containers) -> None:
+        self.podman = podman
+        self.containers = containers
+
+    async def _open(self, ref: str, path: str) -> Source:
+        child = await self.podman.spawn(["cp", "--", f"{ref}:{path}", "-"])
+        try:
+            stdout = child.process.stdout
+            assert stdout is not None
+            buffer = b""
+            while True:
+                chunk = await stdout.read(_CHUNK)
+                buffer += chunk
+                entry = first_entry(buffer, eof=not chunk)
+                if entry is not None or not chunk:
+                    break
+            if entry is None:
+                code = await child.wait()
+                if code != 0 or not lists_contents(path):
+                    raise await _child_failed(child, ref, path)
+            return Source(child, buffer, entry)
+        except BaseException:
+            await child.close()
+            raise
+
+    async def _first(self, ref: str, path: str) -> Entry | None:
+        source = await self._open(ref, path)
+        await source.close()
+        return source.entry
+
+    async def _dir_entry(self, ref: str, path: str) -> Entry | None:
+        """For `DIR/.`: the directory's own entry (podman's archive of `DIR/.` has none)."""
+        if not path.endswith("/.") or path.rstrip("/.") == "":
+            return None
+        entry = await self._first(ref, path[:-2])
+        return entry if entry is not None and entry.kind == KIND_DIR else None
+
+    async def _fast_stat(self, ref: str, path: str, follow: bool) -> dict[str, object] | None:
+        """lstat (stat with `follow`) through /proc/PID/root of a running container, or None."""
+        data = await self.containers.inspect(ref)
+        state = data.get("State") or {}
+        pid = int(state.get("Pid") or 0)
+        if not state.get("Running") or pid <= 0:
+            return None
+        try:
+            found = await asyncio.to_thread(stat_in_container, pid, path, follow=follow)
+        except FileNotFoundError:
+            raise NotFound(f"Could not find the file {path} in container {ref}") from None
+        if found is None:
+            return None
+        entry, link_target = found
+        return path_stat(path, entry, link_target)
+
+    async def stat(self, ref: str, path: str, *, follow: bool = False) -> dict[str, object]:
+        """Docker's stat of `path` (lstat unless `follow`); 404 when it is not there."""
+        fast = await self._fast_stat(ref, path, follow)
+        if fast is not None:
+            return fast
+        own = await self._dir_entry(ref, path)
+        if own is not None:
+            return path_stat(path, own)
+        return _stat_for(path, await self._first(ref, path))[0]
+
+    async def read(self, ref: str, path: str) -> Reading:
+        own = await self._dir_entry(ref, path)
+        source = await self._open(ref, path)
+        stat, followed = _stat_for(path, source.entry)
+        if own is not None:
+            stat = path_stat(path, own)
+        return Reading(source, stat, followed, own)
+
+    async def write(
+        self,
+        ref: str,
+        path: str,
+        body: AsyncIterator[bytes],
+        options: WriteOptions,
+        limit: int,
+    ) -> None:
+        """Extract the tar archive `body` into the directory `path`: streamed into one
+        `podman cp -` as it arrives, each entry checked on the way (EntryCheck).
+
+        Safe because podman copies its stdin whole to a temporary file before it extracts
+        anything (`source must be a (compressed) tar archive` needs all of it): only a stream
+        that passed every check reaches its end; any other is cut with the child ended
+        first, and podman writes nothing. Its temporary copy goes to a folder of our own,
+        removed afterwards (podman 4.3 leaves it in /var/tmp), within `limit` bytes."""
+        stat = await self.stat(ref, path, follow=True)
+        if not int(str(stat["mode"])) & GO_DIR:
+            raise InvalidParameter("extraction point is not a directory")
+        argv = ["cp"]
+        if options.keep_owners:
+            argv.append("--archive=false")
+        if options.overwrite:
+            argv.append("--overwrite")
+        workdir = tempfile.mkdtemp(prefix="dockershim-cp-")
+        try:
+            child = await self.podman.spawn(
+                [*argv, "--", "-", f"{ref}:{path}"], stdin=True, env={"TMPDIR": workdir}
+            )
+            try:
+                code, err = await _stream_checked(child, body, path, limit)
+            finally:
+                await child.close()
+        finally:
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+        if code != 0:
+            raise _cp_error(err.decode("utf-8", "replace"), code, ref, path)
+
+    async def export(self, ref: str) -> Source:
+        """`podman export`: the container's file system as a tar stream."""
+        await self.containers.inspect(ref)
+        return Source(await self.podman.spawn(["export", "--", ref]), b"", None)
+
+    async def changes(self, ref: str) -> list[dict[str, Any]]:
+        """Docker's list of changed paths (`podman diff`)."""
+        await self.containers.inspect(ref)
+        result = await self.podman.run(["diff", "--format", "json", "--", ref])
+        try:
+            diff = json.loads(result.stdout or b"{}")
+        except json.JSONDecodeError as exc:
+            raise DockerError(f"podman diff returned unreadable output: {exc}") from None
+        return docker_changes(diff if isinstance(diff, dict) else {})
+
+
+async def _stream_checked(
+    child: Child, body: AsyncIterator[bytes], dest: str, limit: int
+) -> tuple[int, bytes]:
+    """Feed `body` to the child while EntryCheck reads it; close its stdin (the end podman
+    waits for) only after the verdict. Any failure ends the child with its stdin still open."""
+    stdin, stdout, stderr = child.process.stdin, child.process.stdout, child.process.stderr
+    assert stdin is not None and stdout is not None and stderr is not None
+    readers = [asyncio.ensure_future(stream.read()) for stream in (stdout, stderr)]
+    # podman starts before it reads: let the upload run ahead of it instead of in lockstep
+    stdin.transport.set_write_buffer_limits(high=_AHEAD)
+    check = EntryCheck(dest)
+    written = 0
+    try:
+        feeding = True
+        async for chunk in body:
+            written += len(chunk)
+            if written > limit:
+                raise TooLarge("the uploaded archive is larger than the free disk space allows")
+            await check.feed(chunk)
+            if feeding:
+                try:
+                    stdin.write(chunk)
+                    await stdin.drain()
+                except (BrokenPipeError, ConnectionResetError):
+                    feeding = False  # podman gave up: its error says why
+        await check.verdict()
+        if feeding:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                stdin.close()
+        code = await child.wait()
+        return code, (await asyncio.gather(*readers))[1]
+    except BaseException:
+        await child.close()  # before its stdin ever ends: podman extracts nothing
+        raise
+    finally:
+        await check.abandon()
+        for task in readers:
+            task.cancel()

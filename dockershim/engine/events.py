@@ -1,0 +1,97 @@
+"""podman's event log, as lines of its JSON: the past from a `--stream=false` child of the
+caller's own (it ends by itself), live events from one `podman events` child shared by every
+subscriber (streams/eventhub.py), which ends when the last one leaves."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+
+from dockershim.engine.networks import Networks
+from dockershim.errors import DockerError
+from dockershim.podman import PodmanRunner, SpawnedProcess
+from dockershim.streams.eventhub import EventHub
+
+log = logging.getLogger(__name__)
+
+_HISTORY_OVERLAP = 10_000  # history lines remembered to drop their repeats from the live part
+
+
+def _unix(ns: int) -> str:
+    # podman 4.3 reads no fraction here, and its --until filter drops events it should keep
+    # (the file backend is not in time order): we pass whole seconds and the caller filters.
+    return str(ns // 1_000_000_000)
+
+
+async def _lines(child: SpawnedProcess, deadline_ns: int | None) -> AsyncIterator[bytes]:
+    stdout = child.process.stdout
+    assert stdout is not None
+    while True:
+        remaining = None if deadline_ns is None else (deadline_ns - time.time_ns()) / 1e9
+        if remaining is not None and remaining <= 0:
+            return
+        try:
+            line = await asyncio.wait_for(stdout.readline(), remaining)
+        except TimeoutError:
+            return
+        except ValueError:  # a line beyond the reader's limit: not an event we can use
+            log.info("podman events: skipped an over-long line")
+            continue
+        if not line:
+            return
+        yield line
+
+
+class Events:
+    def __init__(self, podman: PodmanRunner, networks: Networks) -> None:
+        self.podman = podman
+        self.networks = networks
+        self.hub = EventHub(lambda argv: podman.spawn(argv, merge_stderr=True))
+        self._network_ids: dict[str, str] = {}  # name -> id, also of networks gone since
+
+    async def network_ids(self, name: str) -> dict[str, str]:
+        """Network names -> ids (podman's network events name the network only), read again
+        only for a name not seen yet."""
+        if name in self._network_ids:
+            return self._network_ids
+        try:
+            listed = await self.networks.listing()
+        except DockerError as exc:
+            log.info("events: networks unread: %s", exc.message)
+            listed = []
+        self._network_ids.update({str(n.get("name")): str(n.get("id")) for n in listed})
+        return self._network_ids
+
+    async def _child_lines(
+        self, since_ns: int | None, deadline_ns: int | None
+    ) -> AsyncIterator[bytes]:
+        argv = ["events", "--format", "json", "--stream=false"]
+        if since_ns is not None:
+            argv += ["--since", _unix(since_ns)]
+        child = await self.podman.spawn(argv, merge_stderr=True)
+        try:
+            async for line in _lines(child, deadline_ns):
+                yield line
+        finally:
+            await child.close()
+
+    def history(self, since_ns: int | None) -> AsyncIterator[bytes]:
+        """The log from `since_ns` (whole seconds: the caller filters exactly) to now."""
+        return self._child_lines(since_ns, None)
+
+    async def live(self, since_ns: int | None, deadline_ns: int | None) -> AsyncIterator[bytes]:
+        """Live events until `deadline_ns`; with `since_ns`, the past first. Subscribing before
+        the history is read leaves no gap; what both hold comes once."""
+        async with self.hub.subscribe() as subscription:
+            told: deque[bytes] = deque(maxlen=_HISTORY_OVERLAP)
+            if since_ns is not None:
+                async for line in self._child_lines(since_ns, deadline_ns):
+                    told.append(line)
+                    yield line
+            seen = set(told)
+            while (live := await subscription.get(deadline_ns)) is not None:
+                if live not in seen:
+                    yield live

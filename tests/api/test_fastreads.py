@@ -1,0 +1,99 @@
+"""The hot reads' fast path (api/fastreads.py) answers byte for byte what FastAPI's routing
+answers: the same requests against the app with and without it, on the same fake podman."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dockershim.api import fastreads
+from dockershim.api.app import create_app
+from tests.fakes import FakePodman, fixture_json
+
+NO_CTR = 'Error: no container with name or ID "ghost" found: no such container'
+REQUESTS = [
+    ("GET", "/_ping"),
+    ("HEAD", "/_ping"),
+    ("GET", "/v1.41/_ping"),
+    ("GET", "/v9.99/_ping"),  # refused by the version middleware, outside the fast path
+    ("GET", "/v1.45/version"),
+    ("GET", "/v1.45/containers/json"),
+    ("GET", "/v1.45/containers/json?all=1"),
+    ("GET", "/v1.45/containers/json?all=1&size=true&limit=1"),
+    ("GET", "/v1.45/containers/json?all=0&all=1"),  # the last of repeated keys counts
+    ("GET", '/v1.45/containers/json?filters={"status":["running"]}'),
+    ("GET", '/v1.45/containers/json?filters={"nope":["x"]}'),  # 400, Docker's text
+    ("GET", "/v1.45/containers/json?limit=x"),
+    ("GET", "/v1.45/containers/ghost/json"),  # 404 from the engine's podman error
+    ("GET", "/v1.45/containers/%2e%2e/json"),
+    ("GET", "/v1.24/containers/web/json?size=1&unknown=2"),
+    ("GET", "/v1.45/images/json?all=1&digests=0"),
+    ("GET", '/v1.45/images/json?filters={"dangling":["true"]}'),
+    ("GET", "/v1.45/volumes"),
+    ("GET", '/v1.45/volumes?filters={"name":["data"]}'),
+    ("GET", '/v1.45/volumes?filters={"driver":'),  # bad JSON
+    ("GET", "/v1.45/exec/" + "e" * 64 + "/json"),  # no such exec
+    ("GET", "/v1.45/volumes/"),  # not a fast route: FastAPI either way
+]
+
+
+def _fake(tmp_path: Path) -> FakePodman:
+    fake = FakePodman()
+    fake.answer(["version"], fixture_json("version.json"))
+    info = fixture_json("info.json")
+    info["store"]["graphRoot"] = str(tmp_path / "containers" / "storage")
+    fake.answer(["info"], info)
+    running = fixture_json("container_inspect_running.json")
+    fake.answer(["ps"], fixture_json("container_ps.json"))
+    fake.answer(["ps", "-a"], "")  # so that `all` shows in the answer
+    fake.answer(["container", "inspect"], running)
+    fake.answer(["container", "inspect", "--", "ghost"], stderr=NO_CTR, rc=125)
+    fake.answer(["container", "inspect", "--", ".."], stderr=NO_CTR, rc=125)
+    fake.answer(["images"], fixture_json("images.json"))
+    fake.answer(["image", "inspect"], fixture_json("image-inspect-busybox.json"))
+    fake.answer(["volume", "ls"], fixture_json("volume-ls.json"))
+    fake.answer(["network", "ls"], fixture_json("network-ls.json"))
+    return fake
+
+
+async def _answers(tmp_path: Path) -> list[tuple[int, list[tuple[str, str]], bytes]]:
+    app = create_app(_fake(tmp_path), state_dir=str(tmp_path))
+    transport = httpx.ASGITransport(app=app)
+    out = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://docker") as client:
+        for method, path in REQUESTS:
+            response = await client.request(method, path)
+            out.append((response.status_code, sorted(response.headers.items()), response.content))
+    return out
+
+
+async def test_fast_reads_answer_as_fastapi_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = await _answers(tmp_path / "fast")
+    taken: list[str] = []
+    real: Callable[[], list[tuple[str, object, object]]] = fastreads._routes
+
+    def no_routes() -> list[tuple[str, object, object]]:
+        taken.extend(method for method, _, _ in real())
+        return []
+
+    monkeypatch.setattr(fastreads, "_routes", no_routes)
+    slow = await _answers(tmp_path / "slow")
+    assert len(taken) == 8  # every fast route was there to be dropped
+    for (method, path), one, other in zip(REQUESTS, fast, slow, strict=True):
+        assert one == other, (method, path)
+    assert {status for status, _, _ in fast} >= {200, 400, 404}
+
+
+def test_a_route_whose_parameters_changed_goes_back_to_fastapi(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def volume_list(engine: object, filters_json: str | None, extra: str) -> None: ...
+
+    monkeypatch.setattr(fastreads.volumes, "volume_list", volume_list)
+    patterns = [pattern.pattern for _, pattern, _ in fastreads._routes()]
+    assert "/volumes" not in patterns and "/containers/json" in patterns

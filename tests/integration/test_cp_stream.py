@@ -1,0 +1,83 @@
+"""docker cp in, streamed into `podman cp` as it arrives (engine/archive.py): what arrives
+whole lands, an upload cut short lands nothing, and no copy of an upload stays on disk."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import io
+import os
+import socket
+import tarfile
+import tempfile
+import time
+from typing import Any
+
+from tests.conftest import Cleanup, Shim, podman
+
+
+def _tar(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _leftovers() -> set[str]:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "dockershim-cp-*")))
+
+
+def _cp_children(shim: Shim) -> list[int]:
+    """The shim's `podman cp` children still there."""
+    assert shim.proc is not None
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as cmd:
+                argv = cmd.read().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == shim.proc.pid and b"cp" in argv:
+            found.append(int(pid))
+    return found
+
+
+def test_a_large_upload_to_a_running_container_lands_whole(dclient: Any, cleanup: Cleanup) -> None:
+    before = _leftovers()
+    name = cleanup.container()
+    container = dclient.containers.run("busybox", ["sleep", "300"], name=name, detach=True)
+    data = os.urandom(12 << 20)
+    assert container.put_archive("/tmp", _tar("big.bin", data))
+    out = podman("exec", name, "sha256sum", "/tmp/big.bin").stdout.split()[0]
+    assert out == hashlib.sha256(data).hexdigest()
+    assert _leftovers() <= before  # podman's copy of the upload went with its folder
+
+
+def test_an_upload_cut_short_writes_nothing(shim: Shim, dclient: Any, cleanup: Cleanup) -> None:
+    """The first entry is complete, the archive is not: podman must never extract it."""
+    name = cleanup.container()
+    dclient.containers.run("busybox", ["sleep", "300"], name=name, detach=True)
+    body = _tar("ok.txt", b"fine\n") + _tar("later.bin", os.urandom(1 << 20))
+    sent = body[: len(body) // 2]
+    head = (
+        f"PUT /v1.41/containers/{name}/archive?path=/tmp HTTP/1.1\r\nHost: d\r\n"
+        f"Content-Type: application/x-tar\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.socket(socket.AF_UNIX) as conn:
+        conn.connect(shim.socket)
+        conn.sendall(head + sent)
+        deadline = time.monotonic() + 30
+        while not _cp_children(shim) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the shim has started podman cp and is feeding it
+        assert _cp_children(shim), "the upload never reached podman"
+    deadline = time.monotonic() + 30
+    while _cp_children(shim) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _cp_children(shim), "podman cp outlived the client"
+    listing = podman("exec", name, "ls", "/tmp").stdout.split()
+    assert "ok.txt" not in listing and "later.bin" not in listing
+    assert dclient.containers.get(name).status == "running"
