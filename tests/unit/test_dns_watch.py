@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 from dockershim.engine.dns_watch import DnsWatch, aardvark_missing
@@ -18,6 +20,28 @@ def test_missing_only_when_entries_and_no_server(tmp_path: Path) -> None:
     assert aardvark_missing(str(tmp_path))  # a live pid, but not aardvark-dns (pid reuse)
     (tmp_path / "aardvark.pid").write_text("999999999")
     assert aardvark_missing(str(tmp_path))
+
+
+def test_a_zombie_or_deaf_aardvark_is_missing(tmp_path: Path) -> None:
+    # an aardvark that exited while netavark signalled it stays a zombie: it serves nothing
+    (tmp_path / "net1").write_text("10.89.0.1\n")
+    server = tmp_path / "bin" / "aardvark-dns"  # the name /proc/PID/stat shows
+    server.parent.mkdir()
+    server.symlink_to(shutil.which("sleep") or "/bin/sleep")
+    live = subprocess.Popen([str(server), "30"])
+    try:
+        (tmp_path / "aardvark.pid").write_text(str(live.pid))
+        assert not aardvark_missing(str(tmp_path))
+        # alive, but its namespace has no socket on the gateway of the started one's network
+        (tmp_path / "net1").write_text("10.89.0.1\n" + "ab" * 32 + " 10.89.0.2  web,abab\n")
+        assert not aardvark_missing(str(tmp_path), ["cd" * 32])  # another network's
+        assert aardvark_missing(str(tmp_path), ["ab" * 32])
+        live.kill()
+        os.waitid(os.P_PID, live.pid, os.WEXITED | os.WNOWAIT)  # exited, not reaped yet
+        assert aardvark_missing(str(tmp_path))
+    finally:
+        live.kill()
+        live.wait()
 
 
 async def test_reload_runs_only_when_missing(tmp_path: Path) -> None:
@@ -48,7 +72,7 @@ async def test_the_watch_looks_again_later(tmp_path: Path, monkeypatch: object) 
     (tmp_path / "aardvark.pid").write_text(str(os.getpid()))  # "alive" until we say so
     alive = {"yes": True}
     real = dns_watch.aardvark_missing
-    dns_watch.aardvark_missing = lambda f: not alive["yes"] and real(f)
+    dns_watch.aardvark_missing = lambda f, ids=(): not alive["yes"] and real(f, ids)
     dns_watch.CHECKS = 0.01, 0.05, 0.2
     try:
 
