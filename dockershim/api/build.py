@@ -93,7 +93,11 @@ async def image_build(request: Request, backend: BackendDep, get: BuildQuery) ->
         with open(rewritten, "w", encoding="utf-8") as out:
             out.write(tbuild.qualify_from(content, names))
         iidfile = os.path.join(workdir, "iid")
-        build = await builds.start(tbuild.build_args(get, rewritten, iidfile), authpath, context)
+        argv = tbuild.build_args(get, rewritten, iidfile)
+        network = tbuild.user_network(one(get, "networkmode") or "")
+        if network:  # its steps join the network through a pod, removed after the build
+            argv += await stack.enter_async_context(backend.engine.build_networks.joined(network))
+        build = await builds.start(argv, authpath, context)
         stack.push_async_callback(build.close)
     except BaseException:
         await stack.aclose()

@@ -44,7 +44,9 @@ def build_query(
     shmsize: Annotated[Values, _q("bytes of /dev/shm for the build steps")] = None,
     squash: Annotated[Values, _q(BOOL_DOC)] = None,
     labels: Annotated[Values, _q("JSON object of labels")] = None,
-    networkmode: Annotated[Values, _q("default, bridge, host, none or container:<id>")] = None,
+    networkmode: Annotated[
+        Values, _q("default, bridge, host, none, container:<id> or a network's name or id")
+    ] = None,
     platform: Annotated[Values, _q("os[/arch[/variant]]")] = None,
     target: Annotated[Values, _q("the stage to build")] = None,
     outputs: Annotated[Values, _q("accepted; BuildKit only, as in dockerd")] = None,

@@ -35,6 +35,7 @@ from dockershim.api.queries import (
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.translate import network_names
+from dockershim.translate.build import is_build_infra
 from dockershim.translate.container_create import create_argv
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_list import matches, summary, validate_filters
@@ -125,6 +126,8 @@ async def container_list(
         hidden = summ["State"] not in ("running", "paused", "restarting")
         if hidden and not show_all and not filters.get("status") and not filters.get("exited"):
             continue
+        if is_build_infra(raw):
+            continue  # a build's network (engine/build_network.py), no container of Docker's
         shown.append((summ, raw))
     # network ids and Docker names first: the `network` filter matches either
     await backend.engine.network_ops.fill_ids([summ for summ, _ in shown])

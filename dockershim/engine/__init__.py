@@ -15,6 +15,7 @@ from typing import Any
 
 from dockershim.engine.archive import Archives
 from dockershim.engine.batches import Batches
+from dockershim.engine.build_network import BuildNetworks
 from dockershim.engine.builds import Builds
 from dockershim.engine.container_notes import Notes
 from dockershim.engine.containers import ContainerRef, Containers
@@ -77,6 +78,7 @@ class Engine:
         self.transfer = Transfer(podman)
         self.image_archives = ImageArchives(podman)
         self.builds = Builds(podman, self.images)
+        self.build_networks = BuildNetworks(podman, self.networks.find, self.dns)
         self.archives = Archives(podman, self.containers)
         _ENGINES[podman] = self
 

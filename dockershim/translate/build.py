@@ -48,6 +48,22 @@ def _true(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in ("", "0", "false", "no")
 
 
+BUILD_POD_PREFIX = "dockershim-build-"
+
+
+def is_build_infra(raw: dict[str, Any]) -> bool:
+    """The infra container of a build's network pod (podman's inspect JSON)."""
+    return bool(raw.get("IsInfra")) and str(raw.get("Name", "")).startswith(BUILD_POD_PREFIX)
+
+
+def user_network(mode: str) -> str | None:
+    """The user-defined network a build's `networkmode` names, if it names one (its steps then
+    run in a namespace the engine joins to it: engine/build_network.py)."""
+    if mode in ("", "default", "bridge", "host", "none") or mode.startswith("container:"):
+        return None
+    return mode
+
+
 def dockerfile_path(raw: str | None) -> str:
     """The Dockerfile's path inside the context (refuses paths that leave it)."""
     name = raw or "Dockerfile"
@@ -114,13 +130,7 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
     if _true(one("squash")):
         argv.append("--squash")
     mode = one("networkmode")
-    if mode not in ("", "default", "bridge", "host", "none") and not mode.startswith("container:"):
-        # podman 4.3's builder: "cannot use networks as rootless"
-        raise InvalidParameter(
-            f"networkmode {mode!r}: rootless podman cannot run build steps on a user-defined "
-            "network; use default, host or none"
-        )
-    if mode and mode != "default":
+    if mode and mode != "default" and not user_network(mode):
         argv += ["--network", "private" if mode == "bridge" else mode]
     if one("platform"):
         argv += ["--platform", one("platform")]

@@ -66,12 +66,32 @@ def test_extra_hosts_and_network_mode(dclient: Any, cleanup: Cleanup, tmp_path: 
     assert "\n0\n" in isolated  # no interface but lo
 
 
-def test_network_mode_user_network_refused(dclient: Any, cleanup: Cleanup, tmp_path: Path) -> None:
-    # rootless podman 4.3's builder cannot join a user-defined network: refused before building
+def test_network_mode_user_network(dclient: Any, cleanup: Cleanup, tmp_path: Path) -> None:
+    # RUN steps join the network: its addresses, its DNS, its other containers
     net = cleanup.name("dst-bnet")
     cleanup.networks.append(net)
-    dclient.networks.create(net)
-    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN true\n")
-    with pytest.raises(docker.errors.APIError, match="user-defined network") as info:
-        _build(dclient, cleanup, tmp_path, network_mode=net)
-    assert info.value.status_code == 400
+    network = dclient.networks.create(net)
+    server = cleanup.container()
+    dclient.containers.run(
+        "busybox",
+        ["sh", "-c", "mkdir /www && echo hello-from-webby > /www/f && httpd -f -p 80 -h /www"],
+        name=server,
+        detach=True,
+        network=net,
+    )
+    address = dclient.api.inspect_container(server)["NetworkSettings"]["Networks"][net]["IPAddress"]
+    subnet = network.attrs["IPAM"]["Config"][0]["Subnet"]
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\n"
+        f"RUN ip -4 -o addr show eth0; nslookup {server}. || true\n"
+        f"RUN wget -q -O- http://{address}/f\n"
+    )
+    text = _text(_build(dclient, cleanup, tmp_path, network_mode=net, nocache=True))
+    assert f" inet {subnet.rsplit('.', 1)[0]}." in text  # an address on the network
+    assert f"Address: {address}" in text or f"Address 1: {address}" in text  # its DNS
+    assert "hello-from-webby\n" in text
+    # the build's pod is gone, and never listed
+    names = [c.name for c in dclient.containers.list(all=True)]
+    assert not [n for n in names if n.startswith("dockershim-build-")]
+    with pytest.raises(docker.errors.NotFound):
+        _build(dclient, cleanup, tmp_path, network_mode=cleanup.name("dst-nonet"))

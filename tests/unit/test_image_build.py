@@ -181,3 +181,22 @@ def test_step_stderr_in_red_and_podman_messages_hidden() -> None:
     fed += stream.feed('Error: building at STEP "RUN x": exit status 3', stderr=True)
     fed += stream.feed("Copying blob abc done", stderr=True)
     assert fed == [{"stream": "\x1b[91mto-err\n\x1b[0m"}, {"stream": "Copying blob abc done\n"}]
+
+
+@pytest.mark.parametrize(
+    ("mode", "network"),
+    [("", None), ("default", None), ("bridge", None), ("host", None), ("none", None),
+     ("container:abc", None), ("my net", "my net"), ("1f2e3d", "1f2e3d")],
+)  # fmt: skip
+def test_user_network_modes_join_through_the_engine(mode: str, network: str | None) -> None:
+    assert build.user_network(mode) == network
+    argv = build.build_args(_get({"networkmode": [mode]}), "/w/Dockerfile", "/w/iid")
+    # a user network is never a podman option here: engine/build_network.py gives the namespace
+    assert (network is None) == ("--network" in argv or mode in ("", "default"))
+    assert mode not in argv or network is None
+
+
+def test_only_build_pod_infra_is_hidden() -> None:
+    assert build.is_build_infra({"IsInfra": True, "Name": "dockershim-build-0a1b2c-infra"})
+    assert not build.is_build_infra({"IsInfra": True, "Name": "mypod-infra"})
+    assert not build.is_build_infra({"IsInfra": False, "Name": "dockershim-build-x"})
