@@ -22,11 +22,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send  # typing only: no starlette app
 
-from dockershim.api.versioning import API_VERSION, MIN_API_VERSION, ApiVersionMiddleware
+from dockershim.api.version_answer import version_content
+from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.errors import DockerError
-from dockershim.podman.facts import static_facts
 from dockershim.podman.runner import PodmanRunner
-from dockershim.translate.system import version_body
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +105,7 @@ class LazyApp:
             length = (b"content-length", str(len(body)).encode())
             await _respond(send, [*_PING_HEADERS, length, _TEXT], body)
             return
-        version, info = await static_facts(self.podman, self.cache, self.state_dir)
-        content = version_body(
-            version,
-            info,
-            api_version=API_VERSION,
-            min_api_version=MIN_API_VERSION,
-            kernel=os.uname().release,
-        )
+        content = await version_content(self.podman, self.cache, self.state_dir)
         body = json.dumps(
             content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
         ).encode()  # as starlette's JSONResponse renders it

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api.deps import Backend, BackendDep
-from dockershim.api.versioning import API_VERSION, MIN_API_VERSION
+from dockershim.api.version_answer import version_content
 from dockershim.podman.facts import CACHE_KEY, ORIGIN_KEY, static_facts
-from dockershim.translate.system import info_body, version_body, with_live_counts
+from dockershim.translate.system import info_body, with_live_counts
 
 router = APIRouter()
 
@@ -49,14 +49,7 @@ async def _live_counts(backend: Backend) -> tuple[list[str], list[str]]:
 
 @router.get("/version")
 async def system_version(backend: BackendDep) -> JSONResponse:
-    version, info = await static_facts(backend.podman, backend.cache, backend.state_dir)
-    body = version_body(
-        version,
-        info,
-        api_version=API_VERSION,
-        min_api_version=MIN_API_VERSION,
-        kernel=os.uname().release,
-    )
+    body = await version_content(backend.podman, backend.cache, backend.state_dir)
     return JSONResponse(body)
 
 
