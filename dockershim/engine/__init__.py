@@ -13,6 +13,7 @@ import weakref
 from collections.abc import MutableMapping
 from typing import Any
 
+from dockershim.engine.attach import AttachOps
 from dockershim.engine.batches import Batches
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.disk_usage import DiskUsage
@@ -49,6 +50,7 @@ class Engine:
         self.batches = Batches(podman)
         self.dns = DnsWatch(podman, self._aardvark_folder)
         self.lifecycle = Lifecycle(podman, self.containers, self.batches, self.dns)
+        self.attach = AttachOps(podman, self.containers, self.dns)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.network_ops = NetworkOps(podman, self.networks, self.containers, self.dns)
         self.disk_usage = DiskUsage(podman)

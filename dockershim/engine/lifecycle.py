@@ -6,19 +6,18 @@ engine/batches.py) and answers podman's failures in Docker's words.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import json
 import re
 from collections.abc import Sequence
 
 from dockershim.engine.batches import Batches
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.dns_watch import DnsWatch
+from dockershim.engine.waits import Waiter
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
 from dockershim.podman import Completed, PodmanRunner
 from dockershim.podman.errors import classify
-from dockershim.translate.container_status import docker_state, parse_time
+from dockershim.translate.container_status import docker_state
 
 ACTIVE = ("running", "paused", "restarting")
 
@@ -67,6 +66,7 @@ class Lifecycle:
         self.containers = containers
         self.batches = batches
         self.dns = dns
+        self.waiter = Waiter(podman, containers)
 
     async def create(self, argv: list[str]) -> str:
         """`podman create` with the translated argv (translate/container_create.py); the id."""
@@ -177,41 +177,9 @@ class Lifecycle:
     async def wait_exit(self, found: ContainerRef, condition: str, since: datetime.datetime) -> int:
         """Block until the container reaches Docker's wait condition; its exit code.
 
-        Follows `podman events` from `since` (taken before the lookup), so an exit between the
-        lookup and the subscription is not missed.
+        `since` is taken before the lookup, so an exit between the lookup and the first look
+        at the state is not missed (engine/waits.py).
         """
-        exit_code = found.exit_code
         if condition == "not-running" and docker_state(found.status) not in ACTIVE:
-            return exit_code
-        stamp = since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        child = await self.podman.spawn(
-            ["events", "--since", stamp, "--filter", f"container={found.id}", "--format", "json"]
-        )
-        try:
-            assert child.process.stdout is not None
-            threshold = since.timestamp()
-            while True:
-                line = await child.process.stdout.readline()
-                if not line:  # podman events ended (it should not): the state tells
-                    return await self._final_code(found.id, exit_code)
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                when = parse_time(event.get("Time")) or 0.0
-                if when < threshold or event.get("ID") != found.id:
-                    continue
-                status = event.get("Status")
-                if status == "died":
-                    exit_code = int(event.get("ContainerExitCode") or 0)
-                    if condition != "removed":
-                        return exit_code
-                elif status == "remove":
-                    return exit_code
-        finally:
-            await child.close()
-
-    async def _final_code(self, ident: str, default: int) -> int:
-        with contextlib.suppress(DockerError):
-            return (await self.containers.lookup(ident)).exit_code
-        return default
+            return found.exit_code
+        return await self.waiter.wait(found, condition, since)
