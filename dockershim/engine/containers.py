@@ -165,6 +165,19 @@ class Containers:
         records = [snap.containers[i] for i in ids if i in snap.containers]
         return await self._kept_inspects(snap, records)
 
+    def warm(self, ids: list[str]) -> None:
+        """Take podman's inspect of these now, in the background (after a change a client is
+        likely to look at: compose ps after up); a look meanwhile joins it."""
+        task = asyncio.ensure_future(self._warm(ids))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _warm(self, ids: list[str]) -> None:
+        try:
+            await self.inspect_many(ids)
+        except Exception as exc:  # only ever a head start: the next read asks again
+            log.debug("warming inspects of %s: %s", ids, exc)
+
     async def inspect_all(
         self, *, running_only: bool = False, size: bool = False
     ) -> list[dict[str, Any]]:
@@ -251,7 +264,8 @@ class Containers:
                 stale.append(record.id)
         if stale:
             by_id = {r.id: r for r in records}
-            for raw in await self._inspects.get(stale):
+            marks = {i: prints[i] for i in stale}
+            for raw in await self._inspects.get(stale, marks):
                 found = by_id.get(str(raw.get("Id", "")))
                 if found is not None:
                     self._keep(snap, found, prints[found.id], raw)

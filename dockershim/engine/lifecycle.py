@@ -6,6 +6,7 @@ engine/batches.py) and answers podman's failures in Docker's words.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import re
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from dockershim.podman.errors import classify
 from dockershim.translate.container_status import docker_state
 
 ACTIVE = ("running", "paused", "restarting")
+_WARM_AFTER = 0.1  # seconds after a start before its inspect is taken in the background
 
 
 def _budget(timeout: int | None) -> float:
@@ -67,6 +69,8 @@ class Lifecycle:
         self.batches = batches
         self.dns = dns
         self.waiter = Waiter(podman, containers)
+        self._to_warm: set[str] = set()
+        self._warming: asyncio.TimerHandle | None = None
 
     async def create(self, argv: list[str]) -> str:
         """`podman create` with the translated argv (translate/container_create.py); the id."""
@@ -82,8 +86,28 @@ class Lifecycle:
         if result.returncode != 0:
             raise start_error(classify(result.err_text, result.returncode))
         self.dns.started(found.id)
+        self._warm_soon(found.id)
+
+    def _warm_soon(self, ident: str) -> None:
+        """Inspect what was just started in the background, unless it changes again at once
+        (run -d then stop): podman's inspect of a started container has a new pid, cgroup and
+        network status, which only its CLI can tell, and compose ps follows compose up."""
+        self._to_warm.add(ident)
+        if self._warming is None:
+            loop = asyncio.get_running_loop()
+            self._warming = loop.call_later(_WARM_AFTER, self._warm_now)
+
+    def _warm_now(self) -> None:
+        ids, self._to_warm, self._warming = sorted(self._to_warm), set(), None
+        if ids:
+            self.containers.warm(ids)
+
+    def _changing(self, ident: str) -> None:
+        """Another change is under way: no inspect of the state before it."""
+        self._to_warm.discard(ident)
 
     async def stop(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
+        self._changing(found.id)
         if docker_state(found.status) not in ACTIVE:
             raise NotModified()
         if signal:
@@ -95,6 +119,7 @@ class Lifecycle:
             raise classify(result.err_text, result.returncode)
 
     async def restart(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
+        self._changing(found.id)
         if signal and docker_state(found.status) in ACTIVE:
             await self.podman.run(["kill", "--signal", signal, "--", found.id], check=False)
         given = timeout is not None and timeout >= 0
@@ -106,6 +131,7 @@ class Lifecycle:
         self.dns.started(found.id)
 
     async def kill(self, found: ContainerRef, signal: str, ref: str) -> None:
+        self._changing(found.id)
         not_running = f"Cannot kill container: {ref}: Container {found.id} is not running"
         if docker_state(found.status) not in ACTIVE:
             raise Conflict(not_running)
@@ -152,6 +178,7 @@ class Lifecycle:
             raise classify(text, result.returncode)
 
     async def remove(self, found: ContainerRef, *, force: bool, volumes: bool) -> None:
+        self._changing(found.id)
         status = docker_state(found.status)
         if status in ACTIVE and not force:
             raise Conflict(
