@@ -151,39 +151,51 @@ class _Attach:
         cid = self.facts.id
         started: list[SpawnedProcess] = []
         triggered = asyncio.Event()
+        ours, ours_done = asyncio.Event(), asyncio.Event()  # a start through us: begun, over
         done = False
 
         async def start() -> None:  # runs in the start request
             if done:  # the client left meanwhile: a plain start
                 await self.ops.start(cid)
                 return
-            window = self.tty.window if self.facts.tty else None
-            tty, stdin = self.facts.tty, self.options.stdin
-            # returns once podman's state shows it started; raises podman's start error
-            child = await self.ops.start_attached(cid, stdin=stdin, tty=tty, window=window)
-            if done:  # the client left while podman was starting: no one to pump for
-                await child.close()
-                await self.ops.start(cid)  # a no-op if it already runs
-                return
-            started.append(child)
-            triggered.set()
+            ours.set()
+            try:
+                window = self.tty.window if self.facts.tty else None
+                tty, stdin = self.facts.tty, self.options.stdin
+                # returns once podman's state shows it started; raises podman's start error
+                child = await self.ops.start_attached(cid, stdin=stdin, tty=tty, window=window)
+                if done:  # the client left while podman was starting: no one to pump for
+                    await child.close()
+                    await self.ops.start(cid)  # a no-op if it already runs
+                    return
+                started.append(child)
+                triggered.set()
+            finally:
+                ours_done.set()
+
+        async def elsewhere() -> None:
+            await self.ops.wait_started_elsewhere(cid, since)
+            if ours.is_set():  # that start was ours, under way: its child is the one to pump
+                await ours_done.wait()
 
         pending = PendingAttach(cid, start)
         self.sessions.add_pending(pending)
         since = time.time() - 1
         try:
             # the usual case (docker run, start -a): the start arrives at once, through us
-            await wait_any(triggered.wait(), stream.closed(), asyncio.sleep(_WATCH_AFTER))
-            if not triggered.is_set() and not getattr(stream, "is_lost", False):
+            await wait_any(ours_done.wait(), stream.closed(), asyncio.sleep(_WATCH_AFTER))
+            if not ours_done.is_set() and not getattr(stream, "is_lost", False):
                 # then also watch for a start by other means (since the attach began)
-                elsewhere = self.ops.wait_started_elsewhere(cid, since)
-                await wait_any(triggered.wait(), stream.closed(), elsewhere)
+                await wait_any(ours_done.wait(), stream.closed(), elsewhere())
         finally:
             done = True
             self.sessions.remove_pending(pending)
         if triggered.is_set():
             return started[0]
         if getattr(stream, "is_lost", False):
+            return None
+        if ours_done.is_set():  # our start failed: the start request reports it
+            await stream.closed()
             return None
         # started by someone else: attach late, or replay what it printed
         facts = await self.ops.facts(cid)

@@ -118,7 +118,9 @@ class AttachOps:
     ) -> DockerError | None:
         while True:
             ended = child.process.returncode is not None
-            snap = await self.containers.snapshot()
+            # once the child ended, a read after its end: it shows what the child left
+            look = self.containers.snapshot() if ended else self.containers.recent_snapshot(_POLL)
+            snap = await look
             if snap is None:  # only the CLI can tell
                 with contextlib.suppress(NotFound):
                     found = await self.containers.lookup(container_id)

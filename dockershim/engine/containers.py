@@ -83,6 +83,7 @@ class Containers:
         self._tasks: set[asyncio.Future[None]] = set()
         self._inspects = InspectBatches(self._cli.inspect_many)
         self.fallback: str | None = None  # why reads go to the CLI, once known
+        self._latest: tuple[float, Snapshot | None] = (0.0, None)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -100,7 +101,16 @@ class Containers:
         if not self._loaded and self._state_dir:  # what the previous service kept
             self._loaded = True
             self._kept = {**await asyncio.to_thread(kept_store.load, self._state_dir), **self._kept}
+        self._latest = (asyncio.get_running_loop().time(), snap)
         return snap
+
+    async def recent_snapshot(self, age: float) -> Snapshot | None:
+        """A snapshot read at most `age` seconds ago: for polls (a wait, a start under way),
+        so that many of them at once cost one read per interval, not one each."""
+        taken, snap = self._latest
+        if snap is not None and asyncio.get_running_loop().time() - taken <= age:
+            return snap
+        return await self.snapshot()
 
     def _fall_back(self, reason: str) -> None:
         if self.fallback is None:

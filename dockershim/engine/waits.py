@@ -59,9 +59,9 @@ class Waiter:
             if watch.gone:  # removed before its exit could be seen: podman's log has both
                 log.debug("wait %s: removed before its exit was seen", found.id[:12])
                 return await self._follow_events(found, "removed", since)
-            fast = loop.time() - began < _FAST_FOR
-            await asyncio.sleep(_FAST if fast else _SLOW)
-            snap = await self.containers.snapshot()
+            pause = _FAST if loop.time() - began < _FAST_FOR else _SLOW
+            await asyncio.sleep(pause)
+            snap = await self.containers.recent_snapshot(pause)
             if snap is None:  # the state became unreadable meanwhile
                 return await self._follow_events(found, condition, since)
 
