@@ -117,6 +117,12 @@ class Batches:
             _settle(batch[ident], result)
 
 
+def batch_size(result: Completed) -> int:
+    """How many containers the podman call behind this result acted on."""
+    argv = result.argv
+    return len(argv) - argv.index("--") - 1 if "--" in argv else 1
+
+
 def _settle(futures: list[asyncio.Future[Completed]], result: Completed) -> None:
     for future in futures:
         if not future.done():

@@ -11,7 +11,7 @@ import datetime
 import re
 from collections.abc import Sequence
 
-from dockershim.engine.batches import Batches
+from dockershim.engine.batches import Batches, batch_size
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.waits import Waiter
@@ -86,12 +86,16 @@ class Lifecycle:
         if result.returncode != 0:
             raise start_error(classify(result.err_text, result.returncode))
         self.dns.started(found.id)
-        self._warm_soon(found.id)
+        self._warm_soon(found.id, burst=batch_size(result) > 1)
 
-    def _warm_soon(self, ident: str) -> None:
-        """Inspect what was just started in the background, unless it changes again at once
-        (run -d then stop): podman's inspect of a started container has a new pid, cgroup and
-        network status, which only its CLI can tell, and compose ps follows compose up."""
+    def _warm_soon(self, ident: str, *, burst: bool) -> None:
+        """Inspect what was just started, in the background: podman's inspect of a started
+        container has a new pid, cgroup and network status, which only its CLI can tell.
+        After a burst of starts (compose up) at once: clients look at them next (compose ps);
+        after a lone start a moment later, unless it changes again first (run -d, then stop)."""
+        if burst:
+            self.containers.warm([ident])  # the burst's twins join the same inspect
+            return
         self._to_warm.add(ident)
         if self._warming is None:
             loop = asyncio.get_running_loop()
