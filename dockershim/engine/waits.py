@@ -2,8 +2,9 @@
 
 `docker run` sends a wait before every start (`next-exit`, or `removed` with --rm), so a
 `podman events` child per run cost most of a core for ~100 ms on the run's critical path. The
-wait looks at the state database (a read of a few ms, shared with every other request) and at
-conmon's exit file instead, often while a change is likely and then less often:
+wait looks at the state database (a read of under a millisecond for dozens of containers, one
+per interval however many polls want it) and at conmon's exit file instead, often while a
+change is likely and then less often:
 
 - an exit shows first as conmon's exit file `<tmp dir>/exits/<id>` (its text is the exit code)
   while the database still says running, then as the stored exited state with its code;
