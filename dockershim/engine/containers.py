@@ -176,15 +176,20 @@ class Containers:
         return await self._kept_inspects(snap, records)
 
     def warm(self, ids: list[str]) -> None:
-        """Take podman's inspect of these now, in the background (after a change a client is
-        likely to look at: compose ps after up); a look meanwhile joins it."""
+        """Take podman's inspect of these now, in the background, if they still run (after a
+        start: compose ps follows compose up); a look meanwhile joins it."""
         task = asyncio.ensure_future(self._warm(ids))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _warm(self, ids: list[str]) -> None:
         try:
-            await self.inspect_many(ids)
+            snap = await self.snapshot()
+            if snap is None:
+                return
+            records = [snap.containers[i] for i in ids if i in snap.containers]
+            # one that already exited again (a run of a short command) is not worth a process
+            await self._kept_inspects(snap, [r for r in records if snap.status_now(r) in _ACTIVE])
         except Exception as exc:  # only ever a head start: the next read asks again
             log.debug("warming inspects of %s: %s", ids, exc)
 

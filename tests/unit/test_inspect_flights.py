@@ -55,3 +55,16 @@ async def test_warmed_inspects_answer_the_next_look(tmp_path: Path) -> None:
     assert (await engine.inspect(A))["Id"] == A
     inspects = [c for c in fake.calls if c[:2] == ["container", "inspect"]]
     assert len(inspects) == 1
+
+
+async def test_no_warming_for_a_container_that_exited_again(tmp_path: Path) -> None:
+    path = _db(tmp_path, {A: _ctr("web", 6)})  # exited (a short command, run and done)
+    fake = FakePodman()
+
+    async def database() -> str:
+        return path
+
+    engine = Containers(fake, database)
+    engine.warm([A])
+    await asyncio.gather(*engine._tasks)  # the warming, done
+    assert not [c for c in fake.calls if c[:2] == ["container", "inspect"]]
