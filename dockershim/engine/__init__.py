@@ -48,7 +48,7 @@ class Engine:
         self.networks = Networks(podman, self._network_folder)
         self.volumes = Volumes(podman, self.containers.snapshot)
         self.batches = Batches(podman)
-        self.dns = DnsWatch(podman, self._aardvark_folder)
+        self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
         self.lifecycle = Lifecycle(podman, self.containers, self.batches, self.dns)
         self.attach = AttachOps(podman, self.containers, self.dns)
         self.image_ops = ImageOps(podman, self.images, self.containers)

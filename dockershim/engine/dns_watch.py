@@ -8,6 +8,11 @@ nowhere ("bad address") until something starts aardvark again. So after this ser
 containers, it looks (once the burst settles) whether aardvark runs while some network has DNS
 entries, and if not runs `podman network reload` on one of them, which starts it with every
 network's entries. podman's own service has the same race; dockerd has no such server.
+
+Only a container that still runs on a network with DNS entries is reloaded: entries left by
+containers that are gone (a network whose containers were killed) need no server, and a
+`docker run` on podman's default network, which has no DNS, must not cost a reload (a podman
+process) per container started in the last seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 from collections.abc import Awaitable, Callable
 
 from dockershim.podman import PodmanRunner
+from dockershim.podman.libpod_state import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +50,24 @@ def aardvark_missing(folder: str) -> bool:
         return True
 
 
+def dns_networks(folder: str) -> set[str]:
+    """The networks with DNS entries in `folder` (netavark names each file after its network)."""
+    try:
+        return {n for n in os.listdir(folder) if n != _PID_FILE and not n.startswith(".")}
+    except OSError:
+        return set()
+
+
 class DnsWatch:
-    def __init__(self, podman: PodmanRunner, folder: Callable[[], Awaitable[str]]) -> None:
+    def __init__(
+        self,
+        podman: PodmanRunner,
+        folder: Callable[[], Awaitable[str]],
+        snapshot: Callable[[], Awaitable[Snapshot | None]] | None = None,
+    ) -> None:
         self.podman = podman
         self._folder = folder
+        self._snapshot = snapshot
         self._started: list[str] = []  # the latest containers started (at most 16)
         self._watching: asyncio.Task[None] | None = None
 
@@ -73,7 +93,11 @@ class DnsWatch:
         folder = await self._folder()
         if not folder or not self._started or not aardvark_missing(folder):
             return False
-        for ident in reversed(self._started):  # the newest first: the likeliest to still run
+        candidates = await self._needing_dns(folder)
+        if not candidates:
+            self._started = []
+            return False
+        for ident in reversed(candidates):  # the newest first: the likeliest to still run
             result = await self.podman.run(["network", "reload", "--", ident], check=False)
             if result.returncode == 0:
                 log.warning("aardvark-dns was gone (podman's network race): restarted it")
@@ -81,3 +105,16 @@ class DnsWatch:
                 return True
         log.warning("aardvark-dns is gone and `podman network reload` did not restart it")
         return False
+
+    async def _needing_dns(self, folder: str) -> list[str]:
+        """The containers started here that run on a network with DNS entries now."""
+        snap = await self._snapshot() if self._snapshot is not None else None
+        if snap is None:  # only the CLI could tell: try them all
+            return list(self._started)
+        networks = dns_networks(folder)
+        records = [snap.containers.get(ident) for ident in self._started]
+        return [
+            r.id
+            for r in records
+            if r is not None and snap.status_now(r) == "running" and networks & set(r.networks)
+        ]
