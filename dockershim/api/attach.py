@@ -1,12 +1,12 @@
 """Container attach (hijacked) and resize (issue 4).
 
-A running container is attached with `podman attach`. Attaching to one that has not started
-(`docker run`: create -> attach -> wait -> start; `docker start -a`) registers a pending attach:
-when the start route calls `Sessions.start_pending()`, the session initializes the container
-(so start errors such as a missing executable surface on the start request), starts it with
-`podman start --attach` as its own child, and the start request returns once the container
-runs. Nothing the container prints is lost. If the container is started some other way, the
-session falls back to `podman attach` (running) or a replay of its logs (already exited).
+HTTP and the byte pump only; the podman children are the engine's (engine/attach.py). A running
+container is attached at once. Attaching to one that has not started (`docker run`: create ->
+attach -> wait -> start; `docker start -a`) registers a pending attach: when the start route
+calls `Sessions.start_pending()`, the session starts the container with its own attached child
+(start errors such as a missing executable surface on the start request), and the start
+request returns once the container runs. Nothing the container prints is lost. If the container
+is started some other way, the session attaches late (running) or replays its logs (exited).
 """
 
 from __future__ import annotations
@@ -25,32 +25,22 @@ from dockershim.api.exec import terminal_size
 from dockershim.api.hijacked import HijackResponse
 from dockershim.api.queries import BOOL_DOC, Flag, Number, flag, named
 from dockershim.api.versioning import api_version
-from dockershim.engine import engine_for
-from dockershim.errors import Conflict, DockerError
-from dockershim.podman import PodmanRunner, SpawnedProcess
-from dockershim.podman.errors import classify
+from dockershim.engine.attach import AttachOps
+from dockershim.errors import Conflict
+from dockershim.podman import SpawnedProcess
 from dockershim.streams.pump import Connection, PumpOptions, pump
 from dockershim.streams.sessions import PendingAttach, Sessions, TtySession, sessions_of, wait_any
 from dockershim.translate.attach import (
     DEFAULT_DETACH_KEYS,
     ContainerFacts,
-    attach_argv,
-    logs_argv,
     parse_detach_keys,
-    start_attached_argv,
-    start_events_argv,
     stream_content_type,
 )
 
 router = APIRouter()
-_NOT_STARTED = ("created", "configured", "initialized")
 _EOF_GRACE = 2.0  # seconds podman gets to pass a vanished client's end of input on
 _WATCH_AFTER = 2.0  # seconds a pending attach waits for our start before watching podman's
 log = logging.getLogger(__name__)
-
-
-async def inspect_facts(podman: PodmanRunner, ref: str) -> ContainerFacts:
-    return await engine_for(podman).containers.facts(ref)
 
 
 @router.post("/containers/{name}/attach")
@@ -66,7 +56,7 @@ async def container_attach(
     stderr: Flag = None,
 ) -> Response:
     keys = parse_detach_keys(DEFAULT_DETACH_KEYS if detachKeys is None else detachKeys)
-    facts = await inspect_facts(backend.podman, name)
+    facts = await backend.engine.attach.facts(name)
     want_stdin = flag(stdin) and facts.open_stdin
     options = PumpOptions(
         tty=facts.tty,
@@ -76,7 +66,7 @@ async def container_attach(
         detach_keys=keys if facts.tty else b"",  # dockerd: only a TTY has detach keys
     )
     logs, live = flag(logs_raw), flag(stream_raw)
-    attach = _Attach(backend.podman, sessions_of(backend.cache), facts, options)
+    attach = _Attach(backend.engine.attach, sessions_of(backend.cache), facts, options)
 
     async def session(stream: Any) -> None:
         log.debug("attach %s: logs=%s stream=%s %s", facts.id[:12], logs, live, options)
@@ -98,7 +88,7 @@ async def container_resize(
     name: str, backend: BackendDep, h: Number = None, w: Number = None
 ) -> Response:
     height, width = terminal_size(h, w)
-    facts = await inspect_facts(backend.podman, name)
+    facts = await backend.engine.attach.facts(name)
     if not facts.running:
         raise Conflict(f"Container {facts.id} is not running")
     sessions_of(backend.cache).resize_container(facts.id, height, width)
@@ -107,16 +97,16 @@ async def container_resize(
 
 class _Attach:
     def __init__(
-        self, podman: PodmanRunner, sessions: Sessions, facts: ContainerFacts, opts: PumpOptions
+        self, ops: AttachOps, sessions: Sessions, facts: ContainerFacts, opts: PumpOptions
     ) -> None:
-        self.podman = podman
+        self.ops = ops
         self.sessions = sessions
         self.facts = facts
         self.options = opts
         self.tty = TtySession(size=facts.console_size)
 
     async def replay_logs(self, stream: Connection, *, follow: bool = False) -> None:
-        child = await self.podman.spawn(logs_argv(self.facts.id, follow=follow))
+        child = await self.ops.logs(self.facts.id, follow=follow)
         try:
             replay = PumpOptions(
                 tty=self.facts.tty, stdout=self.options.stdout, stderr=self.options.stderr
@@ -131,7 +121,7 @@ class _Attach:
             self.sessions.add_container_tty(cid, self.tty)
         try:
             if self.facts.running:
-                child: SpawnedProcess | None = await self._spawn(attach_argv)
+                child: SpawnedProcess | None = await self._attach()
             else:
                 child = await self._wait_for_start(stream)
             if child is None:
@@ -152,87 +142,64 @@ class _Attach:
         finally:
             self.sessions.remove_container_tty(cid, self.tty)
 
-    async def _spawn(self, argv: Any) -> SpawnedProcess:
-        stdin = self.options.stdin
-        return await self.podman.spawn(
-            argv(self.facts.id, stdin=stdin),
-            stdin=stdin,
-            use_pty=self.facts.tty,
-            window=self.tty.window if self.facts.tty else None,
-        )
+    async def _attach(self) -> SpawnedProcess:
+        window = self.tty.window if self.facts.tty else None
+        tty, stdin = self.facts.tty, self.options.stdin
+        return await self.ops.attach(self.facts.id, stdin=stdin, tty=tty, window=window)
 
     async def _wait_for_start(self, stream: Connection) -> SpawnedProcess | None:
         cid = self.facts.id
         started: list[SpawnedProcess] = []
         triggered = asyncio.Event()
+        ours, ours_done = asyncio.Event(), asyncio.Event()  # a start through us: begun, over
         done = False
 
         async def start() -> None:  # runs in the start request
-            await self._init()
-            engine_for(self.podman).dns.started(cid)  # init set its network up (dns_watch.py)
             if done:  # the client left meanwhile: a plain start
-                await self.podman.run(["start", "--", cid])
+                await self.ops.start(cid)
                 return
-            child = await self._spawn(start_attached_argv)
-            if done:  # the client left while podman was starting: no one to pump for
-                await child.close()
-                await self.podman.run(["start", "--", cid])  # a no-op if it already runs
-                return
-            started.append(child)
-            triggered.set()
-            await self._until_started(child)
+            ours.set()
+            try:
+                window = self.tty.window if self.facts.tty else None
+                tty, stdin = self.facts.tty, self.options.stdin
+                # returns once podman's state shows it started; raises podman's start error
+                child = await self.ops.start_attached(cid, stdin=stdin, tty=tty, window=window)
+                if done:  # the client left while podman was starting: no one to pump for
+                    await child.close()
+                    await self.ops.start(cid)  # a no-op if it already runs
+                    return
+                started.append(child)
+                triggered.set()
+            finally:
+                ours_done.set()
+
+        async def elsewhere() -> None:
+            await self.ops.wait_started_elsewhere(cid, since)
+            if ours.is_set():  # that start was ours, under way: its child is the one to pump
+                await ours_done.wait()
 
         pending = PendingAttach(cid, start)
         self.sessions.add_pending(pending)
         since = time.time() - 1
-        watcher: SpawnedProcess | None = None
         try:
             # the usual case (docker run, start -a): the start arrives at once, through us
-            await wait_any(triggered.wait(), stream.closed(), asyncio.sleep(_WATCH_AFTER))
-            if not triggered.is_set() and not getattr(stream, "is_lost", False):
+            await wait_any(ours_done.wait(), stream.closed(), asyncio.sleep(_WATCH_AFTER))
+            if not ours_done.is_set() and not getattr(stream, "is_lost", False):
                 # then also watch for a start by other means (since the attach began)
-                watcher = await self.podman.spawn(start_events_argv(cid, since))
-                await wait_any(triggered.wait(), stream.closed(), _first_line(watcher))
+                await wait_any(ours_done.wait(), stream.closed(), elsewhere())
         finally:
             done = True
             self.sessions.remove_pending(pending)
-            if watcher is not None:
-                await watcher.close()
         if triggered.is_set():
             return started[0]
         if getattr(stream, "is_lost", False):
             return None
+        if ours_done.is_set():  # our start failed: the start request reports it
+            await stream.closed()
+            return None
         # started by someone else: attach late, or replay what it printed
-        facts = await inspect_facts(self.podman, cid)
+        facts = await self.ops.facts(cid)
         if facts.running:
-            return await self._spawn(attach_argv)
+            return await self._attach()
         await self.replay_logs(stream)
         return None
-
-    async def _init(self) -> None:
-        result = await self.podman.run(["init", "--", self.facts.id], check=False, timeout=120)
-        if result.returncode != 0 and "already been created in runtime" not in result.err_text:
-            raise classify(result.err_text, result.returncode)
-
-    async def _until_started(self, child: SpawnedProcess) -> None:
-        """Until podman reports the container past "created" (or the start child ended).
-
-        Polled from podman's state (the engine: no process): `podman events` needs about a
-        second to start watching, and the CLI only sets up its terminal (SIGWINCH -> resize)
-        once start has returned.
-        """
-        containers = engine_for(self.podman).containers
-        while child.process.returncode is None:
-            try:
-                found = await containers.lookup(self.facts.id)
-            except DockerError:
-                return
-            if found.status not in _NOT_STARTED:
-                return
-            await wait_any(asyncio.sleep(0.05), child.wait())
-
-
-async def _first_line(child: SpawnedProcess) -> None:
-    if child.process.stdout is not None:
-        await child.process.stdout.readline()
-    await asyncio.sleep(0)

@@ -14,6 +14,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.engine.archive import Archives
+from dockershim.engine.attach import AttachOps
 from dockershim.engine.batches import Batches
 from dockershim.engine.build_network import BuildNetworks
 from dockershim.engine.builds import Builds
@@ -59,8 +60,9 @@ class Engine:
         self.networks = Networks(podman, self._network_folder)
         self.volumes = Volumes(podman, self.containers.snapshot)
         self.batches = Batches(podman)
-        self.dns = DnsWatch(podman, self._aardvark_folder)
+        self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
         self.lifecycle = Lifecycle(podman, self.containers, self.batches, self.dns)
+        self.attach = AttachOps(podman, self.containers, self.dns)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect
         self.network_ops = NetworkOps(

@@ -2,10 +2,12 @@
 
 Every podman process costs its start-up (user namespace, runtime, storage: most of a core for
 50-100 ms here) before it does anything; podman's own service pays it once. Compose stops,
-starts and removes its services in parallel, so those requests arrive together: a request whose
-twin (same sub-command and options) is already running waits for it to end and then goes, with
-all others that gathered meanwhile, as one `podman stop -t 0 -- id1 id2 ...` (podman acts on the
-containers of one call in parallel). A lone request runs at once: batching adds no latency.
+starts and removes its services in parallel, so those requests arrive together: a lone request
+runs at once (batching adds no latency), and twins (same sub-command and options) arriving
+while one runs gather for GATHER seconds and then go, alongside it, as one
+`podman stop -t 0 -- id1 id2 ...` (podman acts on the containers of one call in parallel).
+Compose's first request is usually ahead of the others by a few tens of ms: they gather behind
+it and do not wait for it to end.
 
 podman prints each container it handled on stdout; one it did not handle is run again alone,
 so its error is exactly the one a single call would give.
@@ -19,12 +21,15 @@ from dataclasses import dataclass, field
 
 from dockershim.podman import Completed, PodmanRunner
 
+GATHER = 0.02  # seconds twins arriving together (compose's parallel requests) are gathered
+
 
 @dataclass
 class _Key:
     waiting: dict[str, list[asyncio.Future[Completed]]] = field(default_factory=dict)
     timeout: float | None = None
-    draining: bool = False
+    running: int = 0  # calls of this key under way
+    gathering: bool = False  # a call is due once the twins arriving now have come
 
 
 class Batches:
@@ -43,33 +48,46 @@ class Batches:
         state.waiting.setdefault(container_id, []).append(future)
         if timeout is not None:
             state.timeout = max(state.timeout or 0.0, timeout)
-        if not state.draining:
-            state.draining = True
-            task = asyncio.create_task(self._drain(key, state))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        if state.running == 0 and not state.gathering:
+            self._launch(key, state)  # a lone call goes at once
+        elif not state.gathering:
+            state.gathering = True
+            asyncio.get_running_loop().call_later(GATHER, self._launch, key, state)
         return await asyncio.shield(future)
 
-    async def _drain(self, key: tuple[str, ...], state: _Key) -> None:
+    def _launch(self, key: tuple[str, ...], state: _Key) -> None:
+        batch, state.waiting = state.waiting, {}
+        timeout, state.timeout = state.timeout, None
+        state.gathering = False
+        if not batch:
+            return
+        state.running += 1
+        task = asyncio.create_task(self._go(key, state, batch, timeout))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _go(
+        self,
+        key: tuple[str, ...],
+        state: _Key,
+        batch: dict[str, list[asyncio.Future[Completed]]],
+        timeout: float | None,
+    ) -> None:
         try:
-            while state.waiting:
-                batch, state.waiting = state.waiting, {}
-                timeout, state.timeout = state.timeout, None
-                try:
-                    await self._run_batch(list(key), batch, timeout)
-                except Exception as exc:  # handed to every waiter of this batch
-                    for futures in batch.values():
-                        for future in futures:
-                            if not future.done():
-                                future.set_exception(exc)
-                except asyncio.CancelledError:  # the service is going away
-                    for futures in [*batch.values(), *state.waiting.values()]:
-                        for future in futures:
-                            future.cancel()
-                    raise
+            await self._run_batch(list(key), batch, timeout)
+        except Exception as exc:  # handed to every waiter of this batch
+            for futures in batch.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(exc)
+        except asyncio.CancelledError:  # the service is going away
+            for futures in batch.values():
+                for future in futures:
+                    future.cancel()
+            raise
         finally:
-            state.draining = False
-            if not state.waiting:
+            state.running -= 1
+            if state.running == 0 and not state.gathering and not state.waiting:
                 self._keys.pop(key, None)
 
     async def _run_batch(
@@ -97,6 +115,12 @@ class Batches:
         )
         for ident, result in zip(alone, results, strict=True):
             _settle(batch[ident], result)
+
+
+def batch_size(result: Completed) -> int:
+    """How many containers the podman call behind this result acted on."""
+    argv = result.argv
+    return len(argv) - argv.index("--") - 1 if "--" in argv else 1
 
 
 def _settle(futures: list[asyncio.Future[Completed]], result: Completed) -> None:

@@ -57,16 +57,33 @@ class ContainerCLI:
 
 class InspectBatches:
     """Inspects wanted at the same time go as one `podman container inspect` (compose inspects
-    every container it just created at once): a request made while one runs joins the next."""
+    every container it just created at once): a request made while one runs joins the next,
+    or joins the running one for a container whose state `mark` (the engine's fingerprint)
+    is the one that inspect was asked at, so it can tell nothing newer."""
 
     def __init__(self, inspect: Callable[[list[str]], Awaitable[list[dict[str, Any]]]]) -> None:
         self._inspect = inspect
         self._wanted: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self._marks: dict[str, str] = {}  # the latest mark each wanted id was asked at
+        self._flying: dict[str, tuple[str, asyncio.Future[dict[str, Any] | None]]] = {}
         self._running: asyncio.Task[None] | None = None
 
-    async def get(self, ids: list[str]) -> list[dict[str, Any]]:
+    async def get(
+        self, ids: list[str], marks: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         loop = asyncio.get_running_loop()
-        futures = [self._wanted.setdefault(i, loop.create_future()) for i in ids]
+        futures = []
+        for ident in ids:
+            mark = (marks or {}).get(ident)
+            flying = self._flying.get(ident)
+            if mark is not None and flying is not None and flying[0] == mark:
+                futures.append(flying[1])
+                continue
+            futures.append(self._wanted.setdefault(ident, loop.create_future()))
+            if mark is not None:
+                self._marks[ident] = mark
+            else:
+                self._marks.pop(ident, None)
         if self._running is None:
             self._running = asyncio.create_task(self._drain())
         found = await asyncio.gather(*(asyncio.shield(f) for f in futures))
@@ -76,12 +93,16 @@ class InspectBatches:
         try:
             while self._wanted:
                 batch, self._wanted = self._wanted, {}
+                marks, self._marks = self._marks, {}
+                self._flying = {i: (marks[i], f) for i, f in batch.items() if i in marks}
                 try:
                     raws = await self._inspect(list(batch))
                 except Exception as exc:
                     for future in batch.values():
                         future.set_exception(exc)
                     continue
+                finally:
+                    self._flying = {}
                 by_id = {str(r.get("Id", "")): r for r in raws}
                 for ident, future in batch.items():
                     future.set_result(by_id.get(ident))  # None: removed meanwhile

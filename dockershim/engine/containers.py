@@ -83,6 +83,7 @@ class Containers:
         self._tasks: set[asyncio.Future[None]] = set()
         self._inspects = InspectBatches(self._cli.inspect_many)
         self.fallback: str | None = None  # why reads go to the CLI, once known
+        self._latest: tuple[float, Snapshot | None] = (0.0, None)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -100,7 +101,16 @@ class Containers:
         if not self._loaded and self._state_dir:  # what the previous service kept
             self._loaded = True
             self._kept = {**await asyncio.to_thread(kept_store.load, self._state_dir), **self._kept}
+        self._latest = (asyncio.get_running_loop().time(), snap)
         return snap
+
+    async def recent_snapshot(self, age: float) -> Snapshot | None:
+        """A snapshot read at most `age` seconds ago: for polls (a wait, a start under way),
+        so that many of them at once cost one read per interval, not one each."""
+        taken, snap = self._latest
+        if snap is not None and asyncio.get_running_loop().time() - taken <= age:
+            return snap
+        return await self.snapshot()
 
     def _fall_back(self, reason: str) -> None:
         if self.fallback is None:
@@ -164,6 +174,24 @@ class Containers:
             return await self._cli.inspect_many(ids, size=size)
         records = [snap.containers[i] for i in ids if i in snap.containers]
         return await self._kept_inspects(snap, records)
+
+    def warm(self, ids: list[str]) -> None:
+        """Take podman's inspect of these now, in the background, if they still run (after a
+        start: compose ps follows compose up); a look meanwhile joins it."""
+        task = asyncio.ensure_future(self._warm(ids))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _warm(self, ids: list[str]) -> None:
+        try:
+            snap = await self.snapshot()
+            if snap is None:
+                return
+            records = [snap.containers[i] for i in ids if i in snap.containers]
+            # one that already exited again (a run of a short command) is not worth a process
+            await self._kept_inspects(snap, [r for r in records if snap.status_now(r) in _ACTIVE])
+        except Exception as exc:  # only ever a head start: the next read asks again
+            log.debug("warming inspects of %s: %s", ids, exc)
 
     async def inspect_all(
         self, *, running_only: bool = False, size: bool = False
@@ -251,7 +279,8 @@ class Containers:
                 stale.append(record.id)
         if stale:
             by_id = {r.id: r for r in records}
-            for raw in await self._inspects.get(stale):
+            marks = {i: prints[i] for i in stale}
+            for raw in await self._inspects.get(stale, marks):
                 found = by_id.get(str(raw.get("Id", "")))
                 if found is not None:
                     self._keep(snap, found, prints[found.id], raw)

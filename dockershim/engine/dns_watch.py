@@ -11,6 +11,11 @@ has closed its sockets). If not, it ends the exiting one, waits until its pid is
 signals a zombie as happily as a live server), and runs `podman network reload` on one of the
 containers, which starts aardvark with every network's entries. podman's own service has the
 same race; dockerd has no such server.
+
+Only a container that still runs on a network with DNS entries is reloaded: entries left by
+containers that are gone (a network whose containers were killed) need no server, and a
+`docker run` on podman's default network, which has no DNS, must not cost a reload (a podman
+process) per container started in the last seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 
 from dockershim.podman import PodmanRunner
+from dockershim.podman.libpod_state import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +44,7 @@ def aardvark_missing(folder: str, container_ids: Sequence[str] = ()) -> bool:
     it exited (a zombie until reaped), or it does not listen on the gateway of a network one
     of `container_ids` is on (an aardvark going away after its last container closes its
     sockets first, and netavark's signal then does not bring them back)."""
-    try:
-        names = [n for n in os.listdir(folder) if n != _PID_FILE and not n.startswith(".")]
-    except OSError:
-        return False
+    names = sorted(dns_networks(folder))
     if not names:
         return False
     pid = _aardvark_pid(folder)
@@ -77,10 +80,24 @@ def _listening(pid: int) -> set[str]:
         return set()
 
 
+def dns_networks(folder: str) -> set[str]:
+    """The networks with DNS entries in `folder` (netavark names each file after its network)."""
+    try:
+        return {n for n in os.listdir(folder) if n != _PID_FILE and not n.startswith(".")}
+    except OSError:
+        return set()
+
+
 class DnsWatch:
-    def __init__(self, podman: PodmanRunner, folder: Callable[[], Awaitable[str]]) -> None:
+    def __init__(
+        self,
+        podman: PodmanRunner,
+        folder: Callable[[], Awaitable[str]],
+        snapshot: Callable[[], Awaitable[Snapshot | None]] | None = None,
+    ) -> None:
         self.podman = podman
         self._folder = folder
+        self._snapshot = snapshot
         self._started: list[str] = []  # the latest containers started (at most 16)
         self._watching: asyncio.Task[None] | None = None
         self._checking = asyncio.Lock()
@@ -117,12 +134,15 @@ class DnsWatch:
         """Restart aardvark when it is missing; whether it had to be."""
         async with self._checking:  # the settle of a build and the watch may look at once
             folder = await self._folder()
-            missing = aardvark_missing(folder, self._started)
-            if not folder or not self._started or not missing:
+            if not folder or not self._started or not aardvark_missing(folder, self._started):
+                return False
+            candidates = await self._needing_dns(folder)
+            if not candidates:
+                self._started = []
                 return False
             # one still alive on its way out would take netavark's signal and serve nothing
             await _end_deaf(folder)
-            for ident in reversed(self._started):  # the newest first: the likeliest to run
+            for ident in reversed(candidates):  # the newest first: the likeliest to still run
                 result = await self.podman.run(["network", "reload", "--", ident], check=False)
                 if result.returncode == 0:
                     log.warning("aardvark-dns was gone (podman's network race): restarted it")
@@ -130,6 +150,19 @@ class DnsWatch:
                     return True
             log.warning("aardvark-dns is gone and `podman network reload` did not restart it")
             return False
+
+    async def _needing_dns(self, folder: str) -> list[str]:
+        """The containers started here that run on a network with DNS entries now."""
+        snap = await self._snapshot() if self._snapshot is not None else None
+        if snap is None:  # only the CLI could tell: try them all
+            return list(self._started)
+        networks = dns_networks(folder)
+        records = [snap.containers.get(ident) for ident in self._started]
+        return [
+            r.id
+            for r in records
+            if r is not None and snap.status_now(r) == "running" and networks & set(r.networks)
+        ]
 
 
 async def _end_deaf(folder: str) -> None:

@@ -6,21 +6,22 @@ engine/batches.py) and answers podman's failures in Docker's words.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import datetime
-import json
 import re
 from collections.abc import Sequence
 
-from dockershim.engine.batches import Batches
+from dockershim.engine.batches import Batches, batch_size
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.dns_watch import DnsWatch
+from dockershim.engine.waits import Waiter
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
 from dockershim.podman import Completed, PodmanRunner
 from dockershim.podman.errors import classify
-from dockershim.translate.container_status import docker_state, parse_time
+from dockershim.translate.container_status import docker_state
 
 ACTIVE = ("running", "paused", "restarting")
+_WARM_AFTER = 0.1  # seconds after a start before its inspect is taken in the background
 
 
 def _budget(timeout: int | None) -> float:
@@ -67,6 +68,9 @@ class Lifecycle:
         self.containers = containers
         self.batches = batches
         self.dns = dns
+        self.waiter = Waiter(podman, containers)
+        self._to_warm: set[str] = set()
+        self._warming: asyncio.TimerHandle | None = None
 
     async def create(self, argv: list[str]) -> str:
         """`podman create` with the translated argv (translate/container_create.py); the id."""
@@ -82,8 +86,32 @@ class Lifecycle:
         if result.returncode != 0:
             raise start_error(classify(result.err_text, result.returncode))
         self.dns.started(found.id)
+        self._warm_soon(found.id, burst=batch_size(result) > 1)
+
+    def _warm_soon(self, ident: str, *, burst: bool) -> None:
+        """Inspect what was just started, in the background: podman's inspect of a started
+        container has a new pid, cgroup and network status, which only its CLI can tell.
+        After a burst of starts (compose up) at once: clients look at them next (compose ps);
+        after a lone start a moment later, unless it changes again first (run -d, then stop)."""
+        if burst:
+            self.containers.warm([ident])  # the burst's twins join the same inspect
+            return
+        self._to_warm.add(ident)
+        if self._warming is None:
+            loop = asyncio.get_running_loop()
+            self._warming = loop.call_later(_WARM_AFTER, self._warm_now)
+
+    def _warm_now(self) -> None:
+        ids, self._to_warm, self._warming = sorted(self._to_warm), set(), None
+        if ids:
+            self.containers.warm(ids)
+
+    def _changing(self, ident: str) -> None:
+        """Another change is under way: no inspect of the state before it."""
+        self._to_warm.discard(ident)
 
     async def stop(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
+        self._changing(found.id)
         if docker_state(found.status) not in ACTIVE:
             raise NotModified()
         if signal:
@@ -95,6 +123,7 @@ class Lifecycle:
             raise classify(result.err_text, result.returncode)
 
     async def restart(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
+        self._changing(found.id)
         if signal and docker_state(found.status) in ACTIVE:
             await self.podman.run(["kill", "--signal", signal, "--", found.id], check=False)
         given = timeout is not None and timeout >= 0
@@ -106,6 +135,7 @@ class Lifecycle:
         self.dns.started(found.id)
 
     async def kill(self, found: ContainerRef, signal: str, ref: str) -> None:
+        self._changing(found.id)
         not_running = f"Cannot kill container: {ref}: Container {found.id} is not running"
         if docker_state(found.status) not in ACTIVE:
             raise Conflict(not_running)
@@ -152,6 +182,7 @@ class Lifecycle:
             raise classify(text, result.returncode)
 
     async def remove(self, found: ContainerRef, *, force: bool, volumes: bool) -> None:
+        self._changing(found.id)
         status = docker_state(found.status)
         if status in ACTIVE and not force:
             raise Conflict(
@@ -177,41 +208,9 @@ class Lifecycle:
     async def wait_exit(self, found: ContainerRef, condition: str, since: datetime.datetime) -> int:
         """Block until the container reaches Docker's wait condition; its exit code.
 
-        Follows `podman events` from `since` (taken before the lookup), so an exit between the
-        lookup and the subscription is not missed.
+        `since` is taken before the lookup, so an exit between the lookup and the first look
+        at the state is not missed (engine/waits.py).
         """
-        exit_code = found.exit_code
         if condition == "not-running" and docker_state(found.status) not in ACTIVE:
-            return exit_code
-        stamp = since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        child = await self.podman.spawn(
-            ["events", "--since", stamp, "--filter", f"container={found.id}", "--format", "json"]
-        )
-        try:
-            assert child.process.stdout is not None
-            threshold = since.timestamp()
-            while True:
-                line = await child.process.stdout.readline()
-                if not line:  # podman events ended (it should not): the state tells
-                    return await self._final_code(found.id, exit_code)
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                when = parse_time(event.get("Time")) or 0.0
-                if when < threshold or event.get("ID") != found.id:
-                    continue
-                status = event.get("Status")
-                if status == "died":
-                    exit_code = int(event.get("ContainerExitCode") or 0)
-                    if condition != "removed":
-                        return exit_code
-                elif status == "remove":
-                    return exit_code
-        finally:
-            await child.close()
-
-    async def _final_code(self, ident: str, default: int) -> int:
-        with contextlib.suppress(DockerError):
-            return (await self.containers.lookup(ident)).exit_code
-        return default
+            return found.exit_code
+        return await self.waiter.wait(found, condition, since)

@@ -7,7 +7,7 @@ import subprocess
 import time
 from typing import Any
 
-from tests.conftest import Cleanup, DockerRun, Shim
+from tests.conftest import Cleanup, DockerRun, Shim, podman
 
 
 def children(shim: Shim) -> str:
@@ -89,24 +89,31 @@ def test_size_and_stop_of_stopped_is_304(dclient: Any, docker: DockerRun, cleanu
     docker("start", name)  # running (or just exited): never an error
 
 
-def test_wait_child_dies_when_client_leaves(
+def test_wait_watches_podmans_state_without_a_child(
     docker: DockerRun, shim: Shim, cleanup: Cleanup
 ) -> None:
+    """A wait costs no podman process (it watches podman's state), and answers the exit code
+    podman records; a wait whose client left does not hold up the next one."""
     name = cleanup.container()
     cid = docker("run", "-d", "--name", name, "busybox", "sleep", "300").stdout.strip()
+    left = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    left.connect(shim.socket)
+    left.sendall(f"POST /v1.45/containers/{cid}/wait HTTP/1.1\r\nHost: d\r\n\r\n".encode())
+    assert left.recv(4096).startswith(b"HTTP/1.1 200")
+    left.close()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(shim.socket)
     sock.sendall(f"POST /v1.45/containers/{cid}/wait HTTP/1.1\r\nHost: d\r\n\r\n".encode())
-    head = sock.recv(4096)
-    assert head.startswith(b"HTTP/1.1 200")
-    for _ in range(50):
-        if f"container={cid}" in children(shim):
-            break
-        time.sleep(0.1)
-    assert f"container={cid}" in children(shim)
-    sock.close()
-    for _ in range(100):
-        if f"container={cid}" not in children(shim):
-            break
-        time.sleep(0.1)
+    reply = sock.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 200")
     assert f"container={cid}" not in children(shim)
+    podman("kill", cid)  # behind the shim's back
+    sock.settimeout(30)
+    while b"StatusCode" not in reply:
+        chunk = sock.recv(4096)
+        assert chunk, reply
+        reply += chunk
+    sock.close()
+    code = podman("inspect", "--format", "{{.State.ExitCode}}", cid).stdout.strip()
+    assert f'"StatusCode": {code}'.encode() in reply
+    assert code == "137"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from dockershim.engine.batches import Batches
+from dockershim.engine.batches import Batches, batch_size
 from dockershim.podman import Completed, PodmanRunner
 
 
@@ -57,3 +57,19 @@ async def test_twins_gather_behind_a_running_call() -> None:
         ["stop", "--time", "0", "--", "c"],
     ]
     assert ["rm", "--", "e"] in podman.calls
+
+
+async def test_twins_go_alongside_the_running_call() -> None:
+    """Compose's first request is a little ahead of the others: they do not wait for it."""
+    podman = Recorder()
+    batches = Batches(podman)
+    first = asyncio.create_task(batches.run(["stop"], "a"))
+    await asyncio.sleep(0)
+    twins = await asyncio.gather(*(batches.run(["stop"], ident) for ident in "bc"))
+    assert [r.returncode for r in twins] == [0, 0]
+    assert [batch_size(r) for r in twins] == [2, 2]  # acted on together
+    assert not first.done()  # still held by the fake podman
+    assert podman.calls == [["stop", "--", "a"], ["stop", "--", "b", "c"]]
+    podman.go.set()
+    assert (await first).returncode == 0
+    assert batch_size(await first) == 1

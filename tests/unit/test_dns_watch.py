@@ -88,3 +88,33 @@ async def test_the_watch_looks_again_later(tmp_path: Path, monkeypatch: object) 
         assert fake.calls == [["network", "reload", "--", "c" * 64]]
     finally:
         dns_watch.aardvark_missing = real
+
+
+async def test_no_reload_for_containers_without_dns(tmp_path: Path) -> None:
+    """Entries left on a network whose containers are gone, and a `docker run` on podman's
+    default network (no DNS): no reload, no podman process."""
+    from dockershim.podman.libpod_state import ContainerRecord, Snapshot
+
+    fake = FakePodman()
+    fake.answer(["network", "reload"], "ok\n")
+    (tmp_path / "net1").write_text("10.89.0.1\nx 10.89.0.2 gone\n")  # aardvark not running
+    plain, gone, on_net1 = "a" * 64, "b" * 64, "c" * 64
+    records = {
+        plain: ContainerRecord(plain, "p", "running", "", b"", b"{}", networks=("podman",)),
+        on_net1: ContainerRecord(on_net1, "n", "running", "", b"", b"{}", networks=("net1",)),
+    }
+
+    async def folder() -> str:
+        return str(tmp_path)
+
+    async def snapshot() -> Snapshot:
+        return Snapshot(records, {}, {}, str(tmp_path / "tmp"))
+
+    watch = DnsWatch(fake, folder, snapshot)
+    watch.started(plain)
+    watch.started(gone)
+    assert not await watch.check()
+    assert fake.calls == []
+    watch.started(on_net1)
+    assert await watch.check()
+    assert fake.calls == [["network", "reload", "--", on_net1]]

@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "dockershim"
 ENGINE_ROUTES = [
     "containers.py", "containers_lifecycle.py", "container_update.py", "images.py",
-    "networks.py", "volumes.py", "system.py", "system_df.py",
+    "networks.py", "volumes.py", "system.py", "system_df.py", "attach.py",
 ]  # fmt: skip
 # the streaming routes, which went behind the engine later: they import nothing of podman/
 STREAM_ROUTES = [

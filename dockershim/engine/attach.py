@@ -1,0 +1,177 @@
+"""The podman side of Docker's attach: the children a hijacked attach pumps, and `docker run`'s
+attach-then-start.
+
+`docker run` attaches before it starts, so that nothing the container prints is lost; the
+start request then starts the container with `podman start --attach` as the attach's own child
+(`start_attached`). That one podman process initializes and starts the container: the start
+request returns once podman's state shows the container past "created" (read from the state
+database, no process), or raises podman's error when start failed before it got there (a
+missing executable: Docker's 400 on the start request, exit code 127 in the CLI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+
+from dockershim.engine.containers import Containers
+from dockershim.engine.dns_watch import DnsWatch
+from dockershim.errors import DockerError, NotFound
+from dockershim.podman import PodmanRunner, SpawnedProcess
+from dockershim.podman.errors import classify
+from dockershim.translate.attach import (
+    ContainerFacts,
+    attach_argv,
+    logs_argv,
+    start_attached_argv,
+    start_events_argv,
+)
+
+NOT_STARTED = ("created", "configured", "initialized")
+_UP = ("running", "paused", "stopping")
+_POLL = 0.02  # seconds between looks at the state while a start is under way
+# podman start's own failure: "Error: unable to start container <id>: <the runtime's error>"
+_START_FAILED = re.compile(r"^Error: unable to start container [0-9a-f]{64}: ", re.M)
+_FAILED = 125  # podman's exit status for its own errors (not the container's)
+
+
+class AttachOps:
+    def __init__(self, podman: PodmanRunner, containers: Containers, dns: DnsWatch) -> None:
+        self.podman = podman
+        self.containers = containers
+        self.dns = dns
+
+    async def facts(self, ref: str) -> ContainerFacts:
+        return await self.containers.facts(ref)
+
+    async def logs(self, container_id: str, *, follow: bool = False) -> SpawnedProcess:
+        """The container's output so far (`follow`: and what it prints from now on)."""
+        return await self.podman.spawn(logs_argv(container_id, follow=follow))
+
+    async def attach(
+        self, container_id: str, *, stdin: bool, tty: bool, window: tuple[int, int] | None
+    ) -> SpawnedProcess:
+        """Attach to a running container."""
+        return await self.podman.spawn(
+            attach_argv(container_id, stdin=stdin), stdin=stdin, use_pty=tty, window=window
+        )
+
+    async def start(self, container_id: str) -> None:
+        """A plain start (no one to pump for); a no-op when it already runs."""
+        await self.podman.run(["start", "--", container_id])
+        self.dns.started(container_id)
+
+    async def start_attached(
+        self, container_id: str, *, stdin: bool, tty: bool, window: tuple[int, int] | None
+    ) -> SpawnedProcess:
+        """Start the container with this child attached; returns once it started (running,
+        or already exited), raises podman's start error when it did not."""
+        if tty:  # a terminal mixes podman's error into the output: `init` tells it apart
+            await self._init(container_id)
+        before = await self._started_at(container_id)
+        child = await self.podman.spawn(
+            start_attached_argv(container_id, stdin=stdin), stdin=stdin, use_pty=tty, window=window
+        )
+        try:
+            failure = await self._until_started(container_id, child, before)
+            if failure is not None:
+                raise failure
+        except BaseException:
+            await child.close()
+            raise
+        self.dns.started(container_id)  # its network is set up now (dns_watch.py)
+        return child
+
+    async def _init(self, container_id: str) -> None:
+        result = await self.podman.run(["init", "--", container_id], check=False, timeout=120)
+        if result.returncode != 0 and "already been created in runtime" not in result.err_text:
+            raise classify(result.err_text, result.returncode)
+
+    async def _started_at(self, container_id: str) -> object:
+        """What tells this container's next start apart (its stored start time)."""
+        snap = await self.containers.snapshot()
+        record = snap.containers.get(container_id) if snap is not None else None
+        return record.state_json.get("startedTime") if record is not None else None
+
+    async def _until_started(
+        self, container_id: str, child: SpawnedProcess, before: object
+    ) -> DockerError | None:
+        """Wait until the container got past "created" (a start after `before`, its start time
+        then), polled from podman's state; podman's error when the child ended without a start.
+
+        `podman events` needs about a second to start watching, and the CLI only sets up its
+        terminal (SIGWINCH -> resize) once start has returned, so neither can tell.
+        """
+        exited = asyncio.ensure_future(child.wait())
+        try:
+            return await self._poll_start(container_id, child, before, exited)
+        finally:
+            exited.cancel()
+
+    async def _poll_start(
+        self,
+        container_id: str,
+        child: SpawnedProcess,
+        before: object,
+        exited: asyncio.Future[int],
+    ) -> DockerError | None:
+        while True:
+            ended = child.process.returncode is not None
+            # once the child ended, a read after its end: it shows what the child left
+            look = self.containers.snapshot() if ended else self.containers.recent_snapshot(_POLL)
+            snap = await look
+            if snap is None:  # only the CLI can tell
+                with contextlib.suppress(NotFound):
+                    found = await self.containers.lookup(container_id)
+                    if found.status not in NOT_STARTED and (ended or found.status in _UP):
+                        return None
+                    if ended:
+                        return await _start_error(child, certain=True)
+            else:
+                record = snap.containers.get(container_id)
+                if record is not None and _started(record.status, record.state_json, before):
+                    return None
+                if ended and record is not None:
+                    return await _start_error(child, certain=True)
+            if ended:  # gone: a failed start of an --rm container, or one that ran and was
+                # removed between two looks (then the child's exit status is the container's)
+                return await _start_error(child, certain=False)
+            await asyncio.wait([exited], timeout=_POLL)
+
+    async def wait_started_elsewhere(self, container_id: str, since: float) -> None:
+        """Returns when the container is started by other means than this service's start."""
+        watcher = await self.podman.spawn(start_events_argv(container_id, since))
+        try:
+            if watcher.process.stdout is not None:
+                await watcher.process.stdout.readline()
+            await asyncio.sleep(0)
+        finally:
+            await watcher.close()
+
+
+def _started(status: str, state: dict[str, object], before: object) -> bool:
+    return status not in NOT_STARTED and state.get("startedTime") != before
+
+
+async def _start_error(child: SpawnedProcess, *, certain: bool) -> DockerError | None:
+    """podman's start failure from the ended child's stderr (nothing has read it yet); None
+    when the output is the container's own (`certain`: it never started, so it is podman's)."""
+    if child.process.returncode == 0 or (not certain and child.process.returncode != _FAILED):
+        return None
+    stderr = child.process.stderr
+    data = b""
+    if stderr is not None:
+        with contextlib.suppress(TimeoutError):
+            data = await asyncio.wait_for(stderr.read(), 5.0)
+    text = data.decode(errors="replace")
+    match = _START_FAILED.search(text)
+    if match is None and not certain:
+        # the container's own output after all: handed back for the pump
+        restored = asyncio.StreamReader()
+        restored.feed_data(data)
+        restored.feed_eof()
+        child.process.stderr = restored
+        return None
+    # podman's words, without the "unable to start container <id>:" preamble (as init says it)
+    return classify(_START_FAILED.sub("Error: ", text), child.process.returncode or _FAILED)
