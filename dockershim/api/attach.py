@@ -25,7 +25,7 @@ from dockershim.api.exec import terminal_size
 from dockershim.api.hijacked import HijackResponse
 from dockershim.api.queries import BOOL_DOC, Flag, Number, flag, named
 from dockershim.api.versioning import api_version
-from dockershim.engine.attach import AttachOps
+from dockershim.engine.attach import AttachOps, attaches, starts
 from dockershim.errors import Conflict
 from dockershim.podman import SpawnedProcess
 from dockershim.streams.pump import Connection, PumpOptions, pump
@@ -129,10 +129,10 @@ class _Attach:
             try:
                 self.tty.attach_child(child)
                 options = self.options
-                if child.argv[1:2] == ["attach"] and not self.facts.tty:
+                if attaches(child) and not self.facts.tty:
                     options = dataclasses.replace(options, drop_final_newline=True)
                 result = await pump(stream, child, options)
-                if result.outcome == "gone" and options.stdin and child.argv[1:2] == ["start"]:
+                if result.outcome == "gone" and options.stdin and starts(child):
                     # `docker run -i` whose client vanished: its stdin was closed (StdinOnce);
                     # let podman pass that on, as dockerd closes the container's stdin
                     with contextlib.suppress(TimeoutError):

@@ -175,3 +175,13 @@ async def _start_error(child: SpawnedProcess, *, certain: bool) -> DockerError |
         return None
     # podman's words, without the "unable to start container <id>:" preamble (as init says it)
     return classify(_START_FAILED.sub("Error: ", text), child.process.returncode or _FAILED)
+
+
+def attaches(child: SpawnedProcess) -> bool:
+    """The child attaches to a container that was already running (`podman attach`)."""
+    return child.argv[1:2] == ["attach"]
+
+
+def starts(child: SpawnedProcess) -> bool:
+    """The child starts the container it attaches to (`podman start --attach`)."""
+    return child.argv[1:2] == ["start"]
