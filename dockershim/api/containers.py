@@ -16,11 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api.bodies import ContainerCreateBody
-from dockershim.api.containers_support import (
-    cgroup_v2,
-    host_gateway_ip,
-    resolve_image,
-)
+from dockershim.api.containers_support import cgroup_v2, host_gateway_ip
 from dockershim.api.deps import BackendDep, EngineDep
 from dockershim.api.networks import create_links
 from dockershim.api.queries import (
@@ -67,7 +63,7 @@ async def container_create(
     needs_gateway = isinstance(hosts, list) and any(
         isinstance(e, str) and e.endswith("host-gateway") for e in hosts
     )
-    image = await resolve_image(backend.podman, str(body.get("Image") or ""))
+    image = await backend.engine.images.resolve(str(body.get("Image") or ""))
     links = create_links(body)  # HostConfig.Links: --add-host and --env for the targets
     link_args = (
         await backend.engine.network_ops.link_args(*links, name, body.get("Env")) if links else []

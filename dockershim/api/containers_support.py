@@ -1,9 +1,5 @@
-"""Shared container helpers other modules import: inspect, image resolution, host facts.
-
-`inspect_container(podman, ref)` is podman's raw inspect object (NotFound "No such container:
-ref" when absent); `dockershim.translate.container_inspect.inspect_body` turns it into Docker's
-shape.
-"""
+"""Host facts a container create needs: the cgroup version podman runs on, and the address
+rootless podman gives containers for the host."""
 
 from __future__ import annotations
 
@@ -12,49 +8,11 @@ import fcntl
 import ipaddress
 import socket
 import struct
-from typing import Any
 
 from dockershim.api.deps import Backend
-from dockershim.engine import engine_for
-from dockershim.errors import InvalidParameter, NotFound
-from dockershim.podman import PodmanRunner
 from dockershim.podman.facts import static_facts
-from dockershim.translate.references import looks_like_id, parse_reference
 
 _SIOCGIFADDR = 0x8915
-
-
-async def inspect_container(
-    podman: PodmanRunner, ref: str, *, size: bool = False
-) -> dict[str, Any]:
-    """podman's raw inspect JSON of one container (by id, unique id prefix or name)."""
-    return await engine_for(podman).containers.inspect(ref, size=size)
-
-
-async def resolve_image(podman: PodmanRunner, image: str) -> str:
-    """The name podman knows for a Docker image reference; 404 "No such image" when absent."""
-    if not image:
-        raise InvalidParameter("Config.Image: an image name is required")
-    candidates: list[str] = []
-    shown = image
-    if looks_like_id(image):
-        candidates.append(image.removeprefix("sha256:"))
-    try:
-        ref = parse_reference(image)
-    except InvalidParameter:
-        if not candidates:
-            raise
-    else:
-        shown = ref.familiar()
-        candidates.append(ref.full())
-        if ref.registry == "docker.io" and not ref.digest:
-            path = ref.path.removeprefix("library/")
-            candidates.append(f"localhost/{path}:{ref.tag or 'latest'}")
-    images = engine_for(podman).images
-    for candidate in candidates:
-        if await images.find(candidate) is not None:
-            return candidate
-    raise NotFound(f"No such image: {shown}")
 
 
 async def cgroup_v2(backend: Backend) -> bool:

@@ -21,14 +21,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from dockershim.api import diskbudget
 from dockershim.api.bodies import ContainerConfigBody
 from dockershim.api.deps import EngineDep
-from dockershim.api.imageresolve import local_name
 from dockershim.api.jsonstream import stream_response
 from dockershim.api.queries import BOOL_DOC, INT_DOC, FiltersJson, Text, flag, named, number
 from dockershim.engine import Engine
 from dockershim.engine.image_archives import ImageChanges
 from dockershim.errors import DockerError, InvalidParameter
 from dockershim.translate.filters import parse_filters
-from dockershim.translate.references import familiar, parse_reference
+from dockershim.translate.references import familiar, local_name, parse_reference
 
 router = APIRouter()
 _CHUNK = 256 * 1024

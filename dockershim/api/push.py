@@ -18,12 +18,17 @@ from starlette.responses import JSONResponse, Response
 from dockershim.api.authfile import auth_file, auths_from_auth_header
 from dockershim.api.bodies import AuthConfigBody
 from dockershim.api.deps import BackendDep
-from dockershim.api.imageresolve import local_name
 from dockershim.api.jsonstream import stream_response
 from dockershim.api.queries import named
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.translate import progress
-from dockershim.translate.references import Reference, familiar, parse_reference, registry_host
+from dockershim.translate.references import (
+    Reference,
+    familiar,
+    local_name,
+    parse_reference,
+    registry_host,
+)
 
 router = APIRouter()
 

@@ -9,7 +9,6 @@ falls back to the CLI and says so once in the log and in `dockershim doctor`).
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -41,11 +40,7 @@ from dockershim.podman import PodmanRunner
 from dockershim.podman.facts import static_facts
 from dockershim.podman.statedb import database_path
 
-__all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "Volumes", "engine_for"]
-
-# The engine serving each runner: route helpers that still receive the runner (the older
-# `inspect_container(podman, ref)` style) find the one engine, and so its kept answers, here.
-_ENGINES: weakref.WeakKeyDictionary[PodmanRunner, Engine] = weakref.WeakKeyDictionary()
+__all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "Volumes"]
 
 
 class Engine:
@@ -82,7 +77,6 @@ class Engine:
         self.builds = Builds(podman, self.images)
         self.build_networks = BuildNetworks(podman, self.networks.find, self.dns)
         self.archives = Archives(podman, self.containers)
-        _ENGINES[podman] = self
 
     async def _database(self) -> str | None:
         return await database_path(self.podman, self._cache, self._state_dir)
@@ -115,9 +109,3 @@ class Engine:
     def fallbacks(self) -> list[str]:
         """Why some reads still go to the podman CLI (for `dockershim doctor`)."""
         return [r for r in (self.containers.fallback,) if r]
-
-
-def engine_for(podman: PodmanRunner) -> Engine:
-    """The engine a runner serves (a runner made outside the app gets one of its own)."""
-    engine = _ENGINES.get(podman)
-    return engine if engine is not None else Engine(podman, {}, None)

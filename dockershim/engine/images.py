@@ -17,8 +17,9 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dockershim.errors import NotFound
 from dockershim.podman import PodmanRunner
-from dockershim.translate.references import candidates
+from dockershim.translate.references import candidates, create_candidates
 
 StoreInfo = Callable[[], Awaitable[tuple[str, str]]]  # (graph root, driver name)
 
@@ -64,6 +65,15 @@ class Images:
         if mark:
             self._lists[everything] = (mark, json.dumps(items))
         return items
+
+    async def resolve(self, image: str) -> str:
+        """The name podman knows for a Docker image reference of a container create; 404 "No
+        such image" when absent (podman never resolves a short name against registries)."""
+        names, shown = create_candidates(image)
+        for name in names:
+            if await self.find(name) is not None:
+                return name
+        raise NotFound(f"No such image: {shown}")
 
     async def find(self, name: str) -> dict[str, Any] | None:
         """podman's inspect JSON of the image `name` means (Docker's rules), or None."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from dockershim.errors import InvalidParameter
 
@@ -149,3 +150,36 @@ def docker_name(ref: Reference) -> str:
     """How dockerd names a reference in progress messages: `busybox:latest`, `user/app:v1`,
     `127.0.0.1:5000/x:latest`."""
     return familiar(ref.full())
+
+
+def create_candidates(image: str) -> tuple[list[str], str]:
+    """The names to look for, in order, of the image a container create names (an id, the full
+    name, podman's `localhost/NAME` for a Docker Hub name), and the name errors show."""
+    if not image:
+        raise InvalidParameter("Config.Image: an image name is required")
+    names: list[str] = []
+    shown = image
+    if looks_like_id(image):
+        names.append(image.removeprefix("sha256:"))
+    try:
+        ref = parse_reference(image)
+    except InvalidParameter:
+        if not names:
+            raise
+    else:
+        shown = ref.familiar()
+        names.append(ref.full())
+        if ref.registry == "docker.io" and not ref.digest:
+            path = ref.path.removeprefix("library/")
+            names.append(f"localhost/{path}:{ref.tag or 'latest'}")
+    return names, shown
+
+
+def local_name(data: dict[str, Any], name: str) -> str:
+    """The exact name podman knows the image by (its inspect JSON), matching what the client
+    asked for; the id when no tag matches."""
+    wanted = candidates(name)
+    for tag in data.get("RepoTags") or []:
+        if tag in wanted:
+            return str(tag)
+    return str(data["Id"])
