@@ -69,11 +69,7 @@ class ImageArchives:
         self, source: str, name: str | None, platform: str | None, changes: ImageChanges
     ) -> str:
         """`podman import` of a file path or an http(s) URL; the new image's sha256: ID."""
-        args = ["import"]
-        for change in changes.changes:
-            args += tcommit.change_args(change)
-        if changes.message:
-            args += ["--message", changes.message]
+        args = ["import", *_change_args(changes)]
         if platform:
             args += ["--platform", platform]
         result = await self.podman.run(
@@ -94,10 +90,7 @@ class ImageArchives:
         """`podman commit` in Docker's image format; the new image's sha256: ID. Rootless
         podman on cgroup v1 cannot pause: then the container is committed running."""
         args = ["commit", "--format", "docker", *tcommit.config_changes(config)]
-        for change in changes.changes:
-            args += tcommit.change_args(change)
-        if changes.message:
-            args += ["--message", changes.message]
+        args += _change_args(changes)
         if author:
             args += ["--author", author]
         tail = ["--quiet", "--", container] + ([target] if target else [])
@@ -112,3 +105,13 @@ class ImageArchives:
         if result.returncode != 0:
             raise classify(result.err_text, result.returncode)
         return _last_id(result.text)
+
+
+def _change_args(changes: ImageChanges) -> list[str]:
+    """`--change` and `--message` options, as import and commit both take them."""
+    args: list[str] = []
+    for change in changes.changes:
+        args += tcommit.change_args(change)
+    if changes.message:
+        args += ["--message", changes.message]
+    return args
