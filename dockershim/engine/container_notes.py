@@ -13,14 +13,13 @@ state dir (helpers outside the app) they live in memory.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, NotFound
+from dockershim.statefile import read_record, write_record
 from dockershim.translate.container_fields import ANN_HOST_FIELDS, decode_host_fields
 from dockershim.translate.container_inspect import podman_annotations
 from dockershim.translate.container_notes import (
@@ -122,16 +121,7 @@ class Notes:
 
 
 def _read(state_dir: str) -> dict[str, ContainerNotes]:
-    path = os.path.join(state_dir, FILE_NAME)
-    try:
-        if os.path.getsize(path) > _MAX_BYTES:
-            return {}
-        with open(path, encoding="utf-8") as f:
-            record = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(record, dict) or record.get("format") != _FORMAT:
-        return {}
+    record = read_record(os.path.join(state_dir, FILE_NAME), _FORMAT, _MAX_BYTES) or {}
     out: dict[str, ContainerNotes] = {}
     for cid, data in list((record.get("notes") or {}).items())[:MAX_CONTAINERS]:
         notes = ContainerNotes.from_json(data)
@@ -141,18 +131,5 @@ def _read(state_dir: str) -> dict[str, ContainerNotes]:
 
 
 def _write(state_dir: str, notes: dict[str, ContainerNotes]) -> None:
-    os.makedirs(state_dir, mode=0o700, exist_ok=True)
-    path = os.path.join(state_dir, FILE_NAME)
-    tmp = f"{path}.tmp{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            body = {k: v.to_json() for k, v in notes.items()}
-            json.dump({"format": _FORMAT, "notes": body}, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    record = {"format": _FORMAT, "notes": {k: v.to_json() for k, v in notes.items()}}
+    write_record(os.path.join(state_dir, FILE_NAME), record, durable=True)

@@ -10,10 +10,11 @@ podman's stored state, so a stale file can cost an inspect, never a wrong answer
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from dockershim.statefile import read_record, write_record
 
 FILE_NAME = "kept-inspects.json"
 _FORMAT = 1
@@ -33,25 +34,14 @@ class Kept:
 
 
 def load(state_dir: str) -> dict[str, Kept]:
-    path = os.path.join(state_dir, FILE_NAME)
+    record = read_record(os.path.join(state_dir, FILE_NAME), _FORMAT, _MAX_BYTES)
     try:
-        if os.path.getsize(path) > _MAX_BYTES:
-            return {}
-        with open(path, encoding="utf-8") as f:
-            record = json.load(f)
-        if not isinstance(record, dict) or record.get("format") != _FORMAT:
-            return {}
-        return {str(k): Kept(**v) for k, v in (record.get("kept") or {}).items()}
-    except (OSError, ValueError, TypeError):
+        return {str(k): Kept(**v) for k, v in ((record or {}).get("kept") or {}).items()}
+    except (TypeError, AttributeError):
         return {}
 
 
 def save(state_dir: str, kept: dict[str, Kept]) -> None:
+    record = {"format": _FORMAT, "kept": {k: asdict(v) for k, v in kept.items()}}
     with contextlib.suppress(OSError):
-        os.makedirs(state_dir, mode=0o700, exist_ok=True)
-        path = os.path.join(state_dir, FILE_NAME)
-        tmp = f"{path}.tmp{os.getpid()}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"format": _FORMAT, "kept": {k: asdict(v) for k, v in kept.items()}}, out)
-        os.replace(tmp, path)
+        write_record(os.path.join(state_dir, FILE_NAME), record)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import glob
-import json
 import os
 import shutil
 from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.podman.runner import PodmanRunner
+from dockershim.statefile import read_record, write_record
 
 Facts = tuple[dict[str, Any], dict[str, Any]]  # (podman version, podman info)
 
@@ -112,23 +112,13 @@ def save(state_dir: str, podman: PodmanRunner, facts: Facts) -> None:
         "info": info,
     }
     with contextlib.suppress(OSError):
-        os.makedirs(state_dir, mode=0o700, exist_ok=True)
-        path = os.path.join(state_dir, FILE_NAME)
-        tmp = f"{path}.tmp{os.getpid()}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(record, out)
-        os.replace(tmp, path)
+        write_record(os.path.join(state_dir, FILE_NAME), record)
 
 
 def load(state_dir: str, podman: PodmanRunner) -> Facts | None:
     """The stored pair, if everything it came from is as it was; else None."""
-    try:
-        with open(os.path.join(state_dir, FILE_NAME)) as f:
-            record = json.load(f)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("format") != _FORMAT:
+    record = read_record(os.path.join(state_dir, FILE_NAME), _FORMAT)
+    if record is None:
         return None
     version, info = record.get("version"), record.get("info")
     if not isinstance(version, dict) or not isinstance(info, dict):
