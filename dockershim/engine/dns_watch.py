@@ -41,21 +41,25 @@ _PID_FILE = "aardvark.pid"
 
 def aardvark_missing(folder: str, container_ids: Sequence[str] = ()) -> bool:
     """Some network has DNS entries in `folder` and no aardvark-dns serves them: none runs,
-    it exited (a zombie until reaped), or it does not listen on the gateway of a network one
-    of `container_ids` is on (an aardvark going away after its last container closes its
-    sockets first, and netavark's signal then does not bring them back)."""
+    it exited (a zombie until reaped), or, when one of `container_ids` is on a network with
+    DNS, it listens on no gateway at all (an aardvark going away after its last container
+    closes its sockets first, and netavark's signal then does not bring them back)."""
     names = sorted(dns_networks(folder))
     if not names:
         return False
     pid = _aardvark_pid(folder)
     if pid is None:
         return True  # none runs, or it exited (a zombie until its parent reaps it)
-    wanted = _gateways(folder, names, container_ids)
-    return bool(wanted) and not wanted <= _listening(pid)
+    if not _gateways(folder, names, container_ids):
+        return False
+    # an exiting server listens on none of its gateways; a live one still being told of a new
+    # network listens on the others meanwhile, and must not be taken for gone
+    return not _gateways(folder, names, None) & _listening(pid)
 
 
-def _gateways(folder: str, names: list[str], container_ids: Sequence[str]) -> set[str]:
-    """The IPv4 gateways (as /proc/net/udp writes them) of the networks that hold the ids."""
+def _gateways(folder: str, names: list[str], container_ids: Sequence[str] | None) -> set[str]:
+    """The IPv4 gateways (as /proc/net/udp writes them) of the networks that hold the ids
+    (of every network with entries for None)."""
     out: set[str] = set()
     for name in names:
         try:
@@ -63,7 +67,9 @@ def _gateways(folder: str, names: list[str], container_ids: Sequence[str]) -> se
                 head, *entries = f.read().splitlines()
         except (OSError, ValueError):
             continue
-        if not any(line.split(" ", 1)[0] in container_ids for line in entries):
+        if container_ids is not None and not any(
+            line.split(" ", 1)[0] in container_ids for line in entries
+        ):
             continue
         for address in head.replace(",", " ").split():
             with contextlib.suppress(OSError):
