@@ -12,16 +12,16 @@ from __future__ import annotations
 import posixpath
 import tempfile
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.responses import JSONResponse, Response
 
 from dockershim.api import diskbudget
+from dockershim.api.childstream import ChildStream
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import Flag, flag
-from dockershim.engine.archive import Source, WriteOptions
+from dockershim.engine.archive import WriteOptions
 from dockershim.engine.archive_tar import rebase_archive
 from dockershim.engine.containers import check_ref
 from dockershim.errors import InvalidParameter
@@ -49,21 +49,6 @@ def _dot_prefixed(name: str) -> str:
     return name if name.startswith("./") else "./" + name
 
 
-class _ChildResponse(StreamingResponse):
-    """A streamed child's output; the child is closed even when the client leaves before the
-    body iterator ever started (an unstarted generator's `finally` never runs)."""
-
-    def __init__(self, source: Source, body: AsyncIterator[bytes], **kwargs: Any) -> None:
-        super().__init__(body, media_type="application/x-tar", **kwargs)
-        self._source = source
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            await self._source.close()
-
-
 @router.head("/containers/{id}/archive")
 async def container_archive_info(
     id: str, engine: EngineDep, path_raw: PathQuery = None
@@ -86,7 +71,7 @@ async def container_archive(id: str, engine: EngineDep, path_raw: PathQuery = No
         # dockerd sends `DIR/.` as "./" and "./NAME"...; the CLI rebases that "." prefix.
         body = rebase_archive(body, _dot_prefixed, first=reading.own)
     headers = {_STAT_HEADER: encode_stat(reading.stat)}
-    return _ChildResponse(source, body, headers=headers)
+    return ChildStream(source.close, body, what=f"copy from {id}", headers=headers)
 
 
 @router.put("/containers/{id}/archive")
@@ -110,7 +95,7 @@ async def put_container_archive(
 @router.get("/containers/{id}/export")
 async def container_export(id: str, engine: EngineDep) -> Response:
     source = await engine.archives.export(check_ref(id))
-    return _ChildResponse(source, source.chunks())
+    return ChildStream(source.close, source.chunks(), what=f"export of {id}")
 
 
 @router.get("/containers/{id}/changes")

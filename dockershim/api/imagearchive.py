@@ -16,14 +16,16 @@ from types import ModuleType
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from dockershim.api import diskbudget
 from dockershim.api.bodies import ContainerConfigBody
+from dockershim.api.childstream import ChildStream
 from dockershim.api.deps import EngineDep
 from dockershim.api.jsonstream import stream_response
 from dockershim.api.queries import BOOL_DOC, INT_DOC, FiltersJson, Text, flag, named, number
 from dockershim.engine import Engine
+from dockershim.engine.child import output_chunks
 from dockershim.engine.image_archives import ImageChanges
 from dockershim.errors import DockerError, InvalidParameter
 from dockershim.translate.filters import parse_filters
@@ -39,17 +41,7 @@ async def _save(engine: Engine, names: list[str]) -> Response:
         data = await engine.image_ops.require(name)
         sources.append(local_name(data, name))
     child = await engine.image_archives.save(sources)
-    stdout = child.process.stdout
-    assert stdout is not None
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            while chunk := await stdout.read(_CHUNK):
-                yield chunk
-        finally:
-            await child.close()
-
-    return StreamingResponse(body(), media_type="application/x-tar")
+    return ChildStream(child.close, output_chunks(child, _CHUNK), what="image save")
 
 
 @router.get("/images/get")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockershim.engine.archive_tar import EntryCheck, first_entry
-from dockershim.engine.child import Child
+from dockershim.engine.child import Child, output_chunks
 from dockershim.engine.container_fs import stat_in_container
 from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, InvalidParameter, NotFound, TooLarge
@@ -72,12 +72,11 @@ class Source:
         self.entry = entry
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        stdout = self.child.process.stdout
-        assert stdout is not None
+        """The tar stream; CutShort when podman fails part way (engine/child.py)."""
         try:
             if self.prefix:
                 yield self.prefix
-            while chunk := await stdout.read(_CHUNK):
+            async for chunk in output_chunks(self.child, _CHUNK):
                 yield chunk
         finally:
             await self.child.close()

@@ -10,10 +10,42 @@ import errno
 import os
 from collections.abc import AsyncIterator
 
+from dockershim.errors import DockerError
+from dockershim.podman.errors import classify
 from dockershim.podman.runner import SpawnedProcess as Child
 from dockershim.translate.terminal import TerminalLines
 
-__all__ = ["TERMINAL", "Child", "read_tagged_lines", "read_terminal_lines"]
+__all__ = [
+    "TERMINAL",
+    "Child",
+    "CutShort",
+    "output_chunks",
+    "read_tagged_lines",
+    "read_terminal_lines",
+]
+
+_ERR_BYTES = 8192  # of a failed child's stderr, for its error message
+
+
+class CutShort(DockerError):
+    """A child streaming an answer (export, cp out, save) failed after the answer began.
+
+    Its status line is sent, so the only way to tell the client is to end the stream
+    unfinished (no closing chunk), as dockerd does: a clean end would pass for a whole tar."""
+
+
+async def output_chunks(child: Child, size: int) -> AsyncIterator[bytes]:
+    """The child's stdout in chunks of at most `size`; CutShort once it is read to the end
+    when the child then exits with an error."""
+    stdout = child.process.stdout
+    assert stdout is not None
+    while chunk := await stdout.read(size):
+        yield chunk
+    code = await child.wait()
+    if code != 0:
+        stderr = child.process.stderr
+        err = await stderr.read(_ERR_BYTES) if stderr is not None else b""
+        raise CutShort(classify(err.decode("utf-8", "replace"), code).message)
 
 
 async def read_tagged_lines(child: Child) -> AsyncIterator[tuple[bool, str]]:
