@@ -11,17 +11,24 @@ it and do not wait for it to end.
 
 podman prints each container it handled on stdout; one it did not handle is run again alone,
 so its error is exactly the one a single call would give.
+
+`podman stop` and `rm` act on the containers of one call in parallel, `podman start` one after
+another (~0.1 s each here: network, conmon, runtime): a batch of starts is split over as many
+processes as there are CPUs, which measured 0.65-0.8 s for nine starts here against 1.05-1.1 s
+in one process and 0.9-1.05 s in nine.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from dockershim.podman import Completed, PodmanRunner
 
 GATHER = 0.02  # seconds twins arriving together (compose's parallel requests) are gathered
+_ONE_BY_ONE = {"start"}  # sub-commands podman runs one container after another
 
 
 @dataclass
@@ -91,6 +98,21 @@ class Batches:
                 self._keys.pop(key, None)
 
     async def _run_batch(
+        self,
+        args: list[str],
+        batch: dict[str, list[asyncio.Future[Completed]]],
+        timeout: float | None,
+    ) -> None:
+        ids = list(batch)
+        parts = min(len(ids), os.cpu_count() or 1) if args[0] in _ONE_BY_ONE else 1
+        await asyncio.gather(
+            *(
+                self._together(args, {i: batch[i] for i in ids[n::parts]}, timeout)
+                for n in range(parts)
+            )
+        )
+
+    async def _together(
         self,
         args: list[str],
         batch: dict[str, list[asyncio.Future[Completed]]],

@@ -116,6 +116,12 @@ class DnsWatch:
             self._watching.cancel()  # (never in the middle of a restart: it would be half done)
         self._watching = asyncio.create_task(self._watch())
 
+    def leaving(self, container_id: str) -> None:
+        """The container is being stopped or removed: an aardvark that exits with the last of
+        a network's containers (compose down) is no race to repair, nor is this container's
+        network a reason to reload."""
+        self._started = [i for i in self._started if i != container_id]
+
     async def settle(self, container_id: str) -> None:
         """After a start whose next step needs DNS at once (a build's RUN on the network):
         give aardvark the first checks' time, restarting it if the race took it."""

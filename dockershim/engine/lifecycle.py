@@ -107,8 +107,10 @@ class Lifecycle:
             self.containers.warm(ids)
 
     def _changing(self, ident: str) -> None:
-        """Another change is under way: no inspect of the state before it."""
+        """Another change is under way: no inspect of the state before it, and no DNS repair
+        on its behalf."""
         self._to_warm.discard(ident)
+        self.dns.leaving(ident)
 
     async def stop(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
         self._changing(found.id)

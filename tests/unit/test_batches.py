@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
+
+import pytest
 
 from dockershim.engine.batches import Batches, batch_size
 from dockershim.podman import Completed, PodmanRunner
@@ -73,3 +76,26 @@ async def test_twins_go_alongside_the_running_call() -> None:
     podman.go.set()
     assert (await first).returncode == 0
     assert batch_size(await first) == 1
+
+
+async def test_twin_starts_are_split_over_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """podman starts the containers of one call one after another: a batch of starts goes
+    as one process per CPU (stops and removals stay one call: podman runs those in parallel)."""
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    podman = Recorder(bad="e")
+    batches = Batches(podman)
+    first = asyncio.create_task(batches.run(["start"], "a"))
+    await asyncio.sleep(0)
+    twins = [asyncio.create_task(batches.run(["start"], ident)) for ident in "bcde"]
+    await asyncio.sleep(0.05)
+    podman.go.set()
+    results = await asyncio.gather(first, *twins)
+    assert [r.returncode for r in results] == [0, 0, 0, 0, 125]
+    starts = sorted(podman.calls)
+    assert starts == [
+        ["start", "--", "a"],
+        ["start", "--", "b", "d"],
+        ["start", "--", "c", "e"],
+        ["start", "--", "e"],  # the failed one alone, for its own error
+    ]

@@ -61,6 +61,26 @@ async def test_reload_runs_only_when_missing(tmp_path: Path) -> None:
     assert not await watch.check()  # done: nothing started since
 
 
+async def test_no_reload_for_containers_being_stopped(tmp_path: Path) -> None:
+    """compose down: aardvark exits with the network's last container; nothing to repair."""
+    fake = FakePodman()
+    fake.answer(["network", "reload"], "ok\n")
+
+    async def folder() -> str:
+        return str(tmp_path)
+
+    (tmp_path / "net1").write_text("10.89.0.1\n")
+    watch = DnsWatch(fake, folder)
+    watch.started("a" * 64)
+    watch.started("b" * 64)
+    watch.leaving("a" * 64)
+    watch.leaving("b" * 64)
+    assert not await watch.check() and fake.calls == []
+    watch.started("a" * 64)  # started again: watched again
+    assert await watch.check()
+    assert fake.calls == [["network", "reload", "--", "a" * 64]]
+
+
 async def test_the_watch_looks_again_later(tmp_path: Path, monkeypatch: object) -> None:
     import asyncio
 
