@@ -293,7 +293,7 @@ class Containers:
     ) -> Kept:
         kept = Kept(
             fingerprint, _digest(record.setup), record.state_json, snap.health_mark(record),
-            json.dumps(raw),
+            json.dumps(raw), record.netns,
         )  # fmt: skip
         self._kept[record.id] = kept
         self._save_soon()
@@ -328,7 +328,8 @@ class Containers:
                     health = json.loads(log_file.read(_HEALTH_LOG_MAX))
             except (OSError, ValueError):
                 return None
-        raw = overlay(json.loads(kept.text), kept.state, record.state_json, health)
+        netns = (kept.netns, record.netns)
+        raw = overlay(json.loads(kept.text), kept.state, record.state_json, health, netns)
         return None if raw is None else self._keep(snap, record, fingerprint, raw)
 
 

@@ -17,20 +17,22 @@ from typing import Any
 from dockershim.statefile import read_record, write_record
 
 FILE_NAME = "kept-inspects.json"
-_FORMAT = 1
+_FORMAT = 2  # 2: with the network namespace
 _MAX_BYTES = 64 << 20  # a larger file is not ours to trust (or to read into memory)
 
 
 @dataclass(frozen=True)
 class Kept:
     """podman's inspect JSON of a container (as text: no caller can change it) and what it
-    was taken at: the fingerprint, the digest of the setup, the state, the healthcheck log."""
+    was taken at: the fingerprint, the digest of the setup, the state, the healthcheck log,
+    the network namespace."""
 
     fingerprint: str
     setup: str  # hex digest
     state: dict[str, Any]
     health_mark: str
     text: str
+    netns: str = ""  # the network namespace it was taken in
 
 
 def load(state_dir: str) -> dict[str, Kept]:

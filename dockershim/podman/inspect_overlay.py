@@ -4,9 +4,11 @@ podman 4.3 builds `podman container inspect` from a container's config and its s
 (libpod/container_inspect.go). When the config side is unchanged and the state moved only in
 fields whose place in the inspect JSON is known, the kept JSON is patched instead of asking
 the CLI again: the status word and its flags, exit code, times, OOM flag, conmon pid, exec
-sessions (`ExecIDs`), the restart count, and the healthcheck log (`State.Health`). Anything
-else (a new pid, whose cgroup path podman reads from /proc; bind mounts, network status, the
-OCI config path) makes `overlay` return None, and the engine asks the CLI.
+sessions (`ExecIDs`), the restart count, the healthcheck log (`State.Health`), the merged
+dir of a mount, and a stop: the network status and namespace gone, so the addresses are
+empty (as podman shows a stopped container's). Anything else (a new pid, whose cgroup path
+podman reads from /proc; a new network status or namespace, bind mounts, the OCI config
+path) makes `overlay` return None, and the engine asks the CLI.
 """
 
 from __future__ import annotations
@@ -26,17 +28,43 @@ _ZERO_TIME = "0001-01-01T00:00:00Z"
 KEEP = object()  # `health`: the healthcheck log did not change
 
 
+# what podman shows of an address while a container has none (NetworkSettings and each
+# of its Networks): only keys the kept JSON has are reset
+_NO_ADDRESS: dict[str, Any] = {
+    "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
+    "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "MacAddress": "",
+}  # fmt: skip
+_SECONDARY = ("SecondaryIPAddresses", "SecondaryIPv6Addresses")
+
+
 def overlay(
-    kept: dict[str, Any], old: dict[str, Any], new: dict[str, Any], health: Any = KEEP
+    kept: dict[str, Any],
+    old: dict[str, Any],
+    new: dict[str, Any],
+    health: Any = KEEP,
+    netns: tuple[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """`kept` (inspect JSON taken when the state was `old`) as podman shows it at state `new`;
-    `health` is the parsed healthcheck log when it changed. None when only podman can tell."""
+    `health` is the parsed healthcheck log when it changed; `netns` the container's network
+    namespace then and now (None: unchanged). None when only podman can tell."""
     changed = {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
-    if not changed <= _PATCHED:
+    network_down = bool(old.get("networkStatus")) and not new.get("networkStatus")
+    if not changed - ({"networkStatus"} if network_down else set()) <= _PATCHED:
         return None
     if new.get("pid") != old.get("pid") and new.get("pid"):
         return None  # a new process: its cgroup path is podman's to find
+    then, now = netns or ("", "")
+    if now and now != then:
+        return None  # a new network namespace: its addresses are podman's to tell
+    if new.get("mounted") and new.get("mountPoint") != old.get("mountPoint"):
+        return None  # a new mount (podman's merged dir is not always the mount point)
     out = copy.deepcopy(kept)
+    if network_down or then != now:  # stopped: its network is down, its namespace gone
+        _no_network(out)
+    if not new.get("mounted"):
+        data = (out.get("GraphDriver") or {}).get("Data")
+        if isinstance(data, dict):
+            data.pop("MergedDir", None)
     state = out.setdefault("State", {})
     number = int(new.get("state") or 0)
     status = STATUS_NAMES[number] if 0 <= number < len(STATUS_NAMES) else "bad state"
@@ -66,3 +94,20 @@ def _omitempty(target: dict[str, Any], key: str, value: int) -> None:
         target[key] = value
     else:
         target.pop(key, None)
+
+
+def _no_network(out: dict[str, Any]) -> None:
+    """NetworkSettings as podman shows them once the container's network is down."""
+    settings = out.get("NetworkSettings")
+    if not isinstance(settings, dict):
+        return
+    if "SandboxKey" in settings:
+        settings["SandboxKey"] = ""
+    networks = settings.get("Networks")
+    for block in [settings, *(networks.values() if isinstance(networks, dict) else [])]:
+        if isinstance(block, dict):
+            for key, empty in _NO_ADDRESS.items():
+                if key in block:
+                    block[key] = empty
+            for key in _SECONDARY:
+                block.pop(key, None)

@@ -12,8 +12,9 @@ What the database does not hold and podman's CLI looks at before it answers:
   reads conmon's exit file `<tmp dir>/exits/<id>` (libpod checkExitFile);
 - the healthcheck log lives beside the run dir (`healthcheck.log`, libpod healthCheckLogPath).
 Both are stat()ed into the fingerprint. A record keeps what is stored in two parts: `setup`
-(config, netns, networks, dependencies: what podman changes on create, rename, connect) and
-`state` (the state JSON and exec sessions: what changes as the container runs).
+(config, networks, dependencies: what podman changes on create, rename, connect) and
+`state` (the state JSON, the network namespace and exec sessions: what changes as the
+container runs).
 """
 
 from __future__ import annotations
@@ -51,11 +52,14 @@ class ContainerRecord:
     name: str
     status: str  # podman's word: created, initialized, running, stopped, paused, exited, ...
     run_dir: str
-    setup: bytes = field(repr=False)  # as stored: config, netns, networks, dependencies
-    state: bytes = field(repr=False)  # as stored: the state JSON and the exec session ids
+    setup: bytes = field(repr=False)  # as stored: config, networks, dependencies
+    # as stored: the state JSON, the network namespace and the exec session ids (the netns
+    # comes and goes with each start and stop: state, not setup)
+    state: bytes = field(repr=False)
     exit_code: int = 0
     networks: tuple[str, ...] = ()  # podman's names of the networks it is connected to
     config: bytes = field(default=b"{}", repr=False)  # parsed only when asked (below)
+    netns: str = ""  # the path of its network namespace while it has one
 
     @functools.cached_property
     def config_json(self) -> dict[str, Any]:
@@ -194,7 +198,7 @@ def _container(db: BoltFile, ident: str, bucket: Bucket, name: str | None) -> Co
     for entry in db.entries(bucket):  # in key order
         if entry.bucket is None:
             values[entry.key] = entry.value
-            if entry.key != b"state":
+            if entry.key not in (b"state", b"netns"):
                 setup += [entry.key, entry.value]
         else:
             side = execs if entry.key == b"exec" else setup
@@ -211,10 +215,11 @@ def _container(db: BoltFile, ident: str, bucket: Bucket, name: str | None) -> Co
         status=status,
         run_dir=str(state.get("runDir") or ""),
         setup=b"\0".join(setup),
-        state=b"\0".join([values.get(b"state", b""), *execs]),
+        state=b"\0".join([values.get(b"state", b""), b"netns", values.get(b"netns", b""), *execs]),
         exit_code=int(state.get("exitCode") or 0),
         networks=tuple(networks),
         config=values[b"config"],
+        netns=values.get(b"netns", b"").decode("utf-8", "replace"),
     )
     if name is None:  # not in the name index (a file of another layout): from the config
         record = dataclasses.replace(record, name=str(record.config_json.get("name") or ""))

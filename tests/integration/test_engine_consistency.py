@@ -182,6 +182,32 @@ def test_exec_sessions_and_networks_follow_podman(dclient: Any, cleanup: Cleanup
     assert net not in {n["Name"] for n in dclient.api.networks()}
 
 
+def test_stops_and_starts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
+    """A stop empties the addresses and namespace the kept inspect showed (patched from the
+    state, engine/containers.py); a start again shows the new ones, as podman does."""
+    name = cleanup.container()
+    net = cleanup.name("dsn")
+    cleanup.networks.append(net)
+    podman("network", "create", net)
+    podman("run", "-d", "--name", name, "--network", net, "-p", "127.0.0.1::80", FIXTURE_IMAGE,
+           "sleep", "600")  # fmt: skip
+    running = _same_as_podman(dclient, name)
+    assert running["NetworkSettings"]["Networks"][net]["IPAddress"]
+    assert running["NetworkSettings"]["SandboxKey"]
+    podman("stop", "--time", "0", name)  # behind the shim's back
+    stopped = _same_as_podman(dclient, name)
+    assert stopped["State"]["Status"] == "exited"
+    assert stopped["NetworkSettings"]["Networks"][net]["IPAddress"] == ""
+    assert stopped["NetworkSettings"]["SandboxKey"] == ""
+    dclient.api.start(name)
+    dclient.api.stop(name, timeout=0)  # through the shim, as clients do
+    _same_as_podman(dclient, name)
+    dclient.api.start(name)
+    again = _same_as_podman(dclient, name)
+    assert again["NetworkSettings"]["Networks"][net]["IPAddress"]
+    assert again["State"]["Pid"] > 0
+
+
 def test_images_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     tag = f"{cleanup.name('dsi')}:v1"  # podman's localhost/NAME, as Docker shows it
     cleanup.images.append(f"localhost/{tag}")

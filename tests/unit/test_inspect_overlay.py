@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from dockershim.podman.inspect_overlay import KEEP, overlay
 from tests.fakes import fixture_json
 
@@ -62,3 +64,28 @@ def test_what_only_podman_can_tell() -> None:
     assert overlay(kept, RUNNING, {**RUNNING, "bindMounts": {"/etc/hosts": "/x"}}) is None
     assert overlay(kept, RUNNING, {**RUNNING, "networkStatus": {}}) is None
     assert overlay(kept, RUNNING, {**RUNNING, "configPath": "/y"}) is None
+
+
+@pytest.mark.parametrize("case", ["port", "two", "slirp"])
+def test_a_stop_is_what_podman_shows(case: str) -> None:
+    """Real podman 4.3 captures: a container with a published port on podman's network, one on
+    two networks (one dual-stack), one on slirp4netns; state and inspect taken running and
+    again after `podman stop`. The kept running inspect brought to the stopped state is
+    exactly podman's own inspect of the stopped container (addresses, namespace, merged dir)."""
+    running = fixture_json(f"overlay-{case}-running.json")
+    stopped = fixture_json(f"overlay-{case}-stopped.json")
+    netns = (running["netns"], stopped["netns"])
+    assert running["inspect"] != stopped["inspect"]
+    got = overlay(running["inspect"], running["state"], stopped["state"], netns=netns)
+    assert got == stopped["inspect"]
+
+
+def test_a_start_needs_podman() -> None:
+    """Started again: a new process, addresses and namespace that only podman can tell."""
+    running = fixture_json("overlay-two-running.json")
+    stopped = fixture_json("overlay-two-stopped.json")
+    netns = (stopped["netns"], running["netns"])
+    assert overlay(stopped["inspect"], stopped["state"], running["state"], netns=netns) is None
+    # a new namespace alone (same state otherwise) is not patched either
+    moved = (running["netns"], running["netns"] + "-other")
+    assert overlay(running["inspect"], running["state"], running["state"], netns=moved) is None
