@@ -10,6 +10,9 @@ from dockershim.engine.containers import Containers, check_ref
 from dockershim.errors import InvalidParameter
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate.container_logs import logs_argv
+from dockershim.translate.container_status import docker_state
+
+_ENDED = ("exited", "dead")
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,15 @@ class Logs:
         self.containers = containers
 
     async def open(self, ref: str, window: LogWindow) -> LogReader:
+        follow = window.follow
+        if follow and docker_state((await self.containers.facts(ref)).status) in _ENDED:
+            # As dockerd, no following a container that has ended; podman's follow of one
+            # can stop before the end of its file (containers/podman#21914): under load,
+            # docker-py's `run` (start, then logs with follow) got an empty answer.
+            follow = False
         argv = logs_argv(
             check_ref(ref),
-            follow=window.follow,
+            follow=follow,
             tail=window.tail,
             since=window.since_ns,
             until=window.until_ns,

@@ -128,6 +128,22 @@ def test_followed_logs_one_frame_per_line(dclient: Any, cleanup: Cleanup) -> Non
     assert err == [b"err1\n", b"err2\n"]
 
 
+def test_followed_logs_of_an_ended_container_are_whole(
+    docker: DockerRun, dclient: Any, cleanup: Cleanup
+) -> None:
+    """`logs -f` of a container that has ended gives its whole log and ends, as dockerd does
+    (podman's own follow of a stopped container cuts a long log short: podman#21914; here it
+    returned about a quarter of these lines)."""
+    lines = 200_000
+    name = cleanup.container()
+    docker("run", "--name", name, "busybox", "seq", "1", str(lines))
+    for _ in range(2):
+        followed = docker("logs", "-f", name).stdout.splitlines()
+        assert (len(followed), followed[-1]) == (lines, str(lines))
+    streamed = b"".join(dclient.api.logs(name, stream=True, follow=True, stderr=False))
+    assert streamed.count(b"\n") == lines
+
+
 def test_nameless_volume_is_anonymous_and_pruned(dclient: Any, cleanup: Cleanup) -> None:
     anonymous = dclient.volumes.create()
     cleanup.volumes.append(anonymous.name)
