@@ -16,6 +16,7 @@ from dockershim.api.deps import BackendDep, EngineDep
 from dockershim.api.queries import BOOL_DOC, TIME_DOC, Flag, flag, named
 from dockershim.api.versioning import api_version
 from dockershim.engine.child import Child
+from dockershim.engine.log_file import LogFile
 from dockershim.engine.logs import LogWindow
 from dockershim.errors import InvalidParameter
 from dockershim.streams.framing import STDERR, STDOUT, frame
@@ -62,8 +63,42 @@ async def container_logs(
     media = "application/vnd.docker.raw-stream" if tty else multiplexed
     exits = sessions_of(backend.cache).exits
     following = exits.following(str(reader.container["Id"])) if follow else contextlib.nullcontext()
-    body = _pump(child, tty=tty, want_out=want_out, want_err=want_err, timestamps=timestamps)
+    if child is not None:
+        body = _pump(child, tty=tty, want_out=want_out, want_err=want_err, timestamps=timestamps)
+    else:
+        assert reader.file is not None
+        body = _from_file(
+            reader.file, tty=tty, want=_wanted(want_out, want_err), timestamps=timestamps
+        )
     return StreamingResponse(_within(following, body), media_type=media)
+
+
+def _wanted(want_out: bool, want_err: bool) -> set[int]:
+    return {which for which, wanted in ((STDOUT, want_out), (STDERR, want_err)) if wanted}
+
+
+async def _from_file(
+    file: LogFile, *, tty: bool, want: set[int], timestamps: bool
+) -> AsyncGenerator[bytes, None]:
+    """The framed records of a followed log file (engine/log_file.py), one frame per record."""
+    batches = file.batches()
+    try:
+        yield b""  # head now: `logs -f` on a quiet container must not look hung
+        async for batch in batches:
+            lines = [
+                (which, docker_timestamp_line(line) if timestamps else line)
+                for which, line in batch
+                if which in want
+            ]
+            if lines:
+                yield (
+                    b"".join(line for _, line in lines)
+                    if tty
+                    else b"".join(frame(which, line) for which, line in lines)
+                )
+    finally:
+        await batches.aclose()
+        file.close()
 
 
 async def _within(

@@ -1,5 +1,6 @@
-"""A container's log, read by one `podman logs` child (started while the container is looked
-up: TTY or not decides the framing, so one round trip less)."""
+"""A container's log: read from its k8s-file log file (engine/log_file.py) when the whole log
+is asked for (`tail=all`, no `until`: docker logs [-f], compose, docker-py, Testcontainers),
+otherwise by one `podman logs` child."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockershim.engine.containers import Containers, check_ref
-from dockershim.errors import InvalidParameter
+from dockershim.engine.log_file import LogFile, conmon_gone
+from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate.container_logs import logs_argv
 from dockershim.translate.container_status import docker_state
 
 _ENDED = ("exited", "dead")
+_LIVE = ("running", "paused", "restarting")
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,13 @@ class LogWindow:
 
 @dataclass
 class LogReader:
-    """The running reader (its stdout and stderr are the container's) and podman's inspect
-    JSON of the container. The caller closes `child`."""
+    """What reads the log: a running `podman logs` child (its stdout and stderr are the
+    container's) or, for a follow of a running container, its log file (engine/log_file.py);
+    and podman's inspect JSON of the container. The caller closes the one it got."""
 
-    child: SpawnedProcess
+    child: SpawnedProcess | None
     container: dict[str, Any]
+    file: LogFile | None = None
 
     @property
     def tty(self) -> bool:
@@ -44,11 +49,22 @@ class Logs:
 
     async def open(self, ref: str, window: LogWindow) -> LogReader:
         follow = window.follow
-        if follow and docker_state((await self.containers.facts(ref)).status) in _ENDED:
+        facts = await self.containers.facts(ref)
+        status = docker_state(facts.status)
+        if status in _ENDED:
             # As dockerd, no following a container that has ended; podman's follow of one
-            # can stop before the end of its file (containers/podman#21914): under load,
-            # docker-py's `run` (start, then logs with follow) got an empty answer.
+            # drops lines of a long log (containers/podman#21914). One that ended a moment
+            # ago may still have its last output on the way to the file.
             follow = False
+            await conmon_gone(facts.conmon_pid)
+        raw = await self.containers.inspect(ref)
+        config = (raw.get("HostConfig") or {}).get("LogConfig") or {}
+        if str(config.get("Type") or "") == "none":
+            raise InvalidParameter('configured logging driver does not support reading: "none"')
+        if window.tail == "all" and not window.until_ns:
+            found = await self._file(raw, config, window, follow=follow and status in _LIVE)
+            if found is not None:
+                return LogReader(None, raw, found)
         argv = logs_argv(
             check_ref(ref),
             follow=follow,
@@ -57,13 +73,36 @@ class Logs:
             until=window.until_ns,
             timestamps=window.timestamps,
         )
-        child = await self.podman.spawn(argv)
-        try:
-            raw = await self.containers.inspect(ref)
-            config = (raw.get("HostConfig") or {}).get("LogConfig") or {}
-            if str(config.get("Type") or "") == "none":
-                raise InvalidParameter('configured logging driver does not support reading: "none"')
-        except BaseException:
-            await child.close()
-            raise
-        return LogReader(child, raw)
+        return LogReader(await self.podman.spawn(argv), raw)
+
+    async def _file(
+        self, raw: dict[str, Any], config: dict[str, Any], window: LogWindow, *, follow: bool
+    ) -> LogFile | None:
+        """The k8s-file log itself, opened now, when the engine reads podman's state. Opened
+        before the answer begins, it outlives a removal: docker-py's `run(remove=True)` reads
+        the body only after it removed the container, which a `podman logs` child still
+        starting did not survive (an empty answer, about one run in fifteen under load)."""
+        path = str(config.get("Path") or "")
+        if str(config.get("Type") or "") != "k8s-file" or not path:
+            return None
+        if await self.containers.snapshot() is None:
+            return None  # each look at the state would be a podman process
+        ident = str(raw.get("Id") or "")
+
+        async def ended() -> bool:
+            if not follow:
+                return True  # what is there now, then the end
+            try:
+                status = (await self.containers.facts(ident)).status
+            except NotFound:
+                return True
+            return docker_state(status) not in _LIVE
+
+        conmon = (raw.get("State") or {}).get("ConmonPid")
+        return LogFile.open(
+            path,
+            since_ns=window.since_ns,
+            timestamps=window.timestamps,
+            ended=ended,
+            conmon_pid=conmon if follow and isinstance(conmon, int) else 0,  # (see open())
+        )

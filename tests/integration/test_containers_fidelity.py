@@ -144,6 +144,24 @@ def test_followed_logs_of_an_ended_container_are_whole(
     assert streamed.count(b"\n") == lines
 
 
+def test_followed_logs_of_a_busy_container_lose_nothing(
+    docker: DockerRun, dclient: Any, cleanup: Cleanup
+) -> None:
+    """Followed from the start while it writes fast, a container's log arrives whole, in
+    order, until it ends (podman 4.3's `logs --follow` returned 86,000-100,000 of these
+    200,000 lines); docker-py's `run` (start, then follow the logs) gets all of its output."""
+    lines = 200_000
+    name = cleanup.container()
+    script = f"sleep 1; seq 1 {lines}; echo done >&2"
+    docker("run", "-d", "--name", name, "busybox", "sh", "-c", script)
+    followed = docker("logs", "-f", name)
+    numbers = followed.stdout.splitlines()
+    assert numbers == [str(n) for n in range(1, lines + 1)]
+    assert followed.stderr == "done\n"
+    out = dclient.containers.run("busybox", ["seq", "1", str(lines)], remove=True)
+    assert out.count(b"\n") == lines and out.endswith(f"\n{lines}\n".encode())
+
+
 def test_nameless_volume_is_anonymous_and_pruned(dclient: Any, cleanup: Cleanup) -> None:
     anonymous = dclient.volumes.create()
     cleanup.volumes.append(anonymous.name)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import subprocess
 import time
 from typing import Any
+
+import pytest
 
 from tests.conftest import Cleanup, DockerRun, Shim, podman
 
@@ -19,17 +23,30 @@ def children(shim: Shim) -> str:
     ).stdout
 
 
-def test_logs_follow_child_dies_when_client_leaves(
-    docker: DockerRun, shim: Shim, cleanup: Cleanup
+def _log_files_open(shim: Shim) -> list[str]:
+    assert shim.proc is not None
+    fds = f"/proc/{shim.proc.pid}/fd"
+    found = []
+    for fd in os.listdir(fds):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"{fds}/{fd}").endswith("/ctr.log"):
+                found.append(fd)
+    return found
+
+
+@pytest.mark.parametrize("tail", ["1", "all"])
+def test_logs_follow_reader_ends_when_client_leaves(
+    docker: DockerRun, shim: Shim, cleanup: Cleanup, tail: str
 ) -> None:
+    """`tail=1` is read by a `podman logs --follow` child, the whole log of a running
+    container from its file (engine/log_file.py): either is gone once the client leaves."""
     name = cleanup.container()
     cid = docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo hi; sleep 300").stdout
     cid = cid.strip()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(shim.socket)
-    sock.sendall(
-        f"GET /v1.45/containers/{cid}/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: d\r\n\r\n".encode()
-    )
+    query = f"follow=1&stdout=1&tail={tail}"
+    sock.sendall(f"GET /v1.45/containers/{cid}/logs?{query} HTTP/1.1\r\nHost: d\r\n\r\n".encode())
     data = b""
     while b"hi\n" not in data:
         chunk = sock.recv(4096)
@@ -37,13 +54,19 @@ def test_logs_follow_child_dies_when_client_leaves(
         data += chunk
     assert data.startswith(b"HTTP/1.1 200")
     assert b"\x01\x00\x00\x00\x00\x00\x00\x03hi\n" in data  # one stdout frame
-    assert f"logs --follow -- {cid}" in children(shim)
+
+    def reading() -> bool:
+        if tail == "all":
+            return bool(_log_files_open(shim))
+        return f"logs --follow --tail 1 -- {cid}" in children(shim)
+
+    assert reading()
     sock.close()
     for _ in range(100):
-        if f"logs --follow -- {cid}" not in children(shim):
+        if not reading():
             break
         time.sleep(0.1)
-    assert f"logs --follow -- {cid}" not in children(shim)
+    assert not reading()
 
 
 def test_tty_logs_are_raw(dclient: Any, cleanup: Cleanup) -> None:
