@@ -153,7 +153,6 @@ class Containers:
             tty=record.tty,
             open_stdin=record.open_stdin,
             console_size=console_size(record.annotations.get(ANN_CONSOLE_SIZE)),
-            conmon_pid=int(record.state_json.get("conmonPid") or 0),
         )
 
     async def inspect(self, ref: str, *, size: bool = False) -> dict[str, Any]:

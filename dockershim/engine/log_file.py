@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import BinaryIO
 
@@ -20,7 +19,6 @@ from dockershim.translate.k8s_file import parse, render
 
 _READ = 256 * 1024  # bytes read at a time (a 10 MiB log in 40 reads)
 _MAX_PENDING = 1 << 20  # conmon splits long lines into records of a few KiB: more is no record
-_CONMON_WAITS = 100  # x 20 ms: how long a finished container's conmon may take to exit
 _POLL_FIRST, _POLL_MOST = 0.02, 0.2  # seconds between looks at a quiet file (doubling)
 
 
@@ -34,32 +32,22 @@ class LogFile:
         since_ns: int,
         timestamps: bool,
         ended: Callable[[], Awaitable[bool]],
-        conmon_pid: int = 0,
     ) -> None:
         self._file = file
-        self._conmon_pid = conmon_pid
         self._since = since_ns
         self._timestamps = timestamps
         self._ended = ended
 
     @classmethod
     def open(
-        cls,
-        path: str,
-        *,
-        since_ns: int,
-        timestamps: bool,
-        ended: Callable[[], Awaitable[bool]],
-        conmon_pid: int = 0,
+        cls, path: str, *, since_ns: int, timestamps: bool, ended: Callable[[], Awaitable[bool]]
     ) -> LogFile | None:
         """None when the file cannot be read (the caller asks podman instead)."""
         try:
             file = open(path, "rb")  # noqa: SIM115 - closed by batches()/close()
         except OSError:
             return None
-        return cls(
-            file, since_ns=since_ns, timestamps=timestamps, ended=ended, conmon_pid=conmon_pid
-        )
+        return cls(file, since_ns=since_ns, timestamps=timestamps, ended=ended)
 
     def close(self) -> None:
         self._file.close()
@@ -87,23 +75,10 @@ class LogFile:
                 if finishing:
                     return
                 if await self._ended():
-                    finishing = True  # one more read to the end, once conmon wrote its last
-                    await conmon_gone(self._conmon_pid)
+                    finishing = True  # one more read to the end: what was written before
                     continue
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, _POLL_MOST)
         finally:
             with contextlib.suppress(OSError):
                 self._file.close()
-
-
-async def conmon_gone(pid: int) -> None:
-    """Wait (at most 2 s) for a container's conmon to exit. conmon records the exit of the
-    container's process while it may still be writing that process's last output to the log
-    file: under load `podman logs` read right after the exit found an empty file."""
-    if pid <= 0:
-        return
-    for _ in range(_CONMON_WAITS):
-        if not os.path.exists(f"/proc/{pid}"):
-            return
-        await asyncio.sleep(0.02)

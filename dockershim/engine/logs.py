@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockershim.engine.containers import Containers, check_ref
-from dockershim.engine.log_file import LogFile, conmon_gone
+from dockershim.engine.log_file import LogFile
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.translate.container_logs import logs_argv
@@ -53,10 +53,8 @@ class Logs:
         status = docker_state(facts.status)
         if status in _ENDED:
             # As dockerd, no following a container that has ended; podman's follow of one
-            # drops lines of a long log (containers/podman#21914). One that ended a moment
-            # ago may still have its last output on the way to the file.
+            # drops lines of a long log (containers/podman#21914).
             follow = False
-            await conmon_gone(facts.conmon_pid)
         raw = await self.containers.inspect(ref)
         config = (raw.get("HostConfig") or {}).get("LogConfig") or {}
         if str(config.get("Type") or "") == "none":
@@ -98,11 +96,6 @@ class Logs:
                 return True
             return docker_state(status) not in _LIVE
 
-        conmon = (raw.get("State") or {}).get("ConmonPid")
         return LogFile.open(
-            path,
-            since_ns=window.since_ns,
-            timestamps=window.timestamps,
-            ended=ended,
-            conmon_pid=conmon if follow and isinstance(conmon, int) else 0,  # (see open())
+            path, since_ns=window.since_ns, timestamps=window.timestamps, ended=ended
         )

@@ -49,9 +49,6 @@ class ContainerFacts:
     tty: bool
     open_stdin: bool
     console_size: tuple[int, int] | None = None  # from create's HostConfig.ConsoleSize
-    # the container's conmon, while podman records one: it may still be writing the log
-    # of a process that has just exited
-    conmon_pid: int = 0
 
     @property
     def running(self) -> bool:
@@ -71,7 +68,6 @@ def container_facts(inspect: Any) -> ContainerFacts:
         tty=bool(config.get("Tty")),
         open_stdin=bool(config.get("OpenStdin")),
         console_size=console_size((config.get("Annotations") or {}).get(ANN_CONSOLE_SIZE)),
-        conmon_pid=int(state.get("ConmonPid") or 0),
     )
 
 
