@@ -256,7 +256,9 @@ def test_run_interactive_client_killed_ends_the_containers_input(
         "the container ended once its input was closed",
     )
     assert state == "exited 5"
-    assert not podman_children(docker("inspect", "-f", "{{.Id}}", name).stdout.strip())
+    # podman marks the exit before its start --attach child and conmon's cleanup end
+    cid = docker("inspect", "-f", "{{.Id}}", name).stdout.strip()
+    eventually(lambda: not podman_children(cid), "the podman children ended")
 
 
 def test_run_tty_client_killed_leaves_the_container_running(
