@@ -7,7 +7,10 @@ and one that takes it 15 ms both look like 30 ms. This one sends the same reques
 kept-alive HTTP connection per target, interleaved round by round, and prints medians and
 the ratio dockershim / podman's service. Targets: `python -m dockershim serve` from this
 checkout and `podman system service --time=0`, as the same user on the same storage, with
-`--containers N` busybox containers running (default 20).
+`--containers N` busybox containers running (default 20). A third target, "floor"
+(bench/floor_server.py: a bare asyncio server answering `200 {}` to everything), is timed
+with the same client in the same rounds: its median is what any request costs here before a
+server does any work, so `shim-floor` is what dockershim's own code adds.
 
 Run as root (it runs as the test user, after bootstrap):
     scripts/bench.sh api_latency.py [--rounds 200] [--containers 20]
@@ -30,6 +33,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speed_common import PODMAN, SERVICE, SHIM, Target
 
+FLOOR = "floor"
+
 PREFIX = "dsbench-lat"
 IMAGE = "busybox"
 
@@ -48,6 +53,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="dsbench-lat-"))
     shim = Target(SHIM, str(work / "shim.sock"))
     svc = Target(SERVICE, str(work / "svc.sock"))
+    floor = Target(FLOOR, str(work / "floor.sock"))
     names = [f"{PREFIX}-{i}" for i in range(args.containers)]
     try:
         for name in names:
@@ -55,12 +61,16 @@ def main() -> int:
         shim.start([sys.executable, "-m", "dockershim", "serve", "--socket", str(shim.sock),
                     "--idle-timeout", "0", "--log-level", "warning"])  # fmt: skip
         svc.start([PODMAN, "system", "service", "--time=0", f"unix://{svc.sock}"])
+        floor.start(
+            [sys.executable, str(Path(__file__).with_name("floor_server.py")), str(floor.sock)]
+        )
+        targets = (shim, svc, floor)
         clients = {
             t.name: httpx.Client(transport=httpx.HTTPTransport(uds=t.sock), base_url="http://d")
-            for t in (shim, svc)
+            for t in targets
         }
-        execs = {}
-        for name, client in clients.items():
+        execs = {FLOOR: "none"}
+        for name, client in list(clients.items())[:2]:
             made = client.post(f"/v1.41/containers/{names[0]}/exec", json={"Cmd": ["true"]})
             execs[name] = made.json()["Id"]
             client.post(f"/v1.41/exec/{execs[name]}/start", json={"Detach": True})
@@ -89,18 +99,20 @@ def main() -> int:
                     samples.setdefault((label, name), []).append(time.perf_counter() - started)
         print(f"\n{args.rounds} interleaved rounds, {args.containers} containers running, "
               "medians in ms over one kept-alive connection")  # fmt: skip
-        print(f"| {'request':<14} | dockershim | podman-svc | shim/svc |")
-        print(f"|{'-' * 16}|------------|------------|----------|")
+        print(f"| {'request':<14} | dockershim | podman-svc | shim/svc | floor | shim-floor |")
+        print(f"|{'-' * 16}|------------|------------|----------|-------|------------|")
         for label in requests:
-            mine = statistics.median(samples[(label, SHIM)]) * 1000
-            theirs = statistics.median(samples[(label, SERVICE)]) * 1000
-            print(f"| {label:<14} | {mine:10.2f} | {theirs:10.2f} | {mine / theirs:8.2f} |")
+            mine, theirs, least = (
+                statistics.median(samples[(label, t.name)]) * 1000 for t in targets
+            )
+            print(f"| {label:<14} | {mine:10.2f} | {theirs:10.2f} | {mine / theirs:8.2f} "
+                  f"| {least:5.2f} | {mine - least:10.2f} |")  # fmt: skip
         for client in clients.values():
             client.close()
         return 0
     finally:
-        shim.stop()
-        svc.stop()
+        for target in (shim, svc, floor):
+            target.stop()
         for name in names:
             subprocess.run([PODMAN, "rm", "-f", "-t0", name], capture_output=True, check=False)
         for leftover in work.iterdir():
