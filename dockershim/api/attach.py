@@ -75,7 +75,9 @@ async def container_attach(
                 # past and live output without a gap or a repeat (compose's attached `up`)
                 await attach.replay_logs(stream, follow=True)
                 return
-            if logs:
+            if logs and not facts.never_started:
+                # a container not yet started has printed nothing: a replay child could
+                # otherwise read what the start that follows prints, and the live attach again
                 await attach.replay_logs(stream)
             if live:
                 await attach.live(stream)

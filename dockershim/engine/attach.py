@@ -21,6 +21,7 @@ from dockershim.errors import DockerError, NotFound
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.podman.errors import classify
 from dockershim.translate.attach import (
+    NOT_STARTED,
     ContainerFacts,
     attach_argv,
     logs_argv,
@@ -28,7 +29,6 @@ from dockershim.translate.attach import (
     start_events_argv,
 )
 
-NOT_STARTED = ("created", "configured", "initialized")
 _UP = ("running", "paused", "stopping")
 _POLL = 0.02  # seconds between looks at the state while a start is under way
 # podman start's own failure: "Error: unable to start container <id>: <the runtime's error>"

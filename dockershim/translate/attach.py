@@ -18,6 +18,7 @@ from dockershim.translate.validate import digits
 DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
 _CTRL_SPECIAL = {"@": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31}
 RUNNING_STATES = ("running", "paused")
+NOT_STARTED = ("created", "configured", "initialized")  # podman's states before a first start
 
 
 def parse_detach_keys(spec: str) -> bytes:
@@ -53,6 +54,10 @@ class ContainerFacts:
     @property
     def running(self) -> bool:
         return self.status in RUNNING_STATES
+
+    @property
+    def never_started(self) -> bool:
+        return self.status in NOT_STARTED
 
 
 def container_facts(inspect: Any) -> ContainerFacts:
