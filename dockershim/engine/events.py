@@ -4,9 +4,7 @@ subscriber (streams/eventhub.py), which ends when the last one leaves."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import AsyncIterator
 
@@ -26,17 +24,12 @@ def _unix(ns: int) -> str:
     return str(ns // 1_000_000_000)
 
 
-async def _lines(child: SpawnedProcess, deadline_ns: int | None) -> AsyncIterator[bytes]:
+async def _lines(child: SpawnedProcess) -> AsyncIterator[bytes]:
     stdout = child.process.stdout
     assert stdout is not None
     while True:
-        remaining = None if deadline_ns is None else (deadline_ns - time.time_ns()) / 1e9
-        if remaining is not None and remaining <= 0:
-            return
         try:
-            line = await asyncio.wait_for(stdout.readline(), remaining)
-        except TimeoutError:
-            return
+            line = await stdout.readline()
         except ValueError:  # a line beyond the reader's limit: not an event we can use
             log.info("podman events: skipped an over-long line")
             continue
@@ -65,22 +58,20 @@ class Events:
         self._network_ids.update({str(n.get("name")): str(n.get("id")) for n in listed})
         return self._network_ids
 
-    async def _child_lines(
-        self, since_ns: int | None, deadline_ns: int | None
-    ) -> AsyncIterator[bytes]:
+    async def _child_lines(self, since_ns: int | None) -> AsyncIterator[bytes]:
         argv = ["events", "--format", "json", "--stream=false"]
         if since_ns is not None:
             argv += ["--since", _unix(since_ns)]
         child = await self.podman.spawn(argv, merge_stderr=True)
         try:
-            async for line in _lines(child, deadline_ns):
+            async for line in _lines(child):
                 yield line
         finally:
             await child.close()
 
     def history(self, since_ns: int | None) -> AsyncIterator[bytes]:
         """The log from `since_ns` (whole seconds: the caller filters exactly) to now."""
-        return self._child_lines(since_ns, None)
+        return self._child_lines(since_ns)
 
     async def live(self, since_ns: int | None, deadline_ns: int | None) -> AsyncIterator[bytes]:
         """Live events until `deadline_ns`; with `since_ns`, the past first. Subscribing before
@@ -88,7 +79,9 @@ class Events:
         async with self.hub.subscribe() as subscription:
             told: deque[bytes] = deque(maxlen=_HISTORY_OVERLAP)
             if since_ns is not None:
-                async for line in self._child_lines(since_ns, deadline_ns):
+                # the past is read whole whatever the deadline (the caller drops what is
+                # later): a podman slow to start under load must not cost the history
+                async for line in self._child_lines(since_ns):
                     told.append(line)
                     yield line
             seen = set(told)

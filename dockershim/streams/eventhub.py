@@ -5,6 +5,14 @@ last one leaves. It reads from one second before its own start (`--since`), so a
 happens while it is starting is not lost; subscribers drop what predates them by time. Each
 subscriber has a bounded queue: one that does not keep up is ended (its response closes)
 rather than letting the service's memory grow.
+
+podman's file event log is rotated when it reaches `events_logfile_max_size` (1 MB by default:
+a few thousand events, a long test suite's worth): the file is replaced by its second half,
+and a streaming `podman events --since` ends there (podman 4.3 re-opens the file only without
+`--since`, and then reads the kept half again). So a child that ends while clients listen is
+followed by a new one from a little before its end, and the lines told already are dropped:
+clients see neither the gap nor a repeat. A child that keeps ending at once (podman failing)
+ends the streams instead.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from dockershim.podman.runner import SpawnedProcess
@@ -21,6 +30,10 @@ log = logging.getLogger(__name__)
 
 Spawn = Callable[[list[str]], Awaitable[SpawnedProcess]]
 BACKLOG = 4096  # lines a subscriber may fall behind before it is ended
+RECENT = 4096  # lines remembered to drop what a follow-up child reads again (~1 MB)
+REREAD = 2  # seconds before a child's end its follow-up reads from (late writers)
+QUICK_END = 1.0  # seconds: a child that ends sooner counts as failing
+QUICK_ENDS = 3  # failing children in a row before the streams end
 
 
 class Subscription:
@@ -80,14 +93,33 @@ class EventHub:
                     await task
 
     async def _read(self) -> None:
-        since = str(time.time_ns() // 1_000_000_000 - 1)
+        since = time.time() - 1
+        recent: deque[bytes] = deque()  # the last lines told, oldest first
+        told: set[bytes] = set()
+        quick_ends = 0
         try:
-            child = await self._spawn(["events", "--format", "json", "--since", since])
+            while quick_ends < QUICK_ENDS:
+                started = time.monotonic()
+                if not await self._follow(int(since), recent, told):
+                    return
+                if time.monotonic() - started < QUICK_END:
+                    quick_ends += 1
+                    await asyncio.sleep(0.1 * quick_ends)
+                else:
+                    quick_ends = 0
+                since = time.time() - REREAD
+                log.info("podman events ended (its log rotated?): reading on from %d", since)
+        finally:
+            for subscription in list(self._subscribers):
+                subscription.offer(None)  # podman events ended: so do the responses
+
+    async def _follow(self, since: int, recent: deque[bytes], told: set[bytes]) -> bool:
+        """One `podman events` child to its end; False when it could not start."""
+        try:
+            child = await self._spawn(["events", "--format", "json", "--since", str(since)])
         except Exception as exc:
             log.warning("podman events could not start: %s", exc)
-            for subscription in list(self._subscribers):
-                subscription.offer(None)
-            return
+            return False
         try:
             stdout = child.process.stdout
             assert stdout is not None
@@ -97,10 +129,14 @@ class EventHub:
                 except ValueError:  # beyond the reader's limit: no event we can use
                     continue
                 if not line:
-                    break
+                    return True
+                if line in told:
+                    continue
+                told.add(line)
+                recent.append(line)
+                if len(recent) > RECENT:
+                    told.discard(recent.popleft())
                 for subscription in list(self._subscribers):
                     subscription.offer(line)
         finally:
             await asyncio.shield(child.close())
-            for subscription in list(self._subscribers):
-                subscription.offer(None)  # podman events ended: so do the responses

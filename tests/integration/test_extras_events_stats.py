@@ -4,6 +4,7 @@ docker-py against real rootless podman."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
 import time
@@ -103,6 +104,42 @@ def test_events_see_a_container_lifecycle_in_order(
         "--format", "{{.Action}}", timeout=60,
     ).stdout.split()  # fmt: skip
     assert history[:2] == ["create", "start"] and "die" in history
+
+
+def test_a_live_stream_lives_through_a_rotation_of_podmans_event_log(
+    docker: DockerRun, docker_env: dict[str, str], tmp_path: Path, cleanup: Cleanup
+) -> None:
+    # podman halves its event log file when it reaches events_logfile_max_size (1 MB: a few
+    # thousand events); a podman told a tiny maximum rotates it at its next event
+    rotated, after = cleanup.name("dsrot"), cleanup.name("dsrot")
+    cleanup.volumes += [rotated, after]
+    user_conf = Path.home() / ".config/containers/containers.conf"
+    conf = tmp_path / "containers.conf"
+    conf.write_text(
+        user_conf.read_text().replace("[engine]", "[engine]\nevents_logfile_max_size = 1", 1)
+    )
+    reader = _Reader(
+        [DOCKER, "events", "--filter", "type=volume", "--format", "{{.Action}} {{.Actor.ID}}"],
+        docker_env,
+    )
+    try:
+        time.sleep(1.5)  # the shim's podman events child is reading
+        env = {**os.environ, "CONTAINERS_CONF": str(conf)}
+        made = subprocess.run(
+            ["podman", "volume", "create", rotated], capture_output=True, text=True, env=env
+        )
+        assert made.returncode == 0, made.stderr
+        events_log = subprocess.run(
+            ["podman", "info", "--format", "{{.Host.EventLogger}}"], capture_output=True, text=True
+        )
+        assert events_log.stdout.strip() == "file"
+        docker("volume", "create", after)
+        reader.wait_for(f"create {after}", timeout=30)
+        assert reader.proc.poll() is None  # the stream goes on
+    finally:
+        reader.stop()
+    ours = [line for line in reader.lines if line.split()[-1] in (rotated, after)]
+    assert ours == [f"create {rotated}", f"create {after}"]
 
 
 def test_docker_py_events_with_filters(dclient: Any, cleanup: Cleanup) -> None:
