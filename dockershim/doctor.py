@@ -289,6 +289,7 @@ def check_podman(podman: str, mountinfo: str) -> Iterable[Finding]:
     overlay = doctor_storage.overlay_support()
     yield doctor_storage.check_storage(data, overlay, (storage_conf, _read(storage_conf)))
     yield check_state_reads(data, _readable_state)
+    yield from _dns_entries(data, path)
 
 
 def _readable_state(path: str) -> str | None:
@@ -323,6 +324,46 @@ def check_state_reads(info: dict[str, Any], readable: Callable[[str], str | None
             fix,
         )
     return ok("podman's state is read directly: lists and inspects start no podman process")
+
+
+def check_dns_leftovers(folder: str, files: dict[str, str], networks: set[str]) -> Finding:
+    """netavark's aardvark-dns entries (`files`: network name -> its file) of networks that no
+    longer exist. netavark leaves them when a teardown fails ("aardvark pid not found"); a new
+    network given the same gateway then resolves no names, as aardvark-dns binds the address
+    for the old one."""
+    gateways = {
+        name: set(text.split("\n", 1)[0].replace(",", " ").split()) for name, text in files.items()
+    }
+    gone = sorted(name for name in files if name not in networks)
+    if not gone:
+        return ok("aardvark-dns holds entries of existing networks only")
+    live = set().union(*(gateways[n] for n in files if n in networks))
+    clash = sorted(n for n in gone if gateways[n] & live)
+    paths = " ".join(os.path.join(folder, name) for name in gone)
+    text = f"aardvark-dns keeps the entries of removed networks ({', '.join(gone)})"
+    fix = f"rm {paths}"
+    if clash:
+        return problem(
+            text + f"; {', '.join(clash)} shares a gateway with a network in use, whose "
+            "container names do not resolve",
+            fix + "; then restart the containers of that network",
+        )
+    return note(text + ": a network created later with the same gateway resolves no names", fix)
+
+
+def _dns_entries(info: dict[str, Any], podman: str) -> Iterable[Finding]:
+    store = info.get("store") or {}
+    run_root = str(store.get("runRoot") or "") if isinstance(store, dict) else ""
+    folder = os.path.join(run_root, "networks", "aardvark-dns")
+    try:
+        names = [n for n in os.listdir(folder) if n != "aardvark.pid" and not n.startswith(".")]
+    except OSError:
+        return  # CNI, or no network with DNS used yet
+    listed = _run([podman, "network", "ls", "--format", "{{.Name}}"])
+    if listed.returncode != 0:
+        return
+    files = {name: _read(os.path.join(folder, name)) for name in names}
+    yield check_dns_leftovers(folder, files, set(listed.stdout.split()))
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:

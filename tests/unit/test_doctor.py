@@ -122,3 +122,19 @@ def test_state_reads_on_a_real_podman_file(tmp_path: Path) -> None:
     assert doctor.check_state_reads(info, doctor._readable_state).level == "ok"
     (root / "libpod" / "bolt_state.db").write_bytes(b"SQLite format 3\0" + b"\0" * 8192)
     assert doctor.check_state_reads(info, doctor._readable_state).level == "note"
+
+
+def test_dns_entries_of_removed_networks() -> None:
+    folder = "/run/user/1000/containers/networks/aardvark-dns"
+    kept = "10.89.0.1\n" + "a" * 64 + " 10.89.0.2  web,aaaaaaaaaaaa\n"
+    fresh = "10.89.0.1\n" + "b" * 64 + " 10.89.0.2  db,bbbbbbbbbbbb\n"
+    other = "10.89.1.1\n" + "c" * 64 + " 10.89.1.2  api,cccccccccccc\n"
+    assert doctor.check_dns_leftovers(folder, {"app": fresh}, {"app", "podman"}).level == "ok"
+    # the removed network's gateway is free again: a later network with it resolves nothing
+    later = doctor.check_dns_leftovers(folder, {"gone": kept, "other": other}, {"other"})
+    assert later.level == "note" and "(gone)" in later.text
+    assert later.fix == f"rm {folder}/gone"
+    # a network in use has the same gateway: its names do not resolve now
+    clash = doctor.check_dns_leftovers(folder, {"gone": kept, "app": fresh}, {"app"})
+    assert clash.level == "problem" and "gone shares a gateway" in clash.text
+    assert clash.fix.startswith(f"rm {folder}/gone;")
