@@ -94,6 +94,12 @@ def dns_networks(folder: str) -> set[str]:
         return set()
 
 
+def leftover_networks(folder: str, snap: Snapshot) -> list[str]:
+    """Networks with DNS entries in `folder` that no container of podman's state is on."""
+    used = {name for record in snap.containers.values() for name in record.networks}
+    return sorted(dns_networks(folder) - used)
+
+
 class DnsWatch:
     def __init__(
         self,
@@ -107,6 +113,7 @@ class DnsWatch:
         self._started: list[str] = []  # the latest containers started (at most 16)
         self._watching: asyncio.Task[None] | None = None
         self._checking = asyncio.Lock()
+        self._leftovers_told: list[str] = []
 
     def started(self, container_id: str) -> None:
         """This service just started the container: watch DNS for a while after the burst."""
@@ -146,7 +153,12 @@ class DnsWatch:
         """Restart aardvark when it is missing; whether it had to be."""
         async with self._checking:  # the settle of a build and the watch may look at once
             folder = await self._folder()
-            if not folder or not self._started or not aardvark_missing(folder, self._started):
+            if not folder or not self._started:
+                return False
+            snap = await self._snapshot() if self._snapshot is not None else None
+            if snap is not None:
+                self._warn_leftovers(folder, snap)
+            if not aardvark_missing(folder, self._started):
                 return False
             candidates = await self._needing_dns(folder)
             if not candidates:
@@ -162,6 +174,19 @@ class DnsWatch:
                     return True
             log.warning("aardvark-dns is gone and `podman network reload` did not restart it")
             return False
+
+    def _warn_leftovers(self, folder: str, snap: Snapshot) -> None:
+        """Say once which entries netavark left behind: a network no container is on keeps
+        its file only when a teardown failed, and a network with its gateway resolves
+        nothing (`dockershim doctor` names the files; they are netavark's to own)."""
+        found = leftover_networks(folder, snap)
+        if found and found != self._leftovers_told:
+            log.warning(
+                "aardvark-dns keeps the entries of networks no container is on (%s): names on "
+                "a network with the same gateway do not resolve; see `dockershim doctor`",
+                ", ".join(found),
+            )
+        self._leftovers_told = found
 
     async def _needing_dns(self, folder: str) -> list[str]:
         """The containers started here that run on a network with DNS entries now."""

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from dockershim.engine.dns_watch import DnsWatch, aardvark_missing
 from tests.fakes import FakePodman
 
@@ -138,3 +140,32 @@ async def test_no_reload_for_containers_without_dns(tmp_path: Path) -> None:
     watch.started(on_net1)
     assert await watch.check()
     assert fake.calls == [["network", "reload", "--", on_net1]]
+
+
+async def test_entries_of_networks_no_container_is_on_are_told_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """netavark left a network's file behind (a failed teardown): a network with its gateway
+    resolves nothing, which the log says once (the files are netavark's: only told)."""
+    from dockershim.podman.libpod_state import ContainerRecord, Snapshot
+
+    (tmp_path / "left").write_text("10.89.0.1\n" + "d" * 64 + " 10.89.0.2  old\n")
+    (tmp_path / "app").write_text("10.89.0.1\n" + "c" * 64 + " 10.89.0.2  web\n")
+    ident = "c" * 64
+    records = {ident: ContainerRecord(ident, "w", "running", "", b"", b"{}", networks=("app",))}
+
+    async def folder() -> str:
+        return str(tmp_path)
+
+    async def snapshot() -> Snapshot:
+        return Snapshot(records, {}, {}, str(tmp_path / "tmp"))
+
+    fake = FakePodman()
+    fake.answer(["network", "reload"], "ok\n")  # no aardvark runs here either
+    watch = DnsWatch(fake, folder, snapshot)
+    for _ in range(2):
+        watch.started(ident)
+        with caplog.at_level("WARNING", logger="dockershim.engine.dns_watch"):
+            await watch.check()
+    told = [r.getMessage() for r in caplog.records if "no container is on" in r.getMessage()]
+    assert len(told) == 1 and "(left)" in told[0]
