@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dockershim.engine.dns_watch import dns_networks
 from dockershim.podman.libpod_state import StateUnreadable, snapshot
 from dockershim.server.listener import default_socket_path
 
@@ -355,10 +356,9 @@ def _dns_entries(info: dict[str, Any], podman: str) -> Iterable[Finding]:
     store = info.get("store") or {}
     run_root = str(store.get("runRoot") or "") if isinstance(store, dict) else ""
     folder = os.path.join(run_root, "networks", "aardvark-dns")
-    try:
-        names = [n for n in os.listdir(folder) if n != "aardvark.pid" and not n.startswith(".")]
-    except OSError:
+    if not os.path.isdir(folder):
         return  # CNI, or no network with DNS used yet
+    names = dns_networks(folder)
     listed = _run([podman, "network", "ls", "--format", "{{.Name}}"])
     if listed.returncode != 0:
         return

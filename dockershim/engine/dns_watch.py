@@ -160,7 +160,7 @@ class DnsWatch:
                 self._warn_leftovers(folder, snap)
             if not aardvark_missing(folder, self._started):
                 return False
-            candidates = await self._needing_dns(folder)
+            candidates = self._needing_dns(folder, snap)
             if not candidates:
                 self._started = []
                 return False
@@ -188,9 +188,8 @@ class DnsWatch:
             )
         self._leftovers_told = found
 
-    async def _needing_dns(self, folder: str) -> list[str]:
+    def _needing_dns(self, folder: str, snap: Snapshot | None) -> list[str]:
         """The containers started here that run on a network with DNS entries now."""
-        snap = await self._snapshot() if self._snapshot is not None else None
         if snap is None:  # only the CLI could tell: try them all
             return list(self._started)
         networks = dns_networks(folder)
