@@ -49,6 +49,12 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="podman processes (quick queries and changes) at once; more wait in line "
         "(default: twice the CPUs, at least 4; some are always kept for queries)",
     )
+    serve.add_argument(
+        "--no-podman-service",
+        action="store_true",
+        help="run every container change as a podman process instead of sending start, stop, "
+        "kill and rm to a `podman system service` kept as a child (slower, one process less)",
+    )
     serve.add_argument("--allow-root", action="store_true", help="allow running as uid 0")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
@@ -129,7 +135,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.makedirs(default_state_dir(), mode=0o700, exist_ok=True)  # survives idle exits, private
     podman = args.podman or shutil.which("podman") or "podman"
     runner = PodmanRunner(
-        podman, default_timeout=args.podman_timeout, concurrency=args.podman_concurrency
+        podman,
+        default_timeout=args.podman_timeout,
+        concurrency=args.podman_concurrency,
+        service_child=not args.no_podman_service,
     )
     app = LazyApp(runner)  # FastAPI and the routers load on first need, not before /version
     asyncio.run(

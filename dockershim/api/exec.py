@@ -41,6 +41,8 @@ from dockershim.translate.exec import (
 )
 
 router = APIRouter()
+_PID_PATIENCE = 1.0  # seconds after its start an attached exec's pid may still be unsaved
+_PID_POLL = 0.02
 
 
 @router.post("/containers/{name:path}/exec")
@@ -76,13 +78,22 @@ async def _with_podman_session(
     """A running exec's Pid, and a detached one's end and exit code, from podman's session.
 
     podman's CLI has no `exec inspect`; its state database has the session (podman/statedb.py).
-    An exec still streamed here gets only its Pid: its stream records how it ends.
+    An exec still streamed here gets only its Pid: its stream records how it ends. podman
+    saves a streamed session's pid only after its output has begun to flow, so a client that
+    has read output may ask a moment before: a young one is asked again until _PID_PATIENCE
+    seconds after its start (dockerd knows the pid before the process runs).
     """
-    state = await backend.engine.execs.stored_state(record["ContainerID"])
-    if state is None:
-        return record
-    session = record.get("Session") or await _claim_session(store, record, state)
-    facts = session_facts(state, session) if session else None
+    started = float(record.get("StartedAt") or 0)
+    patience = 0.0 if record.get("Detached") else started + _PID_PATIENCE
+    while True:
+        state = await backend.engine.execs.stored_state(record["ContainerID"])
+        if state is None:
+            return record
+        session = record.get("Session") or await _claim_session(store, record, state)
+        facts = session_facts(state, session) if session else None
+        if (facts and facts["Pid"]) or time.time() >= patience:
+            break
+        await asyncio.sleep(_PID_POLL)
     if facts is None:
         return record
     if not record.get("Detached"):

@@ -17,6 +17,7 @@ from dockershim.engine.attach import AttachOps
 from dockershim.engine.batches import Batches
 from dockershim.engine.build_network import BuildNetworks
 from dockershim.engine.builds import Builds
+from dockershim.engine.changes import Changes
 from dockershim.engine.container_notes import Notes
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.disk_usage import DiskUsage
@@ -38,6 +39,7 @@ from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
 from dockershim.podman.facts import static_facts
+from dockershim.podman.service_child import PodmanService
 from dockershim.podman.statedb import database_path
 
 __all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "Volumes"]
@@ -55,8 +57,10 @@ class Engine:
         self.networks = Networks(podman, self._network_folder)
         self.volumes = Volumes(podman, self.containers.snapshot)
         self.batches = Batches(podman)
+        self.service = PodmanService(podman, state_dir if podman.service_child else None)
+        self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
-        self.lifecycle = Lifecycle(podman, self.containers, self.batches, self.dns)
+        self.lifecycle = Lifecycle(podman, self.containers, self.changes, self.dns)
         self.attach = AttachOps(podman, self.containers, self.dns)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect

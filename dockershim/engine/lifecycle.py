@@ -11,7 +11,7 @@ import datetime
 import re
 from collections.abc import Sequence
 
-from dockershim.engine.batches import Batches, batch_size
+from dockershim.engine.changes import Change, Changes
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.waits import Waiter
@@ -62,11 +62,11 @@ def create_error(stderr: str, returncode: int) -> DockerError:
 
 class Lifecycle:
     def __init__(
-        self, podman: PodmanRunner, containers: Containers, batches: Batches, dns: DnsWatch
+        self, podman: PodmanRunner, containers: Containers, changes: Changes, dns: DnsWatch
     ) -> None:
         self.podman = podman
         self.containers = containers
-        self.batches = batches
+        self.changes = changes
         self.dns = dns
         self.waiter = Waiter(podman, containers)
         self._to_warm: set[str] = set()
@@ -74,6 +74,7 @@ class Lifecycle:
 
     async def create(self, argv: list[str]) -> str:
         """`podman create` with the translated argv (translate/container_create.py); the id."""
+        self.changes.service.want()  # its start and the rest go to podman's service child
         result = await self.podman.run(argv, check=False)
         if result.returncode != 0:
             raise create_error(result.err_text, result.returncode)
@@ -82,11 +83,11 @@ class Lifecycle:
     async def start(self, found: ContainerRef) -> None:
         if docker_state(found.status) in ACTIVE:
             raise NotModified()
-        result = await self.batches.run(["start"], found.id)
-        if result.returncode != 0:
-            raise start_error(classify(result.err_text, result.returncode))
+        done = await self.changes.run(Change("start", found.id))
+        if done.result.returncode != 0:
+            raise start_error(classify(done.result.err_text, done.result.returncode))
         self.dns.started(found.id)
-        self._warm_soon(found.id, burst=batch_size(result) > 1)
+        self._warm_soon(found.id, burst=done.together)
 
     def _warm_soon(self, ident: str, *, burst: bool) -> None:
         """Inspect what was just started, in the background: podman's inspect of a started
@@ -117,10 +118,10 @@ class Lifecycle:
         if docker_state(found.status) not in ACTIVE:
             raise NotModified()
         if signal:
-            await self.podman.run(["kill", "--signal", signal, "--", found.id], check=False)
+            await self.changes.run(Change("kill", found.id, signal=signal))
         given = timeout is not None and timeout >= 0
-        args = ["stop", "--time", str(timeout)] if given else ["stop"]
-        result = await self.batches.run(args, found.id, timeout=_budget(timeout))
+        change = Change("stop", found.id, timeout=timeout if given else None)
+        result = (await self.changes.run(change, timeout=_budget(timeout))).result
         if result.returncode != 0 and not _gone(result):  # gone: AutoRemove as it stopped
             raise classify(result.err_text, result.returncode)
 
@@ -141,7 +142,7 @@ class Lifecycle:
         not_running = f"Cannot kill container: {ref}: Container {found.id} is not running"
         if docker_state(found.status) not in ACTIVE:
             raise Conflict(not_running)
-        result = await self.batches.run(["kill", "--signal", signal], found.id)
+        result = (await self.changes.run(Change("kill", found.id, signal=signal))).result
         if result.returncode != 0:
             text = result.err_text
             if "invalid signal" in text.lower() or "invalid argument" in text:
@@ -191,10 +192,8 @@ class Lifecycle:
                 f'cannot remove container "/{found.name}": container is {status}: stop the '
                 "container before removing or force remove"
             )
-        args = ["rm", "--force", "--time", "0"] if force else ["rm"]
-        if volumes:
-            args.append("--volumes")
-        result = await self.batches.run(args, found.id)
+        change = Change("rm", found.id, force=force, volumes=volumes)
+        result = (await self.changes.run(change)).result
         if result.returncode != 0 and not _gone(result):  # gone: removed meanwhile (AutoRemove)
             raise classify(result.err_text, result.returncode)
 
@@ -202,7 +201,7 @@ class Lifecycle:
         """Remove each of these (prune); the ids podman removed."""
         removed = []
         for ident in ids:
-            result = await self.podman.run(["rm", "--", ident], check=False)
+            result = (await self.changes.run(Change("rm", ident))).result
             if result.returncode == 0:
                 removed.append(ident)
         return removed

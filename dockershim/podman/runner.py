@@ -209,8 +209,12 @@ class PodmanRunner:
         default_timeout: float = DEFAULT_TIMEOUT,
         env: Mapping[str, str] | None = None,
         concurrency: int | None = None,
+        service_child: bool = False,
     ) -> None:
         self.binary = binary
+        # whether the engine may keep `podman system service` as a child for changes
+        # (podman/service_child.py); the real service turns it on, tests' runners do not
+        self.service_child = service_child
         self.default_timeout = default_timeout
         self.env = dict(env) if env is not None else None
         self.slots = ProcessSlots(Limits.for_concurrency(concurrency))
@@ -293,11 +297,14 @@ class PodmanRunner:
         merge_stderr: bool = False,
         window: tuple[int, int] | None = None,
         env: Mapping[str, str] | None = None,
+        discard_output: bool = False,
     ) -> SpawnedProcess:
         """Start a long-lived podman child; the caller must `close()` it (also on cancel).
 
         `window` (rows, columns) sizes the pseudo-terminal before the child starts, so podman
         reads the right size at once. `env` adds variables to the child's environment.
+        `discard_output`: its stdout and stderr go nowhere (a child nobody reads, such as a
+        service, must not block on a full pipe).
         """
         concealed = conceal(self.argv(args))
         concealed.env.update(env or {})
@@ -318,11 +325,17 @@ class PodmanRunner:
                 os.close(slave)
             os.set_blocking(master, False)
             return SpawnedProcess(process, argv, master_fd=master)
+        if discard_output:
+            out: int = asyncio.subprocess.DEVNULL
+            err: int = asyncio.subprocess.DEVNULL
+        else:
+            out = asyncio.subprocess.PIPE
+            err = asyncio.subprocess.STDOUT if merge_stderr else asyncio.subprocess.PIPE
         process = await self._exec(
             concealed,
             stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT if merge_stderr else asyncio.subprocess.PIPE,
+            stdout=out,
+            stderr=err,
         )
         return SpawnedProcess(process, argv)
 

@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--podman", help="podman binary (default: podman on PATH)")
     parser.add_argument("--podman-timeout", type=float, help="passed on to `dockershim serve`")
     parser.add_argument("--podman-concurrency", type=int, help="passed on to `dockershim serve`")
+    parser.add_argument(
+        "--no-podman-service", action="store_true", help="passed on to `dockershim serve`"
+    )
     levels = ["debug", "info", "warning", "error"]
     parser.add_argument("--log-level", default="info", choices=levels)
     parser.add_argument("--allow-root", action="store_true", help="allow running as uid 0")
@@ -83,6 +86,8 @@ def serve_arguments(args: argparse.Namespace) -> list[str]:
         serve += ["--podman-timeout", f"{args.podman_timeout:g}"]
     if args.podman_concurrency is not None:
         serve += ["--podman-concurrency", str(args.podman_concurrency)]
+    if args.no_podman_service:
+        serve.append("--no-podman-service")
     if args.allow_root:
         serve.append("--allow-root")
     return serve

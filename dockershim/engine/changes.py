@@ -1,0 +1,113 @@
+"""Changes to one container (start, stop, kill, rm): through podman's service child when it
+answers (podman/service_child.py), else as a podman process, twins batched (engine/batches.py).
+
+Either way the caller gets a `Completed` as the CLI would have given it (podman's error text on
+stderr, a non-zero code on failure), so one set of rules reads podman's answers in Docker's
+words (engine/lifecycle.py, podman/errors.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from dockershim.engine.batches import Batches, batch_size
+from dockershim.podman import Completed
+from dockershim.podman.service_child import PodmanService, ServiceAnswer
+
+Verb = Literal["start", "stop", "kill", "rm"]
+_FAILED = 125  # podman's exit code for its own errors
+# libpod statuses that mean done: 304 is "already started/stopped", a no-op for the CLI too
+_DONE = {"start": {204, 304}, "stop": {204, 304}, "kill": {204}, "rm": {200}}
+
+
+@dataclass(frozen=True)
+class Change:
+    verb: Verb
+    container_id: str
+    timeout: int | None = None  # stop's grace period (None: the container's own)
+    signal: str = ""  # kill
+    force: bool = False  # rm
+    volumes: bool = False  # rm
+
+    def cli_args(self) -> list[str]:
+        """The podman sub-command and options (the container id follows a "--")."""
+        if self.verb == "stop":
+            return ["stop"] if self.timeout is None else ["stop", "--time", str(self.timeout)]
+        if self.verb == "kill":
+            return ["kill", "--signal", self.signal]
+        if self.verb == "rm":
+            args = ["rm", "--force", "--time", "0"] if self.force else ["rm"]
+            return [*args, "--volumes"] if self.volumes else args
+        return ["start"]
+
+    def request(self) -> tuple[str, str, dict[str, str]]:
+        """The same change as a libpod API request: method, path, query."""
+        path = f"/containers/{self.container_id}"
+        if self.verb == "stop":
+            query = {} if self.timeout is None else {"timeout": str(self.timeout)}
+            return "POST", path + "/stop", query
+        if self.verb == "kill":
+            return "POST", path + "/kill", {"signal": self.signal}
+        if self.verb == "rm":
+            query = {"force": "true", "timeout": "0"} if self.force else {}
+            return "DELETE", path, {**query, "v": "true"} if self.volumes else query
+        return "POST", path + "/start", {}
+
+
+@dataclass(frozen=True)
+class Done:
+    result: Completed
+    together: bool  # done alongside twins (a burst of starts: compose up)
+
+
+def completed(change: Change, answer: ServiceAnswer) -> Completed:
+    """A libpod answer as the CLI's `Completed` of the same change."""
+    argv = ["podman-service", *change.cli_args(), "--", change.container_id]
+    error = ""
+    if answer.status not in _DONE[change.verb]:
+        error = answer.message
+    elif change.verb == "rm":  # 200 with a report per container; a failure is in its "Err"
+        reports = answer.json()
+        failed = [r.get("Err") for r in reports or [] if isinstance(r, dict) and r.get("Err")]
+        error = str(failed[0]) if failed else ""
+    if error:
+        return Completed(argv, _FAILED, b"", f"Error: {error}\n".encode())
+    return Completed(argv, 0, f"{change.container_id}\n".encode(), b"")
+
+
+class Changes:
+    def __init__(self, batches: Batches, service: PodmanService) -> None:
+        self.batches = batches
+        self.service = service
+        self._starting: dict[str, int] = {}  # starts under way through the service: overlaps
+
+    async def run(self, change: Change, *, timeout: float | None = None) -> Done:
+        budget = self.batches.podman.default_timeout if timeout is None else timeout
+        method, path, query = change.request()
+        if change.verb == "start":
+            return await self._start(change, method, path, query, budget)
+        answer = await self.service.call(method, path, query, timeout=budget)
+        if answer is not None:
+            return Done(completed(change, answer), together=False)
+        return await self._cli(change, timeout)
+
+    async def _start(
+        self, change: Change, method: str, path: str, query: dict[str, str], budget: float
+    ) -> Done:
+        """A start, and whether another began while it ran (compose up's burst)."""
+        others = len(self._starting)
+        for other in self._starting:
+            self._starting[other] += 1
+        self._starting[change.container_id] = others
+        try:
+            answer = await self.service.call(method, path, query, timeout=budget)
+            if answer is None:
+                return await self._cli(change, None)
+            return Done(completed(change, answer), together=self._starting[change.container_id] > 0)
+        finally:
+            self._starting.pop(change.container_id, None)
+
+    async def _cli(self, change: Change, timeout: float | None) -> Done:
+        result = await self.batches.run(change.cli_args(), change.container_id, timeout=timeout)
+        return Done(result, together=batch_size(result) > 1)

@@ -1,0 +1,215 @@
+"""podman's own service as dockershim's child: container changes without a podman process each.
+
+A podman CLI process spends 30-40 ms here starting up (Go runtime, user namespace,
+configuration, storage, database) before it does anything; `podman system service` pays that
+once. Measured per call (bench/mutation_steps.py): rm 38 ms as a process against 10 through
+the service, start 134 against 102. So dockershim keeps one service as a child, on a private
+socket in its state folder, started in the background at the first change it is asked for,
+and sends start, stop, kill and rm to podman's libpod API there (never to podman's
+Docker-compatible API: the Docker side is dockershim's own).
+
+Until the child answers, after it died, or when it cannot start, `call` returns None and the
+caller runs the same change as a CLI process; a child that failed is tried again after
+_RETRY_AFTER seconds. The child dies with dockershim (the runner's parent-death signal), so an
+idle exit takes it along; containers do not depend on it (conmon keeps them, as after a CLI
+process). A request the child took but did not finish in time is an error, as a CLI timeout
+is, and the child is replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dockershim.errors import DockerError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from dockershim.podman.runner import PodmanRunner, SpawnedProcess
+
+log = logging.getLogger(__name__)
+
+API = "/v4.0.0/libpod"
+_READY_WITHIN = 30.0  # seconds a new child may take to answer its first ping
+_RETRY_AFTER = 30.0  # seconds before a child that failed is started again
+_CONNECTIONS = 16  # requests in flight at once; more wait for a connection
+
+
+@dataclass(frozen=True)
+class ServiceAnswer:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body) if self.body.strip() else None
+        except ValueError:
+            return None
+
+    @property
+    def message(self) -> str:
+        """podman's error text (`{"cause", "message", "response"}`), as its CLI prints it."""
+        data = self.json()
+        if isinstance(data, dict) and data.get("message"):
+            return str(data["message"])
+        return self.body.decode("utf-8", "replace").strip() or f"status {self.status}"
+
+
+class PodmanService:
+    def __init__(self, runner: PodmanRunner, folder: str | None) -> None:
+        self.runner = runner
+        self.folder = Path(folder, "podman-service") if folder else None
+        self._child: SpawnedProcess | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self._watching: asyncio.Task[None] | None = None
+        self._failed_at = -_RETRY_AFTER
+        self._said_failed = False
+
+    @property
+    def ready(self) -> bool:
+        return self._client is not None
+
+    def want(self) -> None:
+        """Start the child in the background, unless it runs, is starting or failed lately."""
+        if self.folder is None or self._client is not None or self._starting is not None:
+            return
+        if time.monotonic() - self._failed_at < _RETRY_AFTER:
+            return
+        self._starting = asyncio.create_task(self._start())
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        *,
+        timeout: float,
+    ) -> ServiceAnswer | None:
+        """One libpod API request; None when the child cannot take it (use the CLI)."""
+        import httpx
+
+        client = self._client
+        if client is None:
+            self.want()
+            return None
+        try:
+            response = await client.request(
+                method, API + path, params=params, json=body, timeout=timeout
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+            await self._lost("refused a connection")  # the request never reached it
+            return None
+        except httpx.TimeoutException:
+            await self._lost(f"did not answer {method} {path} within {timeout:g}s")
+            raise DockerError(f"podman did not answer within {timeout:g}s") from None
+        except httpx.HTTPError as exc:
+            # it went away mid-request (killed, crashed): the CLI does it again; start, stop
+            # and rm of what is already done are no-ops there
+            await self._lost(f"broke off {method} {path}: {type(exc).__name__}")
+            return None
+        return ServiceAnswer(response.status_code, response.content)
+
+    async def close(self) -> None:
+        if self._starting is not None:
+            self._starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._starting
+        await self._drop()
+
+    async def _start(self) -> None:
+        assert self.folder is not None
+        try:
+            await self._launch(self.folder)
+        except Exception as exc:  # a failure here only means: the CLI, for now
+            self._failed(f"could not be started: {exc}")
+            await self._drop()
+        finally:
+            self._starting = None
+
+    async def _launch(self, folder: Path) -> None:
+        import httpx
+
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _remove_stale_sockets(folder)
+        sock = folder / f"{os.getpid()}.sock"
+        sock.unlink(missing_ok=True)
+        started = time.monotonic()
+        self._child = await self.runner.spawn(
+            ["system", "service", "--time=0", f"unix://{sock}"], discard_output=True
+        )
+        transport = httpx.AsyncHTTPTransport(
+            uds=str(sock), limits=httpx.Limits(max_connections=_CONNECTIONS)
+        )
+        client = httpx.AsyncClient(transport=transport, base_url="http://podman")
+        try:
+            while True:
+                if self._child.process.returncode is not None:
+                    raise DockerError(f"it exited with status {self._child.process.returncode}")
+                if time.monotonic() - started > _READY_WITHIN:
+                    raise DockerError(f"it did not answer within {_READY_WITHIN:g}s")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(API + "/_ping", timeout=2)).status_code == 200:
+                        break
+                await asyncio.sleep(0.05)
+        except BaseException:
+            await client.aclose()
+            raise
+        self._client = client
+        log.info("podman service child ready in %.2fs (pid %d)", time.monotonic() - started,
+                 self._child.pid)  # fmt: skip
+        self._watching = asyncio.create_task(self._watch(self._child, time.monotonic()))
+
+    async def _watch(self, child: SpawnedProcess, ready_at: float) -> None:
+        code = await child.wait()
+        if self._child is child:
+            self._failed(f"exited with status {code}")
+            if time.monotonic() - ready_at >= _RETRY_AFTER:
+                self._failed_at = -_RETRY_AFTER  # it served a while: a new one at once
+            await self._drop()
+
+    async def _lost(self, why: str) -> None:
+        self._failed(why)
+        await self._drop()
+
+    def _failed(self, why: str) -> None:
+        self._failed_at = time.monotonic()
+        level = logging.DEBUG if self._said_failed else logging.WARNING
+        self._said_failed = True
+        log.log(level, "podman service child %s; changes run as podman processes", why)
+
+    async def _drop(self) -> None:
+        client, self._client = self._client, None
+        child, self._child = self._child, None
+        if client is not None:
+            await client.aclose()
+        if child is not None:
+            await child.close()
+
+
+def _remove_stale_sockets(folder: Path) -> None:
+    """Sockets of earlier dockershim processes that are gone (their child went with them)."""
+    for sock in folder.glob("*.sock"):
+        with contextlib.suppress(ValueError, OSError):
+            pid = int(sock.stem)
+            if pid != os.getpid() and not _alive(pid):
+                sock.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

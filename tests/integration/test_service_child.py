@@ -1,0 +1,141 @@
+"""podman's service as dockershim's child (podman/service_child.py): start, stop, kill and rm go
+to it instead of a podman process each; without it they run as processes again; containers
+started through it outlive it and dockershim, as after a podman CLI process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DOCKER, Cleanup, Shim, podman
+
+
+@pytest.fixture
+def own_shim() -> Iterator[Shim]:
+    """A shim of this test's own (it gets stopped), logging every podman process it runs."""
+    workdir = Path(tempfile.mkdtemp(prefix="dockershim-svc-"))
+    instance = Shim(workdir, "--idle-timeout", "0", "--log-level", "debug").start()
+    yield instance
+    instance.stop()
+    assert "Traceback" not in instance.log()
+
+
+def _docker(shim: Shim, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DOCKER_HOST": shim.url, "DOCKER_CLI_HINTS": "false"}
+    result = subprocess.run(
+        [DOCKER, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)}: {result.stderr}")
+    return result
+
+
+def _service_child(shim: Shim) -> int | None:
+    """The pid of the shim's `podman system service` child, when it answers."""
+    assert shim.proc is not None
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    sock = Path(runtime, "dockershim", "podman-service", f"{shim.proc.pid}.sock")
+    children = Path(f"/proc/{shim.proc.pid}/task/{shim.proc.pid}/children")
+    for pid in children.read_text().split():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"service" in cmdline and b"system" in cmdline and _answers(sock):
+            return int(pid)
+    return None
+
+
+def _answers(sock: Path) -> bool:
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(2)
+        probe.connect(str(sock))
+        probe.sendall(b"GET /v4.0.0/libpod/_ping HTTP/1.0\r\n\r\n")
+        return b" 200 " in probe.recv(64).split(b"\r\n")[0]
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def _wait_for_service_child(shim: Shim) -> int:
+    deadline = time.monotonic() + 60
+    while (pid := _service_child(shim)) is None:
+        assert time.monotonic() < deadline, "no podman service child answered"
+        time.sleep(0.1)
+    return pid
+
+
+def _processes_run(shim: Shim, since: int, verb: str) -> list[str]:
+    """The runner's log lines of `podman <verb>` processes after log offset `since`."""
+    return [line for line in shim.log()[since:].splitlines() if f"podman', '{verb}'" in line]
+
+
+def test_changes_go_to_podmans_service_child(own_shim: Shim, cleanup: Cleanup) -> None:
+    first = cleanup.container()
+    _docker(own_shim, "create", "--name", first, "busybox", "true")  # asks for the child
+    _wait_for_service_child(own_shim)
+    name = cleanup.container()
+    since = len(own_shim.log())
+    _docker(own_shim, "run", "-d", "--name", name, "busybox", "sleep", "300")
+    _docker(own_shim, "kill", "--signal", "USR1", name)
+    _docker(own_shim, "stop", "-t", "0", name)
+    _docker(own_shim, "start", name)
+    _docker(own_shim, "rm", "-f", name)
+    assert podman("container", "exists", name, check=False).returncode == 1
+    for verb in ("start", "stop", "kill", "rm"):
+        assert _processes_run(own_shim, since, verb) == [], verb
+    # Docker's errors, as from the CLI path
+    gone = _docker(own_shim, "stop", name, check=False)
+    assert gone.returncode != 0 and f"No such container: {name}" in gone.stderr
+    stopped = _docker(own_shim, "kill", first, check=False)
+    assert stopped.returncode != 0 and "is not running" in stopped.stderr
+    failing = cleanup.container()
+    missing = _docker(
+        own_shim, "run", "-d", "--name", failing, "busybox", "no-such-program", check=False
+    )
+    assert missing.returncode != 0 and "executable file not found" in missing.stderr
+
+
+def test_without_the_child_changes_run_as_processes(own_shim: Shim, cleanup: Cleanup) -> None:
+    name = cleanup.container()
+    _docker(own_shim, "create", "--name", name, "busybox", "sleep", "300")
+    os.kill(_wait_for_service_child(own_shim), signal.SIGKILL)
+    since = len(own_shim.log())
+    _docker(own_shim, "start", name)
+    _docker(own_shim, "stop", "-t", "0", name)
+    _docker(own_shim, "rm", name)
+    assert podman("container", "exists", name, check=False).returncode == 1
+    assert _processes_run(own_shim, since, "start") and _processes_run(own_shim, since, "rm")
+
+
+def test_containers_outlive_the_shim_and_its_service_child(
+    own_shim: Shim, cleanup: Cleanup
+) -> None:
+    warm = cleanup.container()
+    _docker(own_shim, "create", "--name", warm, "busybox", "true")
+    child = _wait_for_service_child(own_shim)
+    name = cleanup.container()
+    serve = "echo served >/tmp/index.html; exec httpd -f -h /tmp -p 8080"
+    _docker(own_shim, "run", "-d", "--name", name, "-p", "8080", "busybox", "sh", "-c", serve)
+    port = _docker(own_shim, "port", name, "8080").stdout.split(":")[-1].strip()
+    own_shim.stop()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{child}").exists():
+        assert time.monotonic() < deadline, "the service child outlived dockershim"
+        time.sleep(0.1)
+    time.sleep(1)
+    state = podman("inspect", "--format", "{{.State.Status}}", name).stdout.strip()
+    assert state == "running"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as answer:
+        assert answer.read() == b"served\n"
