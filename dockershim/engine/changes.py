@@ -1,4 +1,4 @@
-"""Changes to one container (start, stop, kill, rm): through podman's service child when it
+"""Changes to one container (create, start, stop, kill, rm): through podman's service child when it
 answers (podman/service_child.py), else as a podman process, twins batched (engine/batches.py).
 
 Either way the caller gets a `Completed` as the CLI would have given it (podman's error text on
@@ -9,7 +9,7 @@ words (engine/lifecycle.py, podman/errors.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from dockershim.engine.batches import Batches, batch_size
 from dockershim.podman import Completed
@@ -91,6 +91,19 @@ class Changes:
         if answer is not None:
             return Done(completed(change, answer), together=False)
         return await self._cli(change, timeout)
+
+    async def create(self, spec: dict[str, Any]) -> Completed | None:
+        """A container from its libpod specgen (translate/specgen.py) through the service;
+        what `podman create` would have printed, or None when the service cannot take it."""
+        budget = self.batches.podman.default_timeout
+        answer = await self.service.call("POST", "/containers/create", body=spec, timeout=budget)
+        if answer is None:
+            return None
+        argv = ["podman-service", "create", "--", str(spec.get("image", ""))]
+        made = answer.json()
+        if answer.status == 201 and isinstance(made, dict) and made.get("Id"):
+            return Completed(argv, 0, f"{made['Id']}\n".encode(), b"")
+        return Completed(argv, _FAILED, b"", f"Error: {answer.message}\n".encode())
 
     async def _start(
         self, change: Change, method: str, path: str, query: dict[str, str], budget: float

@@ -19,6 +19,7 @@ from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModifi
 from dockershim.podman import Completed, PodmanRunner
 from dockershim.podman.errors import classify
 from dockershim.translate.container_status import docker_state
+from dockershim.translate.specgen import specgen
 
 ACTIVE = ("running", "paused", "restarting")
 _WARM_AFTER = 0.1  # seconds after a start before its inspect is taken in the background
@@ -74,8 +75,10 @@ class Lifecycle:
 
     async def create(self, argv: list[str]) -> str:
         """`podman create` with the translated argv (translate/container_create.py); the id."""
-        self.changes.service.want()  # its start and the rest go to podman's service child
-        result = await self.podman.run(argv, check=False)
+        self.changes.service.want()  # the next changes go to podman's service child
+        spec = specgen(argv)
+        made = await self.changes.create(spec) if spec is not None else None
+        result = made or await self.podman.run(argv, check=False)
         if result.returncode != 0:
             raise create_error(result.err_text, result.returncode)
         return result.text.strip().splitlines()[-1] if result.text.strip() else ""

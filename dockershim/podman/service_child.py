@@ -65,6 +65,9 @@ class ServiceAnswer:
 
 class PodmanService:
     def __init__(self, runner: PodmanRunner, folder: str | None) -> None:
+        # httpx logs each request at INFO and httpcore each step at DEBUG; ours is one line
+        for noisy in ("httpx", "httpcore"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         self.runner = runner
         self.folder = Path(folder, "podman-service") if folder else None
         self._child: SpawnedProcess | None = None
@@ -102,6 +105,7 @@ class PodmanService:
         if client is None:
             self.want()
             return None
+        started = time.monotonic()
         try:
             response = await client.request(
                 method, API + path, params=params, json=body, timeout=timeout
@@ -117,6 +121,13 @@ class PodmanService:
             # and rm of what is already done are no-ops there
             await self._lost(f"broke off {method} {path}: {type(exc).__name__}")
             return None
+        log.debug(
+            "podman service: %s %s -> %d in %.3fs",
+            method,
+            path,
+            response.status_code,
+            time.monotonic() - started,
+        )
         return ServiceAnswer(response.status_code, response.content)
 
     async def close(self) -> None:

@@ -4,6 +4,7 @@ started through it outlive it and dockershim, as after a podman CLI process."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,7 +14,9 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import DOCKER, Cleanup, Shim, podman
@@ -139,3 +142,113 @@ def test_containers_outlive_the_shim_and_its_service_child(
     assert state == "running"
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as answer:
         assert answer.read() == b"served\n"
+
+
+@pytest.fixture
+def cli_shim() -> Iterator[Shim]:
+    """A shim that creates every container with a `podman create` process."""
+    workdir = Path(tempfile.mkdtemp(prefix="dockershim-cli-"))
+    instance = Shim(workdir, "--idle-timeout", "0", "--no-podman-service").start()
+    yield instance
+    instance.stop()
+
+
+def _bodies(network: str) -> list[dict[str, Any]]:
+    return [
+        {"Image": "busybox", "Cmd": ["true"], "HostConfig": {}},
+        {  # what docker compose sends for a plain service
+            "Image": "busybox",
+            "Cmd": ["sh", "-c", "env | sort; ulimit -n -u"],
+            "Labels": {"com.docker.compose.project": "p", "com.docker.compose.service": "s"},
+            "Env": ["A=1", "B=two words", "C="],
+            "HostConfig": {"NetworkMode": network},
+            "NetworkingConfig": {"EndpointsConfig": {network: {"Aliases": ["s", "p-s-1"]}}},
+        },
+        {
+            "Image": "busybox",
+            "Entrypoint": ["/bin/sh", "-c"],
+            "Cmd": ["id; pwd; hostname"],
+            "User": "12:34",
+            "WorkingDir": "/tmp/work",
+            "Hostname": "box",
+            "Tty": True,
+            "OpenStdin": True,
+            "StopTimeout": 3,
+            "Env": ["HOME"],
+            "HostConfig": {},
+        },
+    ]
+
+
+def _normal(raw: dict[str, Any], ident: str, name: str, skip: tuple[str, ...]) -> Any:
+    text = json.dumps({k: v for k, v in raw.items() if k not in ("Created", "GraphDriver")})
+    text = text.replace(ident, "ID").replace(ident[:12], "ID").replace(name, "NAME")
+    data = json.loads(text)
+    for dotted in skip:
+        *parents, last = dotted.split(".")
+        holder = data
+        for key in parents:
+            holder = holder.get(key) or {}
+        holder.pop(last, None)
+    config = data.get("Config") or {}
+    if isinstance(config.get("Env"), list):
+        config["Env"] = sorted(config["Env"])  # podman's order comes from a Go map either way
+    return data
+
+
+def test_a_container_created_in_the_service_is_the_one_the_cli_creates(
+    own_shim: Shim, cli_shim: Shim, cleanup: Cleanup
+) -> None:
+    network = cleanup.name("dstnet")
+    cleanup.networks.append(network)
+    podman("network", "create", network)
+    _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
+    _wait_for_service_child(own_shim)
+    since = len(own_shim.log())
+    for body in _bodies(network):
+        made = {}
+        for shim in (own_shim, cli_shim):
+            name = cleanup.container()
+            with httpx.Client(transport=httpx.HTTPTransport(uds=shim.socket)) as client:
+                answer = client.post(
+                    "http://d/v1.41/containers/create", params={"name": name}, json=body
+                )
+                assert answer.status_code == 201, answer.text
+                ident = answer.json()["Id"]
+                docker_view = client.get(f"http://d/v1.41/containers/{ident}/json").json()
+            podman_view = json.loads(podman("container", "inspect", ident).stdout)[0]
+            made[shim] = (
+                _normal(docker_view, ident, name, ()),
+                _normal(podman_view, ident, name, ("Config.CreateCommand",)),
+                _output(podman("start", "--attach", ident, check=False, timeout=60)),
+            )
+        assert made[own_shim] == made[cli_shim], (
+            body,
+            _differences(made[own_shim], made[cli_shim]),
+        )
+    assert _processes_run(own_shim, since, "create") == []
+
+
+def _output(ran: subprocess.CompletedProcess[str]) -> tuple[int, str]:
+    return ran.returncode, "\n".join(
+        line for line in ran.stdout.splitlines() if not line.startswith("HOSTNAME=")
+    )
+
+
+def _differences(mine: Any, theirs: Any, path: str = "") -> list[str]:
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        return [
+            d for k in sorted(set(mine) | set(theirs))
+            for d in _differences(mine.get(k, "<none>"), theirs.get(k, "<none>"), f"{path}.{k}")
+        ]  # fmt: skip
+    if (
+        isinstance(mine, (list, tuple))
+        and isinstance(theirs, (list, tuple))
+        and len(mine) == len(theirs)
+    ):
+        return [
+            d
+            for i, (a, b) in enumerate(zip(mine, theirs, strict=True))
+            for d in _differences(a, b, f"{path}[{i}]")
+        ]
+    return [] if mine == theirs else [f"{path}: service {mine!r} cli {theirs!r}"]

@@ -1,0 +1,133 @@
+"""A `podman create` argv (translate/container_create.py) as the libpod specgen of the same
+container, so podman's service child can create it in-process (engine/changes.py): ~10 ms
+there against ~45 ms for a `podman create` process (bench/mutation_steps.py).
+
+Only the options listed here are carried over, each to the specgen field podman's own CLI
+fills for it (podman 4.3, cmd/podman/common and pkg/specgenutil); an argv with any other
+option gives None and the CLI creates the container. That keeps the rest of the create
+translation in one place, the argv, and bounds what has to be proven equal:
+tests/integration/test_service_child.py creates the same bodies both ways and compares
+podman's inspect of the two. CLI defaults the service does not apply are set here: the
+annotation `io.kubernetes.cri-o.TTY`, `sdnotifyMode` and the default rlimits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+_FLAGS = {"--tty", "--interactive"}  # options without a value
+_VALUED = {
+    "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
+    "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout",
+}  # fmt: skip
+_TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
+
+
+def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
+    """The specgen of `create OPTIONS -- IMAGE [COMMAND...]`, or None when an option has none
+    here (then the CLI must create it)."""
+    if list(argv[:1]) != ["create"] or "--" not in argv:
+        return None
+    cut = list(argv).index("--")
+    options, rest = list(argv[1:cut]), list(argv[cut + 1 :])
+    if not rest:
+        return None
+    # an empty (not absent) r_limits has podman set nofile and nproc to its own limits, as
+    # its CLI does; absent, the container would inherit conmon's and inspect would list none
+    spec: dict[str, Any] = {"image": rest[0], "sdnotifyMode": "container", "r_limits": []}
+    if rest[1:]:
+        spec["command"] = rest[1:]
+    annotations: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    env: dict[str, str] = {}
+    networks: dict[str, dict[str, Any]] = {}
+    i = 0
+    while i < len(options):
+        flag = options[i]
+        if flag in _FLAGS:
+            spec["terminal" if flag == "--tty" else "stdin"] = True
+            i += 1
+            continue
+        if flag not in _VALUED or i + 1 >= len(options):
+            return None
+        value = str(options[i + 1])  # a Secret (env) goes into the request body only
+        i += 2
+        if flag == "--pull":
+            if value != "never":
+                return None
+        elif flag == "--name":
+            spec["name"] = value
+        elif flag in ("--annotation", "--label"):
+            key, sep, val = value.partition("=")
+            if not sep:
+                return None
+            (annotations if flag == "--annotation" else labels)[key] = val
+        elif flag == "--env":
+            key, sep, val = value.partition("=")
+            if not sep or key in env:
+                return None
+            env[key] = val
+        elif flag == "--unsetenv":
+            spec.setdefault("unsetenv", []).append(value)
+        elif flag == "--network":
+            endpoint = _endpoint(value)
+            if endpoint is None:
+                return None
+            networks[endpoint[0]] = endpoint[1]
+        elif flag == "--hostname":
+            spec["hostname"] = value
+        elif flag == "--user":
+            spec["user"] = value
+        elif flag == "--workdir":
+            spec["work_dir"] = value
+        elif flag == "--entrypoint":
+            entrypoint = _entrypoint(value)
+            if entrypoint is None:
+                return None
+            spec["entrypoint"] = entrypoint
+        elif flag == "--stop-timeout":
+            if not value.isdigit():
+                return None
+            spec["stop_timeout"] = int(value)
+    annotations.setdefault(_TTY_ANNOTATION, "true" if spec.get("terminal") else "false")
+    spec["annotations"] = annotations
+    if labels:
+        spec["labels"] = labels
+    if env:
+        spec["env"] = env
+    if not networks:
+        return None  # the CLI's own default network, whatever containers.conf says
+    spec["netns"] = {"nsmode": "bridge"}
+    spec["Networks"] = networks
+    return spec
+
+
+def _endpoint(value: str) -> tuple[str, dict[str, Any]] | None:
+    """`NAME` or `NAME:alias=A,alias=B` (bridge networks; other modes and options: None)."""
+    name, _, opts = value.partition(":")
+    if not name or name in ("host", "none", "private", "slirp4netns", "pasta", "bridge"):
+        return None
+    aliases = []
+    for opt in opts.split(",") if opts else []:
+        key, sep, val = opt.partition("=")
+        if key != "alias" or not sep or not val:
+            return None
+        aliases.append(val)
+    return name, ({"aliases": aliases} if aliases else {})
+
+
+def _entrypoint(value: str) -> list[str] | None:
+    """podman's --entrypoint: a JSON array, or one word; "" (clear it) has no specgen twin."""
+    if not value:
+        return None
+    if value.startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        if isinstance(parsed, list) and parsed and all(isinstance(p, str) for p in parsed):
+            return parsed
+        return None
+    return [value]

@@ -1,0 +1,114 @@
+"""The create argv as a libpod specgen (translate/specgen.py): what is carried over, and every
+other option leaving the create to the CLI. Equality of the containers made both ways is
+proven live in tests/integration/test_service_child.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from dockershim.secret import Secret
+from dockershim.translate.container_create import create_argv
+from dockershim.translate.specgen import specgen
+
+IMAGE = "docker.io/library/busybox:latest"
+
+
+def _argv(body: dict[str, Any], name: str | None = "web-1") -> list[str]:
+    return create_argv(body, name=name, image=IMAGE).argv
+
+
+def test_a_compose_service_is_carried_over() -> None:
+    body = {
+        "Image": "busybox",
+        "Cmd": ["sleep", "86400"],
+        "Env": ["A=1", "B=x=y"],
+        "Labels": {"com.docker.compose.service": "web"},
+        "Hostname": "web",
+        "User": "1000:1000",
+        "WorkingDir": "/srv",
+        "Tty": True,
+        "OpenStdin": True,
+        "Entrypoint": ["/bin/sh", "-c"],
+        "StopTimeout": 3,
+        "HostConfig": {"NetworkMode": "proj_default"},
+        "NetworkingConfig": {"EndpointsConfig": {"proj_default": {"Aliases": ["web"]}}},
+    }
+    spec = specgen(_argv(body))
+    assert spec is not None
+    assert spec["name"] == "web-1" and spec["image"] == IMAGE
+    assert spec["command"] == ["sleep", "86400"]
+    assert spec["env"] == {"A": "1", "B": "x=y"}
+    assert spec["labels"] == {"com.docker.compose.service": "web"}
+    assert (spec["hostname"], spec["user"], spec["work_dir"]) == ("web", "1000:1000", "/srv")
+    assert spec["terminal"] is True and spec["stdin"] is True
+    assert spec["entrypoint"] == ["/bin/sh", "-c"]
+    assert spec["stop_timeout"] == 3
+    assert spec["netns"] == {"nsmode": "bridge"}
+    assert spec["Networks"] == {"proj_default": {"aliases": ["web"]}}
+    # dockershim's own notes ride along as annotations, with the CLI's TTY annotation
+    assert spec["annotations"]["io.dockershim.image"] == "busybox"
+    assert spec["annotations"]["io.kubernetes.cri-o.TTY"] == "true"
+    assert spec["sdnotifyMode"] == "container"
+
+
+def test_the_default_network_and_a_bare_run() -> None:
+    spec = specgen(_argv({"Image": "busybox", "HostConfig": {}}, name=None))
+    assert spec is not None
+    assert "name" not in spec and "command" not in spec
+    assert spec["Networks"] == {"podman": {}}
+    assert spec["annotations"]["io.kubernetes.cri-o.TTY"] == "false"
+
+
+def test_an_environment_secret_goes_into_the_body_whole() -> None:
+    argv = ["create", "--env", Secret("TOKEN=s3cret"), "--network", "podman", "--", IMAGE]
+    spec = specgen(argv)
+    assert spec is not None and json.loads(json.dumps(spec))["env"] == {"TOKEN": "s3cret"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": "8080"}]}}},
+        {"HostConfig": {"Binds": ["/tmp:/data"]}},
+        {"HostConfig": {"RestartPolicy": {"Name": "always"}}},
+        {"HostConfig": {"CapAdd": ["NET_ADMIN"]}},
+        {"HostConfig": {"NetworkMode": "host"}},
+        {"HostConfig": {"NetworkMode": "none"}},
+        {"HostConfig": {"Privileged": True}},
+        {"HostConfig": {"AutoRemove": True}},
+        {"StopSignal": "SIGINT"},
+        {"Entrypoint": [""]},
+        {"Env": ["BARE"], "HostConfig": {}},
+        {"Volumes": {"/data": {}}},
+        {"ExposedPorts": {"80/tcp": {}}},
+        {"Healthcheck": {"Test": ["CMD", "true"]}},
+        {
+            "HostConfig": {"NetworkMode": "n"},
+            "NetworkingConfig": {
+                "EndpointsConfig": {"n": {"IPAMConfig": {"IPv4Address": "10.9.0.9"}}}
+            },
+        },
+    ],
+)
+def test_anything_else_is_left_to_the_cli(body: dict[str, Any]) -> None:
+    argv = _argv({"Image": "busybox", **body})
+    if "--unsetenv" in argv:  # bare names are carried; the annotation that notes them is too
+        spec = specgen(argv)
+        assert spec is not None and spec["unsetenv"] == ["BARE"]
+        return
+    assert specgen(argv) is None, argv
+
+
+def test_argv_it_does_not_know_is_left_to_the_cli() -> None:
+    assert specgen(["run", "--", IMAGE]) is None
+    assert specgen(["create", "--name", "x", IMAGE]) is None  # no "--"
+    assert specgen(["create", "--network", "podman", "--"]) is None  # no image
+    assert specgen(["create", "--pull", "always", "--network", "podman", "--", IMAGE]) is None
+    assert (
+        specgen(["create", "--env", "A=1", "--env", "A=2", "--network", "n", "--", IMAGE]) is None
+    )
+    assert specgen(["create", "--network", "n:ip=10.0.0.2", "--", IMAGE]) is None
+    assert specgen(["create", "--name"]) is None
