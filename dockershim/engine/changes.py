@@ -1,5 +1,6 @@
-"""Changes to one container (create, start, stop, kill, rm): through podman's service child when it
-answers (podman/service_child.py), else as a podman process, twins batched (engine/batches.py).
+"""Changes to one container (create, start, stop, restart, kill, rm): through podman's service
+child when it answers (podman/service_child.py), else as a podman process, twins batched
+(engine/batches.py).
 
 Either way the caller gets a `Completed` as the CLI would have given it (podman's error text on
 stderr, a non-zero code on failure), so one set of rules reads podman's answers in Docker's
@@ -15,25 +16,26 @@ from dockershim.engine.batches import Batches, batch_size
 from dockershim.podman import Completed
 from dockershim.podman.service_child import PodmanService, ServiceAnswer
 
-Verb = Literal["start", "stop", "kill", "rm"]
+Verb = Literal["start", "stop", "restart", "kill", "rm"]
 _FAILED = 125  # podman's exit code for its own errors
 # libpod statuses that mean done: 304 is "already started/stopped", a no-op for the CLI too
-_DONE = {"start": {204, 304}, "stop": {204, 304}, "kill": {204}, "rm": {200}}
+_DONE = {"start": {204, 304}, "stop": {204, 304}, "restart": {204}, "kill": {204}, "rm": {200}}
 
 
 @dataclass(frozen=True)
 class Change:
     verb: Verb
     container_id: str
-    timeout: int | None = None  # stop's grace period (None: the container's own)
+    timeout: int | None = None  # stop's and restart's grace period (None: the container's)
     signal: str = ""  # kill
     force: bool = False  # rm
     volumes: bool = False  # rm
 
     def cli_args(self) -> list[str]:
         """The podman sub-command and options (the container id follows a "--")."""
-        if self.verb == "stop":
-            return ["stop"] if self.timeout is None else ["stop", "--time", str(self.timeout)]
+        if self.verb in ("stop", "restart"):
+            given = [] if self.timeout is None else ["--time", str(self.timeout)]
+            return [self.verb, *given]
         if self.verb == "kill":
             return ["kill", "--signal", self.signal]
         if self.verb == "rm":
@@ -44,14 +46,14 @@ class Change:
     def request(self) -> tuple[str, str, dict[str, str]]:
         """The same change as a libpod API request: method, path, query."""
         path = f"/containers/{self.container_id}"
-        if self.verb == "stop":
+        if self.verb in ("stop", "restart"):
             query = {} if self.timeout is None else {"timeout": str(self.timeout)}
-            return "POST", path + "/stop", query
+            return "POST", f"{path}/{self.verb}", query
         if self.verb == "kill":
             return "POST", path + "/kill", {"signal": self.signal}
         if self.verb == "rm":
             query = {"force": "true", "timeout": "0"} if self.force else {}
-            return "DELETE", path, {**query, "v": "true"} if self.volumes else query
+            return "DELETE", path, {**query, "volumes": "true"} if self.volumes else query
         return "POST", path + "/start", {}
 
 
@@ -96,7 +98,9 @@ class Changes:
         """A container from its libpod specgen (translate/specgen.py) through the service;
         what `podman create` would have printed, or None when the service cannot take it."""
         budget = self.batches.podman.default_timeout
-        answer = await self.service.call("POST", "/containers/create", body=spec, timeout=budget)
+        answer = await self.service.call(
+            "POST", "/containers/create", body=spec, timeout=budget, repeatable=False
+        )
         if answer is None:
             return None
         argv = ["podman-service", "create", "--", str(spec.get("image", ""))]

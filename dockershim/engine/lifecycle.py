@@ -133,11 +133,10 @@ class Lifecycle:
         if signal and docker_state(found.status) in ACTIVE:
             await self.podman.run(["kill", "--signal", signal, "--", found.id], check=False)
         given = timeout is not None and timeout >= 0
-        args = ["restart", "--time", str(timeout)] if given else ["restart"]
-        try:
-            await self.podman.run([*args, "--", found.id], timeout=_budget(timeout))
-        except DockerError as exc:
-            raise start_error(exc) from None
+        change = Change("restart", found.id, timeout=timeout if given else None)
+        result = (await self.changes.run(change, timeout=_budget(timeout))).result
+        if result.returncode != 0:
+            raise start_error(classify(result.err_text, result.returncode))
         self.dns.started(found.id)
 
     async def kill(self, found: ContainerRef, signal: str, ref: str) -> None:

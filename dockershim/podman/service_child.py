@@ -97,8 +97,12 @@ class PodmanService:
         body: Any = None,
         *,
         timeout: float,
+        repeatable: bool = True,
     ) -> ServiceAnswer | None:
-        """One libpod API request; None when the child cannot take it (use the CLI)."""
+        """One libpod API request; None when the child cannot take it (use the CLI).
+
+        `repeatable`: the CLI may do it again when the child went away in the middle (start,
+        stop and rm of what is already done are no-ops); a create is not, it is an error."""
         import httpx
 
         client = self._client
@@ -110,16 +114,18 @@ class PodmanService:
             response = await client.request(
                 method, API + path, params=params, json=body, timeout=timeout
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+        except httpx.PoolTimeout:
+            return None  # all its connections busy for that long: this one as a process
+        except (httpx.ConnectError, httpx.ConnectTimeout):
             await self._lost("refused a connection")  # the request never reached it
             return None
         except httpx.TimeoutException:
             await self._lost(f"did not answer {method} {path} within {timeout:g}s")
             raise DockerError(f"podman did not answer within {timeout:g}s") from None
-        except httpx.HTTPError as exc:
-            # it went away mid-request (killed, crashed): the CLI does it again; start, stop
-            # and rm of what is already done are no-ops there
+        except httpx.HTTPError as exc:  # it went away mid-request (killed, crashed)
             await self._lost(f"broke off {method} {path}: {type(exc).__name__}")
+            if not repeatable:
+                raise DockerError("podman's service ended before it answered") from None
             return None
         log.debug(
             "podman service: %s %s -> %d in %.3fs",
@@ -158,9 +164,10 @@ class PodmanService:
         self._child = await self.runner.spawn(
             ["system", "service", "--time=0", f"unix://{sock}"], discard_output=True
         )
-        transport = httpx.AsyncHTTPTransport(
-            uds=str(sock), limits=httpx.Limits(max_connections=_CONNECTIONS)
-        )
+        # no idle connections kept: a connect costs ~0.1 ms here, and a request's descriptor
+        # is gone with its answer
+        limits = httpx.Limits(max_connections=_CONNECTIONS, max_keepalive_connections=0)
+        transport = httpx.AsyncHTTPTransport(uds=str(sock), limits=limits)
         client = httpx.AsyncClient(transport=transport, base_url="http://podman")
         try:
             while True:

@@ -1,6 +1,7 @@
-"""podman's service as dockershim's child (podman/service_child.py): start, stop, kill and rm go
-to it instead of a podman process each; without it they run as processes again; containers
-started through it outlive it and dockershim, as after a podman CLI process."""
+"""podman's service as dockershim's child (podman/service_child.py): create (where the options
+allow), start, stop, restart, kill and rm go to it instead of a podman process each; without
+it they run as processes again; containers started through it outlive it and dockershim, as
+after a podman CLI process."""
 
 from __future__ import annotations
 
@@ -94,9 +95,11 @@ def test_changes_go_to_podmans_service_child(own_shim: Shim, cleanup: Cleanup) -
     _docker(own_shim, "kill", "--signal", "USR1", name)
     _docker(own_shim, "stop", "-t", "0", name)
     _docker(own_shim, "start", name)
+    _docker(own_shim, "restart", "-t", "0", name)
+    assert podman("inspect", "--format", "{{.State.Running}}", name).stdout.strip() == "true"
     _docker(own_shim, "rm", "-f", name)
     assert podman("container", "exists", name, check=False).returncode == 1
-    for verb in ("start", "stop", "kill", "rm"):
+    for verb in ("create", "start", "stop", "restart", "kill", "rm"):
         assert _processes_run(own_shim, since, verb) == [], verb
     # Docker's errors, as from the CLI path
     gone = _docker(own_shim, "stop", name, check=False)

@@ -34,11 +34,16 @@ CID = "a" * 64
             ["kill", "--signal", "SIGUSR1"],
             ("POST", f"/containers/{CID}/kill", {"signal": "SIGUSR1"}),
         ),
+        (
+            Change("restart", CID, timeout=2),
+            ["restart", "--time", "2"],
+            ("POST", f"/containers/{CID}/restart", {"timeout": "2"}),
+        ),
         (Change("rm", CID), ["rm"], ("DELETE", f"/containers/{CID}", {})),
         (
             Change("rm", CID, force=True, volumes=True),
             ["rm", "--force", "--time", "0", "--volumes"],
-            ("DELETE", f"/containers/{CID}", {"force": "true", "timeout": "0", "v": "true"}),
+            ("DELETE", f"/containers/{CID}", {"force": "true", "timeout": "0", "volumes": "true"}),
         ),
     ],
 )
@@ -106,7 +111,7 @@ class _Service:
 
     async def call(
         self, method: str, path: str, params: dict[str, str] | None = None, body: Any = None,
-        *, timeout: float,
+        *, timeout: float, repeatable: bool = True,
     ) -> ServiceAnswer | None:  # fmt: skip
         self.calls.append((method, path, params or {}))
         await asyncio.sleep(self.delay)
@@ -140,3 +145,23 @@ async def test_starts_that_overlap_are_told_together() -> None:
     assert (await first).together and (await second).together
     alone = await changes.run(Change("start", "3" * 64))
     assert not alone.together
+
+
+async def test_a_create_reads_as_podman_creates_output() -> None:
+    spec = {"image": "busybox", "name": "web"}
+    made = Changes(Batches(FakePodman()), _Service(_answer(201, {"Id": CID, "Warnings": []})))  # type: ignore[arg-type]
+    result = await made.create(spec)
+    assert result is not None and result.returncode == 0 and result.text == f"{CID}\n"
+    taken = _answer(
+        500,
+        {
+            "cause": "that name is already in use",
+            "message": f'the container name "web" is already in use by {CID}. You have to '
+            "remove that container to be able to reuse that name: that name is already in use",
+            "response": 500,
+        },
+    )
+    refused = await Changes(Batches(FakePodman()), _Service(taken)).create(spec)  # type: ignore[arg-type]
+    assert refused is not None and refused.returncode != 0
+    assert isinstance(classify(refused.err_text, refused.returncode), Conflict)
+    assert await Changes(Batches(FakePodman()), _Service(None)).create(spec) is None  # type: ignore[arg-type]
