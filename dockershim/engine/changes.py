@@ -84,6 +84,10 @@ class Changes:
         self.service = service
         self._starting: dict[str, int] = {}  # starts under way through the service: overlaps
 
+    def starts_under_way(self) -> int:
+        """Starts running through the service now (a burst: compose up)."""
+        return len(self._starting)
+
     async def run(self, change: Change, *, timeout: float | None = None) -> Done:
         budget = self.batches.podman.default_timeout if timeout is None else timeout
         method, path, query = change.request()

@@ -23,6 +23,8 @@ from dockershim.translate.specgen import specgen
 
 ACTIVE = ("running", "paused", "restarting")
 _WARM_AFTER = 0.1  # seconds after a start before its inspect is taken in the background
+_BURST_GATHER = 0.02  # seconds between looks whether a burst of starts has ended
+_BURST_PATIENCE = 2.0  # seconds a burst's inspect waits at most for the burst to end
 
 
 def _budget(timeout: int | None) -> float:
@@ -95,17 +97,23 @@ class Lifecycle:
     def _warm_soon(self, ident: str, *, burst: bool) -> None:
         """Inspect what was just started, in the background: podman's inspect of a started
         container has a new pid, cgroup and network status, which only its CLI can tell.
-        After a burst of starts (compose up) at once: clients look at them next (compose ps);
-        after a lone start a moment later, unless it changes again first (run -d, then stop)."""
-        if burst:
-            self.containers.warm([ident])  # the burst's twins join the same inspect
-            return
+        After a burst of starts (compose up) once the burst has ended, all in one inspect:
+        clients look at them next (compose ps); after a lone start a moment later, unless it
+        changes again first (run -d, then stop)."""
         self._to_warm.add(ident)
-        if self._warming is None:
-            loop = asyncio.get_running_loop()
-            self._warming = loop.call_later(_WARM_AFTER, self._warm_now)
+        if self._warming is not None and not burst:
+            return
+        if self._warming is not None:
+            self._warming.cancel()
+        loop = asyncio.get_running_loop()
+        delay = _BURST_GATHER if burst else _WARM_AFTER
+        self._warming = loop.call_later(delay, self._warm_now, loop.time() + _BURST_PATIENCE)
 
-    def _warm_now(self) -> None:
+    def _warm_now(self, give_up_at: float) -> None:
+        loop = asyncio.get_running_loop()
+        if self.changes.starts_under_way() and loop.time() < give_up_at:
+            self._warming = loop.call_later(_BURST_GATHER, self._warm_now, give_up_at)
+            return
         ids, self._to_warm, self._warming = sorted(self._to_warm), set(), None
         if ids:
             self.containers.warm(ids)
