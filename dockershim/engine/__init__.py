@@ -52,12 +52,12 @@ class Engine:
         self.podman = podman
         self._cache = cache
         self._state_dir = state_dir
-        self.containers = Containers(podman, self._database, state_dir)
+        self.service = PodmanService(podman, state_dir if podman.service_child else None)
+        self.containers = Containers(podman, self._database, state_dir, self.service)
         self.images = Images(podman, self._store)
         self.networks = Networks(podman, self._network_folder)
         self.volumes = Volumes(podman, self.containers.snapshot)
         self.batches = Batches(podman)
-        self.service = PodmanService(podman, state_dir if podman.service_child else None)
         self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
         self.lifecycle = Lifecycle(podman, self.containers, self.changes, self.dns)

@@ -38,6 +38,7 @@ from dockershim.podman.libpod_state import (
     StateUnreadable,
     snapshot,
 )
+from dockershim.podman.service_child import PodmanService
 from dockershim.translate.attach import ContainerFacts, console_size, container_facts
 from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
 
@@ -71,12 +72,13 @@ class Containers:
         podman: PodmanRunner,
         database: Callable[[], Awaitable[str | None]],
         state_dir: str | None = None,
+        service: PodmanService | None = None,
     ) -> None:
         self.podman = podman
         self._database = database
         self._state_dir = state_dir
         self._kept: dict[str, Kept] = {}
-        self._cli = ContainerCLI(podman)
+        self._cli = ContainerCLI(podman, service)
         self._reads = _SharedReads()
         self._loaded = state_dir is None
         self._saving: asyncio.TimerHandle | None = None

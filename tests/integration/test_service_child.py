@@ -73,8 +73,9 @@ def _answers(sock: Path) -> bool:
 
 
 def _wait_for_service_child(shim: Shim) -> int:
+    """The child's pid, once it answers and the shim knows it does (its log says so)."""
     deadline = time.monotonic() + 60
-    while (pid := _service_child(shim)) is None:
+    while (pid := _service_child(shim)) is None or "service child ready" not in shim.log():
         assert time.monotonic() < deadline, "no podman service child answered"
         time.sleep(0.1)
     return pid
@@ -92,6 +93,10 @@ def test_changes_go_to_podmans_service_child(own_shim: Shim, cleanup: Cleanup) -
     name = cleanup.container()
     since = len(own_shim.log())
     _docker(own_shim, "run", "-d", "--name", name, "busybox", "sleep", "300")
+    # an inspect after a start (new pid, addresses) asks the service too, not a process
+    seen = json.loads(_docker(own_shim, "inspect", name).stdout)[0]
+    assert seen["State"]["Running"] and seen["State"]["Pid"] > 0
+    assert seen["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
     _docker(own_shim, "kill", "--signal", "USR1", name)
     _docker(own_shim, "stop", "-t", "0", name)
     _docker(own_shim, "start", name)
@@ -99,7 +104,7 @@ def test_changes_go_to_podmans_service_child(own_shim: Shim, cleanup: Cleanup) -
     assert podman("inspect", "--format", "{{.State.Running}}", name).stdout.strip() == "true"
     _docker(own_shim, "rm", "-f", name)
     assert podman("container", "exists", name, check=False).returncode == 1
-    for verb in ("create", "start", "stop", "restart", "kill", "rm"):
+    for verb in ("create", "start", "stop", "restart", "kill", "rm", "container"):
         assert _processes_run(own_shim, since, verb) == [], verb
     # Docker's errors, as from the CLI path
     gone = _docker(own_shim, "stop", name, check=False)
