@@ -2,13 +2,14 @@
 container, so podman's service child can create it in-process (engine/changes.py): ~10 ms
 there against ~45 ms for a `podman create` process (bench/mutation_steps.py).
 
-Only the options listed here are carried over, each to the specgen field podman's own CLI
-fills for it (podman 4.3, cmd/podman/common and pkg/specgenutil); an argv with any other
-option gives None and the CLI creates the container. That keeps the rest of the create
-translation in one place, the argv, and bounds what has to be proven equal:
+Only the options in `_FLAGS` and `_VALUED` are carried over, each to the specgen field
+podman's own CLI fills for it (podman 4.3, cmd/podman/common and pkg/specgenutil); an argv
+with any other option gives None and the CLI creates the container. That keeps the rest of
+the create translation in one place, the argv, and bounds what has to be proven equal:
 tests/integration/test_service_child.py creates the same bodies both ways and compares
-podman's inspect of the two. CLI defaults the service does not apply are set here: the
-annotation `io.kubernetes.cri-o.TTY`, `sdnotifyMode` and the default rlimits.
+Docker's and podman's inspect of the two and what they print. CLI defaults the service does
+not apply are set here: the annotation `io.kubernetes.cri-o.TTY`, `sdnotifyMode` and the
+default rlimits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 _FLAGS = {"--tty", "--interactive"}  # options without a value
 _VALUED = {
     "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
-    "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout",
+    "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
+    "--expose",
 }  # fmt: skip
 _TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
 
@@ -43,6 +45,8 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
     labels: dict[str, str] = {}
     env: dict[str, str] = {}
     networks: dict[str, dict[str, Any]] = {}
+    ports: list[dict[str, Any]] = []
+    expose: dict[str, str] = {}
     i = 0
     while i < len(options):
         flag = options[i]
@@ -91,12 +95,26 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
             if not value.isdigit():
                 return None
             spec["stop_timeout"] = int(value)
+        elif flag == "--publish":
+            mapping = _port_mapping(value)
+            if mapping is None:
+                return None
+            ports.append(mapping)
+        elif flag == "--expose":
+            port, _, proto = value.partition("/")
+            if not _is_port(port) or proto not in ("tcp", "udp", "sctp") or port in expose:
+                return None
+            expose[port] = proto
     annotations.setdefault(_TTY_ANNOTATION, "true" if spec.get("terminal") else "false")
     spec["annotations"] = annotations
     if labels:
         spec["labels"] = labels
     if env:
         spec["env"] = env
+    if ports:
+        spec["portmappings"] = ports
+    if expose:
+        spec["expose"] = {int(port): proto for port, proto in expose.items()}
     if not networks:
         return None  # the CLI's own default network, whatever containers.conf says
     spec["netns"] = {"nsmode": "bridge"}
@@ -131,3 +149,32 @@ def _entrypoint(value: str) -> list[str] | None:
             return parsed
         return None
     return [value]
+
+
+def _port_mapping(value: str) -> dict[str, Any] | None:
+    """`[IP:]HOSTPORT:PORT/PROTO` (translate/container_hostconfig.py's --publish; an empty host
+    port asks podman for a free one) as a libpod port mapping; ranges: None."""
+    spec, _, proto = value.rpartition("/")
+    host_ip = ""
+    if spec.startswith("["):  # [IPv6]:HOSTPORT:PORT
+        host_ip, sep, spec = spec[1:].partition("]:")
+        if not sep:
+            return None
+    parts = spec.split(":")
+    if len(parts) == 3 and not host_ip:
+        host_ip = parts.pop(0)
+    if len(parts) != 2 or proto not in ("tcp", "udp", "sctp"):
+        return None
+    host_port, container_port = parts
+    if not _is_port(container_port) or (host_port and not _is_port(host_port)):
+        return None
+    return {
+        "host_ip": host_ip,
+        "container_port": int(container_port),
+        "host_port": int(host_port or 0),
+        "protocol": proto,
+    }
+
+
+def _is_port(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 0 < int(text) < 65536

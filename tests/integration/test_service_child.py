@@ -185,6 +185,17 @@ def _bodies(network: str) -> list[dict[str, Any]]:
             "Env": ["HOME"],
             "HostConfig": {},
         },
+        {  # what Testcontainers sends: exposed ports, published on fixed and chosen host ports
+            "Image": "busybox",
+            "Cmd": ["true"],
+            "ExposedPorts": {"80/tcp": {}, "81/tcp": {}, "53/udp": {}},
+            "HostConfig": {
+                "PortBindings": {
+                    "80/tcp": [{"HostPort": "18481"}],
+                    "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "18482"}],
+                }
+            },
+        },
     ]
 
 

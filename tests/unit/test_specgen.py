@@ -71,7 +71,7 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": "8080"}]}}},
+        {"HostConfig": {"PortBindings": {"80-81/tcp": [{"HostPort": "8080-8081"}]}}},
         {"HostConfig": {"Binds": ["/tmp:/data"]}},
         {"HostConfig": {"RestartPolicy": {"Name": "always"}}},
         {"HostConfig": {"CapAdd": ["NET_ADMIN"]}},
@@ -83,7 +83,7 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
         {"Entrypoint": [""]},
         {"Env": ["BARE"], "HostConfig": {}},
         {"Volumes": {"/data": {}}},
-        {"ExposedPorts": {"80/tcp": {}}},
+        {"ExposedPorts": {"80/tcp": {}, "80/udp": {}}},
         {"Healthcheck": {"Test": ["CMD", "true"]}},
         {
             "HostConfig": {"NetworkMode": "n"},
@@ -112,3 +112,24 @@ def test_argv_it_does_not_know_is_left_to_the_cli() -> None:
     )
     assert specgen(["create", "--network", "n:ip=10.0.0.2", "--", IMAGE]) is None
     assert specgen(["create", "--name"]) is None
+
+
+def test_published_and_exposed_ports_are_carried_over() -> None:
+    body = {
+        "Image": "busybox",
+        "ExposedPorts": {"80/tcp": {}, "53/udp": {}},
+        "HostConfig": {
+            "PortBindings": {
+                "80/tcp": [{"HostPort": "8080"}, {"HostIp": "127.0.0.1", "HostPort": "0"}],
+                "53/udp": [{"HostIp": "::1", "HostPort": "5353"}],
+            }
+        },
+    }
+    spec = specgen(_argv(body))
+    assert spec is not None
+    assert spec["expose"] == {80: "tcp", 53: "udp"}
+    assert spec["portmappings"] == [
+        {"host_ip": "", "container_port": 80, "host_port": 8080, "protocol": "tcp"},
+        {"host_ip": "127.0.0.1", "container_port": 80, "host_port": 0, "protocol": "tcp"},
+        {"host_ip": "::1", "container_port": 53, "host_port": 5353, "protocol": "udp"},
+    ]
