@@ -18,11 +18,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-_FLAGS = {"--tty", "--interactive"}  # options without a value
+_FLAGS = {"--tty", "--interactive", "--rm"}  # options without a value
+_FLAG_FIELDS = {"--tty": "terminal", "--interactive": "stdin", "--rm": "remove"}
+_RESTART = {"always", "unless-stopped", "on-failure"}
 _VALUED = {
     "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
     "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
-    "--expose",
+    "--expose", "--restart",
 }  # fmt: skip
 _TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
 
@@ -51,7 +53,7 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
     while i < len(options):
         flag = options[i]
         if flag in _FLAGS:
-            spec["terminal" if flag == "--tty" else "stdin"] = True
+            spec[_FLAG_FIELDS[flag]] = True
             i += 1
             continue
         if flag not in _VALUED or i + 1 >= len(options):
@@ -100,6 +102,14 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
             if mapping is None:
                 return None
             ports.append(mapping)
+        elif flag == "--restart":
+            policy, _, tries = value.partition(":")
+            retries_ok = not tries or (policy == "on-failure" and tries.isdigit())
+            if policy not in _RESTART or not retries_ok:
+                return None
+            spec["restart_policy"] = policy
+            if tries:
+                spec["restart_tries"] = int(tries)
         elif flag == "--expose":
             port, _, proto = value.partition("/")
             if not _is_port(port) or proto not in ("tcp", "udp", "sctp") or port in expose:

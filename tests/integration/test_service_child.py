@@ -185,6 +185,12 @@ def _bodies(network: str) -> list[dict[str, Any]]:
             "Env": ["HOME"],
             "HostConfig": {},
         },
+        {  # restart policy; a container that removes itself
+            "Image": "busybox",
+            "Cmd": ["true"],
+            "HostConfig": {"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 2}},
+        },
+        {"Image": "busybox", "Cmd": ["echo", "gone"], "HostConfig": {"AutoRemove": True}},
         {  # what Testcontainers sends: exposed ports, published on fixed and chosen host ports
             "Image": "busybox",
             "Cmd": ["true"],

@@ -73,12 +73,10 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
     [
         {"HostConfig": {"PortBindings": {"80-81/tcp": [{"HostPort": "8080-8081"}]}}},
         {"HostConfig": {"Binds": ["/tmp:/data"]}},
-        {"HostConfig": {"RestartPolicy": {"Name": "always"}}},
         {"HostConfig": {"CapAdd": ["NET_ADMIN"]}},
         {"HostConfig": {"NetworkMode": "host"}},
         {"HostConfig": {"NetworkMode": "none"}},
         {"HostConfig": {"Privileged": True}},
-        {"HostConfig": {"AutoRemove": True}},
         {"StopSignal": "SIGINT"},
         {"Entrypoint": [""]},
         {"Env": ["BARE"], "HostConfig": {}},
@@ -133,3 +131,26 @@ def test_published_and_exposed_ports_are_carried_over() -> None:
         {"host_ip": "127.0.0.1", "container_port": 80, "host_port": 0, "protocol": "tcp"},
         {"host_ip": "::1", "container_port": 53, "host_port": 5353, "protocol": "udp"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("host", "fields"),
+    [
+        ({"RestartPolicy": {"Name": "always"}}, {"restart_policy": "always"}),
+        ({"RestartPolicy": {"Name": "unless-stopped"}}, {"restart_policy": "unless-stopped"}),
+        (
+            {"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3}},
+            {"restart_policy": "on-failure", "restart_tries": 3},
+        ),
+        ({"RestartPolicy": {"Name": "on-failure"}}, {"restart_policy": "on-failure"}),
+        ({"AutoRemove": True}, {"remove": True}),
+    ],
+)
+def test_restart_policies_and_autoremove_are_carried_over(
+    host: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    spec = specgen(_argv({"Image": "busybox", "HostConfig": host}))
+    assert spec is not None
+    assert {k: spec[k] for k in fields} == fields
+    assert specgen(["create", "--restart", "sometimes", "--network", "n", "--", IMAGE]) is None
+    assert specgen(["create", "--restart", "always:2", "--network", "n", "--", IMAGE]) is None
