@@ -82,7 +82,9 @@ class Changes:
     def __init__(self, batches: Batches, service: PodmanService) -> None:
         self.batches = batches
         self.service = service
-        self._starting: dict[str, int] = {}  # starts under way through the service: overlaps
+        # starts under way through the service (one key each, even for the same container):
+        # how many others began while each ran
+        self._starting: dict[object, int] = {}
 
     def starts_under_way(self) -> int:
         """Starts running through the service now (a burst: compose up)."""
@@ -117,17 +119,18 @@ class Changes:
         self, change: Change, method: str, path: str, query: dict[str, str], budget: float
     ) -> Done:
         """A start, and whether another began while it ran (compose up's burst)."""
+        key = object()
         others = len(self._starting)
         for other in self._starting:
             self._starting[other] += 1
-        self._starting[change.container_id] = others
+        self._starting[key] = others
         try:
             answer = await self.service.call(method, path, query, timeout=budget)
             if answer is None:
                 return await self._cli(change, None)
-            return Done(completed(change, answer), together=self._starting[change.container_id] > 0)
+            return Done(completed(change, answer), together=self._starting[key] > 0)
         finally:
-            self._starting.pop(change.container_id, None)
+            del self._starting[key]
 
     async def _cli(self, change: Change, timeout: float | None) -> Done:
         result = await self.batches.run(change.cli_args(), change.container_id, timeout=timeout)

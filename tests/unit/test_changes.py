@@ -165,3 +165,12 @@ async def test_a_create_reads_as_podman_creates_output() -> None:
     assert refused is not None and refused.returncode != 0
     assert isinstance(classify(refused.err_text, refused.returncode), Conflict)
     assert await Changes(Batches(FakePodman()), _Service(None)).create(spec) is None  # type: ignore[arg-type]
+
+
+async def test_two_starts_of_one_container_at_once_both_answer() -> None:
+    changes = Changes(Batches(FakePodman()), _Service(_answer(204), delay=0.05))  # type: ignore[arg-type]
+    first, second = await asyncio.gather(
+        changes.run(Change("start", CID)), changes.run(Change("start", CID))
+    )
+    assert first.result.returncode == 0 and second.result.returncode == 0
+    assert first.together and second.together and changes.starts_under_way() == 0
