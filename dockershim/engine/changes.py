@@ -74,8 +74,13 @@ def completed(change: Change, answer: ServiceAnswer) -> Completed:
         failed = [r.get("Err") for r in reports or [] if isinstance(r, dict) and r.get("Err")]
         error = str(failed[0]) if failed else ""
     if error:
-        return Completed(argv, _FAILED, b"", f"Error: {error}\n".encode())
+        return _failure(argv, error)
     return Completed(argv, 0, f"{change.container_id}\n".encode(), b"")
+
+
+def _failure(argv: list[str], message: str) -> Completed:
+    """A failed podman call as its CLI reports it: "Error: ..." on stderr."""
+    return Completed(argv, _FAILED, b"", f"Error: {message}\n".encode())
 
 
 class Changes:
@@ -92,10 +97,9 @@ class Changes:
 
     async def run(self, change: Change, *, timeout: float | None = None) -> Done:
         budget = self.batches.podman.default_timeout if timeout is None else timeout
-        method, path, query = change.request()
         if change.verb == "start":
-            return await self._start(change, method, path, query, budget)
-        answer = await self.service.call(method, path, query, timeout=budget)
+            return await self._start(change, budget)
+        answer = await self.service.call(*change.request(), timeout=budget)
         if answer is not None:
             return Done(completed(change, answer), together=False)
         return await self._cli(change, timeout)
@@ -113,11 +117,9 @@ class Changes:
         made = answer.json()
         if answer.status == 201 and isinstance(made, dict) and made.get("Id"):
             return Completed(argv, 0, f"{made['Id']}\n".encode(), b"")
-        return Completed(argv, _FAILED, b"", f"Error: {answer.message}\n".encode())
+        return _failure(argv, answer.message)
 
-    async def _start(
-        self, change: Change, method: str, path: str, query: dict[str, str], budget: float
-    ) -> Done:
+    async def _start(self, change: Change, budget: float) -> Done:
         """A start, and whether another began while it ran (compose up's burst)."""
         key = object()
         others = len(self._starting)
@@ -125,7 +127,7 @@ class Changes:
             self._starting[other] += 1
         self._starting[key] = others
         try:
-            answer = await self.service.call(method, path, query, timeout=budget)
+            answer = await self.service.call(*change.request(), timeout=budget)
             if answer is None:
                 return await self._cli(change, None)
             return Done(completed(change, answer), together=self._starting[key] > 0)

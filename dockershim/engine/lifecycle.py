@@ -139,7 +139,7 @@ class Lifecycle:
     async def restart(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
         self._changing(found.id)
         if signal and docker_state(found.status) in ACTIVE:
-            await self.podman.run(["kill", "--signal", signal, "--", found.id], check=False)
+            await self.changes.run(Change("kill", found.id, signal=signal))
         given = timeout is not None and timeout >= 0
         change = Change("restart", found.id, timeout=timeout if given else None)
         result = (await self.changes.run(change, timeout=_budget(timeout))).result

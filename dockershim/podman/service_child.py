@@ -148,8 +148,7 @@ class PodmanService:
         try:
             await self._launch(self.folder)
         except Exception as exc:  # a failure here only means: the CLI, for now
-            self._failed(f"could not be started: {exc}")
-            await self._drop()
+            await self._lost(f"could not be started: {exc}")
         finally:
             self._starting = None
 

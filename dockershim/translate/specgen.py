@@ -18,8 +18,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-_FLAGS = {"--tty", "--interactive", "--rm"}  # options without a value
-_FLAG_FIELDS = {"--tty": "terminal", "--interactive": "stdin", "--rm": "remove"}
+# options without a value, and the specgen field each sets
+_FLAGS = {"--tty": "terminal", "--interactive": "stdin", "--rm": "remove"}
+_PROTOCOLS = ("tcp", "udp", "sctp")
 _RESTART = {"always", "unless-stopped", "on-failure"}
 _VALUED = {
     "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
@@ -53,7 +54,7 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
     while i < len(options):
         flag = options[i]
         if flag in _FLAGS:
-            spec[_FLAG_FIELDS[flag]] = True
+            spec[_FLAGS[flag]] = True
             i += 1
             continue
         if flag not in _VALUED or i + 1 >= len(options):
@@ -112,7 +113,7 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
                 spec["restart_tries"] = int(tries)
         elif flag == "--expose":
             port, _, proto = value.partition("/")
-            if not _is_port(port) or proto not in ("tcp", "udp", "sctp") or port in expose:
+            if not _is_port(port) or proto not in _PROTOCOLS or port in expose:
                 return None
             expose[port] = proto
     annotations.setdefault(_TTY_ANNOTATION, "true" if spec.get("terminal") else "false")
@@ -173,7 +174,7 @@ def _port_mapping(value: str) -> dict[str, Any] | None:
     parts = spec.split(":")
     if len(parts) == 3 and not host_ip:
         host_ip = parts.pop(0)
-    if len(parts) != 2 or proto not in ("tcp", "udp", "sctp"):
+    if len(parts) != 2 or proto not in _PROTOCOLS:
         return None
     host_port, container_port = parts
     if not _is_port(container_port) or (host_port and not _is_port(host_port)):
