@@ -31,7 +31,6 @@ from dockershim.api.queries import (
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.translate import network_names
-from dockershim.translate.build import is_build_infra
 from dockershim.translate.container_create import create_argv
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_list import matches, summary, validate_filters
@@ -39,6 +38,7 @@ from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.container_status import docker_state, parse_time
 from dockershim.translate.endpoint_echo import echo_endpoints
 from dockershim.translate.filters import label_matches, parse_filters
+from dockershim.translate.internal_pods import is_internal_infra
 
 _HOST_PLATFORM = re.compile(r"^linux(?:/(?:amd64|x86_64)(?:/v[1-4])?)?$")
 
@@ -122,8 +122,8 @@ async def container_list(
         hidden = summ["State"] not in ("running", "paused", "restarting")
         if hidden and not show_all and not filters.get("status") and not filters.get("exited"):
             continue
-        if is_build_infra(raw):
-            continue  # a build's network (engine/build_network.py), no container of Docker's
+        if is_internal_infra(raw):
+            continue  # a build's network or a namespace hold: no container of Docker's
         shown.append((summ, raw))
     # network ids and Docker names first: the `network` filter matches either
     await backend.engine.network_ops.fill_ids([summ for summ, _ in shown])

@@ -29,6 +29,7 @@ from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
 from dockershim.engine.logs import Logs
+from dockershim.engine.netns_hold import NetnsHold
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
 from dockershim.engine.registries import Registries
@@ -65,7 +66,12 @@ class Engine:
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect
         self.network_ops = NetworkOps(
-            podman, self.networks, self.containers, self.dns, notes=self.notes
+            podman,
+            self.networks,
+            self.containers,
+            self.dns,
+            notes=self.notes,
+            netns_hold=NetnsHold(podman, self.containers, self._shared_rootless_netns),
         )
         self.disk_usage = DiskUsage(podman)
         self.registries = Registries()
@@ -84,6 +90,15 @@ class Engine:
 
     async def _database(self) -> str | None:
         return await database_path(self.podman, self._cache, self._state_dir)
+
+    async def _shared_rootless_netns(self) -> bool:
+        """Rootless podman before 5: bridge networks share one namespace that a disconnect
+        can take down (engine/netns_hold.py)."""
+        version, info = await static_facts(self.podman, self._cache, self._state_dir)
+        rootless = bool(((info.get("host") or {}).get("security") or {}).get("rootless"))
+        release = str((version.get("Client") or {}).get("Version") or "")
+        major = release.partition(".")[0]
+        return rootless and major.isdigit() and int(major) < 5
 
     async def _store_info(self) -> dict[str, Any]:
         """podman info's `store` (graph root, run root, driver), from the facts' one owner."""

@@ -14,6 +14,7 @@ from typing import Any
 from dockershim.engine.container_notes import Notes
 from dockershim.engine.containers import Containers
 from dockershim.engine.dns_watch import DnsWatch
+from dockershim.engine.netns_hold import NetnsHold
 from dockershim.engine.networks import Networks
 from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
@@ -34,12 +35,15 @@ class NetworkOps:
         containers: Containers,
         dns: DnsWatch,
         notes: Notes | None = None,
+        *,
+        netns_hold: NetnsHold,
     ) -> None:
         self.podman = podman
         self.networks = networks
         self.containers = containers
         self.dns = dns
         self.notes = notes or Notes(None, containers)
+        self.netns_hold = netns_hold
 
     async def resolve(self, ref: str) -> dict[str, Any]:
         """A network reference (name, id, id prefix) in Docker's shape, without Containers."""
@@ -149,7 +153,8 @@ class NetworkOps:
             raise Forbidden(_HOST_OR_NONE.format(net["Name"]))
         argv = ["network", "disconnect"] + (["--force"] if force else [])
         try:
-            await self.podman.run([*argv, "--", tn.to_podman_name(net["Name"]), container])
+            async with self.netns_hold.around_disconnect(container):
+                await self.podman.run([*argv, "--", tn.to_podman_name(net["Name"]), container])
         except DockerError as exc:
             if "is not connected" in exc.message:
                 raise Forbidden(

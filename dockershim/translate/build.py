@@ -48,14 +48,6 @@ def _true(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in ("", "0", "false", "no")
 
 
-BUILD_POD_PREFIX = "dockershim-build-"
-
-
-def is_build_infra(raw: dict[str, Any]) -> bool:
-    """The infra container of a build's network pod (podman's inspect JSON)."""
-    return bool(raw.get("IsInfra")) and str(raw.get("Name", "")).startswith(BUILD_POD_PREFIX)
-
-
 def user_network(mode: str) -> str | None:
     """The user-defined network a build's `networkmode` names, if it names one (its steps then
     run in a namespace the engine joins to it: engine/build_network.py)."""

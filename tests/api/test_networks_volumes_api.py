@@ -112,3 +112,73 @@ async def test_inspect_with_swarm_scope_is_404(api: httpx.AsyncClient) -> None:
     response = await api.get("/v1.45/networks/host", params={"scope": "swarm"})
     assert response.status_code == 404
     assert (await api.get("/v1.45/networks/host", params={"scope": "local"})).status_code == 200
+
+
+def _lone_disconnect_answers(
+    fake: FakePodman, version: str, others: list[dict[str, object]]
+) -> None:
+    running = fixture_json("container_inspect_running.json")
+    fake.answer(["version"], {**fixture_json("version.json"), "Client": {"Version": version}})
+    info = fixture_json("info.json")
+    info["store"]["graphRoot"] = "/nonexistent"  # the CLI answers, not this machine's state
+    fake.answer(["info"], info)
+    fake.answer(["network", "ls"], fixture_json("network-inspect.json"))
+    fake.answer(["container", "inspect"], running)
+    ident = running[0]["Id"] if isinstance(running, list) else running["Id"]
+    fake.answer(["ps"], [{"Id": ident, "State": "running", "Networks": ["capnet"]}, *others])
+    for verb in (["network", "disconnect"], ["pod", "create"], ["pod", "start"], ["pod", "rm"]):
+        fake.answer(verb, "")
+
+
+def _pod_calls(fake: FakePodman) -> list[list[str]]:
+    return [c for c in fake.calls if c[:1] == ["pod"] or c[:2] == ["network", "disconnect"]]
+
+
+async def test_disconnect_of_the_only_running_container_holds_the_rootless_netns(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    """podman 4 would remove the shared namespace under the still running container
+    (engine/netns_hold.py): a pod holds it while podman disconnects."""
+    _lone_disconnect_answers(fake_podman, "4.3.1", [])
+    body = {"Container": "cap-running"}
+    response = await api.post("/v1.45/networks/capnet/disconnect", json=body)
+    assert response.status_code == 200
+    calls = _pod_calls(fake_podman)
+    assert [c[:2] for c in calls] == [
+        ["pod", "create"], ["pod", "start"], ["network", "disconnect"], ["pod", "rm"]
+    ]  # fmt: skip
+    pod = calls[0][calls[0].index("--name") + 1]
+    assert pod.startswith("dockershim-netns-hold-")
+    assert calls[0][calls[0].index("--network") + 1] == "bridge"
+    assert calls[1][-1] == pod and calls[3][-1] == pod
+
+
+async def test_disconnect_holds_nothing_when_another_container_keeps_the_netns(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    other = {"Id": "f" * 64, "State": "running", "Networks": ["podman"]}
+    _lone_disconnect_answers(fake_podman, "4.3.1", [other])
+    response = await api.post("/v1.45/networks/capnet/disconnect", json={"Container": "x"})
+    assert response.status_code == 200
+    assert [c[:2] for c in _pod_calls(fake_podman)] == [["network", "disconnect"]]
+
+
+async def test_disconnect_holds_nothing_on_podman_5(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    _lone_disconnect_answers(fake_podman, "5.2.0", [])
+    response = await api.post("/v1.45/networks/capnet/disconnect", json={"Container": "x"})
+    assert response.status_code == 200
+    assert [c[:2] for c in _pod_calls(fake_podman)] == [["network", "disconnect"]]
+
+
+async def test_a_hold_that_cannot_start_leaves_the_disconnect_to_podman(
+    api: httpx.AsyncClient, fake_podman: FakePodman
+) -> None:
+    _lone_disconnect_answers(fake_podman, "4.3.1", [])
+    fake_podman.answer(["pod", "start"], stderr="Error: no pause image", rc=125)
+    response = await api.post("/v1.45/networks/capnet/disconnect", json={"Container": "x"})
+    assert response.status_code == 200
+    assert [c[:2] for c in _pod_calls(fake_podman)] == [
+        ["pod", "create"], ["pod", "start"], ["pod", "rm"], ["network", "disconnect"]
+    ]  # fmt: skip

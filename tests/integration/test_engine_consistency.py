@@ -173,6 +173,19 @@ def test_exec_sessions_and_networks_follow_podman(dclient: Any, cleanup: Cleanup
     _same_as_podman(dclient, name)
     podman("network", "create", net)
     assert net in {n["Name"] for n in dclient.api.networks()}
+    # podman's own disconnect of the only running bridge container would remove its shared
+    # rootless namespace (engine/netns_hold.py, which guards the shim's disconnects only)
+    podman(
+        "run",
+        "-d",
+        "--name",
+        cleanup.container(),
+        "--network",
+        "bridge",
+        FIXTURE_IMAGE,
+        "sleep",
+        "600",
+    )
     podman("network", "connect", net, name)
     assert net in dclient.api.inspect_container(name)["NetworkSettings"]["Networks"]
     _same_as_podman(dclient, name)

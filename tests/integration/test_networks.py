@@ -150,6 +150,34 @@ def test_dns_by_name_and_alias_on_user_network(docker: DockerRun, cleanup: Clean
     assert {c["Name"] for c in net["Containers"].values()} == {server, client, late}
 
 
+def test_disconnect_of_the_only_running_container_keeps_its_other_network(
+    docker: DockerRun, cleanup: Cleanup
+) -> None:
+    """Rootless podman 4 removes its shared network namespace when the only running bridge
+    container is disconnected from a network (engine/netns_hold.py): the container kept an
+    address that no later container reached, by name or at all. As with dockerd, it stays
+    reachable on the network it is still on, and the hold leaves nothing behind."""
+    kept, left = cleanup.name("dsn"), cleanup.name("dsn")
+    cleanup.networks += [kept, left]
+    docker("network", "create", kept)
+    docker("network", "create", left)
+    assert podman("ps", "-q").stdout.split() == [], "the case needs no other running container"
+    server = cleanup.container()
+    docker("run", "-d", "--name", server, "--network", kept, "busybox", "sh", "-c", HTTPD)
+    docker("network", "connect", left, server)
+    docker("network", "disconnect", left, server)
+    fetched = docker(
+        "run", "--rm", "--network", kept, "busybox", "sh", "-c",
+        f"for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://{server}:8080/ && exit 0;"
+        " sleep 0.5; done; exit 1",
+    )  # fmt: skip
+    assert fetched.stdout.startswith("hello-from-")
+    listed = docker("ps", "-a", "--format", "{{.Names}}").stdout.split()
+    assert not [n for n in listed if n.startswith("dockershim-netns-hold-")]
+    pods = podman("pod", "ps", "--format", "{{.Name}}").stdout.split()
+    assert not [p for p in pods if p.startswith("dockershim-netns-hold-")]
+
+
 def test_docker_py_connect_disconnect(dclient: Any, cleanup: Cleanup) -> None:
     name = cleanup.name("dsn")
     cleanup.networks.append(name)

@@ -4,6 +4,7 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate import build, commit
+from dockershim.translate.internal_pods import is_internal_infra
 from tests.fakes import FIXTURES
 
 
@@ -196,7 +197,8 @@ def test_user_network_modes_join_through_the_engine(mode: str, network: str | No
     assert mode not in argv or network is None
 
 
-def test_only_build_pod_infra_is_hidden() -> None:
-    assert build.is_build_infra({"IsInfra": True, "Name": "dockershim-build-0a1b2c-infra"})
-    assert not build.is_build_infra({"IsInfra": True, "Name": "mypod-infra"})
-    assert not build.is_build_infra({"IsInfra": False, "Name": "dockershim-build-x"})
+def test_only_the_services_own_pod_infras_are_hidden() -> None:
+    assert is_internal_infra({"IsInfra": True, "Name": "dockershim-build-0a1b2c-infra"})
+    assert is_internal_infra({"IsInfra": True, "Name": "dockershim-netns-hold-0a1b2c-infra"})
+    assert not is_internal_infra({"IsInfra": True, "Name": "mypod-infra"})
+    assert not is_internal_infra({"IsInfra": False, "Name": "dockershim-build-x"})
