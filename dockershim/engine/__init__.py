@@ -86,7 +86,7 @@ class Engine:
         self.image_archives = ImageArchives(podman)
         self.builds = Builds(podman, self.images)
         self.build_networks = BuildNetworks(podman, self.networks.find, self.dns)
-        self.archives = Archives(podman, self.containers)
+        self.archives = Archives(podman, self.containers, self.service)
 
     async def _database(self) -> str | None:
         return await database_path(self.podman, self._cache, self._state_dir)

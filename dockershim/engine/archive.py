@@ -6,9 +6,10 @@ running container's path, read through /proc/PID/root (engine/container_fs.py):
 - read: `podman cp CTR:PATH -`; the stat comes from the first tar entry. podman follows a
   symlink named as the source: its top-level name is reported (`followed`) so the caller can
   rename the entries to the name asked for (what `docker cp -L` gives).
-- write: streamed into `podman cp - CTR:PATH`, every entry checked on the way
-  (translate/archive.check_entries: nothing that escapes the target; 400 and nothing written
-  otherwise; see `Archives.write` for why nothing is).
+- write: every entry checked on the way (translate/archive.check_entries: nothing that
+  escapes the target; 400 and nothing written otherwise), into libpod's archive PUT through
+  podman's service child after the check, else streamed into `podman cp - CTR:PATH` (see
+  `Archives.write` for why nothing is written either way).
 - export: `podman export`; changes: `podman diff --format json`.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import posixpath
 import shutil
 import tempfile
@@ -31,6 +33,7 @@ from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, InvalidParameter, NotFound, TooLarge
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
+from dockershim.podman.service_child import PodmanService
 from dockershim.translate.archive import (
     GO_DIR,
     KIND_DIR,
@@ -41,6 +44,9 @@ from dockershim.translate.archive import (
 
 _CHUNK = 1 << 16
 _AHEAD = 8 << 20  # bytes of an upload held for a podman child that has not read them yet
+_FILE_CHUNK = 1 << 20
+_SERVICE_TIMEOUT = 120.0  # seconds for each step of an upload to podman's service child
+_CLI_FAILED = 125  # the exit code of a failed podman command, as its errors are read
 
 
 def lists_contents(path: str) -> bool:
@@ -115,9 +121,12 @@ class WriteOptions:
 
 
 class Archives:
-    def __init__(self, podman: PodmanRunner, containers: Containers) -> None:
+    def __init__(
+        self, podman: PodmanRunner, containers: Containers, service: PodmanService
+    ) -> None:
         self.podman = podman
         self.containers = containers
+        self.service = service
 
     async def _open(self, ref: str, path: str) -> Source:
         child = await self.podman.spawn(["cp", "--", f"{ref}:{path}", "-"])
@@ -194,33 +203,78 @@ class Archives:
         options: WriteOptions,
         limit: int,
     ) -> None:
-        """Extract the tar archive `body` into the directory `path`: streamed into one
-        `podman cp -` as it arrives, each entry checked on the way (EntryCheck).
+        """Extract the tar archive `body` into the directory `path`, each entry checked on the
+        way (EntryCheck), within `limit` bytes; nothing is written unless every entry passes.
 
-        Safe because podman copies its stdin whole to a temporary file before it extracts
-        anything (`source must be a (compressed) tar archive` needs all of it): only a stream
-        that passed every check reaches its end; any other is cut with the child ended
-        first, and podman writes nothing. Its temporary copy goes to a folder of our own,
-        removed afterwards (podman 4.3 leaves it in /var/tmp), within `limit` bytes."""
+        With podman's service child up, the upload is checked into a file of our own first
+        and then sent to libpod's archive PUT (which extracts as it reads: only a checked
+        whole may reach it), ~40 ms less than a `podman cp` process. Otherwise it is streamed
+        into `podman cp -`, which is safe without a copy of ours because podman copies its
+        stdin whole to a temporary file before it extracts anything (`source must be a
+        (compressed) tar archive` needs all of it): a stream that fails a check is cut with
+        the child ended first. Both temporary copies go to a folder of our own, removed
+        afterwards (podman 4.3 leaves its copy in /var/tmp)."""
         stat = await self.stat(ref, path, follow=True)
         if not int(str(stat["mode"])) & GO_DIR:
             raise InvalidParameter("extraction point is not a directory")
+        workdir = tempfile.mkdtemp(prefix="dockershim-cp-")
+        try:
+            if self.service.ready:
+                checked = os.path.join(workdir, "upload.tar")
+                await _spool_checked(body, checked, path, limit)
+                if await self._write_through_service(ref, path, checked, options):
+                    return
+                body = _file_chunks(checked)  # the child could not take it: the CLI does
+            await self._write_through_cli(ref, path, body, options, limit, workdir)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+    async def _write_through_service(
+        self, ref: str, path: str, checked: str, options: WriteOptions
+    ) -> bool:
+        """libpod's PUT of the checked archive, with the CLI's defaults (`--archive` chowns
+        to the container's user, and a directory never replaces a non-directory unless
+        `--overwrite`); False when the child could not take it."""
+        found = await self.containers.lookup(ref)
+        params = {
+            "path": path,
+            "copyUIDGID": "false" if options.keep_owners else "true",
+            "noOverwriteDirNonDir": "false" if options.overwrite else "true",
+        }
+        answer = await self.service.call(
+            "PUT",
+            f"/containers/{found.id}/archive",
+            params,
+            content=_file_chunks(checked),
+            timeout=_SERVICE_TIMEOUT,
+        )
+        if answer is None:
+            return False
+        if answer.status != 200:
+            raise _cp_error(f"Error: {answer.message}", _CLI_FAILED, ref, path)
+        return True
+
+    async def _write_through_cli(
+        self,
+        ref: str,
+        path: str,
+        body: AsyncIterator[bytes],
+        options: WriteOptions,
+        limit: int,
+        workdir: str,
+    ) -> None:
         argv = ["cp"]
         if options.keep_owners:
             argv.append("--archive=false")
         if options.overwrite:
             argv.append("--overwrite")
-        workdir = tempfile.mkdtemp(prefix="dockershim-cp-")
+        child = await self.podman.spawn(
+            [*argv, "--", "-", f"{ref}:{path}"], stdin=True, env={"TMPDIR": workdir}
+        )
         try:
-            child = await self.podman.spawn(
-                [*argv, "--", "-", f"{ref}:{path}"], stdin=True, env={"TMPDIR": workdir}
-            )
-            try:
-                code, err = await _stream_checked(child, body, path, limit)
-            finally:
-                await child.close()
+            code, err = await _stream_checked(child, body, path, limit)
         finally:
-            await asyncio.to_thread(shutil.rmtree, workdir, True)
+            await child.close()
         if code != 0:
             raise _cp_error(err.decode("utf-8", "replace"), code, ref, path)
 
@@ -238,6 +292,30 @@ class Archives:
         except json.JSONDecodeError as exc:
             raise DockerError(f"podman diff returned unreadable output: {exc}") from None
         return docker_changes(diff if isinstance(diff, dict) else {})
+
+
+async def _spool_checked(body: AsyncIterator[bytes], spool: str, dest: str, limit: int) -> None:
+    """Write `body` to the file `spool` while EntryCheck reads it; raises (the file then
+    never reaches podman) when a check fails or it grows past `limit`."""
+    check = EntryCheck(dest)
+    written = 0
+    try:
+        with open(spool, "wb") as out:
+            async for chunk in body:
+                written += len(chunk)
+                if written > limit:
+                    raise TooLarge("the uploaded archive is larger than the free disk space allows")
+                await check.feed(chunk)
+                out.write(chunk)  # into the page cache: as quick as the copy it replaces
+        await check.verdict()
+    finally:
+        await check.abandon()
+
+
+async def _file_chunks(path: str) -> AsyncIterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := await asyncio.to_thread(f.read, _FILE_CHUNK):
+            yield chunk
 
 
 async def _stream_checked(

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,11 +99,13 @@ class PodmanService:
         *,
         timeout: float,
         repeatable: bool = True,
+        content: AsyncIterable[bytes] | None = None,
     ) -> ServiceAnswer | None:
         """One libpod API request; None when the child cannot take it (use the CLI).
 
-        `repeatable`: the CLI may do it again when the child went away in the middle (start,
-        stop and rm of what is already done are no-ops); a create is not, it is an error."""
+        `body` is sent as JSON, `content` (instead) as a raw stream. `repeatable`: the CLI
+        may do it again when the child went away in the middle (start, stop and rm of what is
+        already done are no-ops); a create is not, it is an error."""
         import httpx
 
         client = self._client
@@ -112,7 +115,7 @@ class PodmanService:
         started = time.monotonic()
         try:
             response = await client.request(
-                method, API + path, params=params, json=body, timeout=timeout
+                method, API + path, params=params, json=body, content=content, timeout=timeout
             )
         except httpx.PoolTimeout:
             return None  # all its connections busy for that long: this one as a process

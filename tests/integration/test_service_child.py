@@ -5,11 +5,13 @@ after a podman CLI process."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
 import socket
 import subprocess
+import tarfile
 import tempfile
 import time
 import urllib.request
@@ -277,3 +279,71 @@ def _differences(mine: Any, theirs: Any, path: str = "") -> list[str]:
             for d in _differences(a, b, f"{path}[{i}]")
         ]
     return [] if mine == theirs else [f"{path}: service {mine!r} cli {theirs!r}"]
+
+
+def _upload(compressed: bool) -> bytes:
+    """A small tree with owners, modes and a link, as `docker cp` sends one."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz" if compressed else "w") as tar:
+        folder = tarfile.TarInfo("d")
+        folder.type, folder.mode, folder.uid, folder.gid = tarfile.DIRTYPE, 0o750, 7, 8
+        tar.addfile(folder)
+        data = b"through the child\n"
+        item = tarfile.TarInfo("d/f")
+        item.mode, item.uid, item.gid, item.size, item.mtime = 0o640, 7, 8, len(data), 1e9
+        tar.addfile(item, io.BytesIO(data))
+        link = tarfile.TarInfo("d/l")
+        link.type, link.linkname = tarfile.SYMTYPE, "f"
+        tar.addfile(link)
+        clash = tarfile.TarInfo("plain")  # a file where a directory is: noOverwriteDirNonDir
+        clash.size = 1
+        tar.addfile(clash, io.BytesIO(b"x"))
+    return out.getvalue()
+
+
+def _landed(container: str, folder: str) -> str:
+    """What the upload left in `folder`: owners, modes, sizes, link targets, content."""
+    shown = podman(
+        "exec", container, "sh", "-c",
+        f"cd {folder} && ls -lnR --full-time . | grep -v '^total' && cat d/f",
+    )  # fmt: skip
+    return shown.stdout
+
+
+def test_an_upload_through_the_child_lands_as_through_the_cli(
+    own_shim: Shim, cli_shim: Shim, cleanup: Cleanup
+) -> None:
+    """docker cp into a container goes to libpod's archive PUT once the child is up (no `podman
+    cp` process); owners (copyUIDGID), compressed archives and the type clash dockerd refuses
+    with noOverwriteDirNonDir land or fail as through `podman cp -`."""
+    container = cleanup.container()
+    podman("run", "-d", "--name", container, "--user", "123:456", "busybox", "sleep", "300")
+    _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
+    _wait_for_service_child(own_shim)
+    since = len(own_shim.log())
+    cases = [
+        (compressed, params)
+        for compressed in (False, True)
+        for params in ({}, {"copyUIDGID": "1"}, {"noOverwriteDirNonDir": "1"})
+    ]
+    for number, (compressed, params) in enumerate(cases):
+        outcome = {}
+        for shim in (own_shim, cli_shim):
+            folder = f"/tmp/up-{number}-{'svc' if shim is own_shim else 'cli'}"
+            podman("exec", "--user", "0", container, "mkdir", "-p", f"{folder}/plain")
+            podman("exec", "--user", "0", container, "chmod", "777", folder, f"{folder}/plain")
+            with httpx.Client(transport=httpx.HTTPTransport(uds=shim.socket)) as client:
+                answer = client.put(
+                    f"http://d/v1.45/containers/{container}/archive",
+                    params={"path": folder, **params},
+                    content=_upload(compressed),
+                )
+            outcome[shim] = (
+                answer.status_code,
+                answer.json().get("message") if answer.status_code != 200 else None,
+                _landed(container, folder).replace(folder, "FOLDER"),
+            )
+        assert outcome[own_shim] == outcome[cli_shim], (compressed, params)
+        assert (outcome[own_shim][0] == 200) == ("noOverwriteDirNonDir" not in params)
+    assert _processes_run(own_shim, since, "cp") == []
+    assert "PUT /containers/" in own_shim.log()[since:]
