@@ -59,7 +59,19 @@ def _cp_error(text: str, code: int, ref: str, path: str) -> DockerError:
         return NotFound(f"No such container: {ref}")
     if "could not be found" in text or "no such file or directory" in text:
         return NotFound(f"Could not find the file {path} in container {ref}")
-    return classify(text, code)
+    return classify(_unwrapped(text), code)
+
+
+def _unwrapped(text: str) -> str:
+    """podman's error without its CLI's wrapping ("1 error occurred: * copying to container:
+    ..."), as its service reports the same failure."""
+    lines = []
+    for line in text.splitlines():
+        line = line.strip().removeprefix("* ")
+        for wrapper in ("copying to container: ", "copying from container: "):
+            line = line.removeprefix(wrapper)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 async def _child_failed(child: Child, ref: str, path: str) -> DockerError:

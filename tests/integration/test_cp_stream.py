@@ -1,5 +1,6 @@
-"""docker cp in, streamed into `podman cp` as it arrives (engine/archive.py): what arrives
-whole lands, an upload cut short lands nothing, and no copy of an upload stays on disk."""
+"""docker cp in (engine/archive.py), checked as it arrives into podman's service child's
+archive PUT (after a copy of our own) or into `podman cp`: what arrives whole lands, an upload
+cut short lands nothing, and no copy of an upload stays on disk."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def _tar(name: str, data: bytes) -> bytes:
 
 def _leftovers() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "dockershim-cp-*")))
+
+
+def _under_way(shim: Shim) -> bool:
+    """The shim holds part of an upload: a `podman cp` child, or its own checked copy."""
+    copies = glob.glob(os.path.join(tempfile.gettempdir(), "dockershim-cp-*", "upload.tar"))
+    return bool(_cp_children(shim)) or any(os.path.getsize(p) > 0 for p in copies)
 
 
 def _cp_children(shim: Shim) -> list[int]:
@@ -59,6 +66,7 @@ def test_a_large_upload_to_a_running_container_lands_whole(dclient: Any, cleanup
 
 def test_an_upload_cut_short_writes_nothing(shim: Shim, dclient: Any, cleanup: Cleanup) -> None:
     """The first entry is complete, the archive is not: podman must never extract it."""
+    before = _leftovers()
     name = cleanup.container()
     dclient.containers.run("busybox", ["sleep", "300"], name=name, detach=True)
     body = _tar("ok.txt", b"fine\n") + _tar("later.bin", os.urandom(1 << 20))
@@ -71,13 +79,14 @@ def test_an_upload_cut_short_writes_nothing(shim: Shim, dclient: Any, cleanup: C
         conn.connect(shim.socket)
         conn.sendall(head + sent)
         deadline = time.monotonic() + 30
-        while not _cp_children(shim) and time.monotonic() < deadline:
-            time.sleep(0.05)  # the shim has started podman cp and is feeding it
-        assert _cp_children(shim), "the upload never reached podman"
+        while not _under_way(shim) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the shim is feeding podman cp, or its own copy
+        assert _under_way(shim), "the upload never reached the shim's copy or podman"
     deadline = time.monotonic() + 30
-    while _cp_children(shim) and time.monotonic() < deadline:
+    while (_cp_children(shim) or _leftovers() - before) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _cp_children(shim), "podman cp outlived the client"
+    assert not _leftovers() - before, "a copy of the cut upload stayed on disk"
     listing = podman("exec", name, "ls", "/tmp").stdout.split()
     assert "ok.txt" not in listing and "later.bin" not in listing
     assert dclient.containers.get(name).status == "running"

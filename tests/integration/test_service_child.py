@@ -304,7 +304,7 @@ def _upload(compressed: bool) -> bytes:
 def _landed(container: str, folder: str) -> str:
     """What the upload left in `folder`: owners, modes, sizes, link targets, content."""
     shown = podman(
-        "exec", container, "sh", "-c",
+        "exec", "--user", "0", container, "sh", "-c",
         f"cd {folder} && ls -lnR --full-time . | grep -v '^total' && cat d/f",
     )  # fmt: skip
     return shown.stdout
@@ -332,15 +332,19 @@ def test_an_upload_through_the_child_lands_as_through_the_cli(
             folder = f"/tmp/up-{number}-{'svc' if shim is own_shim else 'cli'}"
             podman("exec", "--user", "0", container, "mkdir", "-p", f"{folder}/plain")
             podman("exec", "--user", "0", container, "chmod", "777", folder, f"{folder}/plain")
+            podman(
+                "exec", "--user", "0", container, "touch", "-t", "200001010000", f"{folder}/plain"
+            )
             with httpx.Client(transport=httpx.HTTPTransport(uds=shim.socket)) as client:
                 answer = client.put(
                     f"http://d/v1.45/containers/{container}/archive",
                     params={"path": folder, **params},
                     content=_upload(compressed),
                 )
+            message = answer.json()["message"] if answer.status_code != 200 else ""
             outcome[shim] = (
                 answer.status_code,
-                answer.json().get("message") if answer.status_code != 200 else None,
+                message.replace(folder, "FOLDER"),
                 _landed(container, folder).replace(folder, "FOLDER"),
             )
         assert outcome[own_shim] == outcome[cli_shim], (compressed, params)
