@@ -237,6 +237,8 @@ class Archives:
                 if await self._write_through_service(ref, path, checked, options):
                     return
                 body = _file_chunks(checked)  # the child could not take it: the CLI does
+            else:
+                self.service.want()  # for the uploads after this one, as after a change
             await self._write_through_cli(ref, path, body, options, limit, workdir)
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)

@@ -66,8 +66,8 @@ class NetnsHold:
             return False  # podman answers the disconnect itself
         attached = await self.containers.on_networks(running_only=True)
         mine = [nets for found, nets in attached if found.id == target.id]
-        if not mine or not mine[0]:
-            return False  # stopped (the disconnect tears nothing down) or not on a bridge
+        if target.status != "running" or not mine or not mine[0]:
+            return False  # podman tears nothing down (stopped, paused) or not on a bridge
         return not any(nets for found, nets in attached if found.id != target.id)
 
     async def _hold(self) -> str | None:
