@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ def host_flags(
     for bind in str_list(host.get("Binds"), "HostConfig.Binds"):
         a += ["--volume", bind_spec(no_option(bind, "HostConfig.Binds"))]
     for mount in host.get("Mounts") or []:
-        a += ["--mount", mount_flag(obj(mount, "HostConfig.Mounts"))]
+        a += mount_argv(obj(mount, "HostConfig.Mounts"))
     for target, opts in str_map(host.get("Tmpfs"), "HostConfig.Tmpfs").items():
         no_option(target, "HostConfig.Tmpfs")
         a += ["--tmpfs", f"{target}:{tmpfs_options(opts)}"]
@@ -161,6 +162,21 @@ def tmpfs_options(opts: str) -> str:
     return ",".join(defaults + given)
 
 
+def mount_argv(m: dict[str, Any]) -> list[str]:
+    """A HostConfig.Mounts entry as podman's --mount, or as --volume for a named volume that
+    must not be filled from the image: podman 4.3's --mount refuses `nocopy` ("invalid mount
+    option"), its --volume takes it."""
+    volume_options = obj(m.get("VolumeOptions"), "VolumeOptions")
+    flag = mount_flag(m)
+    source = str(m.get("Source") or "")
+    if m.get("Type") == "volume" and volume_options.get("NoCopy") and source:
+        if ":" in source or not source[0].isalnum():  # a name, never a host path
+            raise InvalidParameter(f"invalid volume name: {source!r}")
+        target = posixpath.normpath(str(m["Target"]))
+        return ["--volume", f"{source}:{target}:nocopy" + (",ro" if m.get("ReadOnly") else "")]
+    return ["--mount", flag]
+
+
 def mount_flag(m: dict[str, Any]) -> str:
     kind = m.get("Type") or ""
     target = str(m.get("Target") or "")
@@ -184,8 +200,7 @@ def mount_flag(m: dict[str, Any]) -> str:
         if source:
             parts.append(f"source={source}")
         volume_options = obj(m.get("VolumeOptions"), "VolumeOptions")
-        if volume_options.get("NoCopy"):
-            parts.append("nocopy")
+        # NoCopy: see mount_argv (an anonymous volume is filled from the image all the same)
         if volume_options.get("Subpath"):
             # podman 4.3 mounts only whole volumes: refused rather than mounting the whole one
             raise InvalidParameter("VolumeOptions.Subpath is not supported by podman 4.3")

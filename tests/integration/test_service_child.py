@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -163,7 +164,7 @@ def cli_shim() -> Iterator[Shim]:
     instance.stop()
 
 
-def _bodies(network: str) -> list[dict[str, Any]]:
+def _bodies(network: str, share: Path, volume: str) -> list[dict[str, Any]]:
     return [
         {"Image": "busybox", "Cmd": ["true"], "HostConfig": {}},
         {  # what docker compose sends for a plain service
@@ -204,12 +205,38 @@ def _bodies(network: str) -> list[dict[str, Any]]:
                 }
             },
         },
+        {  # storage: a bind, named and anonymous volumes, as docker run -v and compose send them
+            "Image": "busybox",
+            "Cmd": [
+                "sh",
+                "-c",
+                "cat /site/page; ls /data /cache; grep -E ' /(scratch|run/app) ' "
+                "/proc/mounts | cut -d' ' -f2-4; touch /site/x || echo ro",
+            ],
+            "Volumes": {"/cache": {}},
+            "HostConfig": {
+                "Binds": [f"{share}:/site:ro", f"{volume}:/data:nocopy"],
+                "Mounts": [
+                    {
+                        "Type": "bind",
+                        "Source": str(share),
+                        "Target": "/also/",
+                        "BindOptions": {"Propagation": "rslave"},
+                    },
+                    {"Type": "volume", "Source": volume, "Target": "/db", "ReadOnly": True},
+                    {"Type": "volume", "Target": "/anon"},
+                    {"Type": "tmpfs", "Target": "/scratch", "TmpfsOptions": {"SizeBytes": 1 << 20}},
+                ],
+                "Tmpfs": {"/run/app": "size=64k"},
+            },
+        },
     ]
 
 
 def _normal(raw: dict[str, Any], ident: str, name: str, skip: tuple[str, ...]) -> Any:
     text = json.dumps({k: v for k, v in raw.items() if k not in ("Created", "GraphDriver")})
     text = text.replace(ident, "ID").replace(ident[:12], "ID").replace(name, "NAME")
+    text = re.sub("[0-9a-f]{64}", "HEX", text)  # anonymous volumes' names
     data = json.loads(text)
     for dotted in skip:
         *parents, last = dotted.split(".")
@@ -220,19 +247,30 @@ def _normal(raw: dict[str, Any], ident: str, name: str, skip: tuple[str, ...]) -
     config = data.get("Config") or {}
     if isinstance(config.get("Env"), list):
         config["Env"] = sorted(config["Env"])  # podman's order comes from a Go map either way
+    host = data.get("HostConfig") or {}
+    for holder, key in ((data, "Mounts"), (host, "Binds"), (host, "Mounts")):
+        if isinstance(holder.get(key), list):  # so do mounts' (the CLI's and the service's)
+            holder[key] = sorted(holder[key], key=json.dumps)
     return data
 
 
 def test_a_container_created_in_the_service_is_the_one_the_cli_creates(
-    own_shim: Shim, cli_shim: Shim, cleanup: Cleanup
+    own_shim: Shim, cli_shim: Shim, cleanup: Cleanup, tmp_path: Path
 ) -> None:
     network = cleanup.name("dstnet")
     cleanup.networks.append(network)
     podman("network", "create", network)
+    volume = cleanup.name("dstvol")
+    cleanup.volumes.append(volume)
+    share = tmp_path / "share"
+    share.mkdir()
+    (share / "page").write_text("hello\n")
+    os.chmod(tmp_path, 0o755)
+    os.chmod(share, 0o755)
     _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
     _wait_for_service_child(own_shim)
     since = len(own_shim.log())
-    for body in _bodies(network):
+    for body in _bodies(network, share, volume):
         made = {}
         for shim in (own_shim, cli_shim):
             name = cleanup.container()

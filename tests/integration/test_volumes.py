@@ -107,3 +107,17 @@ def test_anonymous_volumes_from_run_and_image(
     docker("rm", "-v", ctr)
     remaining = docker("volume", "ls", "-q").stdout.split()
     assert not set(anon.values()) & set(remaining)
+
+
+def test_a_mounted_volume_without_copy_starts_empty(docker: DockerRun, cleanup: Cleanup) -> None:
+    """`--mount ...,volume-nocopy` (Mounts[].VolumeOptions.NoCopy), which podman 4.3's own
+    --mount refuses: the image's files are not copied into the new volume; without it they are."""
+    listed = {}
+    for nocopy in (True, False):
+        volume = cleanup.name("dsvnocopy")
+        cleanup.volumes.append(volume)
+        spec = f"type=volume,src={volume},dst=/etc" + (",volume-nocopy" if nocopy else "")
+        ran = docker("run", "--rm", "--mount", spec, "busybox", "ls", "/etc")
+        listed[nocopy] = ran.stdout.split()
+    assert "passwd" in listed[False]
+    assert listed[True] == []

@@ -72,7 +72,7 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
     "body",
     [
         {"HostConfig": {"PortBindings": {"80-81/tcp": [{"HostPort": "8080-8081"}]}}},
-        {"HostConfig": {"Binds": ["/tmp:/data"]}},
+        {"HostConfig": {"Binds": ["/tmp:/data"], "VolumesFrom": ["other"]}},
         {"HostConfig": {"CapAdd": ["NET_ADMIN"]}},
         {"HostConfig": {"NetworkMode": "host"}},
         {"HostConfig": {"NetworkMode": "none"}},
@@ -80,7 +80,6 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
         {"StopSignal": "SIGINT"},
         {"Entrypoint": [""]},
         {"Env": ["BARE"], "HostConfig": {}},
-        {"Volumes": {"/data": {}}},
         {"ExposedPorts": {"80/tcp": {}, "80/udp": {}}},
         {"Healthcheck": {"Test": ["CMD", "true"]}},
         {
@@ -154,3 +153,77 @@ def test_restart_policies_and_autoremove_are_carried_over(
     assert {k: spec[k] for k in fields} == fields
     assert specgen(["create", "--restart", "sometimes", "--network", "n", "--", IMAGE]) is None
     assert specgen(["create", "--restart", "always:2", "--network", "n", "--", IMAGE]) is None
+
+
+def test_binds_volumes_mounts_and_tmpfs_are_carried_over_as_podmans_cli_reads_them() -> None:
+    body = {
+        "Image": "busybox",
+        "Volumes": {"/cache": {}},
+        "HostConfig": {
+            "Binds": ["/srv/site:/site:ro,rslave", "data:/data:nocopy", "logs:/var/log"],
+            "Mounts": [
+                {"Type": "bind", "Source": "/etc/app", "Target": "/etc/app/", "ReadOnly": True,
+                 "BindOptions": {"Propagation": "rprivate"}},
+                {"Type": "volume", "Source": "db", "Target": "/db"},
+                {"Type": "volume", "Target": "/anon//x"},
+                {"Type": "volume", "Source": "keep", "Target": "/keep", "ReadOnly": True,
+                 "VolumeOptions": {"NoCopy": True}},
+                {"Type": "tmpfs", "Target": "/scratch",
+                 "TmpfsOptions": {"SizeBytes": 65536, "Mode": 0o1777}},
+            ],
+            "Tmpfs": {"/run/app": "size=1m"},
+        },
+    }  # fmt: skip
+    spec = specgen(_argv(body))
+    assert spec is not None
+    mounts = sorted(spec["mounts"], key=lambda m: m["destination"])
+    assert mounts == [
+        {"destination": "/etc/app", "type": "bind", "source": "/etc/app",
+         "options": ["rprivate", "ro"]},
+        {"destination": "/run/app", "type": "tmpfs", "source": "tmpfs",
+         "options": ["noexec", "nosuid", "nodev", "size=1m"]},
+        {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+         "options": ["size=65536", "mode=1777", "noexec", "nosuid", "nodev"]},
+        {"destination": "/site", "type": "bind", "source": "/srv/site",
+         "options": ["ro", "rslave"]},
+    ]  # fmt: skip
+    volumes = sorted(spec["volumes"], key=lambda v: v["Dest"])
+    assert volumes == [
+        {"Name": "", "Dest": "/anon/x"},
+        {"Name": "", "Dest": "/cache"},
+        {"Name": "data", "Dest": "/data", "Options": ["nocopy"]},
+        {"Name": "db", "Dest": "/db"},
+        {"Name": "keep", "Dest": "/keep", "Options": ["nocopy", "ro"]},
+        {"Name": "logs", "Dest": "/var/log"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv_options",
+    [
+        ["--volume", "./here:/x"],  # the CLI resolves it against its own directory
+        ["--volume", "data:rel"],
+        ["--volume", "data:/x:U"],  # an option Docker's fields never write
+        ["--volume", "a:/x", "--volume", "b:/x"],  # the CLI's duplicate error stays its own
+        ["--volume", "/x", "--tmpfs", "/x/"],
+        ["--volume", "a:b:c:d"],
+        ["--mount", "type=bind,source=/a,target=/x,idmap"],
+        ["--mount", 'type=bind,source="/a",target=/x'],
+        ["--mount", "type=volume,source=v,target=/x,nocopy"],  # podman 4.3's --mount refuses it
+        ["--mount", "type=image,source=busybox,target=/x"],
+        ["--mount", "type=bind,target=/x"],
+        ["--mount", "type=tmpfs,source=t,target=/x"],
+        ["--tmpfs", "rel:size=1m"],
+        ["--tmpfs", "/x:size=1m:more"],
+    ],
+)
+def test_storage_the_cli_would_read_otherwise_is_left_to_it(argv_options: list[str]) -> None:
+    argv = ["create", *argv_options, "--network", "podman", "--", IMAGE]
+    assert specgen(argv) is None, argv
+
+
+def test_a_mount_of_a_volume_without_copy_goes_to_podman_as_a_volume_flag() -> None:
+    mount = {"Type": "volume", "Source": "v", "Target": "/x/", "VolumeOptions": {"NoCopy": True}}
+    argv = _argv({"Image": "busybox", "HostConfig": {"Mounts": [mount]}})
+    assert "--volume" in argv and argv[argv.index("--volume") + 1] == "v:/x:nocopy"
+    assert "--mount" not in argv
