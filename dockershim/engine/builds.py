@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from typing import Any
 
 from dockershim.engine.child import Child, read_tagged_lines
 from dockershim.engine.images import Images
@@ -23,10 +22,10 @@ from dockershim.translate.references import (
 )
 
 
-def _local_name(data: dict[str, Any], name: str) -> str | None:
+def _local_name(tags: list[str], name: str) -> str | None:
     """The tag podman knows the image by that matches `name`, if any."""
     wanted = candidates(name)
-    return next((str(t) for t in data.get("RepoTags") or [] if t in wanted), None)
+    return next((tag for tag in tags if tag in wanted), None)
 
 
 class Build:
@@ -89,8 +88,8 @@ class Builds:
                 continue
             if base.startswith(ref.registry + "/") or looks_like_id(base):
                 continue
-            found = await self.images.find(base)
-            local = _local_name(found, base) if found else None
+            found = await self.images.tagged(base)
+            local = _local_name(found[1], base) if found else None
             names[base] = local or ref.full()
         return names
 
@@ -103,7 +102,7 @@ class Builds:
         instead: an ONBUILD anywhere in it counts (stricter than the live trigger list)."""
         for base in tbuild.base_images(dockerfile):
             name = names.get(base, base)
-            found = await self.images.find(name)
+            found = await self.images.tagged(name)
             if found is None:
                 try:
                     ref = parse_reference(name)
@@ -111,10 +110,10 @@ class Builds:
                     continue  # left to podman build to report
                 pull = ["pull", "--quiet", *tls_args(ref.registry), "--authfile", authpath]
                 await self.podman.run([*pull, "--", ref.full()], check=False, timeout=600)
-                found = await self.images.find(name)
+                found = await self.images.tagged(name)
             if found is None:
                 continue
-            triggers = await self.images.onbuild_history(str(found["Id"]))
+            triggers = await self.images.onbuild_history(found[0])
             refusal = buildkit_refusal("\n".join(triggers))
             if refusal is not None:
                 return refusal[2]

@@ -19,7 +19,7 @@ from typing import Any
 
 from dockershim.errors import NotFound
 from dockershim.podman import PodmanRunner
-from dockershim.translate.references import candidates, create_candidates
+from dockershim.translate.references import candidates, create_candidates, looks_like_id
 
 StoreInfo = Callable[[], Awaitable[tuple[str, str]]]  # (graph root, driver name)
 
@@ -35,6 +35,7 @@ class Images:
         self._found: dict[str, str] = {}
         self._found_mark = ""
         self._histories: dict[str, list[str]] = {}
+        self._tags: tuple[str, dict[str, tuple[str, list[str]]]] = ("", {})
 
     async def _mark(self, *parts: str) -> str:
         """The stores' last-write tokens, or "" when they cannot be read (then: no keeping)."""
@@ -70,6 +71,11 @@ class Images:
         """The name podman knows for a Docker image reference of a container create; 404 "No
         such image" when absent (podman never resolves a short name against registries)."""
         names, shown = create_candidates(image)
+        for name in names:  # the store file first: a create after a build starts no process
+            if looks_like_id(name) or "@" in name:
+                break
+            if await self._in_store(name) is not None:
+                return name
         for name in names:
             if await self.find(name) is not None:
                 return name
@@ -91,6 +97,47 @@ class Images:
             for other in (found or {}).get("RepoTags") or []:  # the same image by its tags
                 self._found.setdefault(str(other), text)
         return found
+
+    async def tagged(self, name: str) -> tuple[str, list[str]] | None:
+        """(id, names) of the image `name` means (Docker's rules), or None. A tag is looked up
+        in containers/storage's image file, so a build after another one changed the store
+        starts no `podman image inspect`; ids, digests and what the file does not have (or
+        cannot tell) are asked of podman (`find`)."""
+        for candidate in [] if looks_like_id(name) else candidates(name):
+            listed = await self._in_store(candidate)
+            if listed is not None:
+                return listed
+        found = await self.find(name)
+        if found is None:
+            return None
+        return str(found["Id"]), [str(tag) for tag in found.get("RepoTags") or []]
+
+    async def _in_store(self, tag: str) -> tuple[str, list[str]] | None:
+        """(id, names) of the image tagged `tag` (a full name) in the image file of the main
+        store; None also when the file cannot be read, or the image lives in another (read-only
+        additional) store: callers then ask podman."""
+        mark = await self._mark("images")
+        if not mark:
+            return None
+        if self._tags[0] != mark:
+            self._tags = (mark, await self._tag_table())
+        return self._tags[1].get(tag)
+
+    async def _tag_table(self) -> dict[str, tuple[str, list[str]]]:
+        """Each name in `<driver>-images/images.json` (c/storage replaces it whole) -> (id,
+        names), or {} when it cannot be read."""
+        root, driver = await self._store()
+        try:
+            with open(os.path.join(root, f"{driver}-images", "images.json"), "rb") as f:
+                listed = json.loads(f.read())
+            table: dict[str, tuple[str, list[str]]] = {}
+            for image in listed:
+                names = [str(n) for n in image.get("names") or [] if "@" not in str(n)]
+                for tag in names:
+                    table[tag] = (str(image["id"]), names)
+            return table
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
 
     async def onbuild_history(self, image_id: str) -> list[str]:
         """The `ONBUILD ...` lines of an image's history (an image's history never changes:
