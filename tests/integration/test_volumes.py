@@ -116,8 +116,8 @@ def test_a_mounted_volume_without_copy_starts_empty(docker: DockerRun, cleanup: 
     for nocopy in (True, False):
         volume = cleanup.name("dsvnocopy")
         cleanup.volumes.append(volume)
-        spec = f"type=volume,src={volume},dst=/etc" + (",volume-nocopy" if nocopy else "")
-        ran = docker("run", "--rm", "--mount", spec, "busybox", "ls", "/etc")
+        spec = f"type=volume,src={volume},dst=/var" + (",volume-nocopy" if nocopy else "")
+        ran = docker("run", "--rm", "--mount", spec, "busybox", "ls", "/var")
         listed[nocopy] = ran.stdout.split()
-    assert "passwd" in listed[False]
+    assert "www" in listed[False]
     assert listed[True] == []
