@@ -11,8 +11,11 @@ podman service child would pay at best) and as podman CLI processes ("podman-cli
 shim pays now, without its HTTP layer). All on podman's bridge network `podman`, Docker's
 default network in both services.
 
+With `--storage`, each create also mounts a named volume and a host folder (read-only), as
+`docker run -v NAME:/data -v DIR:/site:ro` does.
+
 Run as root (it runs as the test user, after bootstrap):
-    scripts/bench.sh mutation_steps.py [--rounds 15]
+    scripts/bench.sh mutation_steps.py [--rounds 15] [--storage]
 Everything it creates (names `dsbench-mut-*`) is removed at the end.
 """
 
@@ -36,6 +39,7 @@ from speed_common import PODMAN, SERVICE, SHIM, Target
 PREFIX = "dsbench-mut"
 IMAGE = "busybox"
 STEPS = ("create", "start", "stop", "rm")
+VOLUME = f"{PREFIX}-vol"
 LIBPOD, CLI = "libpod", "podman-cli"
 Step = Callable[[str], None]
 
@@ -46,11 +50,12 @@ def _ok(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def docker_steps(client: httpx.Client) -> dict[str, Step]:
+def docker_steps(client: httpx.Client, site: str | None) -> dict[str, Step]:
     ids: dict[str, str] = {}
+    host = {"Binds": [f"{VOLUME}:/data", f"{site}:/site:ro"]} if site else {}
 
     def create(name: str) -> None:
-        body = {"Image": IMAGE, "Cmd": ["sleep", "3600"], "HostConfig": {}}
+        body = {"Image": IMAGE, "Cmd": ["sleep", "3600"], "HostConfig": host}
         made = _ok(client.post("/v1.41/containers/create", params={"name": name}, json=body))
         ids[name] = made.json()["Id"]
 
@@ -62,17 +67,22 @@ def docker_steps(client: httpx.Client) -> dict[str, Step]:
     }
 
 
-def libpod_steps(client: httpx.Client) -> dict[str, Step]:
+def libpod_steps(client: httpx.Client, site: str | None) -> dict[str, Step]:
     base = "/v4.0.0/libpod/containers"
 
     def create(name: str) -> None:
-        spec = {
+        spec: dict[str, object] = {
             "name": name,
             "image": IMAGE,
             "command": ["sleep", "3600"],
             "netns": {"nsmode": "bridge"},
             "Networks": {"podman": {}},
         }
+        if site:
+            spec["volumes"] = [{"Name": VOLUME, "Dest": "/data"}]
+            spec["mounts"] = [
+                {"destination": "/site", "type": "bind", "source": site, "options": ["ro"]}
+            ]
         _ok(client.post(f"{base}/create", json=spec))
 
     return {
@@ -83,13 +93,14 @@ def libpod_steps(client: httpx.Client) -> dict[str, Step]:
     }
 
 
-def cli_steps() -> dict[str, Step]:
+def cli_steps(site: str | None) -> dict[str, Step]:
     def podman(*args: str) -> None:
         subprocess.run([PODMAN, *args], check=True, capture_output=True, timeout=300)
 
+    storage = ["-v", f"{VOLUME}:/data", "-v", f"{site}:/site:ro"] if site else []
     return {
         "create": lambda n: podman(
-            "create", "--name", n, "--network", "podman", IMAGE, "sleep", "3600"
+            "create", "--name", n, "--network", "podman", *storage, IMAGE, "sleep", "3600"
         ),
         "start": lambda n: podman("start", n),
         "stop": lambda n: podman("stop", "-t", "0", n),
@@ -100,8 +111,12 @@ def cli_steps() -> dict[str, Step]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--storage", action="store_true", help="creates mount a volume and a bind")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dsbench-mut-"))
+    site = str(work / "site") if args.storage else None
+    if site:
+        os.mkdir(site)
     shim = Target(SHIM, str(work / "shim.sock"))
     svc = Target(SERVICE, str(work / "svc.sock"))
     clients: list[httpx.Client] = []
@@ -113,10 +128,10 @@ def main() -> int:
             transport = httpx.HTTPTransport(uds=target.sock)
             clients.append(httpx.Client(transport=transport, base_url="http://d", timeout=300))
         ways: dict[str, dict[str, Step]] = {
-            SHIM: docker_steps(clients[0]),
-            SERVICE: docker_steps(clients[1]),
-            LIBPOD: libpod_steps(clients[2]),
-            CLI: cli_steps(),
+            SHIM: docker_steps(clients[0], site),
+            SERVICE: docker_steps(clients[1], site),
+            LIBPOD: libpod_steps(clients[2], site),
+            CLI: cli_steps(site),
         }
         samples: dict[tuple[str, str], list[float]] = {}
         order = list(ways)
@@ -154,6 +169,9 @@ def main() -> int:
         ).stdout.split()  # fmt: skip
         if leftovers:
             subprocess.run([PODMAN, "rm", "-f", "-t0", *leftovers], capture_output=True)
+        subprocess.run([PODMAN, "volume", "rm", "-f", VOLUME], capture_output=True)
+        if site:
+            os.rmdir(site)
         for leftover in work.iterdir():
             leftover.unlink(missing_ok=True)
         os.rmdir(work)
