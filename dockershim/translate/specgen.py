@@ -14,6 +14,7 @@ default rlimits.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import posixpath
 from collections.abc import Sequence
@@ -21,12 +22,14 @@ from typing import Any
 
 # options without a value, and the specgen field each sets
 _FLAGS = {"--tty": "terminal", "--interactive": "stdin", "--rm": "remove"}
+_HEALTH = ("--health-cmd", "--health-interval", "--health-timeout", "--health-start-period")
 _PROTOCOLS = ("tcp", "udp", "sctp")
 _RESTART = {"always", "unless-stopped", "on-failure"}
 _VALUED = {
     "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
     "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
-    "--expose", "--restart", "--volume", "--mount", "--tmpfs",
+    "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--add-host", "--health-retries",
+    *_HEALTH,
 }  # fmt: skip
 _TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
 
@@ -52,9 +55,14 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
     ports: list[dict[str, Any]] = []
     expose: dict[str, str] = {}
     storage = _Storage()
+    health: dict[str, str] = {}
     i = 0
     while i < len(options):
         flag = options[i]
+        if flag == "--no-healthcheck":
+            health[flag] = ""
+            i += 1
+            continue
         if flag in _FLAGS:
             spec[_FLAGS[flag]] = True
             i += 1
@@ -116,6 +124,12 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         elif flag in ("--volume", "--mount", "--tmpfs"):
             if not storage.add(flag, value):
                 return None
+        elif flag in _HEALTH or flag == "--health-retries":
+            health[flag] = value
+        elif flag == "--add-host":
+            if not _is_extra_host(value):
+                return None
+            spec.setdefault("hostadd", []).append(value)
         elif flag == "--expose":
             port, _, proto = value.partition("/")
             if not _is_port(port) or proto not in _PROTOCOLS or port in expose:
@@ -131,6 +145,11 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         spec["portmappings"] = ports
     if expose:
         spec["expose"] = {int(port): proto for port, proto in expose.items()}
+    if health:
+        config = _healthcheck(health)
+        if config is None:
+            return None
+        spec["healthconfig"] = config
     if storage.mounts:
         spec["mounts"] = storage.mounts
     if storage.volumes:
@@ -255,6 +274,78 @@ _PROPAGATION = ("private", "rprivate", "slave", "rslave", "shared", "rshared")
 _VOLUME_OPTIONS = {"rw", "ro", "z", "Z", "nocopy", *_PROPAGATION}
 # the bare options mount_flag writes, per type, that podman's --mount parser keeps as they are
 _BARE_MOUNT_OPTIONS = {"type=tmpfs": ("noexec", "nosuid", "nodev")}
+
+
+_DEFAULT_HEALTH = {  # podman 4.3's flag defaults, in nanoseconds
+    "--health-interval": 30_000_000_000,
+    "--health-timeout": 30_000_000_000,
+    "--health-start-period": 0,
+}
+_HEALTH_WORDS = ("CMD", "CMD-SHELL", "NONE")
+
+
+def _healthcheck(flags: dict[str, str]) -> dict[str, Any] | None:
+    """The health config podman 4.3's CLI makes of the health flags (pkg/specgenutil
+    makeHealthCheckFromCli), for the shapes translate/container_create.py writes: a JSON array
+    for Docker's CMD, the shell string for CMD-SHELL, durations in `Nns`. What the CLI reads
+    in a way of its own (a command whose first word is one of its keywords, timings without a
+    command, which it ignores) stays with the CLI."""
+    if "--no-healthcheck" in flags:
+        return {"Test": ["NONE"]} if len(flags) == 1 else None
+    command = flags.get("--health-cmd")
+    if not command:
+        return None
+    try:
+        parsed: Any = json.loads(command)
+    except ValueError:
+        parsed = command  # not JSON: the CLI splits it at the first space
+    if isinstance(parsed, list) and parsed and all(isinstance(p, str) for p in parsed):
+        words: list[str] = parsed
+        test = ["CMD", *words] if len(words) > 1 else ["CMD-SHELL", words[0]]
+    elif isinstance(parsed, list) or parsed is None:
+        return None
+    else:
+        words = command.split(" ", 1)
+        test = ["CMD-SHELL", command]
+    if words[0].upper() in _HEALTH_WORDS:
+        return None
+    config: dict[str, Any] = {"Test": test}
+    for flag, key in (
+        ("--health-interval", "Interval"),
+        ("--health-timeout", "Timeout"),
+        ("--health-start-period", "StartPeriod"),
+    ):
+        text = flags.get(flag)
+        ns = _DEFAULT_HEALTH[flag] if text is None else _nanoseconds(text)
+        if ns is None or (key == "Timeout" and ns < 1):
+            return None
+        if ns:
+            config[key] = ns
+    retries = flags.get("--health-retries", "3")
+    if not (retries.isascii() and retries.isdigit()) or int(retries) < 1:
+        return None
+    config["Retries"] = int(retries)
+    return config
+
+
+def _nanoseconds(text: str) -> int | None:
+    """A duration as container_fields.duration writes it (`Nns`); anything else: None."""
+    digits = text.removesuffix("ns")
+    if digits == text or not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(digits)
+
+
+def _is_extra_host(value: str) -> bool:
+    """`NAME:IP`, which the CLI checks (a comma would split its list flag)."""
+    name, _, address = value.partition(":")
+    if not name or "," in value or '"' in value:
+        return False
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def _endpoint(value: str) -> tuple[str, dict[str, Any]] | None:

@@ -205,6 +205,20 @@ def _bodies(network: str, share: Path, volume: str) -> list[dict[str, Any]]:
                 }
             },
         },
+        {  # healthchecks as compose and Testcontainers send them; extra hosts
+            "Image": "busybox",
+            "Cmd": ["sh", "-c", "grep -E 'db|gw' /etc/hosts"],
+            "Healthcheck": {
+                "Test": ["CMD-SHELL", "test -e /proc/1 || exit 1"],
+                "Interval": 2_000_000_000,
+                "Timeout": 1_000_000_000,
+                "StartPeriod": 3_000_000_000,
+                "Retries": 2,
+            },
+            "HostConfig": {"ExtraHosts": ["db:10.0.0.5", "gw:fd00::1"]},
+        },
+        {"Image": "busybox", "Cmd": ["true"], "Healthcheck": {"Test": ["CMD", "ls", "/"]}},
+        {"Image": "busybox", "Cmd": ["true"], "Healthcheck": {"Test": ["NONE"]}},
         {  # storage: a bind, named and anonymous volumes, as docker run -v and compose send them
             "Image": "busybox",
             "Cmd": [

@@ -81,7 +81,10 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
         {"Entrypoint": [""]},
         {"Env": ["BARE"], "HostConfig": {}},
         {"ExposedPorts": {"80/tcp": {}, "80/udp": {}}},
-        {"Healthcheck": {"Test": ["CMD", "true"]}},
+        {"Healthcheck": {"Interval": 5_000_000_000}},  # timings alone: the CLI ignores them
+        {"Healthcheck": {"Test": ["CMD", "cmd", "x"]}},  # a first word the CLI reads its way
+        {"Healthcheck": {"Test": ["CMD-SHELL", "none of it"]}},
+        {"HostConfig": {"ExtraHosts": ["db:not-an-address"]}},
         {
             "HostConfig": {"NetworkMode": "n"},
             "NetworkingConfig": {
@@ -227,3 +230,42 @@ def test_a_mount_of_a_volume_without_copy_goes_to_podman_as_a_volume_flag() -> N
     argv = _argv({"Image": "busybox", "HostConfig": {"Mounts": [mount]}})
     assert "--volume" in argv and argv[argv.index("--volume") + 1] == "v:/x:nocopy"
     assert "--mount" not in argv
+
+
+@pytest.mark.parametrize(
+    ("test", "expected"),
+    [
+        (["CMD", "curl", "-f", "http://localhost/"], ["CMD", "curl", "-f", "http://localhost/"]),
+        (["CMD-SHELL", "curl -f http://localhost/ || exit 1"],
+         ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]),
+        (["CMD", "true"], ["CMD-SHELL", "true"]),  # podman 4.3's CLI: one word is a shell line
+    ],
+)  # fmt: skip
+def test_healthchecks_are_carried_over_as_podmans_cli_reads_them(
+    test: list[str], expected: list[str]
+) -> None:
+    body = {
+        "Image": "busybox",
+        "Healthcheck": {"Test": test, "Interval": 2_000_000_000, "Retries": 5},
+    }
+    spec = specgen(_argv(body))
+    assert spec is not None
+    # the CLI's defaults fill what the client left out: timeout 30 s, start period 0
+    assert spec["healthconfig"] == {
+        "Test": expected,
+        "Interval": 2_000_000_000,
+        "Timeout": 30_000_000_000,
+        "Retries": 5,
+    }
+
+
+def test_no_healthcheck_and_extra_hosts_are_carried_over() -> None:
+    body = {
+        "Image": "busybox",
+        "Healthcheck": {"Test": ["NONE"]},
+        "HostConfig": {"ExtraHosts": ["db:10.0.0.5", "v6:fd00::1"]},
+    }
+    spec = specgen(_argv(body))
+    assert spec is not None
+    assert spec["healthconfig"] == {"Test": ["NONE"]}
+    assert spec["hostadd"] == ["db:10.0.0.5", "v6:fd00::1"]
