@@ -23,7 +23,12 @@ from typing import Any
 from dockershim.translate.specgen_storage import SpecgenStorage
 
 # options without a value, and the specgen field each sets
-_FLAGS = {"--tty": "terminal", "--interactive": "stdin", "--rm": "remove"}
+_FLAGS = {
+    "--tty": "terminal", "--interactive": "stdin", "--rm": "remove", "--init": "init",
+    "--privileged": "privileged", "--read-only": "read_only_filesystem",
+}  # fmt: skip
+# --read-only comes with this: the CLI would otherwise add tmpfs on /tmp, /var/tmp and /run
+_NO_READ_ONLY_TMPFS = "--read-only-tmpfs=false"
 _HEALTH = ("--health-cmd", "--health-interval", "--health-timeout", "--health-start-period")
 _PROTOCOLS = ("tcp", "udp", "sctp")
 _RESTART = {"always", "unless-stopped", "on-failure"}
@@ -31,6 +36,7 @@ _VALUED = {
     "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
     "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
     "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--add-host", "--health-retries",
+    "--cap-add", "--cap-drop",
     *_HEALTH,
 }  # fmt: skip
 _TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
@@ -63,6 +69,9 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         flag = options[i]
         if flag == "--no-healthcheck":
             health[flag] = ""
+            i += 1
+            continue
+        if flag == _NO_READ_ONLY_TMPFS:
             i += 1
             continue
         if flag in _FLAGS:
@@ -128,6 +137,10 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
                 return None
         elif flag in _HEALTH or flag == "--health-retries":
             health[flag] = value
+        elif flag in ("--cap-add", "--cap-drop"):
+            if not value or "," in value or '"' in value:  # a list flag: the CLI splits at ","
+                return None
+            spec.setdefault("cap_add" if flag == "--cap-add" else "cap_drop", []).append(value)
         elif flag == "--add-host":
             if not _is_extra_host(value):
                 return None
@@ -137,6 +150,8 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
             if not _is_port(port) or proto not in _PROTOCOLS or port in expose:
                 return None
             expose[port] = proto
+    if spec.get("read_only_filesystem") and _NO_READ_ONLY_TMPFS not in options:
+        return None
     annotations.setdefault(_TTY_ANNOTATION, "true" if spec.get("terminal") else "false")
     spec["annotations"] = annotations
     if labels:

@@ -219,6 +219,26 @@ def _bodies(network: str, share: Path, volume: str) -> list[dict[str, Any]]:
         },
         {"Image": "busybox", "Cmd": ["true"], "Healthcheck": {"Test": ["CMD", "ls", "/"]}},
         {"Image": "busybox", "Cmd": ["true"], "Healthcheck": {"Test": ["NONE"]}},
+        {  # what Dev Containers and debugging setups send: capabilities, an init, read-only
+            "Image": "busybox",
+            "Cmd": [
+                "sh",
+                "-c",
+                "grep Cap /proc/self/status; head -c 40 /proc/1/cmdline | "
+                "tr '\\0' ' '; echo; touch /x 2>/dev/null || echo read-only",
+            ],
+            "HostConfig": {
+                "CapAdd": ["SYS_PTRACE", "NET_ADMIN"],
+                "CapDrop": ["MKNOD", "CHOWN"],
+                "Init": True,
+                "ReadonlyRootfs": True,
+            },
+        },
+        {
+            "Image": "busybox",
+            "Cmd": ["sh", "-c", "grep CapEff /proc/self/status; ls /dev | wc -l"],
+            "HostConfig": {"Privileged": True},
+        },
         {  # storage: a bind, named and anonymous volumes, as docker run -v and compose send them
             "Image": "busybox",
             "Cmd": [

@@ -73,10 +73,10 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
     [
         {"HostConfig": {"PortBindings": {"80-81/tcp": [{"HostPort": "8080-8081"}]}}},
         {"HostConfig": {"Binds": ["/tmp:/data"], "VolumesFrom": ["other"]}},
-        {"HostConfig": {"CapAdd": ["NET_ADMIN"]}},
+        {"HostConfig": {"SecurityOpt": ["seccomp=unconfined"]}},
         {"HostConfig": {"NetworkMode": "host"}},
         {"HostConfig": {"NetworkMode": "none"}},
-        {"HostConfig": {"Privileged": True}},
+        {"HostConfig": {"Devices": [{"PathOnHost": "/dev/null", "PathInContainer": "/dev/n"}]}},
         {"StopSignal": "SIGINT"},
         {"Entrypoint": [""]},
         {"Env": ["BARE"], "HostConfig": {}},
@@ -269,3 +269,21 @@ def test_no_healthcheck_and_extra_hosts_are_carried_over() -> None:
     assert spec is not None
     assert spec["healthconfig"] == {"Test": ["NONE"]}
     assert spec["hostadd"] == ["db:10.0.0.5", "v6:fd00::1"]
+
+
+def test_capabilities_privileged_init_and_a_read_only_root_are_carried_over() -> None:
+    host = {
+        "CapAdd": ["NET_ADMIN", "SYS_PTRACE"],
+        "CapDrop": ["MKNOD"],
+        "Privileged": True,
+        "Init": True,
+        "ReadonlyRootfs": True,
+    }
+    spec = specgen(_argv({"Image": "busybox", "HostConfig": host}))
+    assert spec is not None
+    assert spec["cap_add"] == ["NET_ADMIN", "SYS_PTRACE"] and spec["cap_drop"] == ["MKNOD"]
+    assert spec["privileged"] is spec["init"] is spec["read_only_filesystem"] is True
+    assert "mounts" not in spec  # Docker's read-only root has no tmpfs of podman's own
+    read_only = ["create", "--read-only", "--network", "podman", "--", IMAGE]
+    assert specgen(read_only) is None  # without --read-only-tmpfs=false the CLI adds tmpfs
+    assert specgen(["create", "--cap-add", "A,B", "--network", "podman", "--", IMAGE]) is None
