@@ -296,12 +296,30 @@ def _port_mapping(value: str) -> dict[str, Any] | None:
     host_port, container_port = parts
     if not _is_port(container_port) or (host_port and not _is_port(host_port)):
         return None
+    kept_ip = _canonical_ip(host_ip) if host_ip else ""
+    if kept_ip is None:
+        return None
     return {
-        "host_ip": host_ip,
+        "host_ip": kept_ip,
         "container_port": int(container_port),
         "host_port": int(host_port or 0),
         "protocol": proto,
     }
+
+
+def _canonical_ip(text: str) -> str | None:
+    """A host address as podman's CLI keeps it (pkg/specgenutil parseSplitPort): 0.0.0.0 as
+    no address at all, any other in Go's canonical form (net.IP.String(): an IPv4-mapped
+    IPv6 address as IPv4); not an address: None."""
+    if text == "0.0.0.0":
+        return ""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 def _is_port(text: str) -> bool:

@@ -202,12 +202,13 @@ def _bodies(network: str, share: Path, volume: str) -> list[dict[str, Any]]:
                 "PortBindings": {
                     "80/tcp": [{"HostPort": "18481"}],
                     "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "18482"}],
+                    "81/tcp": [{"HostIp": "0.0.0.0", "HostPort": "18483"}],
                 }
             },
         },
         {  # healthchecks as compose and Testcontainers send them; extra hosts
             "Image": "busybox",
-            "Cmd": ["sh", "-c", "grep -E 'db|gw' /etc/hosts"],
+            "Cmd": ["sh", "-c", "grep -E '[[:space:]](db|gw)$' /etc/hosts"],
             "Healthcheck": {
                 "Test": ["CMD-SHELL", "test -e /proc/1 || exit 1"],
                 "Interval": 2_000_000_000,

@@ -136,6 +136,17 @@ def test_published_and_exposed_ports_are_carried_over() -> None:
 
 
 @pytest.mark.parametrize(
+    ("given", "kept"),
+    [("0.0.0.0", ""), ("::", "::"), ("0:0::1", "::1"), ("::ffff:127.0.0.1", "127.0.0.1")],
+)
+def test_host_addresses_are_kept_as_podmans_cli_keeps_them(given: str, kept: str) -> None:
+    """0.0.0.0 as no address, the rest in Go's canonical form (the CLI's parseSplitPort)."""
+    body = {"Image": "busybox", "HostConfig": {"PortBindings": {"80/tcp": [{"HostIp": given}]}}}
+    spec = specgen(_argv(body))
+    assert spec is not None and spec["portmappings"][0]["host_ip"] == kept
+
+
+@pytest.mark.parametrize(
     ("host", "fields"),
     [
         ({"RestartPolicy": {"Name": "always"}}, {"restart_policy": "always"}),
