@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,7 @@ from dockershim.translate.container_fields import (
 )
 from dockershim.translate.container_network import network_flags
 from dockershim.translate.container_resources import RESOURCE_FIELDS, resource_flags
-from dockershim.translate.mount_modes import bind_spec, propagation
+from dockershim.translate.mount_modes import bind_spec, clean_path, propagation
 from dockershim.translate.restart_config import MAX_RETRIES
 from dockershim.translate.validate import digits
 
@@ -172,7 +171,7 @@ def mount_argv(m: dict[str, Any]) -> list[str]:
     if m.get("Type") == "volume" and volume_options.get("NoCopy") and source:
         if ":" in source or not source[0].isalnum():  # a name, never a host path
             raise InvalidParameter(f"invalid volume name: {source!r}")
-        target = posixpath.normpath(str(m["Target"]))
+        target = clean_path(str(m["Target"]))
         return ["--volume", f"{source}:{target}:nocopy" + (",ro" if m.get("ReadOnly") else "")]
     return ["--mount", flag]
 

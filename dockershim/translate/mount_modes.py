@@ -9,6 +9,8 @@ mode, nocopy, and the consistency modes (which mean nothing on Linux and are dro
 
 from __future__ import annotations
 
+import posixpath
+
 from dockershim.errors import InvalidParameter
 
 PROPAGATION = ("private", "rprivate", "slave", "rslave", "shared", "rshared")
@@ -46,6 +48,13 @@ def bind_spec(bind: str) -> str:
         return bind
     kept = _mode(parts[2]) if parts[2] else []
     return ":".join(parts[:2] + ([",".join(kept)] if kept else []))
+
+
+def clean_path(path: str) -> str:
+    """Go's path.Clean, as podman and dockerd clean a mount target (Python's normpath keeps
+    a leading `//`)."""
+    cleaned = posixpath.normpath(path)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
 
 
 def propagation(value: str) -> str:

@@ -3,10 +3,9 @@ podman 4.3's CLI makes of them (translate/specgen.py carries the rest of the arg
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
-from dockershim.translate.mount_modes import PROPAGATION
+from dockershim.translate.mount_modes import PROPAGATION, clean_path
 
 
 class SpecgenStorage:
@@ -76,7 +75,7 @@ class SpecgenStorage:
         if kind == "type=bind" and fields.get("source", "").startswith("/"):
             return self._mount(target, "bind", fields["source"], options)
         if kind == "type=volume" and target.startswith("/"):
-            return self._named(fields.get("source", ""), posixpath.normpath(target), options)
+            return self._named(fields.get("source", ""), clean_path(target), options)
         if kind == "type=tmpfs" and "source" not in fields:
             return self._mount(target, "tmpfs", "tmpfs", options)
         return False
@@ -89,7 +88,7 @@ class SpecgenStorage:
         if not target.startswith("/") or not self._claim(target):
             return False
         mount: dict[str, Any] = {
-            "destination": posixpath.normpath(target) if clean else target,
+            "destination": clean_path(target) if clean else target,
             "type": kind,
             "source": source,
         }
@@ -110,7 +109,7 @@ class SpecgenStorage:
     def _claim(self, destination: str) -> bool:
         """False for a second mount on one destination (the CLI's error, or its silent merge
         of two equal ones, stays the CLI's)."""
-        key = posixpath.normpath(destination)
+        key = clean_path(destination)
         if key in self._destinations:
             return False
         self._destinations.add(key)

@@ -6,7 +6,7 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.container_create import create_argv
-from dockershim.translate.mount_modes import bind_spec, propagation, volume_path
+from dockershim.translate.mount_modes import bind_spec, clean_path, propagation, volume_path
 from dockershim.translate.references import is_loopback_registry
 
 
@@ -71,3 +71,11 @@ def test_volumes_keys_are_container_paths(key: str) -> None:
 )
 def test_loopback_is_the_address_range(host: str, loopback: bool) -> None:
     assert is_loopback_registry(host) is loopback
+
+
+@pytest.mark.parametrize(
+    ("path", "cleaned"),
+    [("/a/b/", "/a/b"), ("//a//b", "/a/b"), ("///a", "/a"), ("/a/../b/.", "/b"), ("/", "/")],
+)
+def test_mount_targets_are_cleaned_as_gos_path_clean_does(path: str, cleaned: str) -> None:
+    assert clean_path(path) == cleaned

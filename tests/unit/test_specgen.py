@@ -179,7 +179,7 @@ def test_binds_volumes_mounts_and_tmpfs_are_carried_over_as_podmans_cli_reads_th
                 {"Type": "bind", "Source": "/etc/app", "Target": "/etc/app/", "ReadOnly": True,
                  "BindOptions": {"Propagation": "rprivate"}},
                 {"Type": "volume", "Source": "db", "Target": "/db"},
-                {"Type": "volume", "Target": "/anon//x"},
+                {"Type": "volume", "Target": "//anon//x"},
                 {"Type": "volume", "Source": "keep", "Target": "/keep", "ReadOnly": True,
                  "VolumeOptions": {"NoCopy": True}},
                 {"Type": "tmpfs", "Target": "/scratch",
