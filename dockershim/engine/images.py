@@ -71,10 +71,11 @@ class Images:
         """The name podman knows for a Docker image reference of a container create; 404 "No
         such image" when absent (podman never resolves a short name against registries)."""
         names, shown = create_candidates(image)
+        tags = await self._store_tags()
         for name in names:  # the store file first: a create after a build starts no process
             if looks_like_id(name) or "@" in name:
                 break
-            if await self._in_store(name) is not None:
+            if name in tags:
                 return name
         for name in names:
             if await self.find(name) is not None:
@@ -103,25 +104,25 @@ class Images:
         in containers/storage's image file, so a build after another one changed the store
         starts no `podman image inspect`; ids, digests and what the file does not have (or
         cannot tell) are asked of podman (`find`)."""
-        for candidate in [] if looks_like_id(name) else candidates(name):
-            listed = await self._in_store(candidate)
-            if listed is not None:
-                return listed
+        tags = {} if looks_like_id(name) else await self._store_tags()
+        for candidate in candidates(name) if tags else []:
+            if candidate in tags:
+                return tags[candidate]
         found = await self.find(name)
         if found is None:
             return None
         return str(found["Id"]), [str(tag) for tag in found.get("RepoTags") or []]
 
-    async def _in_store(self, tag: str) -> tuple[str, list[str]] | None:
-        """(id, names) of the image tagged `tag` (a full name) in the image file of the main
-        store; None also when the file cannot be read, or the image lives in another (read-only
-        additional) store: callers then ask podman."""
+    async def _store_tags(self) -> dict[str, tuple[str, list[str]]]:
+        """Each tag (a full name) in the image file of the main store -> (id, names), read
+        again after a change; {} when the file cannot be read. A tag not here may still live
+        in another (read-only additional) store: callers then ask podman."""
         mark = await self._mark("images")
         if not mark:
-            return None
+            return {}
         if self._tags[0] != mark:
             self._tags = (mark, await self._tag_table())
-        return self._tags[1].get(tag)
+        return self._tags[1]
 
     async def _tag_table(self) -> dict[str, tuple[str, list[str]]]:
         """Each name in `<driver>-images/images.json` (c/storage replaces it whole) -> (id,

@@ -29,14 +29,17 @@ _FLAGS = {
 }  # fmt: skip
 # --read-only comes with this: the CLI would otherwise add tmpfs on /tmp, /var/tmp and /run
 _NO_READ_ONLY_TMPFS = "--read-only-tmpfs=false"
-_HEALTH = ("--health-cmd", "--health-interval", "--health-timeout", "--health-start-period")
+_HEALTH = (
+    "--health-cmd", "--health-interval", "--health-timeout", "--health-start-period",
+    "--health-retries",
+)  # fmt: skip
 _PROTOCOLS = ("tcp", "udp", "sctp")
 _RESTART = {"always", "unless-stopped", "on-failure"}
 _VALUED = {
     "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
     "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
-    "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--add-host", "--health-retries",
-    "--cap-add", "--cap-drop",
+    "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--add-host", "--cap-add",
+    "--cap-drop",
     *_HEALTH,
 }  # fmt: skip
 _TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
@@ -135,7 +138,7 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         elif flag in ("--volume", "--mount", "--tmpfs"):
             if not storage.add(flag, value):
                 return None
-        elif flag in _HEALTH or flag == "--health-retries":
+        elif flag in _HEALTH:
             health[flag] = value
         elif flag in ("--cap-add", "--cap-drop"):
             if not value or "," in value or '"' in value:  # a list flag: the CLI splits at ","
