@@ -3,23 +3,26 @@ container, so podman's service child can create it in-process (engine/changes.py
 there against ~45 ms for a `podman create` process (bench/mutation_steps.py).
 
 Only the options in `_FLAGS` and `_VALUED` are carried over (storage through
-translate/specgen_storage.py), each to the specgen field podman's own CLI fills for it
-(podman 4.3, cmd/podman/common and pkg/specgenutil); an argv with any other option gives
-None and the CLI creates the container. That keeps the rest of the create translation in
-one place, the argv, and bounds what has to be proven equal: tests/integration/
-test_service_child.py creates the same bodies both ways and compares Docker's and podman's
-inspect of the two and what they print. CLI defaults the service does
-not apply are set here: the annotation `io.kubernetes.cri-o.TTY`, `sdnotifyMode` and the
-default rlimits.
+translate/specgen_storage.py, process options through translate/specgen_process.py), each
+to the specgen field podman's own CLI fills for it (podman 4.3, cmd/podman/common and
+pkg/specgenutil); an argv with any other option gives None and the CLI creates the
+container. That keeps the rest of the create translation in one place, the argv, and bounds
+what has to be proven equal: tests/integration/test_service_child.py creates the same bodies
+both ways and compares Docker's and podman's inspect of the two and what they print. CLI
+defaults the service does not apply are set here: the annotation `io.kubernetes.cri-o.TTY`,
+`sdnotifyMode` and the default rlimits.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from dockershim.translate.specgen_process import FLAGS as PROCESS_FLAGS
+from dockershim.translate.specgen_process import SpecgenProcess
 from dockershim.translate.specgen_storage import SpecgenStorage
 
 # options without a value, and the specgen field each sets
@@ -39,8 +42,8 @@ _VALUED = {
     "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
     "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
     "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--add-host", "--cap-add",
-    "--cap-drop",
-    *_HEALTH,
+    "--cap-drop", "--dns", "--dns-search", "--dns-option",
+    *_HEALTH, *PROCESS_FLAGS,
 }  # fmt: skip
 _TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
 
@@ -66,7 +69,9 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
     ports: list[dict[str, Any]] = []
     expose: dict[str, str] = {}
     storage = SpecgenStorage()
+    process = SpecgenProcess()
     health: dict[str, str] = {}
+    netns = "bridge"  # or none, host: a mode without networks
     i = 0
     while i < len(options):
         flag = options[i]
@@ -103,10 +108,21 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         elif flag == "--unsetenv":
             spec.setdefault("unsetenv", []).append(value)
         elif flag == "--network":
+            if value in ("none", "host") and not networks and netns == "bridge":
+                netns = value
+                continue
             endpoint = _endpoint(value)
-            if endpoint is None:
+            if endpoint is None or netns != "bridge":
                 return None
             networks[endpoint[0]] = endpoint[1]
+        elif flag in ("--dns", "--dns-search", "--dns-option"):
+            key, ok = _DNS[flag]
+            if not ok(value):
+                return None
+            spec.setdefault(key, []).append(value)
+        elif flag in PROCESS_FLAGS:
+            if not process.add(flag, value):
+                return None
         elif flag == "--hostname":
             spec["hostname"] = value
         elif flag == "--user":
@@ -155,6 +171,8 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
             expose[port] = proto
     if spec.get("read_only_filesystem") and _NO_READ_ONLY_TMPFS not in options:
         return None
+    spec.update(process.fields)
+    annotations.update(process.annotations)
     annotations.setdefault(_TTY_ANNOTATION, "true" if spec.get("terminal") else "false")
     spec["annotations"] = annotations
     if labels:
@@ -174,6 +192,9 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         spec["mounts"] = storage.mounts
     if storage.volumes:
         spec["volumes"] = storage.volumes
+    if netns != "bridge":
+        spec["netns"] = {"nsmode": netns}
+        return spec
     if not networks:
         return None  # the CLI's own default network, whatever containers.conf says
     spec["netns"] = {"nsmode": "bridge"}
@@ -239,6 +260,38 @@ def _nanoseconds(text: str) -> int | None:
     if digits == text or not (digits.isascii() and digits.isdigit()):
         return None
     return int(digits)
+
+
+def _is_dns_server(value: str) -> bool:
+    """An address the CLI parses (net.ParseIP); its `none` (the image's resolv.conf) and
+    zones are left to it."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return "%" not in value
+
+
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?")
+
+
+def _is_domain(value: str) -> bool:
+    """A search domain as podman's parse.ValidateDomain takes it (a letter somewhere, under
+    255 characters), stricter; `.` (no search domains) is left to the CLI."""
+    has_letter = any(c.isascii() and c.isalpha() for c in value)
+    return has_letter and len(value) < 254 and _DOMAIN.fullmatch(value) is not None
+
+
+def _is_dns_option(value: str) -> bool:
+    return bool(value) and not any(c in value for c in ',"\n')  # a CSV list flag
+
+
+_DNS: dict[str, tuple[str, Callable[[str], bool]]] = {
+    "--dns": ("dns_server", _is_dns_server),
+    "--dns-search": ("dns_search", _is_domain),
+    "--dns-option": ("dns_option", _is_dns_option),
+}
 
 
 def _is_extra_host(value: str) -> bool:

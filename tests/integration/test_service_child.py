@@ -240,6 +240,38 @@ def _bodies(network: str, share: Path, volume: str) -> list[dict[str, Any]]:
             "Cmd": ["sh", "-c", "grep CapEff /proc/self/status; ls /dev | wc -l"],
             "HostConfig": {"Privileged": True},
         },
+        {  # security options, limits, groups and a stop signal, as compose and debuggers send
+            "Image": "busybox",
+            "Cmd": [
+                "sh",
+                "-c",
+                "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; ulimit -n; ulimit -Hn; "
+                "id -G; grep ' /dev/shm ' /proc/mounts | cut -d' ' -f4",
+            ],
+            "StopSignal": "SIGINT",
+            "HostConfig": {
+                "SecurityOpt": ["seccomp=unconfined", "no-new-privileges:true", "label=disable"],
+                "Ulimits": [{"Name": "nofile", "Soft": 512, "Hard": 1024}],
+                "GroupAdd": ["27", "100"],
+                "ShmSize": 1 << 20,
+            },
+        },
+        {  # compose's dns, dns_search and dns_opt
+            "Image": "busybox",
+            "Cmd": ["cat", "/etc/resolv.conf"],
+            "HostConfig": {
+                "NetworkMode": network,
+                "Dns": ["10.0.0.53"],
+                "DnsSearch": ["corp.example"],
+                "DnsOptions": ["ndots:2"],
+            },
+        },
+        {
+            "Image": "busybox",
+            "Cmd": ["ls", "/sys/class/net"],
+            "HostConfig": {"NetworkMode": "none"},
+        },
+        {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"NetworkMode": "host"}},
         {  # storage: a bind, named and anonymous volumes, as docker run -v and compose send them
             "Image": "busybox",
             "Cmd": [

@@ -73,11 +73,25 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
     [
         {"HostConfig": {"PortBindings": {"80-81/tcp": [{"HostPort": "8080-8081"}]}}},
         {"HostConfig": {"Binds": ["/tmp:/data"], "VolumesFrom": ["other"]}},
-        {"HostConfig": {"SecurityOpt": ["seccomp=unconfined"]}},
-        {"HostConfig": {"NetworkMode": "host"}},
-        {"HostConfig": {"NetworkMode": "none"}},
+        {"HostConfig": {"SecurityOpt": ['seccomp={"defaultAction": "SCMP_ACT_ALLOW"}']}},
+        {"HostConfig": {"SecurityOpt": ["no-new-privileges=maybe"]}},
+        {"HostConfig": {"SecurityOpt": ["systempaths=confined"]}},
+        {"HostConfig": {"SecurityOpt": ["nonsense=1"]}},
+        {"HostConfig": {"NetworkMode": "container:other"}},
         {"HostConfig": {"Devices": [{"PathOnHost": "/dev/null", "PathInContainer": "/dev/n"}]}},
-        {"StopSignal": "SIGINT"},
+        {"HostConfig": {"Ulimits": [{"Name": "nofile", "Soft": 20, "Hard": 10}]}},
+        {"HostConfig": {"Ulimits": [{"Name": "nofiles", "Soft": 1, "Hard": 1}]}},
+        {"HostConfig": {"Ulimits": [{"Name": "nofile", "Soft": -1, "Hard": -1}]}},
+        {"HostConfig": {"GroupAdd": ["keep-groups"]}},
+        {"HostConfig": {"Dns": ["none"]}},
+        {"HostConfig": {"Dns": ["fe80::1%eth0"]}},
+        {"HostConfig": {"DnsSearch": ["."]}},
+        {"HostConfig": {"DnsSearch": ["bad-.example"]}},
+        {"HostConfig": {"DnsSearch": ["10.0.0"]}},  # ValidateDomain wants a letter
+        {"HostConfig": {"DnsOptions": ["a,b"]}},
+        {"StopSignal": "SIGRTMIN+3"},
+        {"StopSignal": "0"},
+        {"StopSignal": "SIGNOPE"},
         {"Entrypoint": [""]},
         {"Env": ["BARE"], "HostConfig": {}},
         {"ExposedPorts": {"80/tcp": {}, "80/udp": {}}},
@@ -100,6 +114,53 @@ def test_anything_else_is_left_to_the_cli(body: dict[str, Any]) -> None:
         assert spec is not None and spec["unsetenv"] == ["BARE"]
         return
     assert specgen(argv) is None, argv
+
+
+def test_process_and_network_options_are_carried_over_as_podmans_cli_reads_them() -> None:
+    body = {
+        "Image": "busybox",
+        "StopSignal": "sigint",
+        "HostConfig": {
+            "NetworkMode": "none",
+            "SecurityOpt": [
+                "seccomp=unconfined", "apparmor:unconfined", "label=disable", "label=level:s0",
+                "no-new-privileges:true", "systempaths=unconfined", "mask=/proc/a:/proc/b",
+            ],
+            "Ulimits": [{"Name": "nofile", "Soft": 512, "Hard": 1024}],
+            "GroupAdd": ["wheel", "27"],
+            "ShmSize": 1 << 20,
+            "Dns": ["10.0.0.53", "fd00::53"],
+            "DnsSearch": ["corp.example.", "lab"],
+            "DnsOptions": ["ndots:2"],
+        },
+    }  # fmt: skip
+    spec = specgen(_argv(body))
+    assert spec is not None
+    assert spec["netns"] == {"nsmode": "none"} and "Networks" not in spec
+    fields = {
+        "stop_signal": 2,
+        "seccomp_profile_path": "unconfined",
+        "apparmor_profile": "unconfined",
+        "selinux_opts": ["disable", "level:s0"],
+        "no_new_privileges": True,
+        "unmask": ["ALL"],
+        "mask": ["/proc/a", "/proc/b"],
+        "r_limits": [{"type": "nofile", "soft": 512, "hard": 1024}],
+        "groups": ["wheel", "27"],
+        "shm_size": 1 << 20,
+        "dns_server": ["10.0.0.53", "fd00::53"],
+        "dns_search": ["corp.example.", "lab"],
+        "dns_option": ["ndots:2"],
+    }
+    assert {k: spec.get(k) for k in fields} == fields
+    annotations = spec["annotations"]
+    assert annotations["io.podman.annotations.seccomp"] == "unconfined"
+    assert annotations["io.podman.annotations.apparmor"] == "unconfined"
+    assert annotations["io.podman.annotations.label"] == "disable,label=level:s0"
+    host = specgen(_argv({"Image": "busybox", "HostConfig": {"NetworkMode": "host"}}))
+    assert host is not None and host["netns"] == {"nsmode": "host"}
+    assert specgen(["create", "--network", "none", "--network", "n", "--", IMAGE]) is None
+    assert specgen(["create", "--network", "n", "--network", "host", "--", IMAGE]) is None
 
 
 def test_argv_it_does_not_know_is_left_to_the_cli() -> None:
