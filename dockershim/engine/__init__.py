@@ -33,6 +33,7 @@ from dockershim.engine.netns_hold import NetnsHold
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
 from dockershim.engine.registries import Registries
+from dockershim.engine.seccomp_files import ProfileFiles
 from dockershim.engine.stats import Stats
 from dockershim.engine.top import Top
 from dockershim.engine.transfer import Transfer
@@ -61,7 +62,8 @@ class Engine:
         self.batches = Batches(podman)
         self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
-        self.lifecycle = Lifecycle(podman, self.containers, self.changes, self.dns)
+        profiles = ProfileFiles(state_dir)
+        self.lifecycle = Lifecycle(podman, self.containers, self.changes, self.dns, profiles)
         self.attach = AttachOps(podman, self.containers, self.dns)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect

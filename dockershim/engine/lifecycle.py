@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dockershim.engine.changes import Change, Changes
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.dns_watch import DnsWatch
+from dockershim.engine.seccomp_files import ProfileFiles, without_paths
 from dockershim.engine.waits import Waiter
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
 from dockershim.podman import Completed, PodmanRunner
@@ -65,9 +66,15 @@ def create_error(stderr: str, returncode: int) -> DockerError:
 
 class Lifecycle:
     def __init__(
-        self, podman: PodmanRunner, containers: Containers, changes: Changes, dns: DnsWatch
+        self,
+        podman: PodmanRunner,
+        containers: Containers,
+        changes: Changes,
+        dns: DnsWatch,
+        profiles: ProfileFiles,
     ) -> None:
         self.podman = podman
+        self.profiles = profiles
         self.containers = containers
         self.changes = changes
         self.dns = dns
@@ -78,11 +85,12 @@ class Lifecycle:
     async def create(self, argv: list[str]) -> str:
         """`podman create` with the translated argv (translate/container_create.py); the id."""
         self.changes.service.want()  # the next changes go to podman's service child
-        spec = specgen(argv)
-        made = await self.changes.create(spec) if spec is not None else None
-        result = made or await self.podman.run(argv, check=False)
+        with self.profiles.placed(argv) as (argv, files):
+            spec = specgen(argv)
+            made = await self.changes.create(spec) if spec is not None else None
+            result = made or await self.podman.run(argv, check=False)
         if result.returncode != 0:
-            raise create_error(result.err_text, result.returncode)
+            raise create_error(without_paths(result.err_text, files), result.returncode)
         return result.text.strip().splitlines()[-1] if result.text.strip() else ""
 
     async def start(self, found: ContainerRef) -> None:

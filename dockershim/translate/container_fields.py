@@ -24,7 +24,7 @@ KEPT_HOST_FIELDS = ("Binds", "CapAdd", "CapDrop", "Ulimits", "Tmpfs")
 # at all); unset, inspect shows podman's value or dockerd's default.
 ECHOED_HOST_FIELDS = (
     "CgroupnsMode", "UTSMode", "Isolation", "LogConfig", "VolumesFrom", "VolumeDriver", "Runtime",
-    "Links", "PortBindings",
+    "Links", "PortBindings", "SecurityOpt",
 )  # fmt: skip
 ANN_BARE_ENV = "io.dockershim.bare-env"  # Env entries without "=", kept as sent (dockerd)
 

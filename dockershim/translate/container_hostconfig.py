@@ -18,6 +18,7 @@ from dockershim.translate.container_network import network_flags
 from dockershim.translate.container_resources import RESOURCE_FIELDS, resource_flags
 from dockershim.translate.mount_modes import bind_spec, clean_path, propagation
 from dockershim.translate.restart_config import MAX_RETRIES
+from dockershim.translate.security_opts import security_flags
 from dockershim.translate.validate import digits
 
 # Fields accepted with their default meaning only or informational for other layers.
@@ -85,13 +86,7 @@ def host_flags(
         a += ["--cap-drop", no_option(cap, "HostConfig.CapDrop")]
     if host.get("Privileged"):
         a.append("--privileged")
-    for opt in str_list(host.get("SecurityOpt"), "HostConfig.SecurityOpt"):
-        a += [
-            "--security-opt",
-            no_option(
-                opt.replace(":", "=", 1) if "=" not in opt else opt, "HostConfig.SecurityOpt"
-            ),
-        ]
+    a += security_flags(host.get("SecurityOpt"))
     if host.get("ReadonlyRootfs"):
         a += ["--read-only", "--read-only-tmpfs=false"]
     if host.get("Init"):

@@ -3,8 +3,9 @@
 --stop-signal (translate/specgen.py carries the rest of the argv).
 
 Only the shapes translate/container_hostconfig.py and container_create.py write, in the forms
-both sides read alike, are carried over. A seccomp profile file, `keep-groups`, `host`
-ulimits, sizes with other units or a real-time signal name are left to the CLI.
+both sides read alike, are carried over (a seccomp profile as the file the engine wrote: the
+service reads it as the CLI would). `keep-groups`, `host` ulimits, sizes with other units or
+a real-time signal name are left to the CLI.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class SpecgenProcess:
                 return False
             self.fields["no_new_privileges"] = val in _TRUE
         elif key == "seccomp":
-            if val != "unconfined":  # a profile: a file the CLI reads
+            # unconfined, or a client's profile in dockershim's own file (engine/seccomp_files.py)
+            if val != "unconfined" and not val.startswith("/"):
                 return False
             self.fields["seccomp_profile_path"] = val
             self.annotations[_SECCOMP] = val

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-from tests.conftest import Cleanup, DockerRun, podman
+import httpx
+
+from tests.conftest import Cleanup, DockerRun, Shim, podman
 
 
 def test_many_flags_reach_the_container(docker: DockerRun, cleanup: Cleanup) -> None:
@@ -145,3 +148,36 @@ def test_inspect_shows_host_fields_as_sent(docker: DockerRun, cleanup: Cleanup) 
     docker("create", "--name", plain, "busybox", "true")
     host = json.loads(docker("inspect", "--format", "{{json .HostConfig}}", plain).stdout)
     assert host["CapAdd"] is None and host["CapDrop"] is None and host["Binds"] is None
+
+
+def test_a_seccomp_profile_file_applies_as_with_dockerd(
+    docker: DockerRun, shim: Shim, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    """The docker CLI sends the profile's JSON, not its path (dockerd reads no file there):
+    the filter holds, across a restart too, inspect shows the option as sent, and no file of
+    dockershim's is left behind."""
+    profile = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}],
+    }
+    path = tmp_path / "no-mkdir.json"
+    path.write_text(json.dumps(profile, indent=2))
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    folder = Path(runtime, "dockershim", "seccomp")
+    name = cleanup.container()
+    script = "grep Seccomp: /proc/self/status; mkdir /tmp/x 2>&1 || true"
+    ran = docker(
+        "run", "--name", name, "--security-opt", f"seccomp={path}", "busybox", "sh", "-c", script
+    )  # fmt: skip
+    assert "Seccomp:\t2" in ran.stdout and "Operation not permitted" in ran.stdout
+    docker("start", "--attach", name)
+    logs = docker("logs", name).stdout
+    assert logs.count("Operation not permitted") == 2
+    sent = json.loads(docker("inspect", name).stdout)[0]["HostConfig"]["SecurityOpt"]
+    assert len(sent) == 1 and json.loads(sent[0].removeprefix("seccomp=")) == profile
+    assert not folder.exists() or not list(folder.glob("profile-*.json"))
+    body = {"Image": "busybox", "HostConfig": {"SecurityOpt": ["seccomp=/etc/hosts"]}}
+    with httpx.Client(transport=httpx.HTTPTransport(uds=shim.socket)) as client:
+        refused = client.post("http://d/v1.41/containers/create", json=body)
+    assert refused.status_code == 400
+    assert "Decoding seccomp profile failed" in refused.json()["message"]

@@ -256,6 +256,16 @@ def _bodies(network: str, share: Path, volume: str) -> list[dict[str, Any]]:
                 "ShmSize": 1 << 20,
             },
         },
+        {  # a seccomp profile, as the docker CLI sends a file's (its JSON)
+            "Image": "busybox",
+            "Cmd": ["sh", "-c", "mkdir /tmp/x 2>&1; grep Seccomp: /proc/self/status"],
+            "HostConfig": {
+                "SecurityOpt": [
+                    'seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":'
+                    '[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}'
+                ]
+            },
+        },
         {  # compose's dns, dns_search and dns_opt
             "Image": "busybox",
             "Cmd": ["cat", "/etc/resolv.conf"],
@@ -304,6 +314,7 @@ def _normal(raw: dict[str, Any], ident: str, name: str, skip: tuple[str, ...]) -
     text = json.dumps({k: v for k, v in raw.items() if k not in ("Created", "GraphDriver")})
     text = text.replace(ident, "ID").replace(ident[:12], "ID").replace(name, "NAME")
     text = re.sub("[0-9a-f]{64}", "HEX", text)  # anonymous volumes' names
+    text = re.sub("profile-[0-9a-f]{16}", "PROFILE", text)  # a seccomp profile's file
     data = json.loads(text)
     for dotted in skip:
         *parents, last = dotted.split(".")
