@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from dockershim.errors import DockerError
 from dockershim.translate.security_opts import SeccompProfile
 
 
@@ -40,8 +41,8 @@ class ProfileFiles:
                     os.unlink(path)
 
     def _write(self, profile: str) -> str:
-        if self.folder is None:
-            raise RuntimeError("no state folder for seccomp profiles")
+        if self.folder is None:  # only an engine made without one (unit tests of routes)
+            raise DockerError("seccomp profiles need dockershim's state folder")
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.folder / f"profile-{secrets.token_hex(8)}.json"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
