@@ -262,14 +262,20 @@ def _nanoseconds(text: str) -> int | None:
     return int(digits)
 
 
-def _is_dns_server(value: str) -> bool:
-    """An address the CLI parses (net.ParseIP); its `none` (the image's resolv.conf) and
-    zones are left to it."""
+def _go_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`text` as an address when Go's net.ParseIP, which the CLI uses, takes it too: Python
+    also reads a zone (`fe80::1%eth0`), which ParseIP refuses, so those go to the CLI."""
+    if "%" in text:
+        return None
     try:
-        ipaddress.ip_address(value)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return "%" not in value
+        return None
+
+
+def _is_dns_server(value: str) -> bool:
+    """An address the CLI parses; its `none` (the image's resolv.conf) is left to it."""
+    return _go_ip(value) is not None
 
 
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -297,13 +303,7 @@ _DNS: dict[str, tuple[str, Callable[[str], bool]]] = {
 def _is_extra_host(value: str) -> bool:
     """`NAME:IP`, which the CLI checks (a comma would split its list flag)."""
     name, _, address = value.partition(":")
-    if not name or "," in value or '"' in value:
-        return False
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
+    return bool(name) and "," not in value and '"' not in value and _go_ip(address) is not None
 
 
 def _endpoint(value: str) -> tuple[str, dict[str, Any]] | None:
@@ -369,9 +369,8 @@ def _canonical_ip(text: str) -> str | None:
     IPv6 address as IPv4); not an address: None."""
     if text == "0.0.0.0":
         return ""
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
+    address = _go_ip(text)
+    if address is None:
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)

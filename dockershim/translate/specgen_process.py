@@ -39,7 +39,6 @@ class SpecgenProcess:
     def __init__(self) -> None:
         self.fields: dict[str, Any] = {}
         self.annotations: dict[str, str] = {}
-        self._labels: list[str] = []
 
     def add(self, flag: str, value: str) -> bool:
         """Take one option; False when the CLI has to read it."""
@@ -93,9 +92,9 @@ class SpecgenProcess:
             self.fields["apparmor_profile"] = val
             self.annotations[_APPARMOR] = val
         elif key == "label":
-            self._labels.append(val)
-            self.fields["selinux_opts"] = list(self._labels)
-            self.annotations[_LABEL] = ",label=".join(self._labels)
+            labels = self.fields.setdefault("selinux_opts", [])
+            labels.append(val)
+            self.annotations[_LABEL] = ",label=".join(labels)
         elif key == "unmask":
             self.fields.setdefault("unmask", []).append(val)
         elif key == "systempaths":

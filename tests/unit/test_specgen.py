@@ -99,6 +99,8 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
         {"Healthcheck": {"Test": ["CMD", "cmd", "x"]}},  # a first word the CLI reads its way
         {"Healthcheck": {"Test": ["CMD-SHELL", "none of it"]}},
         {"HostConfig": {"ExtraHosts": ["db:not-an-address"]}},
+        {"HostConfig": {"ExtraHosts": ["db:fe80::1%eth0"]}},  # Go's ParseIP takes no zone
+        {"HostConfig": {"PortBindings": {"80/tcp": [{"HostIp": "fe80::1%eth0"}]}}},
         {
             "HostConfig": {"NetworkMode": "n"},
             "NetworkingConfig": {
