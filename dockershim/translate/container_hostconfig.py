@@ -301,8 +301,10 @@ def log_flags(log: dict[str, Any], warnings: list[str]) -> list[str]:
     for key, value in str_map(log.get("Config"), "HostConfig.LogConfig.Config").items():
         if key == "max-size" and kind in ("", "json-file", "local", "k8s-file"):
             argv += ["--log-opt", f"max-size={no_option(value, 'max-size')}"]
-        elif key == "tag":
+        elif key == "tag" and kind == "journald":
             argv += ["--log-opt", f"tag={value}"]
+        elif key == "tag":  # conmon's k8s-file refuses a tag: the container would not start
+            warnings.append("log option 'tag' applies to the journald driver only; ignored")
         else:
             warnings.append(f"log option {key!r} is not supported by podman and was ignored")
     return argv

@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dockershim.translate.specgen_host import FLAGS as HOST_FLAGS
+from dockershim.translate.specgen_host import SpecgenHost
 from dockershim.translate.specgen_process import FLAGS as PROCESS_FLAGS
 from dockershim.translate.specgen_process import SpecgenProcess
 from dockershim.translate.specgen_storage import SpecgenStorage
@@ -43,9 +45,11 @@ _VALUED = {
     "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
     "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--add-host", "--cap-add",
     "--cap-drop", "--dns", "--dns-search", "--dns-option",
-    *_HEALTH, *PROCESS_FLAGS,
+    *_HEALTH, *PROCESS_FLAGS, *HOST_FLAGS,
 }  # fmt: skip
 _TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
+_BRIDGE = {"nsmode": "bridge"}
+_MAC = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
 
 
 def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
@@ -70,8 +74,9 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
     expose: dict[str, str] = {}
     storage = SpecgenStorage()
     process = SpecgenProcess()
+    host = SpecgenHost()
     health: dict[str, str] = {}
-    netns = "bridge"  # or none, host: a mode without networks
+    netns = _BRIDGE  # or none, host, another container's: a mode without networks
     i = 0
     while i < len(options):
         flag = options[i]
@@ -108,11 +113,12 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         elif flag == "--unsetenv":
             spec.setdefault("unsetenv", []).append(value)
         elif flag == "--network":
-            if value in ("none", "host") and not networks and netns == "bridge":
-                netns = value
+            mode = _network_mode(value)
+            if mode is not None and not networks and netns == _BRIDGE:
+                netns = mode
                 continue
             endpoint = _endpoint(value)
-            if endpoint is None or netns != "bridge":
+            if endpoint is None or netns != _BRIDGE:
                 return None
             networks[endpoint[0]] = endpoint[1]
         elif flag in ("--dns", "--dns-search", "--dns-option"):
@@ -122,6 +128,9 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
             spec.setdefault(key, []).append(value)
         elif flag in PROCESS_FLAGS:
             if not process.add(flag, value):
+                return None
+        elif flag in HOST_FLAGS:
+            if not host.add(flag, value):
                 return None
         elif flag == "--hostname":
             spec["hostname"] = value
@@ -172,6 +181,7 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
     if spec.get("read_only_filesystem") and _NO_READ_ONLY_TMPFS not in options:
         return None
     spec.update(process.fields)
+    spec.update(host.fields)
     annotations.update(process.annotations)
     annotations.setdefault(_TTY_ANNOTATION, "true" if spec.get("terminal") else "false")
     spec["annotations"] = annotations
@@ -192,12 +202,12 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         spec["mounts"] = storage.mounts
     if storage.volumes:
         spec["volumes"] = storage.volumes
-    if netns != "bridge":
-        spec["netns"] = {"nsmode": netns}
+    if netns != _BRIDGE:
+        spec["netns"] = netns
         return spec
     if not networks:
         return None  # the CLI's own default network, whatever containers.conf says
-    spec["netns"] = {"nsmode": "bridge"}
+    spec["netns"] = _BRIDGE
     spec["Networks"] = networks
     return spec
 
@@ -306,18 +316,37 @@ def _is_extra_host(value: str) -> bool:
     return bool(name) and "," not in value and '"' not in value and _go_ip(address) is not None
 
 
+def _network_mode(value: str) -> dict[str, str] | None:
+    """A mode without networks: none, host, or another container's (`container:NAME`)."""
+    if value in ("none", "host"):
+        return {"nsmode": value}
+    peer = value.removeprefix("container:")
+    if peer != value and peer and ":" not in peer and "," not in peer:
+        return {"nsmode": "container", "value": peer}
+    return None
+
+
 def _endpoint(value: str) -> tuple[str, dict[str, Any]] | None:
-    """`NAME` or `NAME:alias=A,alias=B` (bridge networks; other modes and options: None)."""
+    """`NAME` or `NAME:OPTION,...` with aliases, static addresses and a MAC address, as
+    parseBridgeNetworkOptions reads them (bridge networks; other modes and options: None)."""
     name, _, opts = value.partition(":")
-    if not name or name in ("host", "none", "private", "slirp4netns", "pasta", "bridge"):
+    modes = ("host", "none", "private", "slirp4netns", "pasta", "bridge", "container", "ns")
+    if not name or name in modes:
         return None
-    aliases = []
+    options: dict[str, Any] = {}
     for opt in opts.split(",") if opts else []:
         key, sep, val = opt.partition("=")
-        if key != "alias" or not sep or not val:
+        if not sep or not val:
             return None
-        aliases.append(val)
-    return name, ({"aliases": aliases} if aliases else {})
+        if key == "alias":
+            options.setdefault("aliases", []).append(val)
+        elif key in ("ip", "ip6") and _go_ip(val) is not None:
+            options.setdefault("static_ips", []).append(val)
+        elif key == "mac" and _MAC.fullmatch(val):
+            options["static_mac"] = val
+        else:
+            return None
+    return name, options
 
 
 def _entrypoint(value: str) -> list[str] | None:

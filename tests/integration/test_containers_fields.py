@@ -30,7 +30,7 @@ def test_many_flags_reach_the_container(docker: DockerRun, cleanup: Cleanup) -> 
         "--mount", f"type=volume,source={vol},target=/data",
         "--restart", "on-failure:2",
         "--stop-signal", "SIGINT", "--stop-timeout", "4",
-        "--log-driver", "json-file", "--log-opt", "max-size=1m",
+        "--log-driver", "json-file", "--log-opt", "max-size=1m", "--log-opt", "tag=web",
         "busybox", "sleep", "300",
     )  # fmt: skip
     info = json.loads(docker("inspect", name).stdout)[0]

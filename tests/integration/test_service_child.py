@@ -6,6 +6,7 @@ after a podman CLI process."""
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import os
 import re
@@ -164,7 +165,10 @@ def cli_shim() -> Iterator[Shim]:
     instance.stop()
 
 
-def _bodies(network: str, share: Path, volume: str) -> list[dict[str, Any]]:
+def _bodies(
+    network: str, share: Path, volume: str, peer: str, address: str
+) -> list[dict[str, Any]]:
+    """`peer` runs; `address` is free on `network`."""
     return [
         {"Image": "busybox", "Cmd": ["true"], "HostConfig": {}},
         {  # what docker compose sends for a plain service
@@ -282,6 +286,56 @@ def _bodies(network: str, share: Path, volume: str) -> list[dict[str, Any]]:
             "HostConfig": {"NetworkMode": "none"},
         },
         {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"NetworkMode": "host"}},
+        {  # compose's logging, sysctls, devices, ipc, pid and uts
+            "Image": "busybox",
+            "Cmd": [
+                "sh",
+                "-c",
+                "cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmax; "
+                "ls -l /dev/mynull | cut -c1-10; hostname; test -d /proc/1/root || echo host",
+            ],
+            "HostConfig": {
+                "LogConfig": {"Type": "json-file", "Config": {"max-size": "10m", "tag": "web"}},
+                "Sysctls": {"net.ipv4.ping_group_range": "0 1000", "kernel.shmmax": "65536"},
+                "Devices": [
+                    {
+                        "PathOnHost": "/dev/null",
+                        "PathInContainer": "/dev/mynull",
+                        "CgroupPermissions": "rwm",
+                    }
+                ],
+                "IpcMode": "shareable",
+                "PidMode": "host",
+                "UTSMode": "host",
+            },
+        },
+        {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"LogConfig": {"Type": "none"}}},
+        {  # a sidecar: compose's network_mode, pid and ipc "service:NAME"
+            "Image": "busybox",
+            "Cmd": ["sh", "-c", "ls /sys/class/net; ps -o comm | sort -u"],
+            "HostConfig": {
+                "NetworkMode": f"container:{peer}",
+                "PidMode": f"container:{peer}",
+                "IpcMode": f"container:{peer}",
+            },
+        },
+        {  # compose's ipv4_address and mac_address
+            "Image": "busybox",
+            "Cmd": [
+                "sh",
+                "-c",
+                "ip -o -4 addr show eth0 | cut -d' ' -f7; cat /sys/class/net/eth0/address",
+            ],
+            "HostConfig": {"NetworkMode": network},
+            "NetworkingConfig": {
+                "EndpointsConfig": {
+                    network: {
+                        "IPAMConfig": {"IPv4Address": address},
+                        "MacAddress": "02:42:ac:11:00:99",
+                    }
+                }
+            },
+        },
         {  # storage: a bind, named and anonymous volumes, as docker run -v and compose send them
             "Image": "busybox",
             "Cmd": [
@@ -345,10 +399,15 @@ def test_a_container_created_in_the_service_is_the_one_the_cli_creates(
     (share / "page").write_text("hello\n")
     os.chmod(tmp_path, 0o755)
     os.chmod(share, 0o755)
+    peer = cleanup.container()
+    podman("run", "-d", "--name", peer, "busybox", "sleep", "300")
+    subnet = podman("network", "inspect", "--format", "{{range .Subnets}}{{.Subnet}}{{end}}",
+                    network).stdout.strip()  # fmt: skip
+    address = str(ipaddress.ip_network(subnet)[200])
     _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
     _wait_for_service_child(own_shim)
     since = len(own_shim.log())
-    for body in _bodies(network, share, volume):
+    for body in _bodies(network, share, volume, peer, address):
         made = {}
         for shim in (own_shim, cli_shim):
             name = cleanup.container()

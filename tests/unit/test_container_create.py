@@ -180,6 +180,22 @@ def test_healthcheck_forms() -> None:
     assert any("StartInterval" in w for w in plan.warnings)
 
 
+def test_a_log_tag_goes_to_journald_only() -> None:
+    """conmon's k8s-file log (what podman writes for json-file) refuses a tag: the container
+    would never start; dockerd's json-file takes it."""
+    tagged = {"Type": "json-file", "Config": {"tag": "web", "max-size": "1m"}}
+    plan = create_argv(
+        {"Image": "busybox", "HostConfig": {"LogConfig": tagged}}, name=None, image=IMG
+    )
+    assert flag_values(plan.argv, "--log-opt") == ["max-size=1m"]
+    assert any("'tag'" in w for w in plan.warnings)
+    journal = {"Type": "journald", "Config": {"tag": "web"}}
+    plan = create_argv(
+        {"Image": "busybox", "HostConfig": {"LogConfig": journal}}, name=None, image=IMG
+    )
+    assert flag_values(plan.argv, "--log-opt") == ["tag=web"] and plan.warnings == []
+
+
 def test_limits_warn_on_cgroup_v1_and_translate_on_v2() -> None:
     body = {"HostConfig": {"Memory": 64 << 20, "NanoCpus": 500_000_000, "PidsLimit": 10}}
     plan = create_argv({"Image": "busybox", **body}, name=None, image=IMG, cgroup_v2=False)

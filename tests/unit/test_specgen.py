@@ -77,8 +77,17 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
         {"HostConfig": {"SecurityOpt": ["no-new-privileges=maybe"]}},
         {"HostConfig": {"SecurityOpt": ["systempaths=confined"]}},
         {"HostConfig": {"SecurityOpt": ["nonsense=1"]}},
-        {"HostConfig": {"NetworkMode": "container:other"}},
-        {"HostConfig": {"Devices": [{"PathOnHost": "/dev/null", "PathInContainer": "/dev/n"}]}},
+        {"HostConfig": {"Devices": [{"PathOnHost": "/dev/a,b"}]}},  # a CSV list flag
+        {"HostConfig": {"LogConfig": {"Type": "journald"}}},
+        {"HostConfig": {"LogConfig": {"Type": "json-file", "Config": {"max-size": "10MiB"}}}},
+        {"HostConfig": {"LogConfig": {"Type": "json-file", "Config": {"max-size": "1.5m"}}}},
+        {"HostConfig": {"Sysctls": {"kernel.domainname": "x"}}},  # not namespaced: refused
+        {"HostConfig": {"Sysctls": {"net.core.somaxconn": "1=2"}}},
+        {"HostConfig": {"Sysctls": {"net.core.somaxconn": " 1"}}},
+        {"HostConfig": {"PidMode": "ns:/proc/1/ns/pid"}},
+        {"HostConfig": {"IpcMode": "container:"}},
+        {"HostConfig": {"UTSMode": "shareable"}},
+        {"HostConfig": {"UsernsMode": "keep-id"}},
         {"HostConfig": {"Ulimits": [{"Name": "nofile", "Soft": 20, "Hard": 10}]}},
         {"HostConfig": {"Ulimits": [{"Name": "nofiles", "Soft": 1, "Hard": 1}]}},
         {"HostConfig": {"Ulimits": [{"Name": "nofile", "Soft": -1, "Hard": -1}]}},
@@ -103,8 +112,12 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
         {"HostConfig": {"PortBindings": {"80/tcp": [{"HostIp": "fe80::1%eth0"}]}}},
         {
             "HostConfig": {"NetworkMode": "n"},
+            "NetworkingConfig": {"EndpointsConfig": {"n": {"MacAddress": "02-42-ac-11-00-02"}}},
+        },
+        {
+            "HostConfig": {"NetworkMode": "n"},
             "NetworkingConfig": {
-                "EndpointsConfig": {"n": {"IPAMConfig": {"IPv4Address": "10.9.0.9"}}}
+                "EndpointsConfig": {"n": {"IPAMConfig": {"IPv6Address": "fe80::9%eth0"}}}
             },
         },
     ],
@@ -165,6 +178,61 @@ def test_process_and_network_options_are_carried_over_as_podmans_cli_reads_them(
     assert specgen(["create", "--network", "n", "--network", "host", "--", IMAGE]) is None
 
 
+def test_logging_kernel_parameters_devices_and_namespaces_are_carried_over() -> None:
+    body = {
+        "Image": "busybox",
+        "HostConfig": {
+            "LogConfig": {"Type": "json-file", "Config": {"max-size": "10m"}},
+            "Sysctls": {"net.ipv4.ping_group_range": "0 1000", "kernel.shmmax": "65536"},
+            "Devices": [
+                {"PathOnHost": "/dev/null", "PathInContainer": "/dev/n", "CgroupPermissions": "rw"},
+                {"PathOnHost": "/dev/zero"},
+            ],
+            "IpcMode": "shareable",
+            "PidMode": "container:db",
+            "UTSMode": "host",
+        },
+    }
+    spec = specgen(_argv(body))
+    assert spec is not None
+    assert spec["log_configuration"] == {"size": 10_000_000}
+    assert spec["sysctl"] == {"net.ipv4.ping_group_range": "0 1000", "kernel.shmmax": "65536"}
+    assert spec["devices"] == [{"path": "/dev/null:/dev/n:rw"}, {"path": "/dev/zero"}]
+    assert spec["ipcns"] == {"nsmode": "shareable"}
+    assert spec["pidns"] == {"nsmode": "container", "value": "db"}
+    assert spec["utsns"] == {"nsmode": "host"}
+    silent = specgen(_argv({"Image": "busybox", "HostConfig": {"LogConfig": {"Type": "none"}}}))
+    assert silent is not None and silent["log_configuration"] == {"driver": "none"}
+
+
+def test_static_addresses_and_another_containers_network_are_carried_over() -> None:
+    body = {
+        "Image": "busybox",
+        "HostConfig": {"NetworkMode": "n"},
+        "NetworkingConfig": {
+            "EndpointsConfig": {
+                "n": {
+                    "Aliases": ["web"],
+                    "IPAMConfig": {"IPv4Address": "10.9.0.9", "IPv6Address": "fd00::9"},
+                    "MacAddress": "02:42:AC:11:00:09",
+                }
+            }
+        },
+    }
+    spec = specgen(_argv(body))
+    assert spec is not None
+    assert spec["Networks"] == {
+        "n": {
+            "aliases": ["web"],
+            "static_ips": ["10.9.0.9", "fd00::9"],
+            "static_mac": "02:42:AC:11:00:09",
+        }
+    }
+    joined = specgen(_argv({"Image": "busybox", "HostConfig": {"NetworkMode": "container:db"}}))
+    assert joined is not None and "Networks" not in joined
+    assert joined["netns"] == {"nsmode": "container", "value": "db"}
+
+
 def test_argv_it_does_not_know_is_left_to_the_cli() -> None:
     assert specgen(["run", "--", IMAGE]) is None
     assert specgen(["create", "--name", "x", IMAGE]) is None  # no "--"
@@ -173,7 +241,8 @@ def test_argv_it_does_not_know_is_left_to_the_cli() -> None:
     assert (
         specgen(["create", "--env", "A=1", "--env", "A=2", "--network", "n", "--", IMAGE]) is None
     )
-    assert specgen(["create", "--network", "n:ip=10.0.0.2", "--", IMAGE]) is None
+    assert specgen(["create", "--network", "n:interface_name=e0", "--", IMAGE]) is None
+    assert specgen(["create", "--network", "n:ip=10.0.0.300", "--", IMAGE]) is None
     assert specgen(["create", "--name"]) is None
 
 
