@@ -40,6 +40,7 @@ from dockershim.engine.transfer import Transfer
 from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
+from dockershim.podman.containers_conf import ContainersConf
 from dockershim.podman.facts import static_facts
 from dockershim.podman.service_child import PodmanService
 from dockershim.podman.statedb import database_path
@@ -63,7 +64,9 @@ class Engine:
         self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
         profiles = ProfileFiles(state_dir)
-        self.lifecycle = Lifecycle(podman, self.containers, self.changes, self.dns, profiles)
+        self.lifecycle = Lifecycle(
+            podman, self.containers, self.changes, self.dns, profiles, ContainersConf(podman.env)
+        )
         self.attach = AttachOps(podman, self.containers, self.dns)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect

@@ -18,6 +18,7 @@ from dockershim.engine.seccomp_files import ProfileFiles, without_paths
 from dockershim.engine.waits import Waiter
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
 from dockershim.podman import Completed, PodmanRunner
+from dockershim.podman.containers_conf import ContainersConf
 from dockershim.podman.errors import classify
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.specgen import specgen
@@ -72,9 +73,11 @@ class Lifecycle:
         changes: Changes,
         dns: DnsWatch,
         profiles: ProfileFiles,
+        conf: ContainersConf,
     ) -> None:
         self.podman = podman
         self.profiles = profiles
+        self.conf = conf
         self.containers = containers
         self.changes = changes
         self.dns = dns
@@ -85,8 +88,10 @@ class Lifecycle:
     async def create(self, argv: list[str]) -> str:
         """`podman create` with the translated argv (translate/container_create.py); the id."""
         self.changes.service.want()  # the next changes go to podman's service child
+        # None: podman cannot read its containers.conf; the CLI says why
+        mode = self.conf.image_volume_mode()
         with self.profiles.placed(argv) as (argv, files):
-            spec = specgen(argv)
+            spec = specgen(argv, image_volume_mode=mode) if mode is not None else None
             made = await self.changes.create(spec) if spec is not None else None
             result = made or await self.podman.run(argv, check=False)
         if result.returncode != 0:

@@ -52,9 +52,10 @@ _BRIDGE = {"nsmode": "bridge"}
 _MAC = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
 
 
-def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
+def specgen(argv: Sequence[str], *, image_volume_mode: str = "anonymous") -> dict[str, Any] | None:
     """The specgen of `create OPTIONS -- IMAGE [COMMAND...]`, or None when an option has none
-    here (then the CLI must create it)."""
+    here (then the CLI must create it). `image_volume_mode` is what the CLI takes from
+    containers.conf (podman/containers_conf.py)."""
     if list(argv[:1]) != ["create"] or "--" not in argv:
         return None
     cut = list(argv).index("--")
@@ -63,7 +64,12 @@ def specgen(argv: Sequence[str]) -> dict[str, Any] | None:
         return None
     # an empty (not absent) r_limits has podman set nofile and nproc to its own limits, as
     # its CLI does; absent, the container would inherit conmon's and inspect would list none
-    spec: dict[str, Any] = {"image": rest[0], "sdnotifyMode": "container", "r_limits": []}
+    spec: dict[str, Any] = {
+        "image": rest[0],
+        "sdnotifyMode": "container",
+        "r_limits": [],
+        "image_volume_mode": image_volume_mode,
+    }
     if rest[1:]:
         spec["command"] = rest[1:]
     annotations: dict[str, str] = {}

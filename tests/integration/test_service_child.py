@@ -312,7 +312,7 @@ def _bodies(
         {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"LogConfig": {"Type": "none"}}},
         {  # a sidecar: compose's network_mode, pid and ipc "service:NAME"
             "Image": "busybox",
-            "Cmd": ["sh", "-c", "ls /sys/class/net; ps -o comm | sort -u"],
+            "Cmd": ["sh", "-c", "ls /sys/class/net; ps -o comm"],
             "HostConfig": {
                 "NetworkMode": f"container:{peer}",
                 "PidMode": f"container:{peer}",
@@ -526,3 +526,50 @@ def test_an_upload_through_the_child_lands_as_through_the_cli(
         assert (outcome[own_shim][0] == 200) == ("noOverwriteDirNonDir" not in params)
     assert _processes_run(own_shim, since, "cp") == []
     assert "PUT /containers/" in own_shim.log()[since:]
+
+
+@pytest.fixture
+def image_volume_setting() -> Iterator[Path]:
+    """A drop-in of the test user's containers.conf, removed afterwards."""
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    folder = base / "containers" / "containers.conf.d"
+    made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    drop_in = folder / "zz-dockershim-test-image-volumes.conf"
+    yield drop_in
+    drop_in.unlink(missing_ok=True)
+    if made:
+        folder.rmdir()
+
+
+def test_image_volumes_follow_containers_conf_in_the_service_as_in_the_cli(
+    own_shim: Shim, cli_shim: Shim, cleanup: Cleanup, image_volume_setting: Path
+) -> None:
+    """podman's CLI takes `engine.image_volume_mode` from containers.conf; its libpod API does
+    not, so the engine reads it and sends it along."""
+    image = f"{cleanup.name('dsivm')}:latest"
+    cleanup.images.append(image)
+    with tempfile.TemporaryDirectory() as context:
+        Path(context, "Dockerfile").write_text("FROM busybox\nVOLUME /from-image\n")
+        podman("build", "-q", "-t", image, context, timeout=120)
+    _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
+    _wait_for_service_child(own_shim)
+    since = len(own_shim.log())
+    seen = {}
+    for mode in ("tmpfs", "ignore", "bind"):
+        image_volume_setting.write_text(f'[engine]\nimage_volume_mode = "{mode}"\n')
+        for shim in (own_shim, cli_shim):
+            name = cleanup.container()
+            probe = "grep ' /from-image ' /proc/mounts | cut -d' ' -f3 | grep . || echo none"
+            _docker(shim, "create", "--name", name, image, "sh", "-c", probe)
+            mounts = json.loads(podman("container", "inspect", name).stdout)[0]["Mounts"]
+            cleanup.volumes.extend(m["Name"] for m in mounts if m["Type"] == "volume")
+            seen[mode, shim is own_shim] = (
+                [m["Type"] for m in mounts if m["Destination"] == "/from-image"],
+                _output(podman("start", "--attach", name, check=False, timeout=60)),
+            )
+    assert seen["tmpfs", True] == seen["tmpfs", False] == ([], (0, "tmpfs"))
+    assert seen["ignore", True] == seen["ignore", False] == ([], (0, "none"))
+    assert seen["bind", True][0] == seen["bind", False][0] == ["volume"]
+    assert seen["bind", True][1] == seen["bind", False][1] != (0, "none")
+    assert _processes_run(own_shim, since, "create") == []
