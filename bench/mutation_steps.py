@@ -12,7 +12,8 @@ shim pays now, without its HTTP layer). All on podman's bridge network `podman`,
 default network in both services.
 
 With `--storage`, each create also mounts a named volume and a host folder (read-only), as
-`docker run -v NAME:/data -v DIR:/site:ro` does.
+`docker run -v NAME:/data -v DIR:/site:ro` does. With `--host-options`, it also sets what a
+compose service's `logging.options.max-size`, `sysctls` and `ipc: shareable` send.
 
 Run as root (it runs as the test user, after bootstrap):
     scripts/bench.sh mutation_steps.py [--rounds 15] [--storage]
@@ -29,7 +30,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -42,6 +45,39 @@ STEPS = ("create", "start", "stop", "rm")
 VOLUME = f"{PREFIX}-vol"
 LIBPOD, CLI = "libpod", "podman-cli"
 Step = Callable[[str], None]
+SYSCTL = {"net.ipv4.ping_group_range": "0 1000"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What each create carries besides the image and command, in each target's words."""
+
+    docker: dict[str, Any]  # HostConfig
+    libpod: dict[str, Any]  # specgen fields
+    cli: list[str]  # podman create options
+
+
+def shape(site: str | None, host_options: bool) -> Shape:
+    docker: dict[str, Any] = {}
+    libpod: dict[str, Any] = {}
+    cli: list[str] = []
+    if site:
+        docker["Binds"] = [f"{VOLUME}:/data", f"{site}:/site:ro"]
+        libpod["volumes"] = [{"Name": VOLUME, "Dest": "/data"}]
+        libpod["mounts"] = [
+            {"destination": "/site", "type": "bind", "source": site, "options": ["ro"]}
+        ]
+        cli += ["-v", f"{VOLUME}:/data", "-v", f"{site}:/site:ro"]
+    if host_options:
+        docker["LogConfig"] = {"Type": "json-file", "Config": {"max-size": "10m"}}
+        docker["Sysctls"] = SYSCTL
+        docker["IpcMode"] = "shareable"
+        libpod["log_configuration"] = {"size": 10_000_000}
+        libpod["sysctl"] = SYSCTL
+        libpod["ipcns"] = {"nsmode": "shareable"}
+        cli += ["--log-opt", "max-size=10m", "--ipc", "shareable"]
+        cli += [f"--sysctl={key}={value}" for key, value in SYSCTL.items()]
+    return Shape(docker, libpod, cli)
 
 
 def _ok(response: httpx.Response) -> httpx.Response:
@@ -50,14 +86,13 @@ def _ok(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def docker_steps(client: httpx.Client, site: str | None) -> dict[str, Step]:
+def docker_steps(client: httpx.Client, made: Shape) -> dict[str, Step]:
     ids: dict[str, str] = {}
-    host = {"Binds": [f"{VOLUME}:/data", f"{site}:/site:ro"]} if site else {}
 
     def create(name: str) -> None:
-        body = {"Image": IMAGE, "Cmd": ["sleep", "3600"], "HostConfig": host}
-        made = _ok(client.post("/v1.41/containers/create", params={"name": name}, json=body))
-        ids[name] = made.json()["Id"]
+        body = {"Image": IMAGE, "Cmd": ["sleep", "3600"], "HostConfig": made.docker}
+        answer = _ok(client.post("/v1.41/containers/create", params={"name": name}, json=body))
+        ids[name] = answer.json()["Id"]
 
     return {
         "create": create,
@@ -67,7 +102,7 @@ def docker_steps(client: httpx.Client, site: str | None) -> dict[str, Step]:
     }
 
 
-def libpod_steps(client: httpx.Client, site: str | None) -> dict[str, Step]:
+def libpod_steps(client: httpx.Client, made: Shape) -> dict[str, Step]:
     base = "/v4.0.0/libpod/containers"
 
     def create(name: str) -> None:
@@ -77,12 +112,8 @@ def libpod_steps(client: httpx.Client, site: str | None) -> dict[str, Step]:
             "command": ["sleep", "3600"],
             "netns": {"nsmode": "bridge"},
             "Networks": {"podman": {}},
+            **made.libpod,
         }
-        if site:
-            spec["volumes"] = [{"Name": VOLUME, "Dest": "/data"}]
-            spec["mounts"] = [
-                {"destination": "/site", "type": "bind", "source": site, "options": ["ro"]}
-            ]
         _ok(client.post(f"{base}/create", json=spec))
 
     return {
@@ -93,14 +124,13 @@ def libpod_steps(client: httpx.Client, site: str | None) -> dict[str, Step]:
     }
 
 
-def cli_steps(site: str | None) -> dict[str, Step]:
+def cli_steps(made: Shape) -> dict[str, Step]:
     def podman(*args: str) -> None:
         subprocess.run([PODMAN, *args], check=True, capture_output=True, timeout=300)
 
-    storage = ["-v", f"{VOLUME}:/data", "-v", f"{site}:/site:ro"] if site else []
     return {
         "create": lambda n: podman(
-            "create", "--name", n, "--network", "podman", *storage, IMAGE, "sleep", "3600"
+            "create", "--name", n, "--network", "podman", *made.cli, IMAGE, "sleep", "3600"
         ),
         "start": lambda n: podman("start", n),
         "stop": lambda n: podman("stop", "-t", "0", n),
@@ -112,6 +142,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--storage", action="store_true", help="creates mount a volume and a bind")
+    parser.add_argument(
+        "--host-options", action="store_true", help="creates set logging, sysctls and ipc"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dsbench-mut-"))
     site = str(work / "site") if args.storage else None
@@ -127,11 +160,12 @@ def main() -> int:
         for target in (shim, svc, svc):
             transport = httpx.HTTPTransport(uds=target.sock)
             clients.append(httpx.Client(transport=transport, base_url="http://d", timeout=300))
+        made = shape(site, args.host_options)
         ways: dict[str, dict[str, Step]] = {
-            SHIM: docker_steps(clients[0], site),
-            SERVICE: docker_steps(clients[1], site),
-            LIBPOD: libpod_steps(clients[2], site),
-            CLI: cli_steps(site),
+            SHIM: docker_steps(clients[0], made),
+            SERVICE: docker_steps(clients[1], made),
+            LIBPOD: libpod_steps(clients[2], made),
+            CLI: cli_steps(made),
         }
         samples: dict[tuple[str, str], list[float]] = {}
         order = list(ways)

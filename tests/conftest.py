@@ -188,7 +188,8 @@ class Cleanup:
         return name
 
     def run(self) -> None:
-        for name in self.containers:
+        # the newest first: podman keeps a container others join (`--network container:X`)
+        for name in reversed(self.containers):
             podman("rm", "-f", "-v", "--time", "0", name, check=False)
         for name in self.networks:
             podman("network", "rm", "-f", name, check=False)

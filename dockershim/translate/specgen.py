@@ -43,7 +43,8 @@ _RESTART = {"always", "unless-stopped", "on-failure"}
 _VALUED = {
     "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
     "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
-    "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--add-host", "--cap-add",
+    "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--volumes-from", "--add-host",
+    "--cap-add",
     "--cap-drop", "--dns", "--dns-search", "--dns-option",
     *_HEALTH, *PROCESS_FLAGS, *HOST_FLAGS,
 }  # fmt: skip
@@ -166,7 +167,7 @@ def specgen(argv: Sequence[str], *, image_volume_mode: str = "anonymous") -> dic
             spec["restart_policy"] = policy
             if tries:
                 spec["restart_tries"] = int(tries)
-        elif flag in ("--volume", "--mount", "--tmpfs"):
+        elif flag in ("--volume", "--mount", "--tmpfs", "--volumes-from"):
             if not storage.add(flag, value):
                 return None
         elif flag in _HEALTH:
@@ -208,6 +209,8 @@ def specgen(argv: Sequence[str], *, image_volume_mode: str = "anonymous") -> dic
         spec["mounts"] = storage.mounts
     if storage.volumes:
         spec["volumes"] = storage.volumes
+    if storage.volumes_from:
+        spec["volumes_from"] = storage.volumes_from
     if netns != _BRIDGE:
         spec["netns"] = netns
         return spec
@@ -372,7 +375,8 @@ def _entrypoint(value: str) -> list[str] | None:
 
 def _port_mapping(value: str) -> dict[str, Any] | None:
     """`[IP:]HOSTPORT:PORT/PROTO` (translate/container_hostconfig.py's --publish; an empty host
-    port asks podman for a free one) as a libpod port mapping; ranges: None."""
+    port asks podman for a free one; both ports may be ranges `A-B` of one length) as a libpod
+    port mapping, as pkg/specgenutil parseSplitPort makes it."""
     spec, _, proto = value.rpartition("/")
     host_ip = ""
     if spec.startswith("["):  # [IPv6]:HOSTPORT:PORT
@@ -385,17 +389,34 @@ def _port_mapping(value: str) -> dict[str, Any] | None:
     if len(parts) != 2 or proto not in _PROTOCOLS:
         return None
     host_port, container_port = parts
-    if not _is_port(container_port) or (host_port and not _is_port(host_port)):
+    container_range = _port_range(container_port)
+    host_range = _port_range(host_port) if host_port else (0, None)
+    if container_range is None or host_range is None:
         return None
+    if host_port and host_range[1] != container_range[1]:
+        return None  # ranges of two lengths: the CLI's error
     kept_ip = _canonical_ip(host_ip) if host_ip else ""
     if kept_ip is None:
         return None
-    return {
+    mapping = {
         "host_ip": kept_ip,
-        "container_port": int(container_port),
-        "host_port": int(host_port or 0),
+        "container_port": container_range[0],
+        "host_port": host_range[0],
         "protocol": proto,
     }
+    if container_range[1] > 1:
+        mapping["range"] = container_range[1]
+    return mapping
+
+
+def _port_range(text: str) -> tuple[int, int] | None:
+    """`PORT` or `FIRST-LAST` (LAST above FIRST): the first port and how many."""
+    first, sep, last = text.partition("-")
+    if not _is_port(first) or (sep and not _is_port(last)):
+        return None
+    if not sep:
+        return int(first), 1
+    return (int(first), int(last) - int(first) + 1) if int(last) > int(first) else None
 
 
 def _canonical_ip(text: str) -> str | None:

@@ -1,5 +1,6 @@
-"""--volume, --mount and --tmpfs of a create argv as the specgen mounts and named volumes
-podman 4.3's CLI makes of them (translate/specgen.py carries the rest of the argv)."""
+"""--volume, --mount, --tmpfs and --volumes-from of a create argv as the specgen mounts, named
+volumes and volume sources podman 4.3's CLI makes of them (translate/specgen.py carries the
+rest of the argv)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,16 @@ class SpecgenStorage:
     def __init__(self) -> None:
         self.mounts: list[dict[str, Any]] = []
         self.volumes: list[dict[str, Any]] = []
+        self.volumes_from: list[str] = []  # containers, as `NAME[:ro|rw]`: podman resolves them
         self._destinations: set[str] = set()
 
     def add(self, flag: str, value: str) -> bool:
+        if flag == "--volumes-from":
+            name, _, mode = value.partition(":")
+            if not name or mode not in ("", "ro", "rw"):
+                return False
+            self.volumes_from.append(value)
+            return True
         if flag == "--volume":
             return self._volume(value)
         if flag == "--tmpfs":

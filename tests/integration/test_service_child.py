@@ -310,6 +310,15 @@ def _bodies(
             },
         },
         {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"LogConfig": {"Type": "none"}}},
+        {  # a raw API port range; compose's volumes_from
+            "Image": "busybox",
+            "Cmd": ["sh", "-c", "grep ' /peerdata ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1"],
+            "ExposedPorts": {"80/tcp": {}, "81/tcp": {}},
+            "HostConfig": {
+                "PortBindings": {"80-81/tcp": [{"HostPort": "18491-18492"}]},
+                "VolumesFrom": [f"{peer}:ro"],
+            },
+        },
         {  # a sidecar: compose's network_mode, pid and ipc "service:NAME"
             "Image": "busybox",
             "Cmd": ["sh", "-c", "ls /sys/class/net; ps -o comm"],
@@ -400,7 +409,9 @@ def test_a_container_created_in_the_service_is_the_one_the_cli_creates(
     os.chmod(tmp_path, 0o755)
     os.chmod(share, 0o755)
     peer = cleanup.container()
-    podman("run", "-d", "--name", peer, "busybox", "sleep", "300")
+    podman("run", "-d", "--name", peer, "-v", "/peerdata", "busybox", "sleep", "300")
+    peer_mounts = json.loads(podman("container", "inspect", peer).stdout)[0]["Mounts"]
+    cleanup.volumes.extend(m["Name"] for m in peer_mounts)  # removed after its users
     subnet = podman("network", "inspect", "--format", "{{range .Subnets}}{{.Subnet}}{{end}}",
                     network).stdout.strip()  # fmt: skip
     address = str(ipaddress.ip_network(subnet)[200])

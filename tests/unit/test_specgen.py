@@ -71,8 +71,9 @@ def test_an_environment_secret_goes_into_the_body_whole() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"HostConfig": {"PortBindings": {"80-81/tcp": [{"HostPort": "8080-8081"}]}}},
-        {"HostConfig": {"Binds": ["/tmp:/data"], "VolumesFrom": ["other"]}},
+        {"HostConfig": {"PortBindings": {"80-81/tcp": [{"HostPort": "8080-8082"}]}}},
+        {"HostConfig": {"PortBindings": {"81-80/tcp": [{"HostPort": ""}]}}},
+        {"HostConfig": {"VolumesFrom": ["other:z"]}},
         {"HostConfig": {"SecurityOpt": ['seccomp={"defaultAction": "SCMP_ACT_ALLOW"}']}},
         {"HostConfig": {"SecurityOpt": ["no-new-privileges=maybe"]}},
         {"HostConfig": {"SecurityOpt": ["systempaths=confined"]}},
@@ -176,6 +177,32 @@ def test_process_and_network_options_are_carried_over_as_podmans_cli_reads_them(
     assert host is not None and host["netns"] == {"nsmode": "host"}
     assert specgen(["create", "--network", "none", "--network", "n", "--", IMAGE]) is None
     assert specgen(["create", "--network", "n", "--network", "host", "--", IMAGE]) is None
+
+
+def test_port_ranges_and_volumes_of_other_containers_are_carried_over() -> None:
+    body = {
+        "Image": "busybox",
+        "HostConfig": {
+            "PortBindings": {
+                "80-81/tcp": [{"HostPort": "8080-8081"}],
+                "90-92/udp": [{"HostIp": "127.0.0.1"}],
+            },
+            "VolumesFrom": ["data", "config:ro"],
+        },
+    }
+    spec = specgen(_argv(body))
+    assert spec is not None
+    assert spec["portmappings"] == [
+        {"host_ip": "", "container_port": 80, "host_port": 8080, "protocol": "tcp", "range": 2},
+        {
+            "host_ip": "127.0.0.1",
+            "container_port": 90,
+            "host_port": 0,
+            "protocol": "udp",
+            "range": 3,
+        },
+    ]
+    assert spec["volumes_from"] == ["data", "config:ro"]
 
 
 def test_logging_kernel_parameters_devices_and_namespaces_are_carried_over() -> None:
