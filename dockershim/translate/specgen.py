@@ -31,6 +31,7 @@ from dockershim.translate.specgen_storage import SpecgenStorage
 _FLAGS = {
     "--tty": "terminal", "--interactive": "stdin", "--rm": "remove", "--init": "init",
     "--privileged": "privileged", "--read-only": "read_only_filesystem",
+    "--publish-all": "publish_image_ports",
 }  # fmt: skip
 # --read-only comes with this: the CLI would otherwise add tmpfs on /tmp, /var/tmp and /run
 _NO_READ_ONLY_TMPFS = "--read-only-tmpfs=false"

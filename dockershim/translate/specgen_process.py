@@ -1,6 +1,6 @@
 """The process options of a create argv as podman 4.3's CLI puts them in a specgen
-(pkg/specgenutil FillOutSpecGen): --security-opt, --ulimit, --group-add, --shm-size and
---stop-signal (translate/specgen.py carries the rest of the argv).
+(pkg/specgenutil FillOutSpecGen): --security-opt, --ulimit, --group-add, --shm-size,
+--stop-signal and --oom-score-adj (translate/specgen.py carries the rest of the argv).
 
 Only the shapes translate/container_hostconfig.py and container_create.py write, in the forms
 both sides read alike, are carried over (a seccomp profile as the file the engine wrote: the
@@ -32,7 +32,9 @@ _SIGNALS = (
     "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
 )  # fmt: skip
 
-FLAGS = {"--security-opt", "--ulimit", "--group-add", "--shm-size", "--stop-signal"}
+FLAGS = {
+    "--security-opt", "--ulimit", "--group-add", "--shm-size", "--stop-signal", "--oom-score-adj",
+}  # fmt: skip
 
 
 class SpecgenProcess:
@@ -61,6 +63,12 @@ class SpecgenProcess:
             if digits == value or not (digits.isascii() and digits.isdigit()) or not int(digits):
                 return False
             self.fields["shm_size"] = int(digits)
+            return True
+        if flag == "--oom-score-adj":
+            digits = value.removeprefix("-")
+            if not (digits.isascii() and digits.isdigit()) or abs(int(value)) > 1000:
+                return False
+            self.fields["oom_score_adj"] = int(value)
             return True
         if flag == "--stop-signal":
             number = _signal(value)

@@ -310,6 +310,12 @@ def _bodies(
             },
         },
         {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"LogConfig": {"Type": "none"}}},
+        {  # docker run -P; compose's oom_score_adj
+            "Image": "busybox",
+            "Cmd": ["cat", "/proc/self/oom_score_adj"],
+            "ExposedPorts": {"8080/tcp": {}},
+            "HostConfig": {"PublishAllPorts": True, "OomScoreAdj": 500},
+        },
         {  # a raw API port range; compose's volumes_from
             "Image": "busybox",
             "Cmd": ["sh", "-c", "grep ' /peerdata ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1"],
@@ -373,9 +379,13 @@ def _bodies(
     ]
 
 
-def _normal(raw: dict[str, Any], ident: str, name: str, skip: tuple[str, ...]) -> Any:
+def _normal(
+    raw: dict[str, Any], ident: str, name: str, skip: tuple[str, ...], chosen_ports: bool
+) -> Any:
     text = json.dumps({k: v for k, v in raw.items() if k not in ("Created", "GraphDriver")})
     text = text.replace(ident, "ID").replace(ident[:12], "ID").replace(name, "NAME")
+    if chosen_ports:  # host ports podman picks at create (PublishAllPorts)
+        text = re.sub(r'"HostPort": "[0-9]+"', '"HostPort": "PORT"', text)
     text = re.sub("[0-9a-f]{64}", "HEX", text)  # anonymous volumes' names
     text = re.sub("profile-[0-9a-f]{16}", "PROFILE", text)  # a seccomp profile's file
     data = json.loads(text)
@@ -430,9 +440,10 @@ def test_a_container_created_in_the_service_is_the_one_the_cli_creates(
                 ident = answer.json()["Id"]
                 docker_view = client.get(f"http://d/v1.41/containers/{ident}/json").json()
             podman_view = json.loads(podman("container", "inspect", ident).stdout)[0]
+            chosen = bool(body.get("HostConfig", {}).get("PublishAllPorts"))
             made[shim] = (
-                _normal(docker_view, ident, name, ()),
-                _normal(podman_view, ident, name, ("Config.CreateCommand",)),
+                _normal(docker_view, ident, name, (), chosen),
+                _normal(podman_view, ident, name, ("Config.CreateCommand",), chosen),
                 _output(podman("start", "--attach", ident, check=False, timeout=60)),
             )
         assert made[own_shim] == made[cli_shim], (

@@ -179,6 +179,19 @@ def test_process_and_network_options_are_carried_over_as_podmans_cli_reads_them(
     assert specgen(["create", "--network", "n", "--network", "host", "--", IMAGE]) is None
 
 
+def test_publish_all_and_an_oom_score_are_carried_over() -> None:
+    body = {
+        "Image": "busybox",
+        "ExposedPorts": {"8080/tcp": {}},
+        "HostConfig": {"PublishAllPorts": True, "OomScoreAdj": -5},
+    }
+    spec = specgen(_argv(body))
+    assert spec is not None
+    assert spec["publish_image_ports"] is True and spec["oom_score_adj"] == -5
+    assert specgen(["create", "--oom-score-adj", "1001", "--network", "n", "--", IMAGE]) is None
+    assert specgen(["create", "--oom-score-adj", "+1", "--network", "n", "--", IMAGE]) is None
+
+
 def test_port_ranges_and_volumes_of_other_containers_are_carried_over() -> None:
     body = {
         "Image": "busybox",
