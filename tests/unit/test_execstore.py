@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dockershim.errors import NotFound
+from dockershim.streams import execstore
 from dockershim.streams.execstore import ExecStore
 
 
@@ -34,7 +35,8 @@ def test_unknown_is_404(tmp_path: Path, exec_id: str) -> None:
         ExecStore(str(tmp_path)).load(exec_id)
 
 
-def test_old_finished_records_are_pruned(tmp_path: Path) -> None:
+def test_old_finished_records_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(execstore, "PRUNE_EVERY", 0.0)  # looked at on each create
     store = ExecStore(str(tmp_path))
     old = store.create("c" * 64, {})
     running = store.create("c" * 64, {})

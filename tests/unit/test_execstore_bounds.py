@@ -19,7 +19,10 @@ def test_oversized_config_is_refused(tmp_path: Path) -> None:
         store.create("c" * 64, {"Cmd": ["x" * (execstore.MAX_RECORD_BYTES + 1)]})
 
 
-def test_finished_records_expire_after_an_hour(tmp_path: Path) -> None:
+def test_finished_records_expire_after_an_hour(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(execstore, "PRUNE_EVERY", 0.0)
     store = ExecStore(str(tmp_path))
     old = store.create("c" * 64, {"Cmd": ["true"]})
     running = store.update(store.create("c" * 64, {"Cmd": ["sh"]})["ID"], Running=True)
@@ -29,6 +32,19 @@ def test_finished_records_expire_after_an_hour(tmp_path: Path) -> None:
     store.create("c" * 64, {"Cmd": ["true"]})
     names = {p.stem for p in (tmp_path / "execs").glob("*.json")}
     assert old["ID"] not in names and running["ID"] in names and len(names) == 2
+
+
+def test_ages_are_looked_at_once_a_minute(tmp_path: Path) -> None:
+    """Expiry reads every record: not on each create, once a minute at most."""
+    store = ExecStore(str(tmp_path))
+    old = store.create("c" * 64, {"Cmd": ["true"]})
+    stale = time.time() - execstore.PRUNE_AFTER - 10
+    os.utime(tmp_path / "execs" / f"{old['ID']}.json", (stale, stale))
+    store.create("c" * 64, {"Cmd": ["true"]})
+    assert (tmp_path / "execs" / f"{old['ID']}.json").exists()  # looked at a moment ago
+    execstore._pruned_at[store.root] -= execstore.PRUNE_EVERY
+    store.create("c" * 64, {"Cmd": ["true"]})
+    assert not (tmp_path / "execs" / f"{old['ID']}.json").exists()
 
 
 def test_count_is_capped_oldest_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
