@@ -6,7 +6,7 @@ networks as rootless"), but it can run its steps in an existing network namespac
 (`--network ns:<path>`). So the engine starts a pod whose infra container sits on the network
 (its pause image podman builds locally, offline), runs the steps in that namespace with the
 network's aardvark-dns (its gateway) as name server, and removes the pod when the build ends.
-Listings never show the pod's infra container (translate/internal_pods.py): dockerd
+No listing, count or event shows the pod's infra container (translate/internal_pods.py): dockerd
 lists no container for a build's network either.
 """
 
@@ -22,8 +22,7 @@ from dockershim.errors import NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate import network_names as nn
 from dockershim.translate.internal_pods import BUILD_POD_PREFIX as POD_PREFIX
-
-_INFRA = "-infra"
+from dockershim.translate.internal_pods import INFRA_SUFFIX as _INFRA
 
 
 def _gateway(network: dict[str, Any]) -> str | None:

@@ -41,6 +41,7 @@ from dockershim.podman.libpod_state import (
 from dockershim.podman.service_child import PodmanService
 from dockershim.translate.attach import ContainerFacts, console_size, container_facts
 from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
+from dockershim.translate.internal_pods import is_internal_name
 
 log = logging.getLogger(__name__)
 
@@ -263,8 +264,14 @@ class Containers:
         snap = await self.snapshot()
         if snap is None:
             listed = await self.podman.run_json(["ps", "-a", "--format", "json"])
-            return [str(c.get("State") or "") for c in listed or [] if isinstance(c, dict)]
-        return [snap.status_now(r) for r in snap.containers.values()]
+            return [
+                str(c.get("State") or "")
+                for c in listed or []
+                if isinstance(c, dict)
+                and not any(is_internal_name(str(n)) for n in c.get("Names") or [])
+            ]
+        records = snap.containers.values()
+        return [snap.status_now(r) for r in records if not is_internal_name(r.name)]
 
     # -- the kept inspects ------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ after its disconnect the container still reaches its other networks.
 
 So in exactly that case a pod whose infra container sits on podman's default network (which
 has no DNS) holds the namespace while podman disconnects, and is removed after; the container
-itself then still counts when the pod goes. No listing shows the pod
+itself then still counts when the pod goes. No listing, count or event shows the pod
 (translate/internal_pods.py).
 """
 
@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, NotFound
 from dockershim.podman import PodmanRunner
-from dockershim.translate.internal_pods import NETNS_HOLD_POD_PREFIX
+from dockershim.translate.internal_pods import INFRA_SUFFIX, NETNS_HOLD_POD_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class NetnsHold:
         """Start the holding pod; its name, or None when it could not start (the disconnect
         then goes on as podman alone would do it)."""
         pod = NETNS_HOLD_POD_PREFIX + secrets.token_hex(6)
-        create = ["pod", "create", "--name", pod, "--infra-name", pod + "-infra"]
+        create = ["pod", "create", "--name", pod, "--infra-name", pod + INFRA_SUFFIX]
         try:
             await self.podman.run([*create, "--network", "bridge"], timeout=_TIMEOUT)
             await self.podman.run(["pod", "start", "--", pod], timeout=_TIMEOUT)

@@ -22,6 +22,7 @@ from dockershim.translate import network_endpoints as te
 from dockershim.translate import network_names as nn
 from dockershim.translate import networks as tn
 from dockershim.translate.container_notes import connect_fields
+from dockershim.translate.internal_pods import is_internal_name
 from dockershim.translate.links import link_env, link_env_args
 
 _HOST_OR_NONE = "container cannot be disconnected from host network or connected to {} network"
@@ -73,7 +74,7 @@ class NetworkOps:
     async def endpoints(self, net: dict[str, Any]) -> dict[str, Any]:
         name = tn.to_podman_name(net["Name"])
         attached = await self.containers.on_networks(running_only=True)
-        ids = [c.id for c, nets in attached if name in nets]
+        ids = [c.id for c, nets in attached if name in nets and not is_internal_name(c.name)]
         if not ids:
             return {}
         return te.endpoints(net, await self.containers.inspect_many(ids))

@@ -27,6 +27,7 @@ from typing import Any
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate.filters import Filters
+from dockershim.translate.internal_pods import is_internal_name
 from dockershim.translate.references import familiar
 
 _CONTAINER_ACTIONS = {
@@ -136,6 +137,8 @@ def docker_event(
     `network_names` maps podman network names to Docker's where they differ."""
     kind = ev.get("Type")
     status = str(ev.get("Status", ""))
+    if kind in ("container", "network") and is_internal_name(str(ev.get("Name", ""))):
+        return None  # this service's own pods (translate/internal_pods.py)
     actor_id: str
     attrs: dict[str, str]
     if kind == "container":

@@ -1,7 +1,8 @@
-"""The pods this service creates for itself, which no Docker listing shows.
+"""The pods this service creates for itself, which no Docker listing, count or event shows.
 
 dockerd has no container for either: a build's network (engine/build_network.py) and the
 holder of podman 4's rootless network namespace across a disconnect (engine/netns_hold.py).
+Their infra containers are named `<prefix><hex>-infra`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,16 @@ from typing import Any
 BUILD_POD_PREFIX = "dockershim-build-"
 NETNS_HOLD_POD_PREFIX = "dockershim-netns-hold-"
 _PREFIXES = (BUILD_POD_PREFIX, NETNS_HOLD_POD_PREFIX)
+INFRA_SUFFIX = "-infra"
 
 
 def is_internal_infra(raw: dict[str, Any]) -> bool:
     """The infra container of one of this service's own pods (podman's inspect JSON)."""
     return bool(raw.get("IsInfra")) and str(raw.get("Name", "")).startswith(_PREFIXES)
+
+
+def is_internal_name(name: str) -> bool:
+    """The name of one of this service's own infra containers (a podman event's `Name`, a
+    state record's name, `podman ps` Names)."""
+    name = name.removeprefix("/")
+    return name.startswith(_PREFIXES) and name.endswith(INFRA_SUFFIX)

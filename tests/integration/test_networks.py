@@ -7,6 +7,8 @@ tests exercise exactly the network routes.
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from typing import Any
 
 import pytest
@@ -176,6 +178,35 @@ def test_disconnect_of_the_only_running_container_keeps_its_other_network(
     assert not [n for n in listed if n.startswith("dockershim-netns-hold-")]
     pods = podman("pod", "ps", "--format", "{{.Name}}").stdout.split()
     assert not [p for p in pods if p.startswith("dockershim-netns-hold-")]
+
+
+def test_the_services_own_pods_show_in_no_count_event_or_network(
+    docker: DockerRun, cleanup: Cleanup
+) -> None:
+    """A pod of the service's own (here one made as engine/netns_hold.py makes its holder)
+    appears in no Docker answer: not in `docker info`'s counts, `docker events`, the bridge
+    network's containers or `docker system df` (dockerd has no such container)."""
+    pod = f"dockershim-netns-hold-{uuid.uuid4().hex[:12]}"
+    counts = "{{.Containers}} {{.ContainersRunning}}"
+    before = docker("info", "--format", counts).stdout
+    since = str(int(time.time()) - 1)
+    try:
+        podman("pod", "create", "--name", pod, "--infra-name", f"{pod}-infra", "--network",
+               "bridge")  # fmt: skip
+        podman("pod", "start", pod)
+        assert podman("container", "exists", f"{pod}-infra", check=False).returncode == 0
+        assert docker("info", "--format", counts).stdout == before
+        bridge = json.loads(docker("network", "inspect", "bridge").stdout)[0]
+        assert not [c for c in bridge["Containers"].values() if c["Name"].startswith(pod)]
+        assert pod not in docker("system", "df", "-v").stdout
+        time.sleep(1.5)
+        until = str(int(time.time()) + 1)
+        seen = docker(
+            "events", "--since", since, "--until", until, "--format", "{{json .}}", timeout=60
+        ).stdout
+        assert pod not in seen
+    finally:
+        podman("pod", "rm", "--force", pod, check=False)
 
 
 def test_docker_py_connect_disconnect(dclient: Any, cleanup: Cleanup) -> None:

@@ -102,3 +102,15 @@ def test_times() -> None:
     assert parse_docker_time("10s", 20_000_000_000) == 10_000_000_000
     with pytest.raises(InvalidParameter):
         parse_docker_time("yesterday", 0)
+
+
+def test_the_services_own_infra_containers_send_no_events() -> None:
+    infra = "dockershim-build-0a1b2c3d4e5f-infra"
+    base = {"ID": CTR, "Image": "localhost/podman-pause:4.3.1-0", "Time": "2024-01-01T00:00:00Z"}
+    for ev in (
+        {**base, "Type": "container", "Status": "start", "Name": infra},
+        {**base, "Type": "network", "Status": "connect", "Name": infra, "Network": "podman"},
+    ):
+        assert docker_event(ev) is None
+    mine = {**base, "Type": "container", "Status": "start", "Name": "dockershim-build-app"}
+    assert docker_event(mine) is not None  # a user's container of a similar name still counts

@@ -4,7 +4,7 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate import build, commit
-from dockershim.translate.internal_pods import is_internal_infra
+from dockershim.translate.internal_pods import is_internal_infra, is_internal_name
 from tests.fakes import FIXTURES
 
 
@@ -202,3 +202,6 @@ def test_only_the_services_own_pod_infras_are_hidden() -> None:
     assert is_internal_infra({"IsInfra": True, "Name": "dockershim-netns-hold-0a1b2c-infra"})
     assert not is_internal_infra({"IsInfra": True, "Name": "mypod-infra"})
     assert not is_internal_infra({"IsInfra": False, "Name": "dockershim-build-x"})
+    assert is_internal_name("dockershim-netns-hold-0a1b2c-infra")
+    assert is_internal_name("/dockershim-build-0a1b2c-infra")
+    assert not is_internal_name("dockershim-build-0a1b2c") and not is_internal_name("web-infra")
