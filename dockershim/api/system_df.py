@@ -12,7 +12,7 @@ from dockershim.api.deps import EngineDep
 from dockershim.api.queries import named
 from dockershim.engine import Engine
 from dockershim.errors import InvalidParameter
-from dockershim.translate.internal_pods import is_internal_name
+from dockershim.translate.internal_pods import is_internal_listing
 from dockershim.translate.system_df import (
     df_body,
     df_container,
@@ -31,11 +31,7 @@ async def _images(engine: Engine) -> list[dict[str, Any]]:
 
 async def _containers(engine: Engine) -> list[dict[str, Any]]:
     listed = await engine.disk_usage.containers()
-    return [
-        df_container(c)
-        for c in listed
-        if not any(is_internal_name(str(n)) for n in c.get("Names") or [])
-    ]
+    return [df_container(c) for c in listed if not is_internal_listing(c)]
 
 
 async def _volumes(engine: Engine) -> list[dict[str, Any]]:

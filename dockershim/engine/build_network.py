@@ -22,7 +22,7 @@ from dockershim.errors import NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate import network_names as nn
 from dockershim.translate.internal_pods import BUILD_POD_PREFIX as POD_PREFIX
-from dockershim.translate.internal_pods import INFRA_SUFFIX as _INFRA
+from dockershim.translate.internal_pods import INFRA_SUFFIX
 
 
 def _gateway(network: dict[str, Any]) -> str | None:
@@ -53,12 +53,13 @@ class BuildNetworks:
         if network is None:
             raise NotFound(f"network {reference} not found")
         pod = POD_PREFIX + secrets.token_hex(6)
-        create = ["pod", "create", "--name", pod, "--infra-name", pod + _INFRA]
+        infra = pod + INFRA_SUFFIX
+        create = ["pod", "create", "--name", pod, "--infra-name", infra]
         await self.podman.run([*create, "--network", str(network["name"])], timeout=60)
         try:
             await self.podman.run(["pod", "start", "--", pod], timeout=60)
             found = await self.podman.run(
-                ["container", "inspect", "--format", "{{.Id}} {{.State.Pid}}", "--", pod + _INFRA],
+                ["container", "inspect", "--format", "{{.Id}} {{.State.Pid}}", "--", infra],
                 timeout=60,
             )
             infra_id, _, pid = found.text.strip().partition(" ")

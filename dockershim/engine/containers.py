@@ -41,7 +41,7 @@ from dockershim.podman.libpod_state import (
 from dockershim.podman.service_child import PodmanService
 from dockershim.translate.attach import ContainerFacts, console_size, container_facts
 from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
-from dockershim.translate.internal_pods import is_internal_name
+from dockershim.translate.internal_pods import is_internal_listing, is_internal_name
 
 log = logging.getLogger(__name__)
 
@@ -267,8 +267,7 @@ class Containers:
             return [
                 str(c.get("State") or "")
                 for c in listed or []
-                if isinstance(c, dict)
-                and not any(is_internal_name(str(n)) for n in c.get("Names") or [])
+                if isinstance(c, dict) and not is_internal_listing(c)
             ]
         records = snap.containers.values()
         return [snap.status_now(r) for r in records if not is_internal_name(r.name)]

@@ -20,6 +20,11 @@ def is_internal_infra(raw: dict[str, Any]) -> bool:
     return bool(raw.get("IsInfra")) and str(raw.get("Name", "")).startswith(_PREFIXES)
 
 
+def is_internal_listing(entry: dict[str, Any]) -> bool:
+    """One of this service's own infra containers in `podman ps --format json`."""
+    return any(is_internal_name(str(name)) for name in entry.get("Names") or [])
+
+
 def is_internal_name(name: str) -> bool:
     """The name of one of this service's own infra containers (a podman event's `Name`, a
     state record's name, `podman ps` Names)."""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dockershim.translate.specgen_host import FLAGS as HOST_FLAGS
-from dockershim.translate.specgen_host import SpecgenHost
+from dockershim.translate.specgen_host import SpecgenHost, namespace
 from dockershim.translate.specgen_process import FLAGS as PROCESS_FLAGS
 from dockershim.translate.specgen_process import SpecgenProcess
 from dockershim.translate.specgen_storage import SpecgenStorage
@@ -327,13 +327,9 @@ def _is_extra_host(value: str) -> bool:
 
 
 def _network_mode(value: str) -> dict[str, str] | None:
-    """A mode without networks: none, host, or another container's (`container:NAME`)."""
-    if value in ("none", "host"):
-        return {"nsmode": value}
-    peer = value.removeprefix("container:")
-    if peer != value and peer and ":" not in peer and "," not in peer:
-        return {"nsmode": "container", "value": peer}
-    return None
+    """A mode without networks: none, host, or another container's (`container:NAME`);
+    --network is a CSV list flag, so a comma is the CLI's to read."""
+    return namespace(value, {"none", "host"}) if "," not in value else None
 
 
 def _endpoint(value: str) -> tuple[str, dict[str, Any]] | None:
@@ -391,10 +387,11 @@ def _port_mapping(value: str) -> dict[str, Any] | None:
         return None
     host_port, container_port = parts
     container_range = _port_range(container_port)
-    host_range = _port_range(host_port) if host_port else (0, None)
-    if container_range is None or host_range is None:
+    if container_range is None:
         return None
-    if host_port and host_range[1] != container_range[1]:
+    # no host port: podman picks free ones, as many as the container range
+    host_range = _port_range(host_port) if host_port else (0, container_range[1])
+    if host_range is None or host_range[1] != container_range[1]:
         return None  # ranges of two lengths: the CLI's error
     kept_ip = _canonical_ip(host_ip) if host_ip else ""
     if kept_ip is None:

@@ -60,10 +60,10 @@ class SpecgenHost:
             return True
         if flag in _MODES:
             key, modes = _MODES[flag]
-            namespace = _namespace(value, modes)
-            if namespace is None:
+            mode = namespace(value, modes)
+            if mode is None:
                 return False
-            self.fields[key] = namespace
+            self.fields[key] = mode
             return True
         return False
 
@@ -99,8 +99,9 @@ def _is_sysctl(key: str, setting: str) -> bool:
     return key in _SYSCTLS or key.startswith(_SYSCTL_PREFIXES)
 
 
-def _namespace(value: str, modes: set[str]) -> dict[str, str] | None:
-    """A Docker namespace mode as the specgen's Namespace; another container's by its name."""
+def namespace(value: str, modes: set[str]) -> dict[str, str] | None:
+    """A Docker namespace mode (one of `modes`, or `container:NAME`) as the specgen's
+    Namespace, as specgen.ParseNamespace reads it; None for any other value."""
     if value in modes:
         return {"nsmode": value}
     peer = value.removeprefix("container:")
