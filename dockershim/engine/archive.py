@@ -2,21 +2,25 @@
 
 All through `podman cp` (running and stopped containers alike; podman resolves paths inside the
 container's root, so symlinks in the container never reach the host), except a stat of a
-running container's path, read through /proc/PID/root (engine/container_fs.py):
+running container's path, read through /proc/PID/root (engine/container_fs.py), and the
+stats a write needs, asked of podman's service child when it runs:
 - read: `podman cp CTR:PATH -`; the stat comes from the first tar entry. podman follows a
   symlink named as the source: its top-level name is reported (`followed`) so the caller can
   rename the entries to the name asked for (what `docker cp -L` gives).
 - write: every entry checked on the way (translate/archive.check_entries: nothing that
-  escapes the target; 400 and nothing written otherwise), into libpod's archive PUT through
-  podman's service child after the check, else streamed into `podman cp - CTR:PATH` (see
-  `Archives.write` for why nothing is written either way).
+  escapes the target; 400 and nothing written otherwise) into a file of our own; only a
+  checked whole goes to libpod's archive PUT through podman's service child, else to
+  `podman cp - CTR:PATH`.
 - export: `podman export`; changes: `podman diff --format json`.
+
+A `cp` or `export` child is never signalled part way, also not when its reader has what it
+wanted or went away: it has the container's storage mounted (podman/runner.py,
+`SpawnedProcess.finish`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import posixpath
@@ -38,15 +42,17 @@ from dockershim.translate.archive import (
     GO_DIR,
     KIND_DIR,
     Entry,
+    ServiceStat,
     docker_changes,
     path_stat,
+    service_stat,
 )
 
 _CHUNK = 1 << 16
-_AHEAD = 8 << 20  # bytes of an upload held for a podman child that has not read them yet
 _FILE_CHUNK = 1 << 20
 _SERVICE_TIMEOUT = 120.0  # seconds for each step of an upload to podman's service child
 _CLI_FAILED = 125  # the exit code of a failed podman command, as its errors are read
+_STAT_HEADER = "x-docker-container-path-stat"  # podman's stat, as its service sends it
 
 
 def lists_contents(path: str) -> bool:
@@ -97,10 +103,12 @@ class Source:
             async for chunk in output_chunks(self.child, _CHUNK):
                 yield chunk
         finally:
-            await self.child.close()
+            self.child.finish_soon()
 
     async def close(self) -> None:
-        await self.child.close()
+        """Let podman end on its own, the rest read and dropped (never a signal part way:
+        `SpawnedProcess.finish` says why)."""
+        await asyncio.shield(self.child.finish_soon())
 
 
 def _stat_for(path: str, entry: Entry | None) -> tuple[dict[str, object], str | None]:
@@ -158,7 +166,7 @@ class Archives:
                     raise await _child_failed(child, ref, path)
             return Source(child, buffer, entry)
         except BaseException:
-            await child.close()
+            await asyncio.shield(child.finish_soon())
             raise
 
     async def _first(self, ref: str, path: str) -> Entry | None:
@@ -189,11 +197,31 @@ class Archives:
         entry, link_target = found
         return path_stat(path, entry, link_target)
 
+    async def _service_stat(self, ref: str, path: str) -> ServiceStat | None:
+        """podman's own stat of `path`, symlinks followed, through its service child, where a
+        `podman cp` would archive all of `path` to show its first entry; None without the
+        child (or when it could not answer: the CLI then says why)."""
+        if not self.service.ready:
+            return None
+        found = await self.containers.lookup(ref)
+        answer = await self.service.call(
+            "HEAD", f"/containers/{found.id}/archive", {"path": path}, timeout=_SERVICE_TIMEOUT
+        )
+        if answer is None:
+            return None
+        if answer.status == 404:
+            raise NotFound(f"Could not find the file {path} in container {ref}")
+        return service_stat(answer.headers.get(_STAT_HEADER, "")) if answer.status == 200 else None
+
     async def stat(self, ref: str, path: str, *, follow: bool = False) -> dict[str, object]:
         """Docker's stat of `path` (lstat unless `follow`); 404 when it is not there."""
         fast = await self._fast_stat(ref, path, follow)
         if fast is not None:
             return fast
+        if path.rstrip("/") == "":  # the root: a directory, whose mtime podman's stat has
+            root = await self._service_stat(ref, "/")
+            if root is not None:
+                return path_stat(path, Entry(".", KIND_DIR, 0o755, 0, root.mtime))
         own = await self._dir_entry(ref, path)
         if own is not None:
             return path_stat(path, own)
@@ -218,28 +246,30 @@ class Archives:
         """Extract the tar archive `body` into the directory `path`, each entry checked on the
         way (EntryCheck), within `limit` bytes; nothing is written unless every entry passes.
 
-        With podman's service child up, the upload is checked into a file of our own first
-        and then sent to libpod's archive PUT (which extracts as it reads: only a checked
-        whole may reach it), ~40 ms less than a `podman cp` process. Otherwise it is streamed
-        into `podman cp -`, which is safe without a copy of ours because podman copies its
-        stdin whole to a temporary file before it extracts anything (`source must be a
-        (compressed) tar archive` needs all of it): a stream that fails a check is cut with
-        the child ended first. Both temporary copies go to a folder of our own, removed
-        afterwards (podman 4.3 leaves its copy in /var/tmp)."""
-        stat = await self.stat(ref, path, follow=True)
-        if not int(str(stat["mode"])) & GO_DIR:
+        The upload is checked into a file of our own first; only then does podman see it:
+        libpod's archive PUT through podman's service child (~40 ms less than a process),
+        else `podman cp -`. podman extracts as it reads, so only a checked whole may reach
+        it; and a `podman cp` stopped part way would leave its mount of the container behind.
+        Both temporary copies go to a folder of our own, removed afterwards (podman 4.3
+        leaves its copy in /var/tmp)."""
+        target = await self._service_stat(ref, path)
+        is_dir = (
+            target.is_dir
+            if target is not None
+            else bool(int(str((await self.stat(ref, path, follow=True))["mode"])) & GO_DIR)
+        )
+        if not is_dir:
             raise InvalidParameter("extraction point is not a directory")
         workdir = tempfile.mkdtemp(prefix="dockershim-cp-")
         try:
-            if self.service.ready:
-                checked = os.path.join(workdir, "upload.tar")
-                await _spool_checked(body, checked, path, limit)
-                if await self._write_through_service(ref, path, checked, options):
-                    return
-                body = _file_chunks(checked)  # the child could not take it: the CLI does
-            else:
-                self.service.want()  # for the uploads after this one, as after a change
-            await self._write_through_cli(ref, path, body, options, limit, workdir)
+            checked = os.path.join(workdir, "upload.tar")
+            await _spool_checked(body, checked, path, limit)
+            if self.service.ready and await self._write_through_service(
+                ref, path, checked, options
+            ):
+                return
+            self.service.want()  # for the uploads after this one, as after a change
+            await self._write_through_cli(ref, path, checked, options, workdir)
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
 
@@ -269,14 +299,10 @@ class Archives:
         return True
 
     async def _write_through_cli(
-        self,
-        ref: str,
-        path: str,
-        body: AsyncIterator[bytes],
-        options: WriteOptions,
-        limit: int,
-        workdir: str,
+        self, ref: str, path: str, checked: str, options: WriteOptions, workdir: str
     ) -> None:
+        """`podman cp - CTR:PATH` fed the checked archive. Its stdin ends only after the
+        whole archive (podman extracts whatever came before the end)."""
         argv = ["cp"]
         if options.keep_owners:
             argv.append("--archive=false")
@@ -285,9 +311,22 @@ class Archives:
         child = await self.podman.spawn(
             [*argv, "--", "-", f"{ref}:{path}"], stdin=True, env={"TMPDIR": workdir}
         )
+        stdin, stdout, stderr = child.process.stdin, child.process.stdout, child.process.stderr
+        assert stdin is not None and stdout is not None and stderr is not None
+        readers = [asyncio.ensure_future(stream.read()) for stream in (stdout, stderr)]
         try:
-            code, err = await _stream_checked(child, body, path, limit)
+            try:
+                async for chunk in _file_chunks(checked):
+                    stdin.write(chunk)
+                    await stdin.drain()
+                stdin.close()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # podman gave up: its error says why
+            code = await child.wait()
+            err = (await asyncio.gather(*readers))[1]
         finally:
+            for task in readers:
+                task.cancel()
             await child.close()
         if code != 0:
             raise _cp_error(err.decode("utf-8", "replace"), code, ref, path)
@@ -330,43 +369,3 @@ async def _file_chunks(path: str) -> AsyncIterator[bytes]:
     with open(path, "rb") as f:
         while chunk := await asyncio.to_thread(f.read, _FILE_CHUNK):
             yield chunk
-
-
-async def _stream_checked(
-    child: Child, body: AsyncIterator[bytes], dest: str, limit: int
-) -> tuple[int, bytes]:
-    """Feed `body` to the child while EntryCheck reads it; close its stdin (the end podman
-    waits for) only after the verdict. Any failure ends the child with its stdin still open."""
-    stdin, stdout, stderr = child.process.stdin, child.process.stdout, child.process.stderr
-    assert stdin is not None and stdout is not None and stderr is not None
-    readers = [asyncio.ensure_future(stream.read()) for stream in (stdout, stderr)]
-    # podman starts before it reads: let the upload run ahead of it instead of in lockstep
-    stdin.transport.set_write_buffer_limits(high=_AHEAD)
-    check = EntryCheck(dest)
-    written = 0
-    try:
-        feeding = True
-        async for chunk in body:
-            written += len(chunk)
-            if written > limit:
-                raise TooLarge("the uploaded archive is larger than the free disk space allows")
-            await check.feed(chunk)
-            if feeding:
-                try:
-                    stdin.write(chunk)
-                    await stdin.drain()
-                except (BrokenPipeError, ConnectionResetError):
-                    feeding = False  # podman gave up: its error says why
-        await check.verdict()
-        if feeding:
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                stdin.close()
-        code = await child.wait()
-        return code, (await asyncio.gather(*readers))[1]
-    except BaseException:
-        await child.close()  # before its stdin ever ends: podman extracts nothing
-        raise
-    finally:
-        await check.abandon()
-        for task in readers:
-            task.cancel()

@@ -121,6 +121,7 @@ class SpawnedProcess:
     argv: list[str]
     master_fd: int | None = None
     _closed: bool = field(default=False, repr=False)
+    _finish: asyncio.Future[None] | None = field(default=None, repr=False)
 
     @property
     def pid(self) -> int:
@@ -128,6 +129,47 @@ class SpawnedProcess:
 
     async def wait(self) -> int:
         return await self.process.wait()
+
+    async def finish(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Let the child end on its own, the rest of its output read and dropped, then
+        close it (killed only after `timeout`).
+
+        For a podman that has a container's storage mounted (`cp` out, `export`): a signal
+        part way leaves containers/storage's count of the mount behind, and at a bad moment
+        (after the unmount, before the count is saved) a count for a mount that is gone,
+        which fails the container's next mount ("lstat .../merged: no such file")."""
+        if self._closed or self.master_fd is not None:
+            await self.close()
+            return
+        stdin = self.process.stdin
+        if stdin is not None:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+        async def drop(reader: asyncio.StreamReader | None) -> None:
+            while reader is not None and await reader.read(1 << 16):
+                pass
+
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(
+                    drop(self.process.stdout), drop(self.process.stderr), self.process.wait()
+                ),
+                timeout,
+            )
+        except TimeoutError:
+            log.warning("%s did not end within %gs; killed", self.argv[:2], timeout)
+        finally:
+            await self.close()
+
+    def finish_soon(self) -> asyncio.Future[None]:
+        """`finish` in the background, which a cancelled caller (a client gone) does not
+        stop; await it (shielded) to wait for the end."""
+        if self._finish is None:
+            self._finish = asyncio.ensure_future(self.finish())
+            _finishing.add(self._finish)
+            self._finish.add_done_callback(_finishing.discard)
+        return self._finish
 
     async def close(self) -> None:
         """Terminate (if still running), then kill after a grace period, then reap."""

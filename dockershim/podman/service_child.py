@@ -24,8 +24,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ _CONNECTIONS = 16  # requests in flight at once; more wait for a connection
 class ServiceAnswer:
     status: int
     body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
 
     def json(self) -> Any:
         try:
@@ -137,7 +138,8 @@ class PodmanService:
             response.status_code,
             time.monotonic() - started,
         )
-        return ServiceAnswer(response.status_code, response.content)
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return ServiceAnswer(response.status_code, response.content, headers)
 
     async def close(self) -> None:
         if self._starting is not None:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dockershim.errors import InvalidParameter
+from dockershim.translate.container_status import parse_time
 
 # Go's os.FileMode type and special bits.
 GO_DIR = 1 << 31
@@ -88,6 +89,28 @@ def path_stat(path: str, entry: Entry, link_target: str = "") -> dict[str, Any]:
         "mtime": _rfc3339(entry.mtime),
         "linkTarget": link_target,
     }
+
+
+@dataclass(frozen=True)
+class ServiceStat:
+    """What dockershim reads of podman's own stat of a path (symlinks followed)."""
+
+    is_dir: bool
+    mtime: float
+
+
+def service_stat(header: str) -> ServiceStat | None:
+    """podman's `X-Docker-Container-Path-Stat` (its FileInfo: `isDir`, `mtime` as RFC 3339,
+    ...); None when absent or unreadable."""
+    try:
+        info = json.loads(base64.urlsafe_b64decode(header.encode("ascii")))
+    except (ValueError, UnicodeEncodeError):
+        return None
+    if not isinstance(info, dict):
+        return None
+    mtime = parse_time(str(info.get("mtime") or "")) or 0.0
+    is_dir = bool(info.get("isDir")) or bool(int(info.get("mode") or 0) & GO_DIR)
+    return ServiceStat(is_dir, mtime)
 
 
 def encode_stat(stat: Mapping[str, Any]) -> str:

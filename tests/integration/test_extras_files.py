@@ -289,3 +289,36 @@ def test_docker_py_archive_roundtrip(dclient: Any, cleanup: Cleanup) -> None:
         container.get_archive("/tmp/missing")
     with pytest.raises(docker_py.errors.NotFound):
         container.put_archive("/tmp/missing", data.getvalue())
+
+
+def _mounted(ident: str) -> bool:
+    """Whether containers/storage counts a mount of the container (`podman mount` lists it)."""
+    listed = podman("unshare", "podman", "mount", "--notruncate").stdout
+    return any(line.split()[:1] == [ident] for line in listed.splitlines())
+
+
+def test_reading_a_stopped_containers_files_leaves_no_mount_behind(
+    dclient: Any, shim: Shim, cleanup: Cleanup
+) -> None:
+    """podman's cp and export mount the container; stopped part way, one leaves the mount
+    counted (and at a bad moment a count for a mount that is gone, which fails the
+    container's next mount). A stat, a read the client leaves early, an export read in part
+    and an upload must each let podman unmount."""
+    import httpx
+
+    name = cleanup.container()
+    container = dclient.containers.create("busybox", name=name)
+    url = f"http://docker/containers/{name}"
+    with httpx.Client(transport=httpx.HTTPTransport(uds=shim.socket), timeout=60) as client:
+        assert client.head(f"{url}/archive", params={"path": "/etc"}).status_code == 200
+        for path in (f"{url}/archive?path=/bin", f"{url}/export"):
+            with client.stream("GET", path) as answer:
+                assert answer.status_code == 200
+                next(answer.iter_raw(1024))  # then gone, most of it unread
+    container.put_archive("/", _crafted("uploaded.txt"))
+    deadline = time.monotonic() + 60  # the readers' podman children finish on their own
+    while _mounted(container.id) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _mounted(container.id)
+    bits, _ = container.get_archive("/uploaded.txt")
+    assert b"evil" in b"".join(bits)

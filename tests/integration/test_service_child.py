@@ -595,3 +595,47 @@ def test_image_volumes_follow_containers_conf_in_the_service_as_in_the_cli(
     assert seen["bind", True][0] == seen["bind", False][0] == ["volume"]
     assert seen["bind", True][1] == seen["bind", False][1] != (0, "none")
     assert _processes_run(own_shim, since, "create") == []
+
+
+def _tar(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def test_uploads_without_the_service_child_are_checked_whole_first(
+    cli_shim: Shim, cleanup: Cleanup
+) -> None:
+    """Without the child, an upload goes to `podman cp -` only once all of it passed the
+    checks: a refused one writes nothing, and no podman is stopped part way (which would
+    leave its mount of the container counted)."""
+    import docker as docker_py
+
+    client = docker_py.DockerClient(base_url=cli_shim.url, version="auto", timeout=120)
+    try:
+        name = cleanup.container()
+        container = client.containers.create("busybox", name=name)
+        assert container.put_archive("/", _tar("kept.txt", b"kept\n"))
+        with pytest.raises(docker_py.errors.APIError) as info:
+            container.put_archive("/tmp", _tar("../../escape.txt", b"evil\n"))
+        assert info.value.status_code == 400
+        bits, stat = container.get_archive("/kept.txt")
+        with tarfile.open(fileobj=io.BytesIO(b"".join(bits))) as archive:
+            member = archive.extractfile("kept.txt")
+            assert member is not None and member.read() == b"kept\n"
+        assert stat["name"] == "kept.txt"
+        exported = subprocess.run(
+            [DOCKER, "export", name],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "DOCKER_HOST": cli_shim.url},
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(exported)) as archive:
+            assert not [n for n in archive.getnames() if n.endswith("escape.txt")]
+        mounted = podman("unshare", "podman", "mount", "--notruncate").stdout
+        assert container.id not in mounted
+    finally:
+        client.close()

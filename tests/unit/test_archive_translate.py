@@ -17,12 +17,14 @@ from dockershim.translate.archive import (
     KIND_REGULAR,
     KIND_SYMLINK,
     Entry,
+    ServiceStat,
     check_entries,
     docker_changes,
     encode_stat,
     go_file_mode,
     path_stat,
     rebase_name,
+    service_stat,
 )
 from tests.fakes import fixture_json
 
@@ -90,3 +92,13 @@ def test_docker_changes_from_podman_diff() -> None:
         {"Path": "/tmp/a", "Kind": 1},
     ]
     assert docker_changes({}) == []
+
+
+def test_podmans_stat_header_is_read() -> None:
+    info = {"name": ".", "size": 4096, "mode": 2147484141, "isDir": True,
+            "mtime": "2024-05-06T07:08:09.5Z", "linkTarget": "/."}  # fmt: skip
+    header = base64.urlsafe_b64encode(json.dumps(info).encode()).decode()
+    assert service_stat(header) == ServiceStat(True, 1714979289.5)
+    file = base64.urlsafe_b64encode(json.dumps({"isDir": False, "mode": 420}).encode()).decode()
+    assert service_stat(file) == ServiceStat(False, 0.0)
+    assert service_stat("") is None and service_stat("%%%") is None

@@ -174,3 +174,24 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+async def test_finish_lets_the_child_end_on_its_own(tmp_path: Path) -> None:
+    """A reader that stops early must not signal a child holding a mount (podman cp,
+    export): the rest of its output is read and dropped, and it exits as it would."""
+    done = tmp_path / "done"
+    script = f"head -c 4000000 /dev/zero; echo noise >&2; touch {done}; exit 3"
+    child = await PodmanRunner("/bin/sh").spawn(["-c", script])
+    assert child.process.stdout is not None
+    assert await child.process.stdout.read(10)
+    await asyncio.shield(child.finish_soon())
+    assert child.process.returncode == 3  # its own exit, not a signal's
+    assert done.exists()
+    assert child.finish_soon() is child.finish_soon()  # one drain however many ask
+
+
+async def test_finish_kills_a_child_that_never_ends(tmp_path: Path) -> None:
+    child = await PodmanRunner("/bin/sh").spawn(["-c", "sleep 30"])
+    await child.finish(timeout=0.2)
+    assert child.process.returncode is not None and child.process.returncode < 0
+    assert not _exists(child.pid)
