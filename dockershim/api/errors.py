@@ -12,6 +12,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 
 from dockershim.errors import DockerError
@@ -35,6 +36,13 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     if exc.status_code in (404, 405):
         return error_response(404, "page not found")
     return error_response(exc.status_code, str(exc.detail))
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left while its request body was being read (an upload cut off): nobody
+    is there to answer, and nothing went wrong here."""
+    log.info("%s %s: the client went away during its request", request.method, request.url.path)
+    return error_response(400, "the client closed the connection during its request")
 
 
 async def _validation_error(_: Request, exc: Exception) -> Response:
@@ -85,4 +93,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DockerError, _docker_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)

@@ -322,3 +322,30 @@ def test_reading_a_stopped_containers_files_leaves_no_mount_behind(
     assert not _mounted(container.id)
     bits, _ = container.get_archive("/uploaded.txt")
     assert b"evil" in b"".join(bits)
+
+
+def test_an_upload_the_client_cuts_off_is_no_error_of_ours(
+    dclient: Any, shim: Shim, cleanup: Cleanup
+) -> None:
+    """A client that goes away part way through its upload: nothing is written and the
+    service logs no error (it logged a traceback as an unexpected error)."""
+    import socket
+
+    name = cleanup.container()
+    container = dclient.containers.create("busybox", name=name)
+    before = len(shim.log())
+    part = _crafted("cut.txt")[:1024]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.connect(shim.socket)
+        conn.sendall(
+            f"PUT /containers/{name}/archive?path=/tmp HTTP/1.1\r\nHost: docker\r\n"
+            "Content-Type: application/x-tar\r\nContent-Length: 1048576\r\n\r\n".encode()
+            + part
+        )
+        time.sleep(1)  # the service is reading the body when the client goes
+    time.sleep(1)
+    bits, _ = container.get_archive("/tmp")
+    with tarfile.open(fileobj=io.BytesIO(b"".join(bits))) as archive:
+        assert not [n for n in archive.getnames() if n.endswith("cut.txt")]
+    written = shim.log()[before:]
+    assert "Traceback" not in written and "unexpected error" not in written, written
