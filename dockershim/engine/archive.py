@@ -213,6 +213,17 @@ class Archives:
             raise NotFound(f"Could not find the file {path} in container {ref}")
         return service_stat(answer.headers.get(_STAT_HEADER, "")) if answer.status == 200 else None
 
+    async def _is_dir(self, ref: str, path: str) -> bool:
+        """Whether `path`, symlinks followed, is a directory: through /proc of a running
+        container, else podman's own stat in its service child, else `podman cp`'s archive."""
+        stat = await self._fast_stat(ref, path, True)
+        if stat is None:
+            target = await self._service_stat(ref, path)
+            if target is not None:
+                return target.is_dir
+            stat = await self.stat(ref, path, follow=True)
+        return bool(int(str(stat["mode"])) & GO_DIR)
+
     async def stat(self, ref: str, path: str, *, follow: bool = False) -> dict[str, object]:
         """Docker's stat of `path` (lstat unless `follow`); 404 when it is not there."""
         fast = await self._fast_stat(ref, path, follow)
@@ -252,13 +263,7 @@ class Archives:
         it; and a `podman cp` stopped part way would leave its mount of the container behind.
         Both temporary copies go to a folder of our own, removed afterwards (podman 4.3
         leaves its copy in /var/tmp)."""
-        target = await self._service_stat(ref, path)
-        is_dir = (
-            target.is_dir
-            if target is not None
-            else bool(int(str((await self.stat(ref, path, follow=True))["mode"])) & GO_DIR)
-        )
-        if not is_dir:
+        if not await self._is_dir(ref, path):
             raise InvalidParameter("extraction point is not a directory")
         workdir = tempfile.mkdtemp(prefix="dockershim-cp-")
         try:
