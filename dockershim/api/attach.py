@@ -26,6 +26,7 @@ from dockershim.api.hijacked import HijackResponse
 from dockershim.api.queries import BOOL_DOC, Flag, Number, flag, named
 from dockershim.api.versioning import api_version
 from dockershim.engine.attach import AttachOps, attaches, starts
+from dockershim.engine.conmon_attach import SocketAttach
 from dockershim.errors import Conflict
 from dockershim.podman import SpawnedProcess
 from dockershim.streams.pump import Connection, PumpOptions, pump
@@ -123,13 +124,14 @@ class _Attach:
             self.sessions.add_container_tty(cid, self.tty)
         try:
             if self.facts.running:
-                child: SpawnedProcess | None = await self._attach()
+                child: SpawnedProcess | SocketAttach | None = await self._attach()
             else:
                 child = await self._wait_for_start(stream)
             if child is None:
                 return
             try:
-                self.tty.attach_child(child)
+                if isinstance(child, SpawnedProcess):  # a terminal's (never a socket's)
+                    self.tty.attach_child(child)
                 options = self.options
                 if attaches(child) and not self.facts.tty:
                     options = dataclasses.replace(options, drop_final_newline=True)
@@ -149,9 +151,9 @@ class _Attach:
         tty, stdin = self.facts.tty, self.options.stdin
         return await self.ops.attach(self.facts.id, stdin=stdin, tty=tty, window=window)
 
-    async def _wait_for_start(self, stream: Connection) -> SpawnedProcess | None:
+    async def _wait_for_start(self, stream: Connection) -> SpawnedProcess | SocketAttach | None:
         cid = self.facts.id
-        started: list[SpawnedProcess] = []
+        started: list[SpawnedProcess | SocketAttach] = []
         triggered = asyncio.Event()
         ours, ours_done = asyncio.Event(), asyncio.Event()  # a start through us: begun, over
         done = False

@@ -67,7 +67,7 @@ class Engine:
         self.lifecycle = Lifecycle(
             podman, self.containers, self.changes, self.dns, profiles, ContainersConf(podman.env)
         )
-        self.attach = AttachOps(podman, self.containers, self.dns)
+        self.attach = AttachOps(podman, self.containers, self.dns, self.changes)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect
         self.network_ops = NetworkOps(

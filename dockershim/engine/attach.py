@@ -2,21 +2,30 @@
 attach-then-start.
 
 `docker run` attaches before it starts, so that nothing the container prints is lost; the
-start request then starts the container with `podman start --attach` as the attach's own child
-(`start_attached`). That one podman process initializes and starts the container: the start
-request returns once podman's state shows the container past "created" (read from the state
-database, no process), or raises podman's error when start failed before it got there (a
-missing executable: Docker's 400 on the start request, exit code 127 in the CLI).
+start request then starts the container with its output attached (`start_attached`):
+- with no terminal, no input and no --rm, conmon's attach socket is connected between an init
+  and a start through podman's service child (engine/conmon_attach.py: the stream ends when
+  the output does, ~220 ms before a `podman start --attach` would);
+- otherwise `podman start --attach` runs as the attach's own child. That one podman process
+  initializes and starts the container: the start request returns once podman's state shows
+  the container past "created" (read from the state database, no process).
+Either way the start request raises podman's error when the start failed (a missing
+executable: Docker's 400 on the start request, exit code 127 in the CLI).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 
+from dockershim.engine.changes import Change, Changes
+from dockershim.engine.conmon_attach import SocketAttach, connect
 from dockershim.engine.containers import Containers
 from dockershim.engine.dns_watch import DnsWatch
+from dockershim.engine.lifecycle import start_error
+from dockershim.engine.waits import exited_code
 from dockershim.errors import DockerError, NotFound
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.podman.errors import classify
@@ -28,19 +37,31 @@ from dockershim.translate.attach import (
     start_attached_argv,
     start_events_argv,
 )
+from dockershim.translate.container_fields import auto_removes
+
+log = logging.getLogger(__name__)
 
 _UP = ("running", "paused", "stopping")
 _POLL = 0.02  # seconds between looks at the state while a start is under way
+_INIT = 120.0  # seconds for podman's service to initialize a container
+_EXIT_LOOKS = 100  # looks (every _POLL) for the exit code after the output ended
 # podman start's own failure: "Error: unable to start container <id>: <the runtime's error>"
 _START_FAILED = re.compile(r"^Error: unable to start container [0-9a-f]{64}: ", re.M)
 _FAILED = 125  # podman's exit status for its own errors (not the container's)
 
 
 class AttachOps:
-    def __init__(self, podman: PodmanRunner, containers: Containers, dns: DnsWatch) -> None:
+    def __init__(
+        self,
+        podman: PodmanRunner,
+        containers: Containers,
+        dns: DnsWatch,
+        changes: Changes,
+    ) -> None:
         self.podman = podman
         self.containers = containers
         self.dns = dns
+        self.changes = changes  # starts through podman's service child (engine/changes.py)
 
     async def facts(self, ref: str) -> ContainerFacts:
         return await self.containers.facts(ref)
@@ -64,9 +85,17 @@ class AttachOps:
 
     async def start_attached(
         self, container_id: str, *, stdin: bool, tty: bool, window: tuple[int, int] | None
-    ) -> SpawnedProcess:
-        """Start the container with this child attached; returns once it started (running,
-        or already exited), raises podman's start error when it did not."""
+    ) -> SpawnedProcess | SocketAttach:
+        """Start the container with its output attached; returns once it started (running,
+        or already exited), raises podman's start error when it did not.
+
+        With no terminal and no input, the output comes from conmon's attach socket and the
+        start goes to podman's service child (engine/conmon_attach.py says why); otherwise,
+        or when that cannot be done, a `podman start --attach` child."""
+        if not tty and not stdin:
+            on_socket = await self._start_on_socket(container_id)
+            if on_socket is not None:
+                return on_socket
         if tty:  # a terminal mixes podman's error into the output: `init` tells it apart
             await self._init(container_id)
         before = await self._started_at(container_id)
@@ -82,6 +111,54 @@ class AttachOps:
             raise
         self.dns.started(container_id)  # its network is set up now (dns_watch.py)
         return child
+
+    async def _start_on_socket(self, container_id: str) -> SocketAttach | None:
+        """Init through the service child, connect to conmon's socket, start; None (nothing
+        done but perhaps the init) when the service, the state or the socket is not there."""
+        service = self.changes.service
+        snap = await self.containers.snapshot()
+        record = snap.containers.get(container_id) if snap is not None else None
+        bundle = str(record.config_json.get("staticDir") or "") if record is not None else ""
+        if not service.ready or record is None or not bundle or record.status != "created":
+            service.want()
+            return None  # not a fresh container, or no state to find its socket in
+        if auto_removes(record.annotations):
+            # `docker run --rm` waits for the removal (conmon's exit command, ~200 ms after the
+            # exit either way), and a start that fails through the service loses podman's
+            # error to that removal ("does not exist in database"): podman's CLI tells it
+            return None
+        answer = await service.call("POST", f"/containers/{container_id}/init", timeout=_INIT)
+        if answer is None or answer.status not in (204, 304):
+            return None  # `podman start --attach` does it again, and reports what failed
+        try:
+            sock = await connect(bundle)
+        except OSError as exc:
+            log.info("conmon's attach socket of %s: %s", container_id[:12], exc)
+            return None
+        attached = SocketAttach(container_id, sock, lambda: self._exit_code(container_id))
+        try:
+            done = await self.changes.run(Change("start", container_id))
+            if done.result.returncode != 0:
+                raise start_error(classify(done.result.err_text, done.result.returncode))
+        except BaseException:
+            await attached.close()
+            raise
+        self.dns.started(container_id)
+        return attached
+
+    async def _exit_code(self, container_id: str) -> int | None:
+        """The exit code, from conmon's exit file or podman's state, once there (conmon
+        writes it just after the output ends); None when it cannot be told (gone)."""
+        for _ in range(_EXIT_LOOKS):
+            snap = await self.containers.recent_snapshot(_POLL)
+            record = snap.containers.get(container_id) if snap is not None else None
+            if record is None:
+                return None
+            code = exited_code(snap, record) if snap is not None else None
+            if code is not None:
+                return code
+            await asyncio.sleep(_POLL)
+        return None
 
     async def _init(self, container_id: str) -> None:
         result = await self.podman.run(["init", "--", container_id], check=False, timeout=120)
@@ -177,11 +254,11 @@ async def _start_error(child: SpawnedProcess, *, certain: bool) -> DockerError |
     return classify(_START_FAILED.sub("Error: ", text), child.process.returncode or _FAILED)
 
 
-def attaches(child: SpawnedProcess) -> bool:
+def attaches(child: SpawnedProcess | SocketAttach) -> bool:
     """The child attaches to a container that was already running (`podman attach`)."""
     return child.argv[1:2] == ["attach"]
 
 
-def starts(child: SpawnedProcess) -> bool:
+def starts(child: SpawnedProcess | SocketAttach) -> bool:
     """The child starts the container it attaches to (`podman start --attach`)."""
     return child.argv[1:2] == ["start"]

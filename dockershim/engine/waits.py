@@ -153,6 +153,15 @@ class _Watch:
         return record.exit_code if restarted else None
 
 
+def exited_code(snap: Snapshot, record: ContainerRecord) -> int | None:
+    """The container's exit code if this look shows it exited (conmon's exit file, or the
+    stored state); None while it runs."""
+    pending = _exit_code(snap, record, _read_text)
+    if pending is not None:
+        return pending
+    return record.exit_code if record.status in ("stopped", "exited") else None
+
+
 def _exit_code(
     snap: Snapshot, record: ContainerRecord, read: Callable[[str], str | None]
 ) -> int | None:

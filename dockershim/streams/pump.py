@@ -24,13 +24,40 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from dockershim.podman import SpawnedProcess
 from dockershim.streams.detach import DetachScanner
 from dockershim.streams.framing import STDERR, STDOUT, frame
 
 CHUNK = 256 * 1024
 
 Outcome = Literal["exited", "detached", "gone"]
+
+
+class OutputReader(Protocol):
+    async def read(self, n: int = ...) -> bytes: ...
+
+
+class ChildPipes(Protocol):
+    @property
+    def stdout(self) -> OutputReader | None: ...
+
+    @property
+    def stderr(self) -> OutputReader | None: ...
+
+    @property
+    def stdin(self) -> asyncio.StreamWriter | None: ...
+
+
+class AttachSource(Protocol):
+    """What the pump reads: a podman child (podman/runner.py) or conmon's attach socket
+    (engine/conmon_attach.py)."""
+
+    @property
+    def master_fd(self) -> int | None: ...
+
+    @property
+    def process(self) -> ChildPipes: ...
+
+    async def wait(self) -> int: ...
 
 
 class Connection(Protocol):
@@ -72,7 +99,7 @@ class PumpOptions:
         return not self.tty if self.framed is None else self.framed
 
 
-async def pump(conn: Connection, child: SpawnedProcess, options: PumpOptions) -> PumpResult:
+async def pump(conn: Connection, child: AttachSource, options: PumpOptions) -> PumpResult:
     scanner = DetachScanner(options.detach_keys)
     if child.master_fd is not None:
         fd = child.master_fd
@@ -118,7 +145,7 @@ async def pump(conn: Connection, child: SpawnedProcess, options: PumpOptions) ->
 
 
 async def _copy_pipe(
-    reader: asyncio.StreamReader,
+    reader: OutputReader,
     conn: Connection,
     stream: int,
     framed: bool,

@@ -16,6 +16,14 @@ ANN_IMAGE = "io.dockershim.image"
 ANN_ENTRYPOINT = "io.dockershim.entrypoint"
 ANN_NETWORK_MODE = "io.dockershim.network-mode"
 ANN_CONSOLE_SIZE = "io.dockershim.console-size"  # HostConfig.ConsoleSize, for attach (streams)
+ANN_AUTOREMOVE = "io.podman.annotations.autoremove"  # podman's own: HostConfig.AutoRemove
+
+
+def auto_removes(annotations: dict[str, str]) -> bool:
+    """Whether podman removes the container when it exits (`--rm`, Docker's AutoRemove)."""
+    return str(annotations.get(ANN_AUTOREMOVE, "")).upper() == "TRUE"
+
+
 # HostConfig fields podman rewrites (CAP_ names and its default drops, default ulimits, mount
 # options): inspect shows them as the client sent them, as dockerd does.
 ANN_HOST_FIELDS = "io.dockershim.hostconfig"

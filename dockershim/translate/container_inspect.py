@@ -15,6 +15,7 @@ from dockershim.translate.container_fields import (
     ANN_NETWORK_MODE,
     ECHOED_HOST_FIELDS,
     KEPT_HOST_FIELDS,
+    auto_removes,
     decode_annotation,
     decode_host_fields,
 )
@@ -291,9 +292,7 @@ def host_config(raw: dict[str, Any]) -> dict[str, Any]:
     h["Runtime"] = "runc"
     h["Isolation"] = ""
     ann = podman_annotations(raw)
-    h["AutoRemove"] = ann.get("io.podman.annotations.autoremove", "").upper() == "TRUE" or bool(
-        h.get("AutoRemove")
-    )
+    h["AutoRemove"] = auto_removes(ann) or bool(h.get("AutoRemove"))
     h["Init"] = ann.get("io.podman.annotations.init", "").upper() == "TRUE"
     sent = decode_host_fields(ann.get(ANN_HOST_FIELDS))
     if sent is not None:  # created through dockershim: what the client sent, not podman's form

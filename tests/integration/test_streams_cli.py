@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -42,6 +43,49 @@ def test_run_streams_and_exit_code(docker: DockerRun) -> None:
     assert result.returncode == 3
     assert result.stdout == "out\n"
     assert result.stderr == "err\n"
+
+
+def test_run_without_rm_reads_conmons_socket_and_loses_nothing(
+    docker: DockerRun, docker_env: dict[str, str], cleanup: Cleanup
+) -> None:
+    """With no terminal, input or --rm, a run's output comes from conmon's attach socket
+    (no `podman start --attach` process): streams apart, the exit code, 20 MB to a reader
+    slower than the container, a start that fails."""
+    docker("create", "--name", cleanup.container(), "busybox", "true")  # podman's service up
+    name = cleanup.container()
+    run = subprocess.Popen(
+        [DOCKER, "run", "--name", name, "busybox", "sh", "-c", "sleep 2; echo out; echo err >&2"],
+        env=docker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    eventually(lambda: docker("ps", "-q", "--filter", f"name={name}").stdout.strip(), "started")
+    assert podman_children("start --attach") == []
+    out, err = run.communicate(timeout=60)
+    assert (run.returncode, out, err) == (0, b"out\n", b"err\n")
+
+    result = docker(
+        "run", "--name", cleanup.container(), "busybox", "sh", "-c", "exit 3", check=False
+    )
+    assert result.returncode == 3
+
+    script = "head -c 20000000 /dev/urandom > /tmp/x; md5sum < /tmp/x >&2; cat /tmp/x"
+    slow = subprocess.Popen(
+        [DOCKER, "run", "--name", cleanup.container(), "busybox", "sh", "-c", script],
+        env=docker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert slow.stdout is not None and slow.stderr is not None
+    time.sleep(3)  # the container has written everything by now; the client reads only now
+    data = slow.stdout.read()
+    assert slow.wait(60) == 0
+    assert hashlib.md5(data).hexdigest() == slow.stderr.read().decode().split()[0]
+    assert len(data) == 20_000_000
+
+    missing = docker("run", "--name", cleanup.container(), "busybox", "nosuchcmd", check=False)
+    assert missing.returncode == 127
+    assert "executable file not found" in missing.stderr
 
 
 def test_run_twenty_in_a_row(docker: DockerRun) -> None:
