@@ -84,3 +84,26 @@ def test_an_unreadable_file_is_none(tmp_path: Path) -> None:
         return True
 
     assert LogFile.open(str(tmp_path / "nope"), since_ns=0, timestamps=False, ended=ended) is None
+
+
+def test_record_times_are_exact_in_every_zone_and_form() -> None:
+    """conmon's fixed form takes a shortcut (one date parse per second, cached); it must
+    agree with the general reading, nanoseconds included, whatever the zone."""
+    import datetime
+
+    cases = {
+        b"2026-12-03T21:08:44.076066366+00:00": "2026-12-03T21:08:44+00:00",
+        b"2026-12-03T21:08:44.000000001+02:00": "2026-12-03T21:08:44+02:00",
+        b"2026-12-03T23:59:59.999999999-05:30": "2026-12-03T23:59:59-05:30",
+        b"2026-12-03T21:08:44.5Z": "2026-12-03T21:08:44+00:00",
+        b"2026-12-03T21:08:44+00:00": "2026-12-03T21:08:44+00:00",
+    }
+    for stamp, second in cases.items():
+        whole = int(datetime.datetime.fromisoformat(second).timestamp())
+        fraction = stamp.split(b".")[1][:9] if b"." in stamp else b""
+        digits = bytes(c for c in fraction if chr(c).isdigit())[:9] if fraction else b""
+        (record,), _ = parse(stamp + b" stdout F x\n")
+        assert record.time_ns == whole * 1_000_000_000 + int(digits.ljust(9, b"0") or b"0")
+    (good,), _ = parse(b"2026-12-03T21:08:44.076066366+00:00 stdout F ok\n")
+    assert parse(b"2026-13-45T99:08:44.076066366+00:00 stdout F no\n")[0] == []
+    assert good.text == b"ok"
