@@ -8,11 +8,13 @@ scripts/bootstrap.sh. Every test removes what it creates (see `cleanup`).
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import uuid
@@ -205,3 +207,13 @@ def cleanup() -> Iterator[Cleanup]:
     registry = Cleanup()
     yield registry
     registry.run()
+
+
+def one_file_tar(name: str, data: bytes) -> bytes:
+    """A tar archive of one regular file, as a `docker cp` upload sends it."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()

@@ -6,24 +6,13 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import io
 import os
 import socket
-import tarfile
 import tempfile
 import time
 from typing import Any
 
-from tests.conftest import Cleanup, Shim, podman
-
-
-def _tar(name: str, data: bytes) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as archive:
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        archive.addfile(info, io.BytesIO(data))
-    return out.getvalue()
+from tests.conftest import Cleanup, Shim, one_file_tar, podman
 
 
 def _leftovers() -> set[str]:
@@ -58,7 +47,7 @@ def test_a_large_upload_to_a_running_container_lands_whole(dclient: Any, cleanup
     name = cleanup.container()
     container = dclient.containers.run("busybox", ["sleep", "300"], name=name, detach=True)
     data = os.urandom(12 << 20)
-    assert container.put_archive("/tmp", _tar("big.bin", data))
+    assert container.put_archive("/tmp", one_file_tar("big.bin", data))
     out = podman("exec", name, "sha256sum", "/tmp/big.bin").stdout.split()[0]
     assert out == hashlib.sha256(data).hexdigest()
     assert _leftovers() <= before  # podman's copy of the upload went with its folder
@@ -69,7 +58,7 @@ def test_an_upload_cut_short_writes_nothing(shim: Shim, dclient: Any, cleanup: C
     before = _leftovers()
     name = cleanup.container()
     dclient.containers.run("busybox", ["sleep", "300"], name=name, detach=True)
-    body = _tar("ok.txt", b"fine\n") + _tar("later.bin", os.urandom(1 << 20))
+    body = one_file_tar("ok.txt", b"fine\n") + one_file_tar("later.bin", os.urandom(1 << 20))
     sent = body[: len(body) // 2]
     head = (
         f"PUT /v1.41/containers/{name}/archive?path=/tmp HTTP/1.1\r\nHost: d\r\n"

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import DOCKER, Cleanup, Shim, podman
+from tests.conftest import DOCKER, Cleanup, Shim, one_file_tar, podman
 
 
 @pytest.fixture
@@ -597,15 +597,6 @@ def test_image_volumes_follow_containers_conf_in_the_service_as_in_the_cli(
     assert _processes_run(own_shim, since, "create") == []
 
 
-def _tar(name: str, data: bytes) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as archive:
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        archive.addfile(info, io.BytesIO(data))
-    return out.getvalue()
-
-
 def test_uploads_without_the_service_child_are_checked_whole_first(
     cli_shim: Shim, cleanup: Cleanup
 ) -> None:
@@ -618,9 +609,9 @@ def test_uploads_without_the_service_child_are_checked_whole_first(
     try:
         name = cleanup.container()
         container = client.containers.create("busybox", name=name)
-        assert container.put_archive("/", _tar("kept.txt", b"kept\n"))
+        assert container.put_archive("/", one_file_tar("kept.txt", b"kept\n"))
         with pytest.raises(docker_py.errors.APIError) as info:
-            container.put_archive("/tmp", _tar("../../escape.txt", b"evil\n"))
+            container.put_archive("/tmp", one_file_tar("../../escape.txt", b"evil\n"))
         assert info.value.status_code == 400
         bits, stat = container.get_archive("/kept.txt")
         with tarfile.open(fileobj=io.BytesIO(b"".join(bits))) as archive:
