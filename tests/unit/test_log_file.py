@@ -87,8 +87,8 @@ def test_an_unreadable_file_is_none(tmp_path: Path) -> None:
 
 
 def test_record_times_are_exact_in_every_zone_and_form() -> None:
-    """conmon's fixed form takes a shortcut (one date parse per second, cached); it must
-    agree with the general reading, nanoseconds included, whatever the zone."""
+    """One date parse per second of records (cached): the times stay exact, nanoseconds
+    included, whatever the zone or the number of digits."""
     import datetime
 
     cases = {
