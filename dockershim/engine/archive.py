@@ -221,14 +221,16 @@ class Archives:
             target = await self._service_stat(ref, path)
             if target is not None:
                 return target.is_dir
-            stat = await self.stat(ref, path, follow=True)
+            stat = await self._podman_stat(ref, path)
         return bool(int(str(stat["mode"])) & GO_DIR)
 
     async def stat(self, ref: str, path: str, *, follow: bool = False) -> dict[str, object]:
         """Docker's stat of `path` (lstat unless `follow`); 404 when it is not there."""
         fast = await self._fast_stat(ref, path, follow)
-        if fast is not None:
-            return fast
+        return fast if fast is not None else await self._podman_stat(ref, path)
+
+    async def _podman_stat(self, ref: str, path: str) -> dict[str, object]:
+        """The stat when /proc cannot tell (a stopped container): podman's."""
         if path.rstrip("/") == "":  # the root: a directory, whose mtime podman's stat has
             root = await self._service_stat(ref, "/")
             if root is not None:

@@ -152,9 +152,9 @@ class AttachOps:
         for _ in range(_EXIT_LOOKS):
             snap = await self.containers.recent_snapshot(_POLL)
             record = snap.containers.get(container_id) if snap is not None else None
-            if record is None:
+            if snap is None or record is None:
                 return None
-            code = exited_code(snap, record) if snap is not None else None
+            code = exited_code(snap, record)
             if code is not None:
                 return code
             await asyncio.sleep(_POLL)
