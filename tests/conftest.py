@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -61,6 +62,11 @@ def wait_for_socket(
     raise TimeoutError(f"nothing listens on {path}")
 
 
+_DROPPED_WORK = re.compile(
+    r"Task exception was never retrieved|Task was destroyed but it is pending"
+)
+
+
 class Shim:
     """A dockershim process on a private socket, run as the current (test) user."""
 
@@ -107,6 +113,10 @@ def shim() -> Iterator[Shim]:
     instance.stop()
     if "Traceback" in instance.log():
         sys.stderr.write(f"--- dockershim log ---\n{instance.log()}\n")
+    # asyncio's words for work dropped unfinished (a task's error no one read, a pending task
+    # collected): the session's shim must never log them
+    dropped = [line for line in instance.log().splitlines() if _DROPPED_WORK.search(line)]
+    assert not dropped, dropped
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -49,7 +49,7 @@ def _read_dockerfile(context: str, dockerfile: str) -> str:
         return text.read()
 
 
-async def _refused(message: str) -> AsyncIterator[dict[str, Any]]:
+async def _refused(message: str) -> AsyncGenerator[dict[str, Any], None]:
     yield {"errorDetail": {"message": message}, "error": message}
 
 
@@ -105,7 +105,7 @@ async def image_build(request: Request, backend: BackendDep, get: BuildQuery) ->
     quiet = flag(one(get, "q"))
     tag_names = tbuild.tags(get)
 
-    async def body() -> AsyncIterator[dict[str, Any]]:
+    async def body() -> AsyncGenerator[dict[str, Any], None]:
         originals = {full: short for short, full in names.items()}
         stream = tbuild.BuildStream(total, quiet=quiet, originals=originals)
         output: list[str] = []

@@ -13,15 +13,15 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from dockershim.api.closing import ClosingStreamingResponse
 from dockershim.engine.child import CutShort
 
 log = logging.getLogger(__name__)
 
 
-class ChildStream(StreamingResponse):
+class ChildStream(ClosingStreamingResponse):
     def __init__(
         self,
         close: Callable[[], Awaitable[None]],
@@ -30,8 +30,7 @@ class ChildStream(StreamingResponse):
         what: str,
         **kwargs: Any,
     ) -> None:
-        super().__init__(body, media_type="application/x-tar", **kwargs)
-        self._close = close
+        super().__init__(body, media_type="application/x-tar", close=close, **kwargs)
         self._what = what
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -39,5 +38,3 @@ class ChildStream(StreamingResponse):
             await super().__call__(scope, receive, send)
         except CutShort as exc:
             log.warning("%s ended part way: %s", self._what, exc.message)
-        finally:
-            await self._close()

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from starlette.responses import StreamingResponse
 
+from dockershim.api.closing import ClosingStreamingResponse
 from dockershim.api.deps import Backend, BackendDep, EngineDep
 from dockershim.api.queries import named, number
 from dockershim.engine import ContainerRef, Engine
@@ -139,7 +139,7 @@ async def container_wait(
     condition_raw: Annotated[
         str | None, named("condition", "not-running (default), next-exit or removed")
     ] = None,
-) -> StreamingResponse:
+) -> ClosingStreamingResponse:
     condition = condition_raw or "not-running"
     if condition not in ("not-running", "next-exit", "removed"):
         raise InvalidParameter(f"invalid condition: {condition!r}")
@@ -151,7 +151,7 @@ async def container_wait(
     following: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if condition != "removed":
         following = exits.following(found.id)
-    return StreamingResponse(
+    return ClosingStreamingResponse(
         _wait_body(backend.engine, found, condition, since, following),
         media_type="application/json",
     )

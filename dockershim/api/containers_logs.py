@@ -10,8 +10,9 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import JSONResponse
 
+from dockershim.api.closing import ClosingStreamingResponse
 from dockershim.api.deps import BackendDep, EngineDep
 from dockershim.api.queries import BOOL_DOC, TIME_DOC, Flag, flag, named
 from dockershim.api.versioning import api_version
@@ -38,7 +39,7 @@ async def container_logs(
     follow_raw: Annotated[str | None, named("follow", BOOL_DOC)] = None,
     tail: Annotated[str | None, Query(description="a number of lines, or all")] = None,
     timestamps_raw: Annotated[str | None, named("timestamps", BOOL_DOC)] = None,
-) -> StreamingResponse:
+) -> ClosingStreamingResponse:
     want_out = flag(stdout)
     want_err = flag(stderr)
     if not (want_out or want_err):
@@ -70,7 +71,7 @@ async def container_logs(
         body = _from_file(
             reader.file, tty=tty, want=_wanted(want_out, want_err), timestamps=timestamps
         )
-    return StreamingResponse(_within(following, body), media_type=media)
+    return ClosingStreamingResponse(_within(following, body), media_type=media)
 
 
 def _wanted(want_out: bool, want_err: bool) -> set[int]:

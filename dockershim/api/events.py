@@ -11,15 +11,16 @@ and `stop` wait until this service has ended its output streams and answered its
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from starlette.responses import StreamingResponse
 
+from dockershim.api.closing import ClosingStreamingResponse
 from dockershim.api.deps import BackendDep
 from dockershim.api.queries import TIME_DOC, FiltersJson
 from dockershim.engine.events import Events
@@ -43,32 +44,33 @@ _EXIT_ACTIONS = ("die", "stop")
 
 async def _messages(
     events: Events,
-    lines: AsyncIterator[bytes],
+    lines: AsyncGenerator[bytes, None],
     event_filter: EventFilter,
     window: tuple[int | None, int | None],
     exits: ExitOrder | None,
 ) -> AsyncIterator[bytes]:
     since_ns, until_ns = window
-    async for line in lines:
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError:
-            log.info("podman events: %s", line.decode("utf-8", "replace").strip())
-            continue
-        ids = names = None
-        if isinstance(raw, dict) and raw.get("Type") == "network":
-            ids = await events.network_ids(str(raw.get("network")))
-            names = await events.networks.names()  # derived podman names -> Docker's
-        message = docker_event(raw, ids, names) if isinstance(raw, dict) else None
-        if message is None or not event_filter.include(message):
-            continue
-        if since_ns is not None and message["timeNano"] < since_ns:
-            continue
-        if until_ns is not None and message["timeNano"] > until_ns:
-            continue
-        if exits is not None and message.get("Action") in _EXIT_ACTIONS:
-            await exits.settle(str(message["Actor"]["ID"]))
-        yield (json.dumps(message, separators=(",", ":")) + "\n").encode()
+    async with contextlib.aclosing(lines):  # closing this closes the engine's stream at once
+        async for line in lines:
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError:
+                log.info("podman events: %s", line.decode("utf-8", "replace").strip())
+                continue
+            ids = names = None
+            if isinstance(raw, dict) and raw.get("Type") == "network":
+                ids = await events.network_ids(str(raw.get("network")))
+                names = await events.networks.names()  # derived podman names -> Docker's
+            message = docker_event(raw, ids, names) if isinstance(raw, dict) else None
+            if message is None or not event_filter.include(message):
+                continue
+            if since_ns is not None and message["timeNano"] < since_ns:
+                continue
+            if until_ns is not None and message["timeNano"] > until_ns:
+                continue
+            if exits is not None and message.get("Action") in _EXIT_ACTIONS:
+                await exits.settle(str(message["Actor"]["ID"]))
+            yield (json.dumps(message, separators=(",", ":")) + "\n").encode()
 
 
 @router.get("/events")
@@ -77,7 +79,7 @@ async def system_events(
     since: Annotated[str | None, Query(description=TIME_DOC)] = None,
     until: Annotated[str | None, Query(description=TIME_DOC)] = None,
     filters_json: FiltersJson = None,
-) -> StreamingResponse:
+) -> ClosingStreamingResponse:
     now_ns = time.time_ns()
     since_ns = parse_docker_time(since, now_ns) if since else None
     until_ns = parse_docker_time(until, now_ns) if until else None
@@ -86,7 +88,7 @@ async def system_events(
         raise InvalidParameter(f"`since` time ({since}) cannot be after `until` time ({until})")
     events = backend.engine.events
     exits: ExitOrder | None = sessions_of(backend.cache).exits
-    lines: AsyncIterator[bytes]
+    lines: AsyncGenerator[bytes, None]
     if until_ns is not None and until_ns <= now_ns:
         lines = events.history(since_ns)  # history only: it ends by itself
         exits = None  # nothing of it is still being streamed
@@ -95,4 +97,4 @@ async def system_events(
         lines = events.live(since_ns, until_ns)
         since_ns = now_ns if since_ns is None else since_ns
     body = _messages(events, lines, event_filter, (since_ns, until_ns), exits)
-    return StreamingResponse(body, media_type="application/json")
+    return ClosingStreamingResponse(body, media_type="application/json")

@@ -11,7 +11,7 @@ import lzma
 import os
 import tarfile
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from types import ModuleType
 from typing import Annotated, Any
 
@@ -90,7 +90,7 @@ async def image_load(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
-    async def body() -> AsyncIterator[dict[str, Any]]:
+    async def body() -> AsyncGenerator[dict[str, Any], None]:
         if failure is not None:
             # dockerd answers 200 and reports a failed load in the stream
             raise DockerError(failure)

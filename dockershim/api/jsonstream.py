@@ -8,16 +8,13 @@ stream ends or the client goes away.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from starlette.background import BackgroundTask
-from starlette.responses import StreamingResponse
-
+from dockershim.api.closing import ClosingStreamingResponse
 from dockershim.api.errors import INTERNAL, client_fault
 from dockershim.errors import DockerError
 from dockershim.translate.progress import error
@@ -32,29 +29,21 @@ def encode(line: dict[str, Any]) -> bytes:
 
 
 def stream_response(
-    body: AsyncIterator[dict[str, Any]],
+    body: AsyncGenerator[dict[str, Any], None],
     cleanup: Callable[[], Awaitable[None]] | None = None,
-) -> StreamingResponse:
+) -> ClosingStreamingResponse:
     """A 200 progress stream of `body`'s lines; a DockerError raised by `body` becomes the
     stream's final in-band error line. `cleanup` runs when the stream ends or is abandoned."""
-    done = asyncio.Event()
-
-    async def run_cleanup() -> None:
-        if cleanup is not None and not done.is_set():
-            done.set()
-            await cleanup()
 
     async def lines() -> AsyncIterator[bytes]:
         try:
-            async for line in body:
-                yield encode(line)
+            async with contextlib.aclosing(body):  # closed with the response, in its task
+                async for line in body:
+                    yield encode(line)
         except DockerError as exc:
             yield encode(error(exc.message))
         except Exception as exc:  # never a traceback to the client
             log.error("progress stream failed", exc_info=exc)
             yield encode(error(client_fault(exc) or INTERNAL))
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(run_cleanup())
 
-    return StreamingResponse(lines(), media_type=MEDIA_TYPE, background=BackgroundTask(run_cleanup))
+    return ClosingStreamingResponse(lines(), media_type=MEDIA_TYPE, close=cleanup)

@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -88,7 +88,7 @@ async def _pull(
         await stack.aclose()
         raise
 
-    async def body() -> AsyncIterator[dict[str, Any]]:
+    async def body() -> AsyncGenerator[dict[str, Any], None]:
         tracker = progress.PullProgress(pull.sizes)
         yield progress.pull_header(ref.path, ref.digest or ref.tag or "latest")
         for line in pull.seen:
@@ -145,7 +145,7 @@ async def _import(request: Request, engine: Engine, options: _ImportOptions) -> 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
-    async def body() -> AsyncIterator[dict[str, Any]]:
+    async def body() -> AsyncGenerator[dict[str, Any], None]:
         yield {"status": image}
 
     return stream_response(body())

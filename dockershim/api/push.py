@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -63,21 +63,23 @@ async def image_push(
     digest_file = os.path.join(os.path.dirname(path), os.path.basename(path) + ".digest")
     stack.callback(_remove, digest_file)
 
-    async def push_one(source: str, target: Reference) -> AsyncIterator[dict[str, Any]]:
+    async def push_one(source: str, target: Reference) -> AsyncGenerator[dict[str, Any], None]:
         tracker = progress.PushProgress()
-        async for line in transfer.push(source, target, path, digest_file):
-            for item in tracker.feed(line):
-                yield item
+        async with contextlib.aclosing(transfer.push(source, target, path, digest_file)) as lines:
+            async for line in lines:
+                for item in tracker.feed(line):
+                    yield item
         with open(digest_file) as handle:
             digest = handle.read().strip()
         for item in progress.push_footer(target.tag or "latest", digest, None):
             yield item
 
-    async def body() -> AsyncIterator[dict[str, Any]]:
+    async def body() -> AsyncGenerator[dict[str, Any], None]:
         yield progress.status(f"The push refers to repository [{ref.repository}]")
         for source, target in sources:
-            async for item in push_one(source, target):
-                yield item
+            async with contextlib.aclosing(push_one(source, target)) as items:
+                async for item in items:
+                    yield item
 
     async def cleanup() -> None:
         stack.close()

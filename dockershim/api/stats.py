@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
+from dockershim.api.closing import ClosingStreamingResponse
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import BOOL_DOC, flag, named
 from dockershim.engine.stats import Stats
@@ -58,7 +59,7 @@ async def container_stats(
     stats = engine.stats
     first = await stats.reading(id)
     if stream:
-        return StreamingResponse(_stream(stats, id, first), media_type="application/json")
+        return ClosingStreamingResponse(_stream(stats, id, first), media_type="application/json")
     data, sample = first
     if one_shot or sample is None:
         return JSONResponse(_body(data, sample, None))

@@ -4,9 +4,10 @@ subscriber (streams/eventhub.py), which ends when the last one leaves."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from dockershim.engine.networks import Networks
 from dockershim.errors import DockerError
@@ -58,7 +59,7 @@ class Events:
         self._network_ids.update({str(n.get("name")): str(n.get("id")) for n in listed})
         return self._network_ids
 
-    async def _child_lines(self, since_ns: int | None) -> AsyncIterator[bytes]:
+    async def _child_lines(self, since_ns: int | None) -> AsyncGenerator[bytes, None]:
         argv = ["events", "--format", "json", "--stream=false"]
         if since_ns is not None:
             argv += ["--since", _unix(since_ns)]
@@ -69,11 +70,13 @@ class Events:
         finally:
             await child.close()
 
-    def history(self, since_ns: int | None) -> AsyncIterator[bytes]:
+    def history(self, since_ns: int | None) -> AsyncGenerator[bytes, None]:
         """The log from `since_ns` (whole seconds: the caller filters exactly) to now."""
         return self._child_lines(since_ns)
 
-    async def live(self, since_ns: int | None, deadline_ns: int | None) -> AsyncIterator[bytes]:
+    async def live(
+        self, since_ns: int | None, deadline_ns: int | None
+    ) -> AsyncGenerator[bytes, None]:
         """Live events until `deadline_ns`; with `since_ns`, the past first. Subscribing before
         the history is read leaves no gap; what both hold comes once."""
         async with self.hub.subscribe() as subscription:
@@ -81,9 +84,10 @@ class Events:
             if since_ns is not None:
                 # the past is read whole whatever the deadline (the caller drops what is
                 # later): a podman slow to start under load must not cost the history
-                async for line in self._child_lines(since_ns):
-                    told.append(line)
-                    yield line
+                async with contextlib.aclosing(self._child_lines(since_ns)) as past:
+                    async for line in past:
+                        told.append(line)
+                        yield line
             seen = set(told)
             while (live := await subscription.get(deadline_ns)) is not None:
                 if live not in seen:

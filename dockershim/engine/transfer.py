@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,7 +150,7 @@ class Transfer:
 
     async def push(
         self, source: str, target: Reference, authpath: str, digest_file: str
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """podman's push output, line by line; its failure in dockerd's words at the end.
         The pushed manifest's digest is in `digest_file` afterwards."""
         argv = ["push", *tls_args(target.registry), "--authfile", authpath]
