@@ -62,6 +62,14 @@ class ContainerRecord:
     netns: str = ""  # the path of its network namespace while it has one
 
     @functools.cached_property
+    def stored_digest(self) -> bytes:
+        """A digest of everything stored of it (a snapshot's records are reused while the
+        database is unchanged, so each is hashed once, not on every list)."""
+        digest = hashlib.blake2b(self.setup, digest_size=16)
+        digest.update(b"\1" + self.state + b"\1")
+        return digest.digest()
+
+    @functools.cached_property
     def config_json(self) -> dict[str, Any]:
         parsed = json.loads(self.config or b"{}")
         return parsed if isinstance(parsed, dict) else {}
@@ -126,8 +134,7 @@ class Snapshot:
 
     def fingerprint(self, record: ContainerRecord) -> str:
         """Changes whenever anything `podman container inspect` shows of it may have changed."""
-        digest = hashlib.blake2b(record.setup, digest_size=16)
-        digest.update(b"\1" + record.state + b"\1")
+        digest = hashlib.blake2b(record.stored_digest, digest_size=16)
         digest.update(b"exited" if self.exit_pending(record) else b"-")
         digest.update(self.health_mark(record).encode())
         return digest.hexdigest()

@@ -113,6 +113,8 @@ def matches(
 
     `refs` holds the created times of containers named in before/since.
     """
+    if not filters:
+        return True
 
     def any_of(key: str, pred: Any) -> bool:
         values = filters.get(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from typing import Any
 
@@ -30,6 +31,7 @@ def docker_state(podman_state: str, restarting: bool = False) -> str:
     return _STATES.get((podman_state or "").lower(), "dead")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few times each list (created, started, finished)
 def parse_time(text: str | None) -> float | None:
     """RFC 3339 (nanoseconds) -> unix seconds; None for Go's zero time or junk."""
     if not text or text.startswith("0001-01-01"):
