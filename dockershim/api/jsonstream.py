@@ -33,7 +33,15 @@ def stream_response(
     cleanup: Callable[[], Awaitable[None]] | None = None,
 ) -> ClosingStreamingResponse:
     """A 200 progress stream of `body`'s lines; a DockerError raised by `body` becomes the
-    stream's final in-band error line. `cleanup` runs when the stream ends or is abandoned."""
+    stream's final in-band error line. `cleanup` runs before the stream's end goes out (a
+    build's network pod is gone when `docker build` returns), or once the client left."""
+    done = False
+
+    async def run_cleanup() -> None:
+        nonlocal done
+        if cleanup is not None and not done:
+            done = True
+            await cleanup()
 
     async def lines() -> AsyncIterator[bytes]:
         try:
@@ -45,5 +53,6 @@ def stream_response(
         except Exception as exc:  # never a traceback to the client
             log.error("progress stream failed", exc_info=exc)
             yield encode(error(client_fault(exc) or INTERNAL))
+        await run_cleanup()
 
-    return ClosingStreamingResponse(lines(), media_type=MEDIA_TYPE, close=cleanup)
+    return ClosingStreamingResponse(lines(), media_type=MEDIA_TYPE, close=run_cleanup)

@@ -18,6 +18,7 @@ import pytest
 from starlette.requests import ClientDisconnect
 
 from dockershim.api.closing import ClosingStreamingResponse
+from dockershim.api.jsonstream import stream_response
 from dockershim.podman import PodmanRunner, SpawnedProcess
 from dockershim.streams.eventhub import EventHub
 
@@ -108,3 +109,26 @@ async def test_close_runs_also_when_the_body_never_started() -> None:
     with pytest.raises(ClientDisconnect):
         await response(scope, receive, send)
     assert closed and not started
+
+
+async def test_a_progress_streams_cleanup_runs_before_its_end_goes_out() -> None:
+    # `docker build --network NET` then `docker network rm NET`: the build's pod must be gone
+    # when the client sees the end of the stream
+    events: list[str] = []
+
+    async def body() -> AsyncGenerator[dict[str, Any], None]:
+        yield {"stream": "Step 1/1"}
+
+    async def cleanup() -> None:
+        events.append("cleanup")
+
+    async def receive() -> Message:
+        await asyncio.sleep(30)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            events.append("end")
+
+    await stream_response(body(), cleanup)(SCOPE, receive, send)
+    assert events == ["cleanup", "end"]
