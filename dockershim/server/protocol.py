@@ -22,6 +22,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from dockershim.server.hijack import HijackedStream
 
 HIJACK_EXTENSION = "dockershim.hijack"
+_FLUSH_AT = 64 * 1024  # bytes held for one send at most (asyncio's default high-water mark)
 
 
 class HijackRegistry(Protocol):
@@ -48,12 +49,19 @@ class TakeOver:
 class _OneSend:
     """The transport as a response cycle sees it: what it writes in one step of the event loop
     (a response's head and body, as a route returns them) leaves in one send(), not one per
-    part: half the system calls, and one wake-up of the client instead of two."""
+    part: half the system calls, and one wake-up of the client instead of two.
+
+    Parts that reach `_FLUSH_AT` go to the transport at once. A stream whose body never waits
+    (a log read from a file) writes all of itself in one step: held here, none of it would
+    leave before the last part, and the transport's flow control (pause at its high-water
+    mark, uvicorn's send waiting for the drain) would never see it: a client that stopped
+    reading made the service hold the whole log."""
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
         self._parts: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes) -> None:
         if not data:
@@ -61,11 +69,15 @@ class _OneSend:
         if not self._parts:
             self._loop.call_soon(self.flush)
         self._parts.append(data)
+        self._size += len(data)
+        if self._size >= _FLUSH_AT:
+            self.flush()
 
     def flush(self) -> None:
         if self._parts:
             data = b"".join(self._parts)
             self._parts.clear()
+            self._size = 0
             if not self._transport.is_closing():
                 self._transport.write(data)
 

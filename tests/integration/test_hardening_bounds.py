@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,3 +115,39 @@ def test_event_clients_share_one_podman_events(shim: Shim, cleanup: Cleanup) -> 
     while _podman_events(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _podman_events(pid) == 0
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_a_client_that_stops_reading_a_log_makes_the_service_hold_little_of_it(
+    shim: Shim, api: httpx.Client, cleanup: Cleanup
+) -> None:
+    # a log read from conmon's file is produced without waiting: held back before the
+    # transport's flow control saw it, a stalled reader made the service hold all of it
+    assert shim.proc is not None
+    pid = shim.proc.pid
+    name = cleanup.container()
+    line = "0123456789abcdef" * 4
+    script = f"yes {line} | head -c {48 << 20}"
+    made = api.post(
+        "/containers/create", params={"name": name},
+        json={"Image": "busybox", "Cmd": ["sh", "-c", script]},
+    )  # fmt: skip
+    assert made.status_code == 201
+    assert api.post(f"/containers/{name}/start").status_code == 204
+    assert api.post(f"/containers/{name}/wait", timeout=120).json()["StatusCode"] == 0
+    assert len(api.get(f"/containers/{name}/logs", params={"stdout": 1, "tail": 5}).content)
+    before = _rss_kib(pid)
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(shim.socket)
+        request = f"GET /v1.45/containers/{name}/logs?stdout=1&stderr=1 HTTP/1.1\r\nHost: d\r\n\r\n"
+        sock.sendall(request.encode())
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(3)  # the reader stalls; what the service made of the log meanwhile stays
+        grown = _rss_kib(pid) - before
+    assert grown < 24 << 10, f"the service grew by {grown} KiB for a 48 MiB log"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from dockershim.server.protocol import _OneSend
+from dockershim.server.protocol import _FLUSH_AT, _OneSend
 
 
 class _Transport:
@@ -51,3 +51,18 @@ async def test_close_sends_what_is_pending_first() -> None:
     assert transport.sent == [b"last words"] and transport.closed
     await asyncio.sleep(0)  # the scheduled flush finds nothing to send
     assert transport.sent == [b"last words"]
+
+
+async def test_parts_reaching_the_limit_leave_at_once() -> None:
+    # a body that never waits must reach the transport as it goes (its flow control)
+    transport = _Transport()
+    one = _OneSend(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+    one.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert transport.sent == []
+    big = b"x" * _FLUSH_AT
+    one.write(big)
+    assert transport.sent == [b"HTTP/1.1 200 OK\r\n\r\n" + big]
+    one.write(b"small")
+    assert len(transport.sent) == 1
+    await asyncio.sleep(0)
+    assert transport.sent[-1] == b"small"
