@@ -93,14 +93,16 @@ def parse_variant(text: str) -> tuple[str, Path, list[str]]:
 
 
 def start_targets(
-    workdir: Path, with_cli: bool, variants: list[str]
-) -> tuple[list[Target], dict[str, float]]:
+    workdir: Path, with_cli: bool, variants: list[str], targets: list[Target]
+) -> dict[str, float]:
+    """Start every target into `targets` (the caller's, so that one that fails to start, a
+    variant's checkout that is missing, still leaves the started ones to be stopped)."""
     config = workdir / "docker-config"
     config.mkdir()
     wanted: list[tuple[str, Path, list[str] | None]] = [(SHIM, REPO, [])]
     wanted += [parse_variant(v) for v in variants]
     wanted.append((SERVICE, REPO, None))  # None: podman's service
-    targets, startup = [], {}
+    startup = {}
     for name, repo, extra in wanted:
         sock = str(workdir / f"{name}.sock")
         env = {
@@ -120,7 +122,7 @@ def start_targets(
         startup[name] = target.start(argv)
     if with_cli:
         targets.append(Target(CLI, None, dict(os.environ)))
-    return targets, startup
+    return startup
 
 
 def rotated(targets: list[Target], r: int) -> list[Target]:
@@ -265,7 +267,7 @@ def main() -> int:
     started = time.monotonic()
     try:
         cleanup()
-        targets, startup = start_targets(workdir, not args.no_cli, args.variant)
+        startup = start_targets(workdir, not args.no_cli, args.variant, targets)
         for scn in SCENARIOS:
             if scn.name in args.chosen:
                 run_scenario(scn, targets, args.rounds, workdir, samples, failures)
