@@ -41,7 +41,10 @@ def stream_response(
         nonlocal done
         if cleanup is not None and not done:
             done = True
-            await cleanup()
+            try:
+                await cleanup()
+            except Exception as exc:  # the stream's answer stands; the failure is ours to log
+                log.warning("progress stream cleanup failed", exc_info=exc)
 
     async def lines() -> AsyncIterator[bytes]:
         try:

@@ -19,21 +19,11 @@ from starlette.requests import ClientDisconnect
 
 from dockershim.api.closing import ClosingStreamingResponse
 from dockershim.api.jsonstream import stream_response
-from dockershim.podman import PodmanRunner, SpawnedProcess
+from dockershim.podman import SpawnedProcess
 from dockershim.streams.eventhub import EventHub
+from tests.unit.test_eventhub import _hub
 
 Message = dict[str, Any]
-
-
-def _hub(spawned: list[SpawnedProcess]) -> EventHub:
-    runner = PodmanRunner("/bin/sh")
-
-    async def spawn(argv: list[str]) -> SpawnedProcess:
-        child = await runner.spawn(["-c", "i=0; while i=$((i+1)); echo $i; do sleep 0.05; done"])
-        spawned.append(child)
-        return child
-
-    return EventHub(spawn)
 
 
 async def _subscribed(hub: EventHub) -> AsyncGenerator[bytes, None]:
@@ -74,7 +64,7 @@ async def test_a_client_leaving_closes_the_whole_chain_before_the_response_retur
     errors: list[dict[str, Any]] = []
     asyncio.get_running_loop().set_exception_handler(lambda loop, context: errors.append(context))
     spawned: list[SpawnedProcess] = []
-    hub = _hub(spawned)
+    hub = _hub("i=0; while i=$((i+1)); echo $i; do sleep 0.05; done", spawned)
     receive, send, sent = _client_leaving_after(2)
     response = ClosingStreamingResponse(_body(hub), media_type="application/json")
     await asyncio.wait_for(response(SCOPE, receive, send), 10)
@@ -132,3 +122,24 @@ async def test_a_progress_streams_cleanup_runs_before_its_end_goes_out() -> None
 
     await stream_response(body(), cleanup)(SCOPE, receive, send)
     assert events == ["cleanup", "end"]
+
+
+async def test_a_failing_cleanup_leaves_the_answer_whole() -> None:
+    sent: list[Message] = []
+
+    async def body() -> AsyncGenerator[dict[str, Any], None]:
+        yield {"status": "done"}
+
+    async def cleanup() -> None:
+        raise OSError("the pod was already gone")
+
+    async def receive() -> Message:
+        await asyncio.sleep(30)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await stream_response(body(), cleanup)(SCOPE, receive, send)
+    assert sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    assert b'"status":"done"' in b"".join(m.get("body", b"") for m in sent)
