@@ -118,6 +118,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 1
     logging.basicConfig(level=args.log_level.upper(), format="dockershim: %(message)s")
+    for noisy in ("httpx", "httpcore"):  # a line per registry request at INFO, per step at DEBUG
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     notify_socket = take_notify_socket()
     sockets = sockets_from_environment()
     activated = bool(sockets)

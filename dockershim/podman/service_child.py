@@ -30,10 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockershim.errors import DockerError
+from dockershim.podman import unix_http
 
 if TYPE_CHECKING:
-    import httpx
-
     from dockershim.podman.runner import PodmanRunner, SpawnedProcess
 
 log = logging.getLogger(__name__)
@@ -67,13 +66,11 @@ class ServiceAnswer:
 
 class PodmanService:
     def __init__(self, runner: PodmanRunner, folder: str | None) -> None:
-        # httpx logs each request at INFO and httpcore each step at DEBUG; ours is one line
-        for noisy in ("httpx", "httpcore"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
         self.runner = runner
         self.folder = Path(folder, "podman-service") if folder else None
         self._child: SpawnedProcess | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._socket: str | None = None  # set once the child answers
+        self._connections = asyncio.Semaphore(_CONNECTIONS)
         self._starting: asyncio.Task[None] | None = None
         self._watching: asyncio.Task[None] | None = None
         self._failed_at = -_RETRY_AFTER
@@ -81,11 +78,11 @@ class PodmanService:
 
     @property
     def ready(self) -> bool:
-        return self._client is not None
+        return self._socket is not None
 
     def want(self) -> None:
         """Start the child in the background, unless it runs, is starting or failed lately."""
-        if self.folder is None or self._client is not None or self._starting is not None:
+        if self.folder is None or self._socket is not None or self._starting is not None:
             return
         if time.monotonic() - self._failed_at < _RETRY_AFTER:
             return
@@ -107,39 +104,41 @@ class PodmanService:
         `body` is sent as JSON, `content` (instead) as a raw stream. `repeatable`: the CLI
         may do it again when the child went away in the middle (start, stop and rm of what is
         already done are no-ops); a create is not, it is an error."""
-        import httpx
-
-        client = self._client
-        if client is None:
+        sock = self._socket
+        if sock is None:
             self.want()
             return None
         started = time.monotonic()
         try:
-            response = await client.request(
-                method, API + path, params=params, json=body, content=content, timeout=timeout
-            )
-        except httpx.PoolTimeout:
+            async with asyncio.timeout(timeout):
+                await self._connections.acquire()
+        except TimeoutError:
             return None  # all its connections busy for that long: this one as a process
-        except (httpx.ConnectError, httpx.ConnectTimeout):
+        try:
+            answer = await unix_http.request(
+                sock, method, API + path, params, json_body=body, content=content, timeout=timeout
+            )
+        except unix_http.Refused:
             await self._lost("refused a connection")  # the request never reached it
             return None
-        except httpx.TimeoutException:
+        except unix_http.TimedOut:
             await self._lost(f"did not answer {method} {path} within {timeout:g}s")
             raise DockerError(f"podman did not answer within {timeout:g}s") from None
-        except httpx.HTTPError as exc:  # it went away mid-request (killed, crashed)
-            await self._lost(f"broke off {method} {path}: {type(exc).__name__}")
+        except unix_http.BrokeOff as exc:  # it went away mid-request (killed, crashed)
+            await self._lost(f"broke off {method} {path}: {exc}")
             if not repeatable:
                 raise DockerError("podman's service ended before it answered") from None
             return None
+        finally:
+            self._connections.release()
         log.debug(
             "podman service: %s %s -> %d in %.3fs",
             method,
             path,
-            response.status_code,
+            answer.status,
             time.monotonic() - started,
         )
-        headers = {name.lower(): value for name, value in response.headers.items()}
-        return ServiceAnswer(response.status_code, response.content, headers)
+        return ServiceAnswer(answer.status, answer.body, answer.headers)
 
     async def close(self) -> None:
         if self._starting is not None:
@@ -158,8 +157,6 @@ class PodmanService:
             self._starting = None
 
     async def _launch(self, folder: Path) -> None:
-        import httpx
-
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         _remove_stale_sockets(folder)
         sock = folder / f"{os.getpid()}.sock"
@@ -168,25 +165,17 @@ class PodmanService:
         self._child = await self.runner.spawn(
             ["system", "service", "--time=0", f"unix://{sock}"], discard_output=True
         )
-        # no idle connections kept: a connect costs ~0.1 ms here, and a request's descriptor
-        # is gone with its answer
-        limits = httpx.Limits(max_connections=_CONNECTIONS, max_keepalive_connections=0)
-        transport = httpx.AsyncHTTPTransport(uds=str(sock), limits=limits)
-        client = httpx.AsyncClient(transport=transport, base_url="http://podman")
-        try:
-            while True:
-                if self._child.process.returncode is not None:
-                    raise DockerError(f"it exited with status {self._child.process.returncode}")
-                if time.monotonic() - started > _READY_WITHIN:
-                    raise DockerError(f"it did not answer within {_READY_WITHIN:g}s")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(API + "/_ping", timeout=2)).status_code == 200:
-                        break
-                await asyncio.sleep(0.05)
-        except BaseException:
-            await client.aclose()
-            raise
-        self._client = client
+        ping = API + "/_ping"
+        while True:
+            if self._child.process.returncode is not None:
+                raise DockerError(f"it exited with status {self._child.process.returncode}")
+            if time.monotonic() - started > _READY_WITHIN:
+                raise DockerError(f"it did not answer within {_READY_WITHIN:g}s")
+            with contextlib.suppress(unix_http.ClientError):
+                if (await unix_http.request(str(sock), "GET", ping, timeout=2)).status == 200:
+                    break
+            await asyncio.sleep(0.05)
+        self._socket = str(sock)
         log.info("podman service child ready in %.2fs (pid %d)", time.monotonic() - started,
                  self._child.pid)  # fmt: skip
         self._watching = asyncio.create_task(self._watch(self._child, time.monotonic()))
@@ -210,10 +199,8 @@ class PodmanService:
         log.log(level, "podman service child %s; changes run as podman processes", why)
 
     async def _drop(self) -> None:
-        client, self._client = self._client, None
+        self._socket = None
         child, self._child = self._child, None
-        if client is not None:
-            await client.aclose()
         if child is not None:
             await child.close()
 
