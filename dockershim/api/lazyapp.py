@@ -8,7 +8,7 @@ itself, byte for byte as the routes in api/system.py do, and builds the full app
 in a worker thread: at once when another request arrives (that request waits for it), or
 shortly after a quick answer, so the next command finds it ready. From then on every request,
 including /_ping and /version, goes to the full app. Lifespan events are answered here: the full
-app has no startup or shutdown handlers.
+app has no startup or shutdown handlers; at shutdown its engine releases what it holds.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send  # typing only: no starlette app
@@ -48,10 +49,17 @@ def default_state_dir() -> str:
     return os.path.join(runtime_dir, "dockershim")
 
 
-def _full_app(podman: PodmanRunner, state_dir: str, cache: dict[str, Any]) -> ASGIApp:
+Closer = Callable[[], Awaitable[None]]
+
+
+def _full_app(
+    podman: PodmanRunner, state_dir: str, cache: dict[str, Any]
+) -> tuple[ASGIApp, Closer]:
+    """The full app, and what to await when the service ends (its engine's close)."""
     from dockershim.api.app import create_app
 
-    return create_app(podman, state_dir=state_dir, cache=cache)  # the quick /version's facts
+    app = create_app(podman, state_dir=state_dir, cache=cache)  # the quick /version's facts
+    return app, app.state.backend.engine.close
 
 
 class LazyApp:
@@ -60,25 +68,30 @@ class LazyApp:
         self.state_dir = state_dir or default_state_dir()
         self.cache: dict[str, Any] = {}
         self.full: ASGIApp | None = None
-        self._loading: asyncio.Future[ASGIApp] | None = None
+        self._close: Closer | None = None
+        self._loading: asyncio.Future[tuple[ASGIApp, Closer]] | None = None
         self._quick = ApiVersionMiddleware(self._answer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.full is not None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif self.full is not None:
             await self.full(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await _lifespan(receive, send)
         elif scope["type"] == "http" and (scope["method"], _unversioned(scope)) in _QUICK:
             try:
                 await self._quick(scope, receive, send)
             except DockerError:  # raised before any answer: the full app renders it
-                await (await self.load())(scope, receive, send)
+                await (await self._app())(scope, receive, send)
                 return
             asyncio.get_running_loop().call_later(WARM_UP_DELAY, self.load)
         else:
-            await (await self.load())(scope, receive, send)
+            await (await self._app())(scope, receive, send)
 
-    def load(self) -> asyncio.Future[ASGIApp]:
+    async def _app(self) -> ASGIApp:
+        app, _ = await self.load()
+        return app
+
+    def load(self) -> asyncio.Future[tuple[ASGIApp, Closer]]:
         """Build the full app in a worker thread, once; the event loop keeps serving meanwhile."""
         if self._loading is None:
             build = asyncio.to_thread(_full_app, self.podman, self.state_dir, self.cache)
@@ -86,19 +99,33 @@ class LazyApp:
             self._loading.add_done_callback(self._loaded)
         return self._loading
 
-    def _loaded(self, future: asyncio.Future[ASGIApp]) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._close is not None:
+                    try:
+                        await self._close()
+                    except Exception:  # the exit goes on; what was left is in the log
+                        log.exception("releasing what the service held failed")
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _loaded(self, future: asyncio.Future[tuple[ASGIApp, Closer]]) -> None:
         if future.cancelled():
             self._loading = None
         elif (error := future.exception()) is not None:
             log.error("cannot build the API app: %r", error)
             self._loading = None  # the next request tries again (and fails with the error)
         else:
-            self.full = future.result()
+            self.full, self._close = future.result()
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         """After ApiVersionMiddleware: the path has no prefix, the version is valid."""
         if scope["path"] not in ("/_ping", "/version"):  # cannot happen: see _QUICK
-            await (await self.load())(scope, receive, send)
+            await (await self._app())(scope, receive, send)
             return
         if scope["path"] == "/_ping":
             body = b"" if scope["method"] == "HEAD" else b"OK"
@@ -122,13 +149,3 @@ def _unversioned(scope: Scope) -> str:
 async def _respond(send: Send, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

@@ -29,11 +29,12 @@ from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
 from dockershim.engine.logs import Logs
-from dockershim.engine.netns_hold import NetnsHold
+from dockershim.engine.netns_hold import NetnsHold, NetnsKeeper
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
 from dockershim.engine.registries import Registries
 from dockershim.engine.seccomp_files import ProfileFiles
+from dockershim.engine.starts import StartWatchers
 from dockershim.engine.stats import Stats
 from dockershim.engine.top import Top
 from dockershim.engine.transfer import Transfer
@@ -63,11 +64,19 @@ class Engine:
         self.batches = Batches(podman)
         self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
+        self.netns_keeper = NetnsKeeper(podman, self.containers, self._shared_rootless_netns)
+        starts = StartWatchers(self.dns, self.netns_keeper)
         profiles = ProfileFiles(state_dir)
         self.lifecycle = Lifecycle(
-            podman, self.containers, self.changes, self.dns, profiles, ContainersConf(podman.env)
+            podman,
+            self.containers,
+            self.changes,
+            self.dns,
+            starts,
+            profiles,
+            ContainersConf(podman.env),
         )
-        self.attach = AttachOps(podman, self.containers, self.dns, self.changes)
+        self.attach = AttachOps(podman, self.containers, starts, self.changes)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect
         self.network_ops = NetworkOps(
@@ -129,6 +138,11 @@ class Engine:
     async def _aardvark_folder(self) -> str:
         """Where netavark keeps aardvark-dns's entries (rootless: under the run root)."""
         return await self._netavark_path("runRoot", "networks", "aardvark-dns")
+
+    async def close(self) -> None:
+        """The service ends: what it holds in podman goes (containers stay, as conmon keeps
+        them; the service child dies with this process)."""
+        await self.netns_keeper.close()
 
     def fallbacks(self) -> list[str]:
         """Why some reads still go to the podman CLI (for `dockershim doctor`)."""

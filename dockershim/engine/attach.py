@@ -23,8 +23,8 @@ import re
 from dockershim.engine.changes import Change, Changes
 from dockershim.engine.conmon_attach import SocketAttach, connect
 from dockershim.engine.containers import Containers
-from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.lifecycle import start_error
+from dockershim.engine.starts import StartWatchers
 from dockershim.engine.waits import exited_code
 from dockershim.errors import DockerError, NotFound
 from dockershim.podman import PodmanRunner, SpawnedProcess
@@ -55,12 +55,12 @@ class AttachOps:
         self,
         podman: PodmanRunner,
         containers: Containers,
-        dns: DnsWatch,
+        starts: StartWatchers,
         changes: Changes,
     ) -> None:
         self.podman = podman
         self.containers = containers
-        self.dns = dns
+        self.starts = starts  # DNS and the network namespace are looked after (starts.py)
         self.changes = changes  # starts through podman's service child (engine/changes.py)
 
     async def facts(self, ref: str) -> ContainerFacts:
@@ -81,7 +81,7 @@ class AttachOps:
     async def start(self, container_id: str) -> None:
         """A plain start (no one to pump for); a no-op when it already runs."""
         await self.podman.run(["start", "--", container_id])
-        self.dns.started(container_id)
+        self.starts.started(container_id)
 
     async def start_attached(
         self, container_id: str, *, stdin: bool, tty: bool, window: tuple[int, int] | None
@@ -109,7 +109,7 @@ class AttachOps:
         except BaseException:
             await child.close()
             raise
-        self.dns.started(container_id)  # its network is set up now (dns_watch.py)
+        self.starts.started(container_id)  # its network is set up now
         return child
 
     async def _start_on_socket(self, container_id: str) -> SocketAttach | None:
@@ -143,7 +143,7 @@ class AttachOps:
         except BaseException:
             await attached.close()
             raise
-        self.dns.started(container_id)
+        self.starts.started(container_id)
         return attached
 
     async def _exit_code(self, container_id: str) -> int | None:

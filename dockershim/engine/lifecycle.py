@@ -15,6 +15,7 @@ from dockershim.engine.changes import Change, Changes
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.seccomp_files import ProfileFiles, without_paths
+from dockershim.engine.starts import StartWatchers
 from dockershim.engine.waits import Waiter
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
 from dockershim.podman import Completed, PodmanRunner
@@ -72,6 +73,7 @@ class Lifecycle:
         containers: Containers,
         changes: Changes,
         dns: DnsWatch,
+        starts: StartWatchers,
         profiles: ProfileFiles,
         conf: ContainersConf,
     ) -> None:
@@ -81,6 +83,7 @@ class Lifecycle:
         self.containers = containers
         self.changes = changes
         self.dns = dns
+        self.starts = starts
         self.waiter = Waiter(podman, containers)
         self._to_warm: set[str] = set()
         self._warming: asyncio.TimerHandle | None = None
@@ -104,7 +107,7 @@ class Lifecycle:
         done = await self.changes.run(Change("start", found.id))
         if done.result.returncode != 0:
             raise start_error(classify(done.result.err_text, done.result.returncode))
-        self.dns.started(found.id)
+        self.starts.started(found.id)
         self._warm_soon(found.id, burst=done.together)
 
     def _warm_soon(self, ident: str, *, burst: bool) -> None:
@@ -158,7 +161,7 @@ class Lifecycle:
         result = (await self.changes.run(change, timeout=_budget(timeout))).result
         if result.returncode != 0:
             raise start_error(classify(result.err_text, result.returncode))
-        self.dns.started(found.id)
+        self.starts.started(found.id)
 
     async def kill(self, found: ContainerRef, signal: str, ref: str) -> None:
         self._changing(found.id)

@@ -412,3 +412,14 @@ class PodmanRunner:
             ) from None
         finally:
             concealed.close()  # the child has its own copies
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (another user's counts: it cannot be signalled)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

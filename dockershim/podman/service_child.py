@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from dockershim.errors import DockerError
 from dockershim.podman import unix_http
+from dockershim.podman.runner import pid_alive
 
 if TYPE_CHECKING:
     from dockershim.podman.runner import PodmanRunner, SpawnedProcess
@@ -210,15 +211,5 @@ def _remove_stale_sockets(folder: Path) -> None:
     for sock in folder.glob("*.sock"):
         with contextlib.suppress(ValueError, OSError):
             pid = int(sock.stem)
-            if pid != os.getpid() and not _alive(pid):
+            if pid != os.getpid() and not pid_alive(pid):
                 sock.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

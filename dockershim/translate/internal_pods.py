@@ -1,7 +1,8 @@
 """The pods this service creates for itself, which no Docker listing, count or event shows.
 
-dockerd has no container for either: a build's network (engine/build_network.py) and the
-holder of podman 4's rootless network namespace across a disconnect (engine/netns_hold.py).
+dockerd has no container for any: a build's network (engine/build_network.py) and the
+holders of podman 4's rootless network namespace, across a disconnect and while the service
+runs (engine/netns_hold.py).
 Their infra containers are named `<prefix><hex>-infra`.
 """
 
@@ -11,7 +12,8 @@ from typing import Any
 
 BUILD_POD_PREFIX = "dockershim-build-"
 NETNS_HOLD_POD_PREFIX = "dockershim-netns-hold-"
-_PREFIXES = (BUILD_POD_PREFIX, NETNS_HOLD_POD_PREFIX)
+NETNS_KEEP_POD_PREFIX = "dockershim-netns-keep-"
+_PREFIXES = (BUILD_POD_PREFIX, NETNS_HOLD_POD_PREFIX, NETNS_KEEP_POD_PREFIX)
 INFRA_SUFFIX = "-infra"
 
 

@@ -203,5 +203,6 @@ def test_only_the_services_own_pod_infras_are_hidden() -> None:
     assert not is_internal_infra({"IsInfra": True, "Name": "mypod-infra"})
     assert not is_internal_infra({"IsInfra": False, "Name": "dockershim-build-x"})
     assert is_internal_name("dockershim-netns-hold-0a1b2c-infra")
+    assert is_internal_name("dockershim-netns-keep-4242-0a1b2c3d-infra")
     assert is_internal_name("/dockershim-build-0a1b2c-infra")
     assert not is_internal_name("dockershim-build-0a1b2c") and not is_internal_name("web-infra")

@@ -1,0 +1,171 @@
+"""engine/netns_hold.py's NetnsKeeper with a fake podman: which start makes it hold podman 4's
+rootless network namespace, that it holds once, lets go at close, and removes the pods of
+services that died holding one. (The real namespace, pod and timings: tests/integration/
+test_netns_keeper.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+from typing import Any
+
+from dockershim.engine.containers import ContainerRef
+from dockershim.engine.netns_hold import NetnsKeeper
+from tests.fakes import FakePodman
+
+BRIDGED = ContainerRef("a" * 64, "web", "running")
+ALONE = ContainerRef("b" * 64, "offline", "running")  # --network none
+
+
+class _Containers:
+    def __init__(self, *listed: tuple[ContainerRef, list[str]]) -> None:
+        self.listed = list(listed)
+
+    async def on_networks(self, *, running_only: bool) -> list[tuple[ContainerRef, list[str]]]:
+        return [(c, n) for c, n in self.listed if not running_only or c.status == "running"]
+
+
+def _keeper(fake: FakePodman, containers: _Containers, shared: bool = True) -> NetnsKeeper:
+    async def shared_netns() -> bool:
+        return shared
+
+    for verb in (["pod", "create"], ["pod", "start"], ["pod", "rm"]):
+        fake.answer(verb, "")
+    return NetnsKeeper(fake, containers, shared_netns)  # type: ignore[arg-type]
+
+
+async def _settle(keeper: NetnsKeeper) -> None:
+    for _ in range(100):
+        if keeper._keeping is None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the keeper never settled")
+
+
+def _pods(fake: FakePodman) -> list[list[str]]:
+    return [c for c in fake.calls if c[:1] == ["pod"]]
+
+
+async def test_a_bridge_container_start_makes_it_hold_once_until_close() -> None:
+    fake = FakePodman()
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])))
+    keeper.started(BRIDGED.id)
+    keeper.started(BRIDGED.id)  # while the first look runs: nothing more
+    await _settle(keeper)
+    pod = keeper.holding
+    assert pod is not None and pod.startswith(f"dockershim-netns-keep-{os.getpid()}-")
+    create, start = _pods(fake)
+    assert create[create.index("--name") + 1] == pod
+    assert create[create.index("--infra-name") + 1] == f"{pod}-infra"
+    assert create[create.index("--network") + 1] == "bridge" and start[-1] == pod
+    keeper.started(BRIDGED.id)  # held: no more pods
+    await _settle(keeper)
+    assert len(_pods(fake)) == 2
+    await keeper.close()
+    assert _pods(fake)[-1] == ["pod", "rm", "--force", "--", pod] and keeper.holding is None
+
+
+async def test_a_start_without_a_bridge_holds_nothing_and_a_later_one_does() -> None:
+    fake = FakePodman()
+    containers = _Containers((ALONE, []))
+    keeper = _keeper(fake, containers)
+    keeper.started(ALONE.id)
+    await _settle(keeper)
+    assert _pods(fake) == [] and keeper.holding is None
+    containers.listed.append((BRIDGED, ["podman"]))
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    assert keeper.holding is not None
+    await keeper.close()
+
+
+async def test_a_container_gone_before_the_look_holds_nothing_yet() -> None:
+    """A `docker run --rm IMG true` may be removed before the keeper looks: its network is
+    unknown then (`--network none` must not set a namespace up); a later start decides."""
+    fake = FakePodman()
+    containers = _Containers()
+    keeper = _keeper(fake, containers)
+    keeper.started("c" * 64)
+    await _settle(keeper)
+    assert _pods(fake) == [] and keeper.holding is None
+    containers.listed.append((BRIDGED, ["podman"]))
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    assert keeper.holding is not None
+    await keeper.close()
+
+
+async def test_nothing_is_held_on_podman_5_or_as_root() -> None:
+    fake = FakePodman()
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])), shared=False)
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    await keeper.close()
+    assert _pods(fake) == []
+
+
+async def test_a_pod_that_cannot_start_is_removed_and_not_tried_again() -> None:
+    fake = FakePodman()
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])))
+    fake.answer(["pod", "start"], stderr="Error: no pause image", rc=125)
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    assert [c[:2] for c in _pods(fake)] == [["pod", "create"], ["pod", "start"], ["pod", "rm"]]
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    await keeper.close()
+    assert len(_pods(fake)) == 3 and keeper.holding is None
+
+
+async def test_close_while_the_pod_is_being_made_waits_for_it_then_removes_it() -> None:
+    fake = FakePodman()
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])))
+    starting, go_on = asyncio.Event(), asyncio.Event()
+    real_run = fake.run
+
+    async def slow_run(args: Any, **kwargs: Any) -> Any:
+        if list(args[:2]) == ["pod", "start"]:
+            starting.set()
+            await go_on.wait()
+        return await real_run(args, **kwargs)
+
+    fake.run = slow_run  # type: ignore[method-assign]
+    keeper.started(BRIDGED.id)
+    await asyncio.wait_for(starting.wait(), 5)
+    closing = asyncio.create_task(keeper.close())
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # a pod create or start is never killed halfway
+    go_on.set()
+    await asyncio.wait_for(closing, 5)
+    pod = _pods(fake)[0][_pods(fake)[0].index("--name") + 1]
+    assert [c[:2] for c in _pods(fake)] == [["pod", "create"], ["pod", "start"], ["pod", "rm"]]
+    assert _pods(fake)[-1][-1] == pod
+
+
+async def test_the_pods_of_services_that_died_are_removed() -> None:
+    dead_pid = _dead_pid()
+    orphan = f"dockershim-netns-keep-{dead_pid}-0a1b2c3d"
+    live = f"dockershim-netns-keep-{os.getpid()}-0a1b2c3d"  # another live service's pod
+    fake = FakePodman()
+    keeper = _keeper(
+        fake,
+        _Containers(
+            (ContainerRef("d" * 64, f"{orphan}-infra", "running"), ["podman"]),
+            (ContainerRef("e" * 64, f"{live}-infra", "running"), ["podman"]),
+            (BRIDGED, ["podman"]),
+        ),
+    )
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    removed = [c[-1] for c in _pods(fake) if c[:2] == ["pod", "rm"]]
+    assert removed == [orphan]
+    await keeper.close()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
