@@ -42,12 +42,15 @@ from speed_common import (
     timed,
 )
 
+from dockershim.translate.internal_pods import is_internal_name
+
 ROWS = ("run --rm true", "run -d, stop -t0, rm")
 
 
 def _others_running() -> list[str]:
+    """Running containers other than the benchmark's and dockershim's own holder."""
     names = podman("ps", "--format", "{{.Names}}").split()
-    return [n for n in names if not n.startswith(PREFIX)]
+    return [n for n in names if not n.startswith(PREFIX) and not is_internal_name(n)]
 
 
 def _targets(workdir: Path, variants: list[str]) -> list[tuple[Target, list[str] | None]]:
