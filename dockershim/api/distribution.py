@@ -12,9 +12,8 @@ they were given for (as podman looks credentials up per mirror host).
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
@@ -24,6 +23,9 @@ from dockershim.errors import DockerError, Forbidden, NotFound, Unauthorized
 from dockershim.translate import distribution as td
 from dockershim.translate.references import is_loopback_registry, parse_reference
 from dockershim.translate.registries_conf import RegistryBlocked, Source
+
+if TYPE_CHECKING:  # imported when a registry is asked: ~50 ms and ~5 MiB the API need not load
+    import httpx
 
 router = APIRouter()
 
@@ -108,6 +110,8 @@ async def distribution_inspect(name: str, request: Request, engine: EngineDep) -
         sources = engine.registries.sources(ref)
     except RegistryBlocked as exc:
         raise Forbidden(str(exc)) from None
+    import httpx
+
     answered: DockerError | None = None  # the first registry that answered with an error
     unreachable: DockerError | None = None
     for source in sources:

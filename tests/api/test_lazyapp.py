@@ -112,3 +112,17 @@ def test_the_service_starts_without_fastapi_or_the_routers() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_full_app_loads_no_http_client_until_a_registry_is_asked() -> None:
+    """httpx (~50 ms and ~5 MiB here) serves only /distribution; podman's service child has
+    a client of its own (podman/unix_http.py)."""
+    code = (
+        "import sys, dockershim.api.app\n"
+        "dockershim.api.app.create_app()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert result.stdout.strip() == "[]"
