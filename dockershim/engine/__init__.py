@@ -29,7 +29,7 @@ from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
 from dockershim.engine.lifecycle import Lifecycle
 from dockershim.engine.logs import Logs
-from dockershim.engine.netns_hold import NetnsHold, NetnsKeeper
+from dockershim.engine.netns_hold import NetnsHold
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
 from dockershim.engine.registries import Registries
@@ -64,8 +64,9 @@ class Engine:
         self.batches = Batches(podman)
         self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
-        self.netns_keeper = NetnsKeeper(podman, self.containers, self._shared_rootless_netns)
-        starts = StartWatchers(self.dns, self.netns_keeper)
+        # podman 4's rootless network namespace, held while the service runs
+        self.netns_hold = NetnsHold(podman, self.containers, self._shared_rootless_netns)
+        starts = StartWatchers(self.dns, self.netns_hold)
         profiles = ProfileFiles(state_dir)
         self.lifecycle = Lifecycle(
             podman,
@@ -85,7 +86,7 @@ class Engine:
             self.containers,
             self.dns,
             notes=self.notes,
-            netns_hold=NetnsHold(podman, self.containers, self._shared_rootless_netns),
+            netns_hold=self.netns_hold,
         )
         self.disk_usage = DiskUsage(podman)
         self.registries = Registries()
@@ -142,7 +143,7 @@ class Engine:
     async def close(self) -> None:
         """The service ends: what it holds in podman goes (containers stay, as conmon keeps
         them; the service child dies with this process)."""
-        await self.netns_keeper.close()
+        await self.netns_hold.close()
 
     def fallbacks(self) -> list[str]:
         """Why some reads still go to the podman CLI (for `dockershim doctor`)."""

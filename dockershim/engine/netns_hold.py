@@ -22,7 +22,7 @@ slirp4netns process, the bridge) when the first bridge container starts and take
 when the last one stops, ~200 ms of a `docker run --rm` here (437 ms alone against 221 with
 another container on the bridge; `run -d` + `stop` + `rm` 376-418 against 267). dockerd's
 bridge stays up. So after this service has started a container on a bridge network, a pod of
-its own (`NetnsKeeper`, named with the service's pid) holds the namespace until the service
+its own (`NetnsHold.started`, named with the service's pid) holds the namespace until the service
 exits; a later service removes the pod of one that was killed before it could.
 """
 
@@ -52,6 +52,9 @@ _TIMEOUT = 60.0
 
 
 class NetnsHold:
+    """Holds the namespace around a lone disconnect, and from the first start of a bridge
+    container until `close()` (the service's end)."""
+
     def __init__(
         self,
         podman: PodmanRunner,
@@ -61,6 +64,10 @@ class NetnsHold:
         self.podman = podman
         self.containers = containers
         self._shared_netns = shared_netns  # rootless podman < 5 (engine/__init__.py)
+        self._pod: str | None = None  # the service's own pod, made (or being made)
+        self._held = False
+        self._keeping: asyncio.Task[None] | None = None
+        self._done = False  # held, or never will be (podman 5, not rootless, a failure)
 
     @contextlib.asynccontextmanager
     async def around_disconnect(self, container: str) -> AsyncIterator[None]:
@@ -95,24 +102,6 @@ class NetnsHold:
 
     async def _release(self, pod: str) -> None:
         await remove_holder(self.podman, pod)
-
-
-class NetnsKeeper:
-    """Holds the namespace from the first start of a bridge container until `close()`."""
-
-    def __init__(
-        self,
-        podman: PodmanRunner,
-        containers: Containers,
-        shared_netns: Callable[[], Awaitable[bool]],
-    ) -> None:
-        self.podman = podman
-        self.containers = containers
-        self._shared_netns = shared_netns
-        self._pod: str | None = None  # the pod made (or being made) for this service
-        self._held = False
-        self._keeping: asyncio.Task[None] | None = None
-        self._done = False  # held, or never will be (podman 5, not rootless, a failure)
 
     @property
     def holding(self) -> str | None:

@@ -101,6 +101,14 @@ async def test_a_podman_failure_in_version_is_rendered_by_the_full_app(tmp_path:
     _same(got, want)
 
 
+def _printed(code: str) -> str:
+    """What `code` prints, run by a fresh interpreter (nothing imported before it)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    return result.stdout.strip()
+
+
 def test_the_service_starts_without_fastapi_or_the_routers() -> None:
     code = (
         "import sys, dockershim.cli, dockershim.api.lazyapp, dockershim.server.service\n"
@@ -108,10 +116,7 @@ def test_the_service_starts_without_fastapi_or_the_routers() -> None:
         " or m in ('dockershim.api.app', 'dockershim.api.containers', 'starlette.routing')]\n"
         "print(sorted(heavy))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert _printed(code) == "[]"
 
 
 def test_the_full_app_loads_no_http_client_until_a_registry_is_asked() -> None:
@@ -122,7 +127,4 @@ def test_the_full_app_loads_no_http_client_until_a_registry_is_asked() -> None:
         "dockershim.api.app.create_app()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore')))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert _printed(code) == "[]"

@@ -1,5 +1,5 @@
 """While a service runs, a pod of its own holds rootless podman 4's network namespace after it
-started a bridge container (engine/netns_hold.py's NetnsKeeper): no Docker answer shows the
+started a bridge container (engine/netns_hold.py's NetnsHold): no Docker answer shows the
 pod, the service removes it when it exits, and a later service removes the pod of one that was
 killed. (What it saves, ~200 ms per lone `docker run --rm`, is measured in docs/speed.md.)"""
 

@@ -1,4 +1,4 @@
-"""engine/netns_hold.py's NetnsKeeper with a fake podman: which start makes it hold podman 4's
+"""engine/netns_hold.py's NetnsHold with a fake podman: which start makes it hold podman 4's
 rootless network namespace, that it holds once, lets go at close, and removes the pods of
 services that died holding one. (The real namespace, pod and timings: tests/integration/
 test_netns_keeper.py.)"""
@@ -10,8 +10,10 @@ import os
 import subprocess
 from typing import Any
 
+import pytest
+
 from dockershim.engine.containers import ContainerRef
-from dockershim.engine.netns_hold import NetnsKeeper
+from dockershim.engine.netns_hold import NetnsHold
 from tests.fakes import FakePodman
 
 BRIDGED = ContainerRef("a" * 64, "web", "running")
@@ -26,16 +28,16 @@ class _Containers:
         return [(c, n) for c, n in self.listed if not running_only or c.status == "running"]
 
 
-def _keeper(fake: FakePodman, containers: _Containers, shared: bool = True) -> NetnsKeeper:
+def _keeper(fake: FakePodman, containers: _Containers, shared: bool = True) -> NetnsHold:
     async def shared_netns() -> bool:
         return shared
 
     for verb in (["pod", "create"], ["pod", "start"], ["pod", "rm"]):
         fake.answer(verb, "")
-    return NetnsKeeper(fake, containers, shared_netns)  # type: ignore[arg-type]
+    return NetnsHold(fake, containers, shared_netns)  # type: ignore[arg-type]
 
 
-async def _settle(keeper: NetnsKeeper) -> None:
+async def _settle(keeper: NetnsHold) -> None:
     for _ in range(100):
         if keeper._keeping is None:
             return
@@ -66,27 +68,19 @@ async def test_a_bridge_container_start_makes_it_hold_once_until_close() -> None
     assert _pods(fake)[-1] == ["pod", "rm", "--force", "--", pod] and keeper.holding is None
 
 
-async def test_a_start_without_a_bridge_holds_nothing_and_a_later_one_does() -> None:
+@pytest.mark.parametrize(
+    "first",
+    [ALONE.id, "c" * 64],
+    ids=["no bridge (--network none)", "gone before the look"],
+)
+async def test_a_start_of_no_known_bridge_holds_nothing_and_a_later_one_does(first: str) -> None:
+    """A container without a bridge network needs no namespace. A `docker run --rm IMG true`
+    may be removed before the keeper looks: its network is unknown then (`--network none` must
+    not set a namespace up); a later start decides."""
     fake = FakePodman()
     containers = _Containers((ALONE, []))
     keeper = _keeper(fake, containers)
-    keeper.started(ALONE.id)
-    await _settle(keeper)
-    assert _pods(fake) == [] and keeper.holding is None
-    containers.listed.append((BRIDGED, ["podman"]))
-    keeper.started(BRIDGED.id)
-    await _settle(keeper)
-    assert keeper.holding is not None
-    await keeper.close()
-
-
-async def test_a_container_gone_before_the_look_holds_nothing_yet() -> None:
-    """A `docker run --rm IMG true` may be removed before the keeper looks: its network is
-    unknown then (`--network none` must not set a namespace up); a later start decides."""
-    fake = FakePodman()
-    containers = _Containers()
-    keeper = _keeper(fake, containers)
-    keeper.started("c" * 64)
+    keeper.started(first)
     await _settle(keeper)
     assert _pods(fake) == [] and keeper.holding is None
     containers.listed.append((BRIDGED, ["podman"]))
