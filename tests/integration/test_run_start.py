@@ -5,6 +5,7 @@ container's exit code looks like podman's own failure (125) or the start fails."
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -44,6 +45,23 @@ def test_failed_start_leaves_podmans_state(docker: DockerRun, cleanup: Cleanup) 
     ours = docker("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name).stdout
     assert theirs.split()[1] == ours.split()[1]
     assert ours.split()[0] == "created"
+
+
+def test_failed_start_of_an_rm_run_says_why_and_leaves_nothing(
+    docker: DockerRun, cleanup: Cleanup
+) -> None:
+    """`docker run --rm` starts through podman's service child and conmon's socket: when the
+    start fails, podman's clean-up removes the container at once, and podman's own error must
+    still reach the client (with the CLI's exit code for it), as dockerd's does."""
+    name = cleanup.container()
+    result = docker("run", "--rm", "--name", name, "busybox", "nosuchcmd", check=False)
+    assert result.returncode == 127
+    assert "executable file not found" in result.stderr
+    assert "does not exist" not in result.stderr and "no such container" not in result.stderr
+    deadline = time.monotonic() + 10
+    while podman("container", "exists", name, check=False).returncode == 0:
+        assert time.monotonic() < deadline, "the --rm container stayed"
+        time.sleep(0.1)
 
 
 def test_wait_after_run_d_answers_podmans_exit_code(docker: DockerRun, cleanup: Cleanup) -> None:
