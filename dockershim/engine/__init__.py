@@ -68,6 +68,7 @@ class Engine:
         self.netns_hold = NetnsHold(podman, self.containers, self._shared_rootless_netns)
         starts = StartWatchers(self.dns, self.netns_hold)
         profiles = ProfileFiles(state_dir)
+        self.attach = AttachOps(podman, self.containers, starts, self.changes)
         self.lifecycle = Lifecycle(
             podman,
             self.containers,
@@ -76,8 +77,8 @@ class Engine:
             starts,
             profiles,
             ContainersConf(podman.env),
+            removable_at_exit=self.attach.removable_at_exit,
         )
-        self.attach = AttachOps(podman, self.containers, starts, self.changes)
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect
         self.network_ops = NetworkOps(

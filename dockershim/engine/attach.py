@@ -49,6 +49,7 @@ _EXIT_LOOKS = 100  # looks (every _POLL) for the exit code after the output ende
 # podman start's own failure: "Error: unable to start container <id>: <the runtime's error>"
 _START_FAILED = re.compile(r"^Error: unable to start container [0-9a-f]{64}: ", re.M)
 _FAILED = 125  # podman's exit status for its own errors (not the container's)
+_REMOVABLE_KEPT = 256
 
 
 class AttachOps:
@@ -63,6 +64,14 @@ class AttachOps:
         self.containers = containers
         self.starts = starts  # DNS and the network namespace are looked after (starts.py)
         self.changes = changes  # starts through podman's service child (engine/changes.py)
+        # auto-removed containers started on conmon's socket, newest last: their wait may
+        # remove them at their exit (a `podman start --attach` child removes its own, and
+        # fails if it is gone first)
+        self._removable: dict[str, None] = {}
+
+    def removable_at_exit(self, container_id: str) -> bool:
+        """Whether this service started the auto-removed container on conmon's socket (once)."""
+        return self._removable.pop(container_id, 0) is None
 
     async def facts(self, ref: str) -> ContainerFacts:
         return await self.containers.facts(ref)
@@ -146,6 +155,10 @@ class AttachOps:
             await attached.close()
             raise
         self.starts.started(container_id)
+        if auto_removes(record.annotations):
+            self._removable[container_id] = None
+            while len(self._removable) > _REMOVABLE_KEPT:  # runs whose wait never came
+                del self._removable[next(iter(self._removable))]
         return attached
 
     async def _exit_code(self, container_id: str) -> int | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dockershim.engine.changes import Change, Changes
 from dockershim.engine.containers import ContainerRef, Containers
@@ -25,6 +26,8 @@ from dockershim.translate.container_status import docker_state
 from dockershim.translate.specgen import specgen
 
 ACTIVE = ("running", "paused", "restarting")
+log = logging.getLogger(__name__)
+
 _WARM_AFTER = 0.1  # seconds after a start before its inspect is taken in the background
 _BURST_GATHER = 0.02  # seconds between looks whether a burst of starts has ended
 _BURST_PATIENCE = 2.0  # seconds a burst's inspect waits at most for the burst to end
@@ -76,6 +79,8 @@ class Lifecycle:
         starts: StartWatchers,
         profiles: ProfileFiles,
         conf: ContainersConf,
+        *,
+        removable_at_exit: Callable[[str], bool] = lambda ident: False,
     ) -> None:
         self.podman = podman
         self.profiles = profiles
@@ -84,7 +89,9 @@ class Lifecycle:
         self.changes = changes
         self.dns = dns
         self.starts = starts
-        self.waiter = Waiter(podman, containers)
+        # `docker run --rm` started on conmon's socket (engine/attach.py): its wait removes it
+        self.removable_at_exit = removable_at_exit
+        self.waiter = Waiter(podman, containers, self._remove_exited)
         self._to_warm: set[str] = set()
         self._warming: asyncio.TimerHandle | None = None
 
@@ -222,6 +229,18 @@ class Lifecycle:
         result = (await self.changes.run(change)).result
         if result.returncode != 0 and not _gone(result):  # gone: removed meanwhile (AutoRemove)
             raise classify(result.err_text, result.returncode)
+
+    async def _remove_exited(self, ident: str) -> None:
+        """An auto-removed container that exited, with its anonymous volumes (`docker run
+        --rm`), through podman's service child, when it was started on conmon's socket
+        (engine/attach.py); else, or without the child, conmon's clean-up process removes it
+        a little later. A failure is left to that clean-up too."""
+        if not self.changes.service.ready or not self.removable_at_exit(ident):
+            return
+        self._changing(ident)
+        result = (await self.changes.run(Change("rm", ident, volumes=True))).result
+        if result.returncode != 0 and not _gone(result):
+            log.info("removing exited %s: %s", ident[:12], result.err_text.strip())
 
     async def remove_stopped(self, ids: Sequence[str]) -> list[str]:
         """Remove each of these (prune); the ids podman removed."""

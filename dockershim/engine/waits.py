@@ -13,6 +13,10 @@ change is likely and then less often:
 - `removed`: until the record is gone, with the last exit code seen. A container started,
   exited and removed between two looks (the exited state lasts ~100 ms) leaves no code in the
   state: then podman's event log is read up to its removal (`podman events`, as before).
+  Once the exit of an auto-removed container (`docker run --rm`) is seen, the wait removes it
+  itself (`remove`, through podman's service child), as podman's own `podman run --rm` does,
+  instead of waiting ~100-200 ms for conmon's clean-up process to do it (whichever comes
+  second finds it gone).
 
 When the state cannot be read, `podman events` is followed as before.
 """
@@ -24,12 +28,13 @@ import contextlib
 import datetime
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.errors import DockerError
 from dockershim.podman import PodmanRunner
 from dockershim.podman.libpod_state import ContainerRecord, Snapshot
+from dockershim.translate.container_fields import auto_removes
 from dockershim.translate.container_status import parse_time
 
 log = logging.getLogger(__name__)
@@ -42,9 +47,15 @@ _STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class Waiter:
-    def __init__(self, podman: PodmanRunner, containers: Containers) -> None:
+    def __init__(
+        self,
+        podman: PodmanRunner,
+        containers: Containers,
+        remove: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.podman = podman
         self.containers = containers
+        self._remove = remove  # an exited auto-removed container, by id
 
     async def wait(self, found: ContainerRef, condition: str, since: datetime.datetime) -> int:
         snap = await self.containers.snapshot()
@@ -53,6 +64,7 @@ class Waiter:
         watch = _Watch(found, condition, since.timestamp())
         loop = asyncio.get_running_loop()
         began = loop.time()
+        removing = False
         while True:
             done = watch.look(snap)
             if done is not None:
@@ -60,8 +72,13 @@ class Waiter:
             if watch.gone:  # removed before its exit could be seen: podman's log has both
                 log.debug("wait %s: removed before its exit was seen", found.id[:12])
                 return await self._follow_events(found, "removed", since)
-            pause = _FAST if loop.time() - began < _FAST_FOR else _SLOW
-            await asyncio.sleep(pause)
+            if self._remove is not None and not removing and _exited_for_removal(watch, snap):
+                removing = True
+                await self._remove(found.id)
+                pause = 0.0  # look again at once: gone, most likely
+            else:
+                pause = _FAST if loop.time() - began < _FAST_FOR else _SLOW
+                await asyncio.sleep(pause)
             snap = await self.containers.recent_snapshot(pause)
             if snap is None:  # the state became unreadable meanwhile
                 return await self._follow_events(found, condition, since)
@@ -151,6 +168,17 @@ class _Watch:
             if self.seen_up or finished >= self.since:
                 return record.exit_code
         return record.exit_code if restarted else None
+
+
+def _exited_for_removal(watch: _Watch, snap: Snapshot) -> bool:
+    """A `removed` wait has seen the exit of an auto-removed container (`docker run --rm`)."""
+    record = snap.containers.get(watch.id)
+    return (
+        watch.condition == "removed"
+        and watch.fresh
+        and record is not None
+        and auto_removes(record.annotations)
+    )
 
 
 def exited_code(snap: Snapshot, record: ContainerRecord) -> int | None:

@@ -1,6 +1,8 @@
-"""`docker run` starts a container with one podman process (start --attach, no init) and its
-wait watches podman's state: the answers must stay those of podman's own CLI, also where the
-container's exit code looks like podman's own failure (125) or the start fails."""
+"""`docker run` starts a container through podman's service child and conmon's socket (with a
+terminal or input: one `podman start --attach` process), and its wait watches podman's state
+(with --rm, it removes the container at the exit): the answers must stay those of podman's own
+CLI, also where the container's exit code looks like podman's own failure (125) or the start
+fails."""
 
 from __future__ import annotations
 
@@ -62,6 +64,21 @@ def test_failed_start_of_an_rm_run_says_why_and_leaves_nothing(
     while podman("container", "exists", name, check=False).returncode == 0:
         assert time.monotonic() < deadline, "the --rm container stayed"
         time.sleep(0.1)
+
+
+def test_an_rm_run_is_gone_with_its_anonymous_volume_when_docker_returns(
+    docker: DockerRun, cleanup: Cleanup
+) -> None:
+    """The wait of `docker run --rm` removes the container as soon as it sees the exit (as
+    dockerd does, and podman's own `run --rm`), with the anonymous volume it made."""
+    name = cleanup.container()
+    before = set(podman("volume", "ls", "--format", "{{.Name}}").stdout.split())
+    result = docker("run", "--rm", "--name", name, "-v", "/data", "busybox",
+                    "sh", "-c", "echo kept > /data/x; exit 4", check=False)  # fmt: skip
+    assert result.returncode == 4
+    assert podman("container", "exists", name, check=False).returncode != 0
+    after = set(podman("volume", "ls", "--format", "{{.Name}}").stdout.split())
+    assert after - before == set()
 
 
 def test_wait_after_run_d_answers_podmans_exit_code(docker: DockerRun, cleanup: Cleanup) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 from pathlib import Path
 
 from dockershim.engine.containers import ContainerRef
-from dockershim.engine.waits import _Watch
+from dockershim.engine.waits import Waiter, _Watch
 from dockershim.podman.libpod_state import STATUS_NAMES, ContainerRecord, Snapshot
+from tests.fakes import FakePodman
 
 SINCE = 1_800_000_000.0  # the wait began here
 BEFORE, AFTER = "2027-01-15T07:59:00Z", "2027-01-15T08:01:00Z"  # around SINCE
@@ -86,3 +89,63 @@ def test_removed_before_its_exit_was_seen_asks_podman(tmp_path: Path) -> None:
 def test_a_container_removed_while_waiting_for_its_exit(tmp_path: Path) -> None:
     watch = _watch("next-exit", "exited", 5)
     assert watch.look(_snap(tmp_path, None)) == 5
+
+
+class _States:
+    """Containers.snapshot/recent_snapshot over a scripted list of looks."""
+
+    def __init__(self, looks: list[Snapshot]) -> None:
+        self.looks = looks
+
+    async def snapshot(self) -> Snapshot:
+        return self.looks[0] if len(self.looks) == 1 else self.looks.pop(0)
+
+    async def recent_snapshot(self, _age: float) -> Snapshot:
+        return await self.snapshot()
+
+
+def _autoremoved(tmp_path: Path, status: str | None, code: int = 0) -> Snapshot:
+    snap = _snap(tmp_path, status, code, finishedTime=AFTER)
+    if status is not None:
+        config = {"spec": {"annotations": {"io.podman.annotations.autoremove": "TRUE"}}}
+        record = snap.containers[ID]
+        snap.containers[ID] = dataclasses.replace(record, config=json.dumps(config).encode())
+    return snap
+
+
+async def test_a_removed_wait_removes_an_exited_auto_removed_container_once(
+    tmp_path: Path,
+) -> None:
+    """`docker run --rm`: once its exit is seen, the wait removes it (through the callback)
+    rather than wait for conmon's clean-up, and answers the exit code seen before."""
+    removed: list[str] = []
+    looks = [_autoremoved(tmp_path, "running"), _autoremoved(tmp_path, "exited", 5)]
+    looks += [_autoremoved(tmp_path, "exited", 5), _autoremoved(tmp_path, None)]
+    states = _States(looks)
+
+    async def remove(ident: str) -> None:
+        removed.append(ident)
+        states.looks = [_autoremoved(tmp_path, None)]  # gone from the next look on
+
+    waiter = Waiter(FakePodman(), states, remove)  # type: ignore[arg-type]
+    since = datetime.datetime.fromtimestamp(SINCE, datetime.UTC)
+    code = await waiter.wait(ContainerRef(ID, "c", "running", 0), "removed", since)
+    assert (code, removed) == (5, [ID])
+
+
+async def test_other_waits_and_containers_without_rm_are_not_removed(tmp_path: Path) -> None:
+    removed: list[str] = []
+
+    async def remove(ident: str) -> None:
+        removed.append(ident)
+
+    since = datetime.datetime.fromtimestamp(SINCE, datetime.UTC)
+    ref = ContainerRef(ID, "c", "running", 0)
+    looks = [_autoremoved(tmp_path, "running"), _autoremoved(tmp_path, "exited", 2)]
+    waiter = Waiter(FakePodman(), _States(looks), remove)  # type: ignore[arg-type]
+    assert await waiter.wait(ref, "next-exit", since) == 2
+    plain = [_snap(tmp_path, "running"), _snap(tmp_path, "exited", 3, finishedTime=AFTER)]
+    plain += [_snap(tmp_path, None)]
+    waiter = Waiter(FakePodman(), _States(plain), remove)  # type: ignore[arg-type]
+    assert await waiter.wait(ref, "removed", since) == 3
+    assert removed == []
