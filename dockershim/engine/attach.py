@@ -71,7 +71,10 @@ class AttachOps:
 
     def removable_at_exit(self, container_id: str) -> bool:
         """Whether this service started the auto-removed container on conmon's socket (once)."""
-        return self._removable.pop(container_id, 0) is None
+        if container_id not in self._removable:
+            return False
+        del self._removable[container_id]
+        return True
 
     async def facts(self, ref: str) -> ContainerFacts:
         return await self.containers.facts(ref)
