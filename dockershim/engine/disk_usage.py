@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from dockershim.podman import PodmanRunner
+from dockershim.translate.internal_pods import is_pause_image
 from dockershim.translate.system_df import volume_links
 
 
@@ -33,7 +34,9 @@ class DiskUsage:
         self.podman = podman
 
     async def images(self) -> list[dict[str, Any]]:
-        return list(await self.podman.run_json(["images", "--format", "json"]) or [])
+        """`podman images` JSON, without podman's own infra image (translate/internal_pods)."""
+        listed = await self.podman.run_json(["images", "--format", "json"]) or []
+        return [i for i in listed if isinstance(i, dict) and not is_pause_image(i)]
 
     async def containers(self) -> list[dict[str, Any]]:
         """`podman ps` JSON with sizes (measured by podman: the writable layers)."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from dockershim.errors import NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.translate.internal_pods import is_pause_image
 from dockershim.translate.references import candidates, create_candidates, looks_like_id
 
 StoreInfo = Callable[[], Awaitable[tuple[str, str]]]  # (graph root, driver name)
@@ -62,7 +63,8 @@ class Images:
             return list(json.loads(kept[1]))
         args = ["images", "--format", "json"] + (["--all"] if everything else [])
         data = (await self.podman.run(args)).json()
-        items = _merge_names(data if isinstance(data, list) else [])
+        listed = _merge_names(data if isinstance(data, list) else [])
+        items = [i for i in listed if not is_pause_image(i)]  # podman's own (internal_pods)
         if mark:
             self._lists[everything] = (mark, json.dumps(items))
         return items

@@ -2,7 +2,9 @@
 
 dockerd has no container for any: a build's network (engine/build_network.py) and the
 holders of podman 4's rootless network namespace, across a disconnect and while the service
-runs (engine/netns_hold.py).
+runs (engine/netns_hold.py). Nor has it their image: podman builds its infra image itself,
+offline (`localhost/podman-pause:<version>`), and Docker's image lists leave it out, so that
+`docker rmi $(docker images -q)` does not stop at an image the holder uses.
 Their infra containers are named `<prefix><hex>-infra`.
 """
 
@@ -32,3 +34,12 @@ def is_internal_name(name: str) -> bool:
     state record's name, `podman ps` Names)."""
     name = name.removeprefix("/")
     return name.startswith(_PREFIXES) and name.endswith(INFRA_SUFFIX)
+
+
+PAUSE_IMAGE = "localhost/podman-pause:"  # the repository podman builds its infra image as
+
+
+def is_pause_image(entry: dict[str, Any]) -> bool:
+    """podman's own infra image in `podman images --format json` (every name of it is)."""
+    names = [str(n) for n in entry.get("Names") or []]
+    return bool(names) and all(n.startswith(PAUSE_IMAGE) for n in names)

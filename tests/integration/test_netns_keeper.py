@@ -79,6 +79,16 @@ def test_a_bridge_run_makes_the_service_hold_the_namespace_unseen_until_it_exits
     counted = _docker(own_shim, "info", "--format", "{{.ContainersRunning}}").strip()
     assert int(counted) == len(running)  # the services' own infra containers left out
 
+    # nor podman's infra image it runs: `docker rmi $(docker images -q)` must not stop at it
+    pause = podman("images", "--format", "{{.Repository}}").stdout.split()
+    assert "localhost/podman-pause" in pause
+    shown = _docker(own_shim, "images", "-a", "--format", "{{.Repository}}").split()
+    assert not [r for r in shown if "podman-pause" in r]
+    images = _docker(own_shim, "info", "--format", "{{.Images}}").strip()
+    assert int(images) == len(shown)
+    df = _docker(own_shim, "system", "df", "-v", "--format", "{{json .Images}}")
+    assert "podman-pause" not in df
+
     own_shim.stop()
     assert _pods_of(pid) == {}, "the service removes its pod when it exits"
 

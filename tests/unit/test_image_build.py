@@ -4,7 +4,7 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate import build, commit
-from dockershim.translate.internal_pods import is_internal_infra, is_internal_name
+from dockershim.translate.internal_pods import is_internal_infra, is_internal_name, is_pause_image
 from tests.fakes import FIXTURES
 
 
@@ -204,5 +204,8 @@ def test_only_the_services_own_pod_infras_are_hidden() -> None:
     assert not is_internal_infra({"IsInfra": False, "Name": "dockershim-build-x"})
     assert is_internal_name("dockershim-netns-hold-0a1b2c-infra")
     assert is_internal_name("dockershim-netns-keep-4242-0a1b2c3d-infra")
+    assert is_pause_image({"Names": ["localhost/podman-pause:4.3.1-0"]})
+    assert not is_pause_image({"Names": ["localhost/podman-pause:4.3.1-0", "mine:latest"]})
+    assert not is_pause_image({"Names": []}) and not is_pause_image({"Names": ["busybox:1"]})
     assert is_internal_name("/dockershim-build-0a1b2c-infra")
     assert not is_internal_name("dockershim-build-0a1b2c") and not is_internal_name("web-infra")
