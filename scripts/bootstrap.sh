@@ -303,6 +303,10 @@ make_repo_readable() {
   # The tests run as the unprivileged user straight from this checkout.
   local d=$REPO
   while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+  # That user cannot write the checkout's __pycache__: without bytecode compiled here, each
+  # service start compiled ~170 modules again (~250 ms of its ~700 ms of imports). Only what
+  # changed is compiled again; a module edited later is compiled in memory until the next run.
+  "$VENV/bin/python" -m compileall -q -j 0 "$REPO/dockershim" >/dev/null || true
   chmod -R o+rX "$REPO"
 }
 
