@@ -25,13 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from speed import parse_variant, serve_argv
+from speed import planned_targets
 from speed_common import (
     CLI,
     IMAGE,
-    PODMAN,
     PREFIX,
-    REPO,
     SERVICE,
     SHIM,
     Failed,
@@ -55,20 +53,8 @@ def _others_running() -> list[str]:
 
 def _targets(workdir: Path, variants: list[str]) -> list[tuple[Target, list[str] | None]]:
     """Each target with the argv that starts its service (None: the podman CLI)."""
-    wanted: list[tuple[str, Path, list[str] | None]] = [(SHIM, REPO, [])]
-    wanted += [parse_variant(v) for v in variants]
-    out: list[tuple[Target, list[str] | None]] = []
-    for name, repo, extra in [*wanted, (SERVICE, REPO, None)]:
-        sock = str(workdir / f"{name}.sock")
-        env = {"DOCKER_HOST": f"unix://{sock}", "DOCKER_CONFIG": str(workdir / "config")}
-        argv = (
-            serve_argv(sock, extra)
-            if extra is not None
-            else [PODMAN, "system", "service", "--time=0", f"unix://{sock}"]
-        )
-        out.append((Target(name, sock, {**os.environ, **env}, repo=repo), argv))
-    out.append((Target(CLI, None, dict(os.environ)), None))
-    return out
+    planned: list[tuple[Target, list[str] | None]] = [*planned_targets(workdir, variants)]
+    return [*planned, (Target(CLI, None, dict(os.environ)), None)]
 
 
 def _once(t: Target, argv: list[str] | None, n: int) -> dict[str, float]:
@@ -106,7 +92,6 @@ def main() -> int:
     samples: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="dsbench-alone-") as tmp:
         workdir = Path(tmp)
-        (workdir / "config").mkdir()
         targets = _targets(workdir, args.variant)
         try:
             for r in range(args.rounds):

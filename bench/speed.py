@@ -92,17 +92,15 @@ def parse_variant(text: str) -> tuple[str, Path, list[str]]:
     return name, Path(repo).resolve() if repo else REPO, shlex.split(args)
 
 
-def start_targets(
-    workdir: Path, with_cli: bool, variants: list[str], targets: list[Target]
-) -> dict[str, float]:
-    """Start every target into `targets` (the caller's, so that one that fails to start, a
-    variant's checkout that is missing, still leaves the started ones to be stopped)."""
+def planned_targets(workdir: Path, variants: list[str]) -> list[tuple[Target, list[str]]]:
+    """dockershim from this checkout, each variant, then podman's service: each target with
+    the argv that starts it (none started yet; a bad variant fails before any starts)."""
     config = workdir / "docker-config"
-    config.mkdir()
+    config.mkdir(exist_ok=True)
     wanted: list[tuple[str, Path, list[str] | None]] = [(SHIM, REPO, [])]
     wanted += [parse_variant(v) for v in variants]
     wanted.append((SERVICE, REPO, None))  # None: podman's service
-    startup = {}
+    planned = []
     for name, repo, extra in wanted:
         sock = str(workdir / f"{name}.sock")
         env = {
@@ -112,14 +110,24 @@ def start_targets(
             "DOCKER_BUILDKIT": "0",
             "COMPOSE_PROGRESS": "quiet",
         }
-        target = Target(name, sock, env, repo=repo)
-        targets.append(target)
         argv = (
             serve_argv(sock, extra)
             if extra is not None
             else [PODMAN, "system", "service", "--time=0", f"unix://{sock}"]
         )
-        startup[name] = target.start(argv)
+        planned.append((Target(name, sock, env, repo=repo), argv))
+    return planned
+
+
+def start_targets(
+    workdir: Path, with_cli: bool, variants: list[str], targets: list[Target]
+) -> dict[str, float]:
+    """Start every target into `targets` (the caller's, so that one that fails to start, a
+    variant's checkout that is missing, still leaves the started ones to be stopped)."""
+    startup = {}
+    for target, argv in planned_targets(workdir, variants):
+        targets.append(target)
+        startup[target.name] = target.start(argv)
     if with_cli:
         targets.append(Target(CLI, None, dict(os.environ)))
     return startup

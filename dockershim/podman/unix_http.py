@@ -1,8 +1,8 @@
 """One HTTP/1.1 request over a unix socket, for podman's service child (service_child.py).
 
-Every container change that goes through the child pays for its client. httpx took 1.5-2 ms
-of CPU per request here (its URL and header models, httpcore's pool, anyio's streams), about
-half of what dockershim adds to podman's own time on a create, start, stop or rm. This client
+Every container change that goes through the child pays for its client. httpx took 1.05-1.26
+ms of CPU per request here (its URL and header models, httpcore's pool, anyio's streams),
+against 0.29-0.35 for this one (300 pings of `podman system service`). This client
 is asyncio's streams and h11 (which the server side uses already): a connection per request,
 closed after the answer, as the child's client did before (a connect costs ~0.1 ms).
 

@@ -2,10 +2,11 @@
 
 dockerd has no container for any: a build's network (engine/build_network.py) and the
 holders of podman 4's rootless network namespace, across a disconnect and while the service
-runs (engine/netns_hold.py). Nor has it their image: podman builds its infra image itself,
-offline (`localhost/podman-pause:<version>`), and Docker's image lists leave it out, so that
+runs (engine/netns_hold.py). Their infra containers are named `<prefix>...-infra`.
+
+Nor has dockerd their image: podman builds its infra image itself, offline
+(`localhost/podman-pause:<version>`), and Docker's image lists leave it out, so that
 `docker rmi $(docker images -q)` does not stop at an image the holder uses.
-Their infra containers are named `<prefix><hex>-infra`.
 """
 
 from __future__ import annotations
