@@ -34,6 +34,7 @@ from dockershim.api.fastreads import FastReads
 from dockershim.api.lazyapp import default_state_dir
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.podman import PodmanRunner, restart_backup
+from dockershim.podman.service_child import PodmanService
 
 # Order matters only where paths overlap: specific container sub-resources before generic ones.
 ROUTERS = [
@@ -64,13 +65,16 @@ def create_app(
     podman: PodmanRunner | None = None,
     state_dir: str | None = None,
     cache: dict[str, Any] | None = None,
+    service: PodmanService | None = None,
 ) -> FastAPI:
-    """The full API. `cache`: facts the quick /version of api/lazyapp.py already took."""
+    """The full API. `cache`: facts the quick /version of api/lazyapp.py already took;
+    `service`: the podman service child it began starting meanwhile."""
     app = FastAPI(title="dockershim", docs_url=None, redoc_url=None, openapi_url=None)
     backend = Backend(
         podman=podman or PodmanRunner(),
         state_dir=state_dir or default_state_dir(),
         cache=cache if cache is not None else {},
+        service=service,
     )
     app.state.backend = backend
     # a restart-policy patch the last run could not confirm is undone before any request

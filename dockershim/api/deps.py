@@ -11,6 +11,7 @@ from dockershim.api.queries import flag, number
 from dockershim.engine import Engine
 from dockershim.errors import InvalidParameter, TooLarge
 from dockershim.podman import PodmanRunner
+from dockershim.podman.service_child import PodmanService
 from dockershim.translate.validate import digits, has_nul, loads
 
 
@@ -19,10 +20,11 @@ class Backend:
     podman: PodmanRunner
     state_dir: str
     cache: dict[str, Any] = field(default_factory=dict)
+    service: PodmanService | None = None  # a podman service child already starting
     engine: Engine = field(init=False)
 
     def __post_init__(self) -> None:
-        self.engine = Engine(self.podman, self.cache, self.state_dir)
+        self.engine = Engine(self.podman, self.cache, self.state_dir, self.service)
 
 
 def get_backend(request: Request) -> Backend:

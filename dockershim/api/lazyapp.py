@@ -7,8 +7,10 @@ answers `GET /_ping`, `HEAD /_ping` and `GET /version` (with or without a `/vX.Y
 itself, byte for byte as the routes in api/system.py do, and builds the full app (api/app.py)
 in a worker thread: at once when another request arrives (that request waits for it), or
 shortly after a quick answer, so the next command finds it ready. From then on every request,
-including /_ping and /version, goes to the full app. Lifespan events are answered here: the full
-app has no startup or shutdown handlers; at shutdown its engine releases what it holds.
+including /_ping and /version, goes to the full app. A first request that changes something (a
+POST or DELETE: a cold `docker run`) also starts podman's service child at once, so it is
+ready when the full app's create needs it. Lifespan events are answered here: the full app has
+no startup or shutdown handlers; at shutdown its engine releases what it holds.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dockershim.api.version_answer import version_content
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.errors import DockerError
 from dockershim.podman.runner import PodmanRunner
+from dockershim.podman.service_child import PodmanService
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +56,13 @@ Closer = Callable[[], Awaitable[None]]
 
 
 def _full_app(
-    podman: PodmanRunner, state_dir: str, cache: dict[str, Any]
+    podman: PodmanRunner, state_dir: str, cache: dict[str, Any], service: PodmanService
 ) -> tuple[ASGIApp, Closer]:
     """The full app, and what to await when the service ends (its engine's close)."""
     from dockershim.api.app import create_app
 
-    app = create_app(podman, state_dir=state_dir, cache=cache)  # the quick /version's facts
+    # the quick /version's facts, and the service child that may be starting already
+    app = create_app(podman, state_dir=state_dir, cache=cache, service=service)
     return app, app.state.backend.engine.close
 
 
@@ -67,6 +71,7 @@ class LazyApp:
         self.podman = podman
         self.state_dir = state_dir or default_state_dir()
         self.cache: dict[str, Any] = {}
+        self.service = PodmanService.of(podman, self.state_dir)
         self.full: ASGIApp | None = None
         self._close: Closer | None = None
         self._loading: asyncio.Future[tuple[ASGIApp, Closer]] | None = None
@@ -85,6 +90,11 @@ class LazyApp:
                 return
             asyncio.get_running_loop().call_later(WARM_UP_DELAY, self.load)
         else:
+            if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+                # a change is coming (a cold `docker run`): podman's service child starts
+                # now, beside the full app's import, instead of after it with the change
+                # made by a podman process meanwhile (engine/changes.py)
+                self.service.want()
             await (await self._app())(scope, receive, send)
 
     async def _app(self) -> ASGIApp:
@@ -94,7 +104,9 @@ class LazyApp:
     def load(self) -> asyncio.Future[tuple[ASGIApp, Closer]]:
         """Build the full app in a worker thread, once; the event loop keeps serving meanwhile."""
         if self._loading is None:
-            build = asyncio.to_thread(_full_app, self.podman, self.state_dir, self.cache)
+            build = asyncio.to_thread(
+                _full_app, self.podman, self.state_dir, self.cache, self.service
+            )
             self._loading = asyncio.ensure_future(build)
             self._loading.add_done_callback(self._loaded)
         return self._loading

@@ -51,12 +51,17 @@ __all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "Volume
 
 class Engine:
     def __init__(
-        self, podman: PodmanRunner, cache: MutableMapping[str, Any], state_dir: str | None
+        self,
+        podman: PodmanRunner,
+        cache: MutableMapping[str, Any],
+        state_dir: str | None,
+        service: PodmanService | None = None,
     ) -> None:
         self.podman = podman
         self._cache = cache
         self._state_dir = state_dir
-        self.service = PodmanService(podman, state_dir if podman.service_child else None)
+        # `service`: the child api/lazyapp.py began starting while this engine was built
+        self.service = service or PodmanService.of(podman, state_dir)
         self.containers = Containers(podman, self._database, state_dir, self.service)
         self.images = Images(podman, self._store)
         self.networks = Networks(podman, self._network_folder)
@@ -65,8 +70,10 @@ class Engine:
         self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
         # podman 4's rootless network namespace, held while the service runs
-        self.netns_hold = NetnsHold(podman, self.containers, self._shared_rootless_netns)
-        starts = StartWatchers(self.dns, self.netns_hold)
+        self.netns_hold = NetnsHold(
+            podman, self.containers, self._shared_rootless_netns, self.service
+        )
+        starts = StartWatchers(self.dns, self.netns_hold, ahead=[self.netns_hold])
         profiles = ProfileFiles(state_dir)
         self.attach = AttachOps(podman, self.containers, starts, self.changes)
         self.lifecycle = Lifecycle(

@@ -106,7 +106,10 @@ class Lifecycle:
             result = made or await self.podman.run(argv, check=False)
         if result.returncode != 0:
             raise create_error(without_paths(result.err_text, files), result.returncode)
-        return result.text.strip().splitlines()[-1] if result.text.strip() else ""
+        ident = result.text.strip().splitlines()[-1] if result.text.strip() else ""
+        if ident:
+            self.starts.created(ident)
+        return ident
 
     async def start(self, found: ContainerRef) -> None:
         if docker_state(found.status) in ACTIVE:

@@ -4,16 +4,18 @@ A podman CLI process spends 30-40 ms here starting up (Go runtime, user namespac
 configuration, storage, database) before it does anything; `podman system service` pays that
 once. Measured per call (bench/mutation_steps.py): rm 38 ms as a process against 10 through
 the service, start 134 against 102. So dockershim keeps one service as a child, on a private
-socket in its state folder, started in the background at the first change it is asked for,
-and sends start, stop, kill and rm to podman's libpod API there (never to podman's
-Docker-compatible API: the Docker side is dockershim's own).
+socket in its state folder, and sends start, stop, kill and rm to podman's libpod API there
+(never to podman's Docker-compatible API: the Docker side is dockershim's own). The child is
+started at the first change asked for, or sooner: api/lazyapp.py starts it when a cold
+service's first request is a change, beside the full app's import.
 
-Until the child answers, after it died, or when it cannot start, `call` returns None and the
-caller runs the same change as a CLI process; a child that failed is tried again after
-_RETRY_AFTER seconds. The child dies with dockershim (the runner's parent-death signal), so an
-idle exit takes it along; containers do not depend on it (conmon keeps them, as after a CLI
-process). A request the child took but did not finish in time is an error, as a CLI timeout
-is, and the child is replaced.
+A change that finds the child starting waits for it (up to _WAIT_FOR_START). Until the child
+answers, after it died, or when it cannot start, `call` returns None and the caller runs the
+same change as a CLI process; a child that failed is tried again after _RETRY_AFTER seconds.
+The child dies with dockershim (the runner's parent-death signal), so an idle exit takes it
+along; containers do not depend on it (conmon keeps them, as after a CLI process). A request
+the child took but did not finish in time is an error, as a CLI timeout is, and the child is
+replaced.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ API = "/v4.0.0/libpod"
 _READY_WITHIN = 30.0  # seconds a new child may take to answer its first ping
 _RETRY_AFTER = 30.0  # seconds before a child that failed is started again
 _CONNECTIONS = 16  # requests in flight at once; more wait for a connection
+_WAIT_FOR_START = 1.0  # seconds a change waits for a starting child before it is a process
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,12 @@ class PodmanService:
         self._failed_at = -_RETRY_AFTER
         self._said_failed = False
 
+    @classmethod
+    def of(cls, runner: PodmanRunner, state_dir: str | None) -> PodmanService:
+        """The child of a dockershim service with this runner and state folder (its socket
+        lives there; without one, or with the child turned off, every change is a process)."""
+        return cls(runner, state_dir if runner.service_child else None)
+
     @property
     def ready(self) -> bool:
         return self._socket is not None
@@ -105,9 +114,11 @@ class PodmanService:
         `body` is sent as JSON, `content` (instead) as a raw stream. `repeatable`: the CLI
         may do it again when the child went away in the middle (start, stop and rm of what is
         already done are no-ops); a create is not, it is an error."""
+        if self._socket is None:
+            self.want()
+            await self._started(min(timeout, _WAIT_FOR_START))
         sock = self._socket
         if sock is None:
-            self.want()
             return None
         started = time.monotonic()
         try:
@@ -140,6 +151,13 @@ class PodmanService:
             time.monotonic() - started,
         )
         return ServiceAnswer(answer.status, answer.body, answer.headers)
+
+    async def _started(self, within: float) -> None:
+        """Wait a little for a child that is starting: it answers in ~0.05-0.3 s, and a
+        podman process doing the change meanwhile costs as much and slows the start."""
+        starting = self._starting
+        if starting is not None:
+            await asyncio.wait([asyncio.shield(starting)], timeout=within)
 
     async def close(self) -> None:
         if self._starting is not None:

@@ -128,3 +128,22 @@ def test_the_full_app_loads_no_http_client_until_a_registry_is_asked() -> None:
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore')))"
     )
     assert _printed(code) == "[]"
+
+
+async def test_a_change_as_first_request_starts_the_service_child_before_the_full_app(
+    pair: tuple,  # type: ignore[type-arg]
+) -> None:
+    """A cold `docker run`: podman's service child starts beside the full app's import, so
+    the create finds it ready instead of running `podman create` (podman/service_child.py)."""
+    lazy, lazy_client, _ = pair
+    wanted: list[bool] = []  # whether the full app was built when the child was asked for
+    lazy.service.want = lambda: wanted.append(lazy.full is not None)
+    await lazy_client.get("/v1.41/containers/json")  # a read: no child for it
+    assert wanted == [] and lazy.full is not None
+    fresh = lazyapp.LazyApp(_podman(), state_dir=lazy.state_dir)
+    fresh.service.want = lambda: wanted.append(fresh.full is not None)
+    async with _client(fresh) as client:
+        await client.post("/v1.41/containers/nosuch/start")
+    assert wanted[0] is False  # asked for before the app existed
+    assert fresh.full is not None
+    assert fresh.full.state.backend.engine.service is fresh.service  # type: ignore[attr-defined]

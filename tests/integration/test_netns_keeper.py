@@ -93,6 +93,21 @@ def test_a_bridge_run_makes_the_service_hold_the_namespace_unseen_until_it_exits
     assert _pods_of(pid) == {}, "the service removes its pod when it exits"
 
 
+def test_a_create_alone_makes_the_service_hold_the_namespace(own_shim: Shim) -> None:
+    """The hold begins at the create: a short `docker run --rm` is often gone before its
+    start's news arrives, and its exit then took the namespace down (engine/starts.py)."""
+    assert own_shim.proc is not None
+    pid = own_shim.proc.pid
+    name = f"dockershim-test-keep-{os.getpid()}"
+    try:
+        _docker(own_shim, "create", "--name", name, FIXTURE_IMAGE, "true")
+        _eventually(lambda: list(_pods_of(pid).values()) == ["Running"], "a running keeper pod")
+    finally:
+        podman("rm", "--force", name, check=False)
+    own_shim.stop()
+    assert _pods_of(pid) == {}
+
+
 def test_a_later_service_removes_the_pod_of_one_that_was_killed() -> None:
     killed = Shim(Path(tempfile.mkdtemp(prefix="dockershim-keep-")), "--idle-timeout", "0").start()
     assert killed.proc is not None

@@ -122,6 +122,19 @@ def test_changes_go_to_podmans_service_child(own_shim: Shim, cleanup: Cleanup) -
     assert missing.returncode != 0 and "executable file not found" in missing.stderr
 
 
+def test_a_fresh_services_first_run_is_made_by_the_child_not_by_processes(
+    own_shim: Shim, cleanup: Cleanup
+) -> None:
+    """A cold `docker run`: the child starts beside the app's import and the first create
+    waits for it (~0.05-0.3 s) instead of running `podman create` meanwhile."""
+    name = cleanup.container()
+    _docker(own_shim, "run", "-d", "--name", name, "busybox", "sleep", "300")
+    for verb in ("create", "init", "start"):
+        assert _processes_run(own_shim, 0, verb) == [], verb
+    made = podman("container", "inspect", "--format", "{{.Config.CreateCommand}}", name)
+    assert made.stdout.strip() in ("[]", "<no value>")  # a `podman create` process records its argv
+
+
 def test_without_the_child_changes_run_as_processes(own_shim: Shim, cleanup: Cleanup) -> None:
     name = cleanup.container()
     _docker(own_shim, "create", "--name", name, "busybox", "sleep", "300")

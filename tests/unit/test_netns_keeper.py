@@ -6,6 +6,7 @@ test_netns_keeper.py.)"""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 
 from dockershim.engine.containers import ContainerRef
 from dockershim.engine.netns_hold import NetnsHold
+from dockershim.engine.starts import StartWatchers
+from dockershim.podman.service_child import ServiceAnswer
 from tests.fakes import FakePodman
 
 BRIDGED = ContainerRef("a" * 64, "web", "running")
@@ -163,3 +166,88 @@ def _dead_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+class _Child:
+    """podman's service child as NetnsHold uses it: answers by (method, path), or None (the
+    child cannot take requests: not running, gone)."""
+
+    def __init__(self, answers: dict[tuple[str, str], tuple[int, object]] | None) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, str, object]] = []
+
+    async def call(
+        self, method: str, path: str, params: object = None, **kwargs: Any
+    ) -> ServiceAnswer | None:
+        self.calls.append((method, path, kwargs.get("body")))
+        if self.answers is None:
+            return None
+        status, body = self.answers.get((method, path.split("dockershim-")[0]), (500, {}))
+        return ServiceAnswer(status, json.dumps(body).encode())
+
+
+_POD_ANSWERS: dict[tuple[str, str], tuple[int, object]] = {
+    ("POST", "/pods/create"): (201, {"Id": "f" * 64}),
+    ("POST", "/pods/"): (200, {"Errs": None, "Id": "f" * 64}),
+    ("DELETE", "/pods/"): (200, {"Err": None, "Id": "f" * 64}),
+}
+
+
+async def test_the_pod_is_made_and_removed_through_the_service_child_without_processes() -> None:
+    fake = FakePodman()
+    child = _Child(_POD_ANSWERS)
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])))
+    keeper.service = child  # type: ignore[assignment]
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    pod = keeper.holding
+    assert pod is not None
+    (create, start) = child.calls
+    assert create == (
+        "POST",
+        "/pods/create",
+        {"name": pod, "infra_name": f"{pod}-infra", "netns": {"nsmode": "bridge"}},
+    )
+    assert start[:2] == ("POST", f"/pods/{pod}/start")
+    await keeper.close()
+    assert child.calls[-1][:2] == ("DELETE", f"/pods/{pod}") and _pods(fake) == []
+
+
+async def test_without_a_child_that_answers_the_pod_is_made_by_processes() -> None:
+    fake = FakePodman()
+    child = _Child(None)
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])))
+    keeper.service = child  # type: ignore[assignment]
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    assert keeper.holding is not None
+    await keeper.close()
+    assert [c[:2] for c in _pods(fake)] == [["pod", "create"], ["pod", "start"], ["pod", "rm"]]
+
+
+async def test_a_pod_the_child_cannot_start_is_removed_and_nothing_held() -> None:
+    fake = FakePodman()
+    answers = {**_POD_ANSWERS, ("POST", "/pods/"): (200, {"Errs": ["no pause image"]})}
+    child = _Child(answers)
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])))
+    keeper.service = child  # type: ignore[assignment]
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    assert keeper.holding is None
+    assert [c[0] for c in child.calls] == ["POST", "POST", "DELETE"] and _pods(fake) == []
+    await keeper.close()
+
+
+def test_creates_are_told_only_to_the_watchers_that_want_them_ahead() -> None:
+    class Watcher:
+        def __init__(self) -> None:
+            self.told: list[str] = []
+
+        def started(self, container_id: str) -> None:
+            self.told.append(container_id)
+
+    dns, hold = Watcher(), Watcher()
+    watchers = StartWatchers(dns, hold, ahead=[hold])
+    watchers.created("made")
+    watchers.started("run")
+    assert dns.told == ["run"] and hold.told == ["made", "run"]
