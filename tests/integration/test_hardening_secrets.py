@@ -51,9 +51,13 @@ class CmdlineWatch:
 
 
 @pytest.fixture(scope="module")
-def debug_shim() -> Iterator[Shim]:
+def debug_shim(request: pytest.FixtureRequest) -> Iterator[Shim]:
+    """A shim logging at debug level: creates through podman's service child (the body on its
+    socket), or with `--no-podman-service` as `podman create` processes (`--env-file`)."""
     instance = Shim(Path(tempfile.mkdtemp(prefix="dockershim-secrets-")))
     instance.extra = ["--idle-timeout", "0", "--log-level", "debug"]
+    if getattr(request, "param", "child") == "cli":
+        instance.extra.append("--no-podman-service")
     instance.start()
     yield instance
     instance.stop()
@@ -75,6 +79,7 @@ def _secret() -> str:
     return f"s3cr3t-{uuid.uuid4().hex}"
 
 
+@pytest.mark.parametrize("debug_shim", ["child", "cli"], indirect=True)
 def test_run_and_exec_env(debug_shim: Shim, cleanup: Cleanup) -> None:
     secret, exec_secret = _secret(), _secret()
     name = cleanup.container()
@@ -110,7 +115,11 @@ def test_run_and_exec_env(debug_shim: Shim, cleanup: Cleanup) -> None:
     env = json.loads(_docker(debug_shim, "inspect", name).stdout)[0]["Config"]["Env"]
     assert f"TOKEN={secret}" in env
     assert secret not in debug_shim.log() and exec_secret not in debug_shim.log()
-    assert "--env-file" in debug_shim.log()  # the debug log does show podman's argv
+    # the debug log does show podman's argv, or each request to the service child
+    if "--no-podman-service" in debug_shim.extra:
+        assert "--env-file" in debug_shim.log()
+    else:
+        assert "podman service: POST /containers/create -> 201" in debug_shim.log()
 
 
 def test_build_args(debug_shim: Shim, cleanup: Cleanup, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from dockershim.errors import DockerError
-from dockershim.podman import PodmanRunner, SpawnedProcess
+from dockershim.podman import PodmanRunner, SpawnedProcess, service_child
 from dockershim.podman.service_child import PodmanService
 
 # A stand-in for `podman system service`: /_ping answers; /ok answers 204; /hang never
@@ -78,16 +78,24 @@ async def _ready(service: PodmanService) -> None:
     raise AssertionError("the stand-in never became ready")
 
 
-async def test_not_ready_means_the_cli_and_asks_for_the_child(service: PodmanService) -> None:
-    assert await service.call("POST", "/ok", timeout=5) is None  # starts it in the background
-    await _ready(service)
-    answer = await service.call("POST", "/ok", timeout=5)
-    assert answer is not None and answer.status == 204
+async def test_a_call_starts_the_child_and_waits_for_it(service: PodmanService) -> None:
+    answer = await service.call("POST", "/ok", timeout=5)  # starts it, and waits a little
+    assert answer is not None and answer.status == 204 and service.ready
     runner = service.runner
     assert isinstance(runner, StandInRunner) and len(runner.spawned) == 1
     assert runner.spawned[0][:3] == ["system", "service", "--time=0"]
     sock = runner.spawned[0][3].removeprefix("unix://")
     assert Path(sock).parent.stat().st_mode & 0o777 == 0o700
+
+
+async def test_a_child_slower_than_the_wait_means_the_cli_meanwhile(
+    service: PodmanService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_child, "_WAIT_FOR_START", 0.0)
+    assert await service.call("POST", "/ok", timeout=5) is None  # starts it in the background
+    await _ready(service)
+    answer = await service.call("POST", "/ok", timeout=5)
+    assert answer is not None and answer.status == 204
 
 
 async def test_an_unanswered_request_is_an_error_and_the_child_is_replaced(
