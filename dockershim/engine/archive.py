@@ -10,7 +10,8 @@ stats a write needs, asked of podman's service child when it runs:
 - write: every entry checked on the way (translate/archive.check_entries: nothing that
   escapes the target; 400 and nothing written otherwise) into a file of our own; only a
   checked whole goes to libpod's archive PUT through podman's service child, else to
-  `podman cp - CTR:PATH`.
+  `podman cp - CTR:PATH`. Into a running root container, the entries get their owner (0:0)
+  here and podman keeps them, instead of looking the user up itself (`_owned_as_podman_would`).
 - export: `podman export`; changes: `podman diff --format json`.
 
 A `cp` or `export` child is never signalled part way, also not when its reader has what it
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import posixpath
 import shutil
@@ -30,9 +32,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from dockershim.engine.archive_tar import EntryCheck, first_entry
+from dockershim.engine.archive_tar import EntryCheck, first_entry, make_root_owned
 from dockershim.engine.child import Child, output_chunks
-from dockershim.engine.container_fs import stat_in_container
+from dockershim.engine.container_fs import root_primary_group, stat_in_container
 from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, InvalidParameter, NotFound, TooLarge
 from dockershim.podman import PodmanRunner
@@ -47,6 +49,8 @@ from dockershim.translate.archive import (
     path_stat,
     service_stat,
 )
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 16
 _FILE_CHUNK = 1 << 20
@@ -271,6 +275,8 @@ class Archives:
         try:
             checked = os.path.join(workdir, "upload.tar")
             await _spool_checked(body, checked, path, limit)
+            if not options.keep_owners and await self._owned_as_podman_would(ref, checked):
+                options = WriteOptions(keep_owners=True, overwrite=options.overwrite)
             if self.service.ready and await self._write_through_service(
                 ref, path, checked, options
             ):
@@ -279,6 +285,24 @@ class Archives:
             await self._write_through_cli(ref, path, checked, options, workdir)
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+    async def _owned_as_podman_would(self, ref: str, checked: str) -> bool:
+        """Give the checked archive's entries the owner podman's chown would give them,
+        where it is known without podman: a running container whose user is root (its
+        config says "", "0" or "0:0") and whose /etc/passwd gives root group 0. Then the
+        archive's owners are kept as they are, sparing podman's lookup of the user (it
+        reads the container's /etc/passwd through two helper processes: ~70 ms of a 10 MiB
+        copy's ~90). True when the archive now carries that owner."""
+        found = await self.containers.running_user(ref)
+        if found is None or found[0] not in ("", "0", "0:0"):
+            return False
+        user, pid = found
+        if user != "0:0" and await asyncio.to_thread(root_primary_group, pid) != 0:
+            return False
+        if not await asyncio.to_thread(make_root_owned, checked):
+            return False
+        log.debug("cp into %s: entries made 0:0 here, podman keeps the owners", ref)
+        return True
 
     async def _write_through_service(
         self, ref: str, path: str, checked: str, options: WriteOptions

@@ -563,6 +563,68 @@ def test_an_upload_through_the_child_lands_as_through_the_cli(
     assert "PUT /containers/" in own_shim.log()[since:]
 
 
+def test_an_upload_into_a_root_container_lands_as_podman_cp_puts_it(
+    own_shim: Shim, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    """Into a running container whose user is root, dockershim gives the entries podman's
+    owner itself (0:0) and podman keeps them, sparing its lookup of the user; where root's
+    group in the container is not 0, or /etc/passwd is a mount (podman reads the image's
+    file), podman chowns as before. Each lands as `podman cp -` puts the same archive."""
+    image = f"{cleanup.name('dsroot5')}:latest"
+    cleanup.images.append(image)
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "FROM busybox\nRUN sed -i 's/^root:x:0:0:/root:x:0:5:/' /etc/passwd\n"
+    )
+    podman("build", "-q", "-t", image, str(context), timeout=120)
+    mounted = tmp_path / "passwd"
+    mounted.write_text("root:x:0:0:root:/root:/bin/sh\n")  # the process sees group 0
+    mounted.chmod(0o644)
+    variants = {  # name: (podman run options, image, whether dockershim sets the owner)
+        "default": ([], "busybox", True),
+        "user 0:0": (["--user", "0:0"], "busybox", True),
+        "root in group 5": ([], image, False),
+        "passwd mounted": (["-v", f"{mounted}:/etc/passwd:ro"], image, False),
+    }
+    _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
+    _wait_for_service_child(own_shim)
+    upload = _upload(False)
+    for variant, (options, base, ours) in variants.items():
+        container = cleanup.container()
+        podman("run", "-d", "--name", container, *options, base, "sleep", "300")
+        landed = {}
+        for way in ("shim", "podman"):
+            folder = f"/tmp/up-{way}"
+            podman("exec", container, "mkdir", "-p", f"{folder}/plain")
+            since = len(own_shim.log())
+            if way == "shim":
+                with httpx.Client(transport=httpx.HTTPTransport(uds=own_shim.socket)) as client:
+                    answer = client.put(
+                        f"http://d/v1.45/containers/{container}/archive",
+                        params={"path": folder},
+                        content=upload,
+                    )
+                assert answer.status_code == 200, (variant, answer.text)
+                said = "entries made 0:0 here" in own_shim.log()[since:]
+                assert said == ours, variant
+            else:
+                done = subprocess.run(
+                    ["podman", "cp", "--overwrite", "-", f"{container}:{folder}"],
+                    input=upload,
+                    capture_output=True,
+                    timeout=120,
+                    check=False,
+                )
+                assert done.returncode == 0, (variant, done.stderr)
+            landed[way] = _landed(container, folder).replace(folder, "FOLDER")
+        assert landed["shim"] == landed["podman"], variant
+        listed = [line.split() for line in landed["shim"].splitlines()]
+        owners = {tuple(f[2:4]) for f in listed if len(f) > 5 and f[0][:1] in "-dl"}
+        group = "0" if ours else "5"  # podman's lookup reads the image's /etc/passwd
+        assert owners == {("0", group)}, (variant, landed)
+
+
 @pytest.fixture
 def image_volume_setting() -> Iterator[Path]:
     """A drop-in of the test user's containers.conf, removed afterwards."""
