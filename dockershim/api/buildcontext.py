@@ -26,6 +26,7 @@ import tarfile
 from io import BufferedIOBase
 
 from dockershim.api import diskbudget
+from dockershim.engine.archive_tar import each_member
 from dockershim.errors import InvalidParameter
 
 
@@ -99,13 +100,16 @@ def extract_context(archive: str, root: str, dockerfile: str = "Dockerfile") -> 
     limit, unpacked = diskbudget.budget(root), 0
     try:
         with tarfile.open(archive, "r:") as tar:
-            for member in tar:
+            for member in each_member(tar):
                 last = member
                 if member.isdev():
                     continue
                 unpacked += member.size  # a compressed context may unpack to far more
                 diskbudget.check(unpacked, limit, "the unpacked build context")
                 _check(root, member)
+                if member.islnk() and not os.path.lexists(os.path.join(root, member.linkname)):
+                    # tarfile would look for it among the headers read, and none is kept
+                    raise InvalidParameter(f"build context hard link {member.name!r} has no target")
                 member.mode = (member.mode or 0o644) | (0o700 if member.isdir() else 0o600)
                 try:
                     tar.extract(member, root, set_attrs=not member.issym())

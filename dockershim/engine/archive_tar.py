@@ -9,7 +9,7 @@ import queue
 import tarfile
 import tempfile
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import IO
 
 from dockershim.errors import InvalidParameter
@@ -27,6 +27,16 @@ from dockershim.translate.archive import (
 
 _CHUNK = 1 << 16
 _QUEUED = 64  # chunks of an upload waiting for the entry check (a few MiB at most)
+
+
+def each_member(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """The archive's members in turn, none kept: a TarFile keeps every header it has read
+    (~440 bytes each), so an upload of empty entries would make its reader hold memory in
+    proportion to its size (a 1 GiB archive: ~0.9 GB)."""
+    kept: list[tarfile.TarInfo] = archive.members  # type: ignore[attr-defined]  # no API
+    while (info := archive.next()) is not None:
+        kept.clear()
+        yield info
 
 
 def _kind(info: tarfile.TarInfo) -> str:
@@ -127,7 +137,7 @@ class EntryCheck:
     def _run(self) -> None:
         try:
             with tarfile.open(fileobj=self, mode="r|*") as archive:  # type: ignore[call-overload]
-                for info in archive:
+                for info in each_member(archive):
                     check_entries([to_entry(info)], self._dest)
         except InvalidParameter as exc:
             self._error = exc
@@ -158,7 +168,7 @@ def _rewrite(
     ):
         if first is not None:
             writer.addfile(_dir_info(first))
-        for info in reader:
+        for info in each_member(reader):
             data = reader.extractfile(info) if info.isreg() else None
             info.name = rename(info.name)
             if info.islnk():
@@ -197,22 +207,24 @@ def _owners_rewritable(info: tarfile.TarInfo) -> bool:
 def make_root_owned(path: str) -> bool:
     """Set every entry's owner in the plain tar file `path` to 0:0, in place; False (nothing
     changed) for an archive that is compressed or keeps an owner elsewhere than in a ustar
-    header, whose entries the caller then has podman chown."""
+    header, whose entries the caller then has podman chown. Two passes over the headers,
+    the first to check: none is kept in between (each_member)."""
     try:
         with open(path, "r+b") as archive:
             with tarfile.open(fileobj=archive, mode="r:") as reader:
-                members = reader.getmembers()
-            if not all(_owners_rewritable(info) for info in members):
-                return False
-            for info in members:
-                where = info.offset_data - _BLOCK
-                archive.seek(where)
-                header = bytearray(archive.read(_BLOCK))
-                header[_UID] = header[_GID] = b"0000000\0"
-                header[_CHKSUM] = b" " * 8
-                header[_CHKSUM] = b"%06o\0 " % sum(header)
-                archive.seek(where)
-                archive.write(header)
+                if not all(_owners_rewritable(info) for info in each_member(reader)):
+                    return False
+            archive.seek(0)
+            with tarfile.open(fileobj=archive, mode="r:") as reader:
+                for info in each_member(reader):
+                    where = info.offset_data - _BLOCK
+                    archive.seek(where)  # tarfile seeks back to its next header itself
+                    header = bytearray(archive.read(_BLOCK))
+                    header[_UID] = header[_GID] = b"0000000\0"
+                    header[_CHKSUM] = b" " * 8
+                    header[_CHKSUM] = b"%06o\0 " % sum(header)
+                    archive.seek(where)
+                    archive.write(header)
     except (tarfile.TarError, EOFError, OSError):
         return False
     return True

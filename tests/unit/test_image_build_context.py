@@ -119,3 +119,17 @@ def test_truncated_last_entry_refused(tmp_path: Path) -> None:
     cut.write_bytes(full.read_bytes()[: 3 * 512 + 599])
     with pytest.raises(InvalidParameter, match="not a valid tar archive"):
         extract_context(str(cut), str(tmp_path))
+
+
+def test_hard_links_to_entries_before_them_and_to_nothing(tmp_path: Path) -> None:
+    """A hard link to a file unpacked before it is made (no header is kept for it, the file
+    is there); one to nothing in the context is a 400."""
+    good = _tar(tmp_path / "good.tar", [("file", "a", "data"), ("lnk", "b", "a")])
+    (tmp_path / "ctx").mkdir()
+    extract_context(str(good), str(tmp_path / "ctx"))
+    assert (tmp_path / "ctx" / "b").read_text() == "data"
+    assert (tmp_path / "ctx" / "b").stat().st_ino == (tmp_path / "ctx" / "a").stat().st_ino
+    bad = _tar(tmp_path / "bad.tar", [("file", "a", "data"), ("lnk", "c", "missing")])
+    (tmp_path / "ctx2").mkdir()
+    with pytest.raises(InvalidParameter, match="has no target"):
+        extract_context(str(bad), str(tmp_path / "ctx2"))
