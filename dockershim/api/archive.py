@@ -85,7 +85,7 @@ async def put_container_archive(
 ) -> Response:
     path = _archive_path(path_raw)
     ref = check_ref(id)
-    options = WriteOptions(keep_owners=flag(copyUIDGID), overwrite=not flag(noOverwriteDirNonDir))
+    options = WriteOptions(copy_uid_gid=flag(copyUIDGID), overwrite=not flag(noOverwriteDirNonDir))
     # podman keeps a copy of the upload in a temporary folder while it extracts it
     limit = diskbudget.budget(tempfile.gettempdir())
     await engine.archives.write(ref, path, request.stream(), options, limit)

@@ -10,8 +10,8 @@ stats a write needs, asked of podman's service child when it runs:
 - write: every entry checked on the way (translate/archive.check_entries: nothing that
   escapes the target; 400 and nothing written otherwise) into a file of our own; only a
   checked whole goes to libpod's archive PUT through podman's service child, else to
-  `podman cp - CTR:PATH`. Into a running root container, the entries get their owner (0:0)
-  here and podman keeps them, instead of looking the user up itself (`_owned_as_podman_would`).
+  `podman cp - CTR:PATH`. Owners as dockerd sets them: the archive's, but with `docker cp
+  -a` into a container that has a user, that user's (`_chowns`).
 - export: `podman export`; changes: `podman diff --format json`.
 
 A `cp` or `export` child is never signalled part way, also not when its reader has what it
@@ -32,9 +32,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from dockershim.engine.archive_tar import EntryCheck, first_entry, make_root_owned
+from dockershim.engine.archive_tar import EntryCheck, first_entry
 from dockershim.engine.child import Child, output_chunks
-from dockershim.engine.container_fs import root_primary_group, stat_in_container
+from dockershim.engine.container_fs import stat_in_container
 from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, InvalidParameter, NotFound, TooLarge
 from dockershim.podman import PodmanRunner
@@ -47,6 +47,7 @@ from dockershim.translate.archive import (
     ServiceStat,
     docker_changes,
     path_stat,
+    service_path_stat,
     service_stat,
 )
 
@@ -57,6 +58,7 @@ _FILE_CHUNK = 1 << 20
 _SERVICE_TIMEOUT = 120.0  # seconds for each step of an upload to podman's service child
 _CLI_FAILED = 125  # the exit code of a failed podman command, as its errors are read
 _STAT_HEADER = "x-docker-container-path-stat"  # podman's stat, as its service sends it
+_OWNER_REFUSED = "error setting ownership of"  # copier's words for an owner it cannot set
 
 
 def lists_contents(path: str) -> bool:
@@ -140,7 +142,7 @@ class Reading:
 
 @dataclass(frozen=True)
 class WriteOptions:
-    keep_owners: bool  # Docker's copyUIDGID: the archive's owners, not the container user's
+    copy_uid_gid: bool  # Docker's copyUIDGID (`docker cp -a`): the container user's owner
     overwrite: bool  # a directory may replace a non-directory and the other way round
 
 
@@ -229,16 +231,20 @@ class Archives:
         return bool(int(str(stat["mode"])) & GO_DIR)
 
     async def stat(self, ref: str, path: str, *, follow: bool = False) -> dict[str, object]:
-        """Docker's stat of `path` (lstat unless `follow`); 404 when it is not there."""
+        """Docker's stat of `path` (lstat unless `follow`); 404 when it is not there. Of a
+        container not running, podman's own stat in its service child (symlinks followed,
+        as `podman cp` follows them) where it runs: a `podman cp` would archive all of the
+        path to show its first entry."""
         fast = await self._fast_stat(ref, path, follow)
-        return fast if fast is not None else await self._podman_stat(ref, path)
+        if fast is not None:
+            return fast
+        found = await self._service_stat(ref, path)
+        if found is not None:
+            return service_path_stat(path, found)
+        return await self._podman_stat(ref, path)
 
     async def _podman_stat(self, ref: str, path: str) -> dict[str, object]:
-        """The stat when /proc cannot tell (a stopped container): podman's."""
-        if path.rstrip("/") == "":  # the root: a directory, whose mtime podman's stat has
-            root = await self._service_stat(ref, "/")
-            if root is not None:
-                return path_stat(path, Entry(".", KIND_DIR, 0o755, 0, root.mtime))
+        """The stat when neither /proc nor the service child can tell: from podman's archive."""
         own = await self._dir_entry(ref, path)
         if own is not None:
             return path_stat(path, own)
@@ -271,50 +277,55 @@ class Archives:
         leaves its copy in /var/tmp)."""
         if not await self._is_dir(ref, path):
             raise InvalidParameter("extraction point is not a directory")
+        chown = await self._chowns(ref, options)
         workdir = tempfile.mkdtemp(prefix="dockershim-cp-")
         try:
             checked = os.path.join(workdir, "upload.tar")
             await _spool_checked(body, checked, path, limit)
-            if not options.keep_owners and await self._owned_as_podman_would(ref, checked):
-                options = WriteOptions(keep_owners=True, overwrite=options.overwrite)
-            if self.service.ready and await self._write_through_service(
-                ref, path, checked, options
-            ):
-                return
-            self.service.want()  # for the uploads after this one, as after a change
-            await self._write_through_cli(ref, path, checked, options, workdir)
+            try:
+                await self._put(ref, path, checked, chown, options.overwrite, workdir)
+            except DockerError as exc:
+                if chown or _OWNER_REFUSED not in exc.message:
+                    raise
+                # an owner the container's user namespace cannot map (a host uid beyond
+                # the subordinate range): podman stopped part way; all of it again, owned
+                # by the container's user (what a rootful dockerd would not have to do)
+                log.info("cp into %s: %s; copied again as the container's user", ref, exc.message)
+                await self._put(ref, path, checked, True, options.overwrite, workdir)
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
 
-    async def _owned_as_podman_would(self, ref: str, checked: str) -> bool:
-        """Give the checked archive's entries the owner podman's chown would give them,
-        where it is known without podman: a running container whose user is root (its
-        config says "", "0" or "0:0") and whose /etc/passwd gives root group 0. Then the
-        archive's owners are kept as they are, sparing podman's lookup of the user (it
-        reads the container's /etc/passwd through two helper processes: ~70 ms of a 10 MiB
-        copy's ~90). True when the archive now carries that owner."""
-        found = await self.containers.running_user(ref)
-        if found is None or found[0] not in ("", "0", "0:0"):
+    async def _chowns(self, ref: str, options: WriteOptions) -> bool:
+        """Whether podman gives every entry the container user's owner, as dockerd does:
+        with copyUIDGID (`docker cp -a`) into a container whose config names a user. Else
+        the archive's owners are kept: dockerd's behaviour since 17.06 (moby#34096, whatever
+        its CLI's help says), also for `-a` into a container without a user."""
+        if not options.copy_uid_gid:
             return False
-        user, pid = found
-        if user != "0:0" and await asyncio.to_thread(root_primary_group, pid) != 0:
-            return False
-        if not await asyncio.to_thread(make_root_owned, checked):
-            return False
-        log.debug("cp into %s: entries made 0:0 here, podman keeps the owners", ref)
-        return True
+        raw = await self.containers.inspect(ref)
+        return bool((raw.get("Config") or {}).get("User"))
+
+    async def _put(
+        self, ref: str, path: str, checked: str, chown: bool, overwrite: bool, workdir: str
+    ) -> None:
+        if self.service.ready and await self._write_through_service(
+            ref, path, checked, chown, overwrite
+        ):
+            return
+        self.service.want()  # for the uploads after this one, as after a change
+        await self._write_through_cli(ref, path, checked, chown, overwrite, workdir)
 
     async def _write_through_service(
-        self, ref: str, path: str, checked: str, options: WriteOptions
+        self, ref: str, path: str, checked: str, chown: bool, overwrite: bool
     ) -> bool:
-        """libpod's PUT of the checked archive, with the CLI's defaults (`--archive` chowns
-        to the container's user, and a directory never replaces a non-directory unless
-        `--overwrite`); False when the child could not take it."""
+        """libpod's PUT of the checked archive (`copyUIDGID` is podman's chown to the
+        container's user; a directory never replaces a non-directory unless `overwrite`);
+        False when the child could not take it."""
         found = await self.containers.lookup(ref)
         params = {
             "path": path,
-            "copyUIDGID": "false" if options.keep_owners else "true",
-            "noOverwriteDirNonDir": "false" if options.overwrite else "true",
+            "copyUIDGID": "true" if chown else "false",
+            "noOverwriteDirNonDir": "false" if overwrite else "true",
         }
         answer = await self.service.call(
             "PUT",
@@ -330,14 +341,15 @@ class Archives:
         return True
 
     async def _write_through_cli(
-        self, ref: str, path: str, checked: str, options: WriteOptions, workdir: str
+        self, ref: str, path: str, checked: str, chown: bool, overwrite: bool, workdir: str
     ) -> None:
-        """`podman cp - CTR:PATH` fed the checked archive. Its stdin ends only after the
-        whole archive (podman extracts whatever came before the end)."""
+        """`podman cp - CTR:PATH` fed the checked archive (its `--archive`, on by default, is
+        the chown). Its stdin ends only after the whole archive (podman extracts whatever
+        came before the end)."""
         argv = ["cp"]
-        if options.keep_owners:
+        if not chown:
             argv.append("--archive=false")
-        if options.overwrite:
+        if overwrite:
             argv.append("--overwrite")
         child = await self.podman.spawn(
             [*argv, "--", "-", f"{ref}:{path}"], stdin=True, env={"TMPDIR": workdir}

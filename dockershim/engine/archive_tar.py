@@ -192,39 +192,3 @@ async def rebase_archive(
         dst.seek(0)
         while chunk := dst.read(_CHUNK):
             yield chunk
-
-
-_BLOCK = 512
-_UID, _GID, _CHKSUM = slice(108, 116), slice(116, 124), slice(148, 156)
-
-
-def _owners_rewritable(info: tarfile.TarInfo) -> bool:
-    """Whether the member's owner is all in its own ustar header (512 bytes before its
-    data): not in a PAX record, and no sparse map between header and data."""
-    return not ({"uid", "gid"} & info.pax_headers.keys()) and not info.issparse()
-
-
-def make_root_owned(path: str) -> bool:
-    """Set every entry's owner in the plain tar file `path` to 0:0, in place; False (nothing
-    changed) for an archive that is compressed or keeps an owner elsewhere than in a ustar
-    header, whose entries the caller then has podman chown. Two passes over the headers,
-    the first to check: none is kept in between (each_member)."""
-    try:
-        with open(path, "r+b") as archive:
-            with tarfile.open(fileobj=archive, mode="r:") as reader:
-                if not all(_owners_rewritable(info) for info in each_member(reader)):
-                    return False
-            archive.seek(0)
-            with tarfile.open(fileobj=archive, mode="r:") as reader:
-                for info in each_member(reader):
-                    where = info.offset_data - _BLOCK
-                    archive.seek(where)  # tarfile seeks back to its next header itself
-                    header = bytearray(archive.read(_BLOCK))
-                    header[_UID] = header[_GID] = b"0000000\0"
-                    header[_CHKSUM] = b" " * 8
-                    header[_CHKSUM] = b"%06o\0 " % sum(header)
-                    archive.seek(where)
-                    archive.write(header)
-    except (tarfile.TarError, EOFError, OSError):
-        return False
-    return True

@@ -1,5 +1,4 @@
-"""Stat a path inside a running container through /proc/PID/root, without starting podman;
-and read root's group there as podman would (the owner of a copy into it).
+"""Stat a path inside a running container through /proc/PID/root, without starting podman.
 
 `podman cp` needs about half a second before its first byte; a stat (HEAD /archive, the
 destination check of PUT /archive) only needs one lstat. The owner of a rootless container can
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 
 from dockershim.translate.archive import (
@@ -109,66 +107,3 @@ def stat_in_container(pid: int, path: str, *, follow: bool) -> tuple[Entry, str]
         linkname=os.readlink(host) if stat.S_ISLNK(info.st_mode) else "",
     )
     return entry, link_target
-
-
-_PASSWD = ("etc", "passwd")
-_PASSWD_READ = 1 << 20  # bytes of it read at most
-_LONGEST_LINE = 64 * 1024  # bufio.Scanner's limit
-_DECIMAL = re.compile(rb"[0-9]+\Z")
-
-
-def _mount_points(process: str) -> list[str]:
-    """Where mounts sit in the container's view of its files (/proc/PID/mountinfo)."""
-    with open(f"{process}/mountinfo", encoding="utf-8", errors="replace") as info:
-        points = [line.split(" ")[4] for line in info if line.count(" ") >= 5]
-    # the kernel escapes space, tab, newline and backslash as octal
-    return [re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), p) for p in points]
-
-
-def _read_passwd(process: str) -> bytes:
-    """The container's /etc/passwd, opened one component at a time without following a
-    link (never a file outside the container); b"" when it has none."""
-    fd = os.open(f"{process}/root", os.O_PATH | os.O_DIRECTORY)
-    try:
-        for part in _PASSWD:
-            flags = os.O_NOFOLLOW | (os.O_PATH | os.O_DIRECTORY if part != "passwd" else 0)
-            try:
-                nested = os.open(part, flags | os.O_CLOEXEC, dir_fd=fd)
-            except FileNotFoundError:
-                return b""
-            os.close(fd)
-            fd = nested
-        with os.fdopen(fd, "rb", closefd=False) as text:
-            return text.read(_PASSWD_READ + 1)
-    finally:
-        os.close(fd)
-
-
-def root_primary_group(pid: int, proc: str = "/proc") -> int | None:
-    """The group podman chowns a copy into a container running as root (no user, or "0")
-    to: the group of the first /etc/passwd entry with uid 0, read as buildah's chrootuser
-    reads it (the scan ends at the first line it cannot parse; no entry, or no file, is
-    group 0). None when this view of the file may not be podman's (a mount over /etc or
-    /etc/passwd, a link on the way) or it cannot be read: the caller lets podman look."""
-    try:
-        process = f"{proc}/{pid}"
-        if any(p in ("/etc", "/etc/passwd") for p in _mount_points(process)):
-            return None  # podman reads the image's file in the container's storage
-        text = _read_passwd(process)
-    except OSError:
-        return None
-    lines = text.split(b"\n")
-    if len(text) > _PASSWD_READ:
-        lines.pop()  # cut part way: what follows is not read
-    for line in lines:
-        if len(line) >= _LONGEST_LINE:
-            break  # Go's line scanner stops there
-        fields = line.removesuffix(b"\r").split(b":")
-        if len(fields) != 7 or not (_DECIMAL.match(fields[2]) and _DECIMAL.match(fields[3])):
-            break
-        uid, gid = int(fields[2]), int(fields[3])
-        if uid > 0xFFFFFFFF or gid > 0xFFFFFFFF:
-            break
-        if uid == 0:
-            return gid
-    return None if len(text) > _PASSWD_READ else 0

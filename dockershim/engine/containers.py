@@ -158,19 +158,6 @@ class Containers:
             console_size=console_size(record.annotations.get(ANN_CONSOLE_SIZE)),
         )
 
-    async def running_user(self, ref: str) -> tuple[str, int] | None:
-        """podman's user setting of a running container (its config, as podman resolves
-        it: "" is root) and the pid of its process; None when it is not running or only
-        podman's CLI can tell."""
-        snap = await self.snapshot()
-        if snap is None:
-            return None
-        record = find(snap, check_ref(ref))
-        pid = record.state_json.get("pid")
-        if snap.status_now(record) != "running" or not isinstance(pid, int) or pid <= 0:
-            return None
-        return str(record.config_json.get("user") or ""), pid
-
     async def inspect(self, ref: str, *, size: bool = False) -> dict[str, Any]:
         """podman's inspect JSON of one container; NotFound when there is none."""
         ref = check_ref(ref)

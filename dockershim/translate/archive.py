@@ -95,8 +95,25 @@ def path_stat(path: str, entry: Entry, link_target: str = "") -> dict[str, Any]:
 class ServiceStat:
     """What dockershim reads of podman's own stat of a path (symlinks followed)."""
 
-    is_dir: bool
+    is_dir: bool  # of a symlink: whether its target is a directory
     mtime: float
+    size: int = 0  # of a symlink: the link's own, as its mode
+    mode: int = 0  # Go's FileMode bits, as Docker's stat carries them
+    link_target: str = ""  # podman's: the path resolved in the container
+
+
+def service_path_stat(path: str, found: ServiceStat) -> dict[str, Any]:
+    """Docker's container path stat for `path` from podman's stat of it, which is dockerd's:
+    a link's own mode and size, with the path it resolves to as `linkTarget`."""
+    clean = posixpath.normpath(path) if path else "/"
+    link = bool(found.mode & GO_SYMLINK)
+    return {
+        "name": posixpath.basename(clean.rstrip("/")) or "/",
+        "size": found.size,
+        "mode": found.mode | (GO_DIR if found.is_dir and not link else 0),
+        "mtime": _rfc3339(found.mtime),
+        "linkTarget": found.link_target if link else "",
+    }
 
 
 def service_stat(header: str) -> ServiceStat | None:
@@ -108,9 +125,13 @@ def service_stat(header: str) -> ServiceStat | None:
         return None
     if not isinstance(info, dict):
         return None
+    try:
+        mode, size = int(info.get("mode") or 0), int(info.get("size") or 0)
+    except (TypeError, ValueError):
+        return None
     mtime = parse_time(str(info.get("mtime") or "")) or 0.0
-    is_dir = bool(info.get("isDir")) or bool(int(info.get("mode") or 0) & GO_DIR)
-    return ServiceStat(is_dir, mtime)
+    is_dir = bool(info.get("isDir")) or bool(mode & GO_DIR)
+    return ServiceStat(is_dir, mtime, size, mode, str(info.get("linkTarget") or ""))
 
 
 def encode_stat(stat: Mapping[str, Any]) -> str:

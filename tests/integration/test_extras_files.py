@@ -71,6 +71,9 @@ def test_cp_a_tree_in_and_out_of_a_stopped_container(
 def test_cp_ownership_and_stream(
     docker: DockerRun, docker_env: dict[str, str], cleanup: Cleanup, tmp_path: Path
 ) -> None:
+    """Owners as dockerd sets them (since 17.06, moby#34096; its CLI help says otherwise):
+    `docker cp` keeps the archive's (the local files' owner), and so does `-a` into a
+    container without a user; `-a` into one with a user gives its entries that user."""
     tree = _tree(tmp_path)
     name = cleanup.container()
     docker("run", "-d", "--name", name, "busybox", "sleep", "300")
@@ -80,8 +83,16 @@ def test_cp_ownership_and_stream(
         "\n"
     )
     uid, gid = os.getuid(), os.getgid()
-    assert owners[0] == "0:0 741"
+    assert owners[0] == f"{uid}:{gid} 741"
     assert owners[1] == f"{uid}:{gid} 741"
+    user = cleanup.container()
+    docker("run", "-d", "--name", user, "--user", "123:456", "busybox", "sleep", "300")
+    docker("cp", str(tree), f"{user}:/tmp/plain")
+    docker("cp", "-a", str(tree), f"{user}:/tmp/chowned")
+    owners = podman(
+        "exec", user, "stat", "-c", "%u:%g", "/tmp/plain/f", "/tmp/chowned/f", "/tmp/chowned/sub"
+    ).stdout.split()
+    assert owners == [f"{uid}:{gid}", "123:456", "123:456"]
     # symlinks in a running container: -L follows the link's target (stat's linkTarget), and a
     # destination that is a link to a directory is written through
     out = tmp_path / "out"
@@ -289,6 +300,28 @@ def test_docker_py_archive_roundtrip(dclient: Any, cleanup: Cleanup) -> None:
         container.get_archive("/tmp/missing")
     with pytest.raises(docker_py.errors.NotFound):
         container.put_archive("/tmp/missing", data.getvalue())
+
+
+def test_an_owner_the_container_cannot_map_lands_as_the_containers_user(
+    dclient: Any, cleanup: Cleanup
+) -> None:
+    """An archive entry owned by an id beyond the container's user namespace (a host user
+    with a large uid; rootless podman maps 65536 ids): podman stops at it, so all of the
+    archive is copied again owned by the container's user, and every entry lands whole."""
+    name = cleanup.container()
+    container = dclient.containers.run("busybox", "sleep 300", name=name, detach=True)
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as archive:
+        for entry, owner in (("first", 7), ("big", 1_234_567), ("last", 8)):
+            info = tarfile.TarInfo(f"up/{entry}")
+            info.size, info.mode, info.uid, info.gid = 3, 0o640, owner, owner
+            archive.addfile(info, io.BytesIO(entry[:3].encode()))
+    assert container.put_archive("/tmp", data.getvalue()) is True
+    shown = podman(
+        "exec", name, "sh", "-c", "cd /tmp/up && stat -c '%n %u:%g %a' * && cat first big last"
+    ).stdout.split("\n")
+    assert shown[:3] == ["big 0:0 640", "first 0:0 640", "last 0:0 640"]
+    assert shown[3] == "firbiglas"
 
 
 def _mounted(ident: str) -> bool:

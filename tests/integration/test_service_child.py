@@ -5,6 +5,7 @@ after a podman CLI process."""
 
 from __future__ import annotations
 
+import base64
 import io
 import ipaddress
 import json
@@ -563,66 +564,64 @@ def test_an_upload_through_the_child_lands_as_through_the_cli(
     assert "PUT /containers/" in own_shim.log()[since:]
 
 
-def test_an_upload_into_a_root_container_lands_as_podman_cp_puts_it(
-    own_shim: Shim, cleanup: Cleanup, tmp_path: Path
+def _stats(shim: Shim, container: str, paths: list[str]) -> dict[str, Any]:
+    """(status, stat) of `HEAD /archive` of each path (a directory's size left out)."""
+    seen = {}
+    with httpx.Client(transport=httpx.HTTPTransport(uds=shim.socket)) as client:
+        for path in paths:
+            answer = client.head(
+                f"http://d/v1.45/containers/{container}/archive", params={"path": path}
+            )
+            header = answer.headers.get("x-docker-container-path-stat", "")
+            stat = json.loads(base64.urlsafe_b64decode(header)) if header else None
+            seen[path] = (answer.status_code, stat)
+    return seen
+
+
+def test_a_stat_in_a_stopped_container_through_the_child_is_dockerds(
+    own_shim: Shim, cli_shim: Shim, cleanup: Cleanup
 ) -> None:
-    """Into a running container whose user is root, dockershim gives the entries podman's
-    owner itself (0:0) and podman keeps them, sparing its lookup of the user; where root's
-    group in the container is not 0, or /etc/passwd is a mount (podman reads the image's
-    file), podman chowns as before. Each lands as `podman cp -` puts the same archive."""
-    image = f"{cleanup.name('dsroot5')}:latest"
-    cleanup.images.append(image)
-    context = tmp_path / "context"
-    context.mkdir()
-    (context / "Dockerfile").write_text(
-        "FROM busybox\nRUN sed -i 's/^root:x:0:0:/root:x:0:5:/' /etc/passwd\n"
-    )
-    podman("build", "-q", "-t", image, str(context), timeout=120)
-    mounted = tmp_path / "passwd"
-    mounted.write_text("root:x:0:0:root:/root:/bin/sh\n")  # the process sees group 0
-    mounted.chmod(0o644)
-    variants = {  # name: (podman run options, image, whether dockershim sets the owner)
-        "default": ([], "busybox", True),
-        "user 0:0": (["--user", "0:0"], "busybox", True),
-        "root in group 5": ([], image, False),
-        "passwd mounted": (["-v", f"{mounted}:/etc/passwd:ro"], image, False),
-    }
+    """`HEAD /archive` of a container that does not run asks podman's own stat in the child
+    (no `podman cp` archiving the whole path). It answers as the container's files answer
+    through /proc once it runs (dockerd's lstat: a link's own mode and size, and where it
+    leads); files, directories and missing paths as the first entry of podman's archive
+    answered before."""
+    container = cleanup.container()
+    podman("create", "--name", container, "busybox", "sleep", "300")
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "f").write_text("twelve bytes")
+        Path(folder, "f").chmod(0o4751)
+        Path(folder, "to-f").symlink_to("f")
+        Path(folder, "to-dir").symlink_to("/etc")
+        podman("cp", folder, f"{container}:/data")
     _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
     _wait_for_service_child(own_shim)
-    upload = _upload(False)
-    for variant, (options, base, ours) in variants.items():
-        container = cleanup.container()
-        podman("run", "-d", "--name", container, *options, base, "sleep", "300")
-        landed = {}
-        for way in ("shim", "podman"):
-            folder = f"/tmp/up-{way}"
-            podman("exec", container, "mkdir", "-p", f"{folder}/plain")
-            since = len(own_shim.log())
-            if way == "shim":
-                with httpx.Client(transport=httpx.HTTPTransport(uds=own_shim.socket)) as client:
-                    answer = client.put(
-                        f"http://d/v1.45/containers/{container}/archive",
-                        params={"path": folder},
-                        content=upload,
-                    )
-                assert answer.status_code == 200, (variant, answer.text)
-                said = "entries made 0:0 here" in own_shim.log()[since:]
-                assert said == ours, variant
-            else:
-                done = subprocess.run(
-                    ["podman", "cp", "--overwrite", "-", f"{container}:{folder}"],
-                    input=upload,
-                    capture_output=True,
-                    timeout=120,
-                    check=False,
-                )
-                assert done.returncode == 0, (variant, done.stderr)
-            landed[way] = _landed(container, folder).replace(folder, "FOLDER")
-        assert landed["shim"] == landed["podman"], variant
-        listed = [line.split() for line in landed["shim"].splitlines()]
-        owners = {tuple(f[2:4]) for f in listed if len(f) > 5 and f[0][:1] in "-dl"}
-        group = "0" if ours else "5"  # podman's lookup reads the image's /etc/passwd
-        assert owners == {("0", group)}, (variant, landed)
+    since = len(own_shim.log())
+    paths = ["/data/f", "/data", "/data/.", "/etc/", "/missing", "/data/f/x"]
+    links = ["/data/to-f", "/data/to-dir", "/"]
+    stopped = _stats(own_shim, container, paths + links)
+    assert _processes_run(own_shim, since, "cp") == []
+    archived = _stats(cli_shim, container, paths)
+    for path in paths:
+        ours, theirs = stopped[path], archived[path]
+        if ours[1] and ours[1]["mode"] & (1 << 31):  # an inode's size; an entry has none
+            theirs = (theirs[0], {**theirs[1], "size": ours[1]["size"]})
+        assert ours == theirs, path
+    podman("start", container)
+    running = _stats(own_shim, container, paths + links)
+    for path in paths + links:
+        ours, theirs = stopped[path], running[path]
+        if path in ("/", "/etc/"):  # the start writes /etc/hosts, /run/.containerenv, ...
+            ours, theirs = (
+                (ours[0], {**ours[1], "mtime": ""}),
+                (theirs[0], {**theirs[1], "mtime": ""}),
+            )
+        assert ours == theirs, path
+    assert stopped["/data/f"][1]["size"] == 12
+    assert stopped["/data/f"][1]["mode"] == 0o751 | (1 << 23)  # Go's setuid bit
+    assert stopped["/data/to-dir"][1]["linkTarget"] == "/etc"
+    assert stopped["/data/to-f"][1]["mode"] & (1 << 27)  # Go's symlink bit
+    assert stopped["/missing"][0] == 404
 
 
 @pytest.fixture

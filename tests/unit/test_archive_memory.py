@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dockershim.api.buildcontext import extract_context
-from dockershim.engine.archive_tar import EntryCheck, make_root_owned
+from dockershim.engine.archive_tar import EntryCheck
 
 _ENTRIES = 12_000  # 6 MB of headers: ~5 MB of TarInfo objects if they were kept
 _BOUND = 2 << 20  # bytes at the peak, for every reader below
@@ -50,14 +50,6 @@ def test_the_upload_check_keeps_no_headers() -> None:
             await entries.abandon()
 
     assert _peak(lambda: asyncio.run(check())) < _BOUND
-
-
-def test_setting_owners_keeps_no_headers(tmp_path: Path) -> None:
-    upload = tmp_path / "upload.tar"
-    upload.write_bytes(_many_entries(tarfile.REGTYPE))
-    assert _peak(lambda: make_root_owned(str(upload))) < _BOUND
-    with tarfile.open(upload) as archive:
-        assert {(m.uid, m.gid) for m in archive} == {(0, 0)}
 
 
 def test_unpacking_a_build_context_keeps_no_headers(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from dockershim.translate.archive import (
     go_file_mode,
     path_stat,
     rebase_name,
+    service_path_stat,
     service_stat,
 )
 from tests.fakes import fixture_json
@@ -98,7 +99,33 @@ def test_podmans_stat_header_is_read() -> None:
     info = {"name": ".", "size": 4096, "mode": 2147484141, "isDir": True,
             "mtime": "2024-05-06T07:08:09.5Z", "linkTarget": "/."}  # fmt: skip
     header = base64.urlsafe_b64encode(json.dumps(info).encode()).decode()
-    assert service_stat(header) == ServiceStat(True, 1714979289.5)
+    assert service_stat(header) == ServiceStat(True, 1714979289.5, 4096, 2147484141, "/.")
     file = base64.urlsafe_b64encode(json.dumps({"isDir": False, "mode": 420}).encode()).decode()
-    assert service_stat(file) == ServiceStat(False, 0.0)
+    assert service_stat(file) == ServiceStat(False, 0.0, 0, 420)
     assert service_stat("") is None and service_stat("%%%") is None
+    odd = base64.urlsafe_b64encode(json.dumps({"mode": "rwx"}).encode()).decode()
+    assert service_stat(odd) is None
+
+
+def test_podmans_stat_becomes_dockers() -> None:
+    """A link keeps its own mode and size and says where it leads (dockerd's lstat); the
+    name is the one asked for; a directory has Go's directory bit."""
+    link = ServiceStat(True, 1714979289.0, 4, (1 << 27) | 0o777, "/etc")
+    assert service_path_stat("/data/to-dir", link) == {
+        "name": "to-dir",
+        "size": 4,
+        "mode": (1 << 27) | 0o777,
+        "mtime": "2024-05-06T07:08:09Z",
+        "linkTarget": "/etc",
+    }
+    folder = ServiceStat(True, 0.0, 4096, 0o755, "/data")
+    assert service_path_stat("/data/.", folder)["mode"] == (1 << 31) | 0o755
+    assert service_path_stat("/data/.", folder)["name"] == "data"
+    assert service_path_stat("/", folder)["name"] == "/"
+    assert service_path_stat("/data/f", ServiceStat(False, 0.0, 12, 0o644, "/data/f")) == {
+        "name": "f",
+        "size": 12,
+        "mode": 0o644,
+        "mtime": "1970-01-01T00:00:00Z",
+        "linkTarget": "",
+    }
