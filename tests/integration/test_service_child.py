@@ -624,6 +624,28 @@ def test_a_stat_in_a_stopped_container_through_the_child_is_dockerds(
     assert stopped["/missing"][0] == 404
 
 
+def test_an_owner_beyond_the_namespace_without_the_child(cli_shim: Shim, cleanup: Cleanup) -> None:
+    """`podman cp -` stops at an owner the container cannot map, as the child's PUT does;
+    the archive is copied again as the container's user (test_extras_files has the child's)."""
+    container = cleanup.container()
+    podman("run", "-d", "--name", container, "busybox", "sleep", "300")
+    upload = io.BytesIO()
+    with tarfile.open(fileobj=upload, mode="w") as tar:
+        for entry, owner in (("a", 7), ("b", 1_234_567), ("c", 8)):
+            info = tarfile.TarInfo(entry)
+            info.size, info.uid, info.gid = 1, owner, owner
+            tar.addfile(info, io.BytesIO(entry.encode()))
+    with httpx.Client(transport=httpx.HTTPTransport(uds=cli_shim.socket)) as client:
+        answer = client.put(
+            f"http://d/v1.45/containers/{container}/archive",
+            params={"path": "/tmp"},
+            content=upload.getvalue(),
+        )
+    assert answer.status_code == 200, answer.text
+    shown = podman("exec", container, "sh", "-c", "cd /tmp && stat -c '%n %u:%g' a b c; cat a b c")
+    assert shown.stdout.split("\n") == ["a 0:0", "b 0:0", "c 0:0", "abc"]
+
+
 @pytest.fixture
 def image_volume_setting() -> Iterator[Path]:
     """A drop-in of the test user's containers.conf, removed afterwards."""
