@@ -2,8 +2,8 @@
 
 All through `podman cp` (running and stopped containers alike; podman resolves paths inside the
 container's root, so symlinks in the container never reach the host), except a stat of a
-running container's path, read through /proc/PID/root (engine/container_fs.py), and the
-stats a write needs, asked of podman's service child when it runs:
+running container's path, read through /proc/PID/root (engine/container_fs.py), other
+stats, asked of podman's service child when it runs, and writes through that child:
 - read: `podman cp CTR:PATH -`; the stat comes from the first tar entry. podman follows a
   symlink named as the source: its top-level name is reported (`followed`) so the caller can
   rename the entries to the name asked for (what `docker cp -L` gives).
@@ -204,9 +204,10 @@ class Archives:
         return path_stat(path, entry, link_target)
 
     async def _service_stat(self, ref: str, path: str) -> ServiceStat | None:
-        """podman's own stat of `path`, symlinks followed, through its service child, where a
-        `podman cp` would archive all of `path` to show its first entry; None without the
-        child (or when it could not answer: the CLI then says why)."""
+        """podman's own stat of `path` through its service child (a link's own, with whether
+        its target is a directory), where a `podman cp` would archive all of `path` to show
+        its first entry; None without the child (or when it could not answer: the CLI then
+        says why)."""
         if not self.service.ready:
             return None
         found = await self.containers.lookup(ref)
@@ -230,12 +231,12 @@ class Archives:
             stat = await self._podman_stat(ref, path)
         return bool(int(str(stat["mode"])) & GO_DIR)
 
-    async def stat(self, ref: str, path: str, *, follow: bool = False) -> dict[str, object]:
-        """Docker's stat of `path` (lstat unless `follow`); 404 when it is not there. Of a
-        container not running, podman's own stat in its service child (symlinks followed,
-        as `podman cp` follows them) where it runs: a `podman cp` would archive all of the
-        path to show its first entry."""
-        fast = await self._fast_stat(ref, path, follow)
+    async def stat(self, ref: str, path: str) -> dict[str, object]:
+        """Docker's stat of `path` (an lstat, a link's target in `linkTarget`); 404 when it
+        is not there. Of a container that does not run: podman's own stat in its service
+        child where it runs (the same lstat), else the first entry of podman's archive of
+        the path (a `podman cp`, which follows a link and archives all of a directory)."""
+        fast = await self._fast_stat(ref, path, False)
         if fast is not None:
             return fast
         found = await self._service_stat(ref, path)

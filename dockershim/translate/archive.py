@@ -93,7 +93,8 @@ def path_stat(path: str, entry: Entry, link_target: str = "") -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ServiceStat:
-    """What dockershim reads of podman's own stat of a path (symlinks followed)."""
+    """What dockershim reads of podman's own stat of a path (a link's own, but `is_dir`
+    says whether its target is a directory)."""
 
     is_dir: bool  # of a symlink: whether its target is a directory
     mtime: float
