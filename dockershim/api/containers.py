@@ -7,7 +7,6 @@ containers_lifecycle.py, logs and top in containers_logs.py.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from typing import Annotated, Any
@@ -16,9 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api.bodies import ContainerCreateBody
-from dockershim.api.containers_support import cgroup_v2, host_gateway_ip
 from dockershim.api.deps import BackendDep, EngineDep
-from dockershim.api.networks import create_links
 from dockershim.api.queries import (
     BOOL_DOC,
     INT_DOC,
@@ -30,8 +27,6 @@ from dockershim.api.queries import (
 )
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, NotFound
-from dockershim.translate import network_names
-from dockershim.translate.container_create import create_argv
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_list import matches, summary, validate_filters
 from dockershim.translate.container_logs import parse_timestamp
@@ -58,31 +53,8 @@ async def container_create(
         raise InvalidParameter(
             f"platform {platform!r} is not supported: containers run on linux/amd64 here"
         )
-    host = body.get("HostConfig") or {}
-    hosts = host.get("ExtraHosts") if isinstance(host, dict) else None
-    needs_gateway = isinstance(hosts, list) and any(
-        isinstance(e, str) and e.endswith("host-gateway") for e in hosts
-    )
-    image = await backend.engine.images.resolve(str(body.get("Image") or ""))
-    links = create_links(body)  # HostConfig.Links: --add-host and --env for the targets
-    link_args = (
-        await backend.engine.network_ops.link_args(*links, name, body.get("Env")) if links else []
-    )
-    plan = create_argv(
-        body,
-        name=name,
-        image=image,
-        cgroup_v2=await cgroup_v2(backend),
-        host_gateway=host_gateway_ip() if needs_gateway else None,
-    )
-    make_bind_sources(body)
-    cut = plan.argv.index("--")
-    try:
-        ident = await backend.engine.lifecycle.create(plan.argv[:cut] + link_args + plan.argv[cut:])
-    except NotFound as exc:  # a missing network: named as the client named it
-        wanted = network_names.requested(body)
-        raise NotFound(network_names.in_docker_words(exc.message, wanted)) from None
-    return JSONResponse({"Id": ident, "Warnings": plan.warnings}, status_code=201)
+    created = await backend.engine.creates.create(body, name)
+    return JSONResponse({"Id": created.id, "Warnings": created.warnings}, status_code=201)
 
 
 @router.get("/containers/{ref}/json")
@@ -131,21 +103,6 @@ async def container_list(
     if limit > 0:
         out = out[:limit]
     return JSONResponse(out)
-
-
-def make_bind_sources(body: dict[str, Any]) -> None:
-    """dockerd creates a missing host directory of a `Binds` entry (not of a `Mounts` bind)."""
-    host = body.get("HostConfig") or {}
-    binds = host.get("Binds") if isinstance(host, dict) else None
-    for bind in [binds] if isinstance(binds, str) else binds or []:
-        source = str(bind).split(":", 1)[0]
-        if source.startswith("/") and not os.path.lexists(source):
-            try:
-                os.makedirs(source, exist_ok=True)
-            except OSError as exc:
-                raise InvalidParameter(
-                    f"error while creating mount source path '{source}': {exc.strerror}"
-                ) from None
 
 
 def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) -> dict[str, float]:

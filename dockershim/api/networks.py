@@ -88,17 +88,3 @@ async def network_prune(engine: EngineDep, filters_json: FiltersJson = None) -> 
         )
 
     return JSONResponse({"NetworksDeleted": await engine.network_ops.prune(chosen)})
-
-
-def create_links(body: dict[str, Any]) -> tuple[list[str], list[str]] | None:
-    """A create body's HostConfig.Links (which stay in the body, to be shown back by inspect)
-    and the networks the container will be on; None without links."""
-    host = body.get("HostConfig")
-    if not isinstance(host, dict) or not host.get("Links"):
-        return None
-    links = host["Links"]
-    if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
-        raise InvalidParameter("invalid value for HostConfig.Links: expected a list of strings")
-    networking = body.get("NetworkingConfig") or {}
-    endpoints = networking.get("EndpointsConfig") if isinstance(networking, dict) else None
-    return links, [str(host.get("NetworkMode") or "bridge"), *(endpoints or {})]

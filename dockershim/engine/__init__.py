@@ -20,6 +20,7 @@ from dockershim.engine.builds import Builds
 from dockershim.engine.changes import Changes
 from dockershim.engine.container_notes import Notes
 from dockershim.engine.containers import ContainerRef, Containers
+from dockershim.engine.creates import Creates
 from dockershim.engine.disk_usage import DiskUsage
 from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.events import Events
@@ -96,6 +97,7 @@ class Engine:
             notes=self.notes,
             netns_hold=self.netns_hold,
         )
+        self.creates = Creates(self.images, self.network_ops, self.lifecycle, self._cgroup_v2)
         self.disk_usage = DiskUsage(podman)
         self.registries = Registries()
         self.updates = Updates(podman, cache, state_dir)
@@ -113,6 +115,11 @@ class Engine:
 
     async def _database(self) -> str | None:
         return await database_path(self.podman, self._cache, self._state_dir)
+
+    async def _cgroup_v2(self) -> bool:
+        """Whether podman runs on cgroup v2 (the podman facts: no process once known)."""
+        _, info = await static_facts(self.podman, self._cache, self._state_dir)
+        return str((info.get("host") or {}).get("cgroupVersion", "v1")) == "v2"
 
     async def _shared_rootless_netns(self) -> bool:
         """Rootless podman before 5: bridge networks share one namespace that a disconnect

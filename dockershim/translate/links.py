@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dockershim.errors import InvalidParameter
 from dockershim.secret import Secret
 from dockershim.translate.container_fields import decode_annotation, encode_annotation
 from dockershim.translate.network_endpoints import parse_link
@@ -92,3 +93,17 @@ def without_link_env(env: Sequence[str], annotation: str | None) -> list[str]:
         return list(env)
     added = {str(n) for n in names}
     return [e for e in env if _name(e) not in added]
+
+
+def create_links(body: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """A create body's HostConfig.Links (which stay in the body, to be shown back by inspect)
+    and the networks the container will be on; None without links."""
+    host = body.get("HostConfig")
+    if not isinstance(host, dict) or not host.get("Links"):
+        return None
+    links = host["Links"]
+    if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
+        raise InvalidParameter("invalid value for HostConfig.Links: expected a list of strings")
+    networking = body.get("NetworkingConfig") or {}
+    endpoints = networking.get("EndpointsConfig") if isinstance(networking, dict) else None
+    return links, [str(host.get("NetworkMode") or "bridge"), *(endpoints or {})]
