@@ -78,12 +78,16 @@ def _rfc3339(seconds: float) -> str:
     return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _stat_name(path: str) -> str:
+    """The `name` of Docker's stat of `path`: its last component ("/" for the root)."""
+    clean = posixpath.normpath(path) if path else "/"
+    return posixpath.basename(clean.rstrip("/")) or "/"
+
+
 def path_stat(path: str, entry: Entry, link_target: str = "") -> dict[str, Any]:
     """Docker's container path stat for `path`, from the first entry of its tar."""
-    clean = posixpath.normpath(path) if path else "/"
-    name = posixpath.basename(clean.rstrip("/")) or "/"
     return {
-        "name": name,
+        "name": _stat_name(path),
         "size": 4096 if entry.kind == KIND_DIR and entry.size == 0 else entry.size,
         "mode": go_file_mode(entry.mode, entry.kind),
         "mtime": _rfc3339(entry.mtime),
@@ -106,10 +110,9 @@ class ServiceStat:
 def service_path_stat(path: str, found: ServiceStat) -> dict[str, Any]:
     """Docker's container path stat for `path` from podman's stat of it, which is dockerd's:
     a link's own mode and size, with the path it resolves to as `linkTarget`."""
-    clean = posixpath.normpath(path) if path else "/"
     link = bool(found.mode & GO_SYMLINK)
     return {
-        "name": posixpath.basename(clean.rstrip("/")) or "/",
+        "name": _stat_name(path),
         "size": found.size,
         "mode": found.mode | (GO_DIR if found.is_dir and not link else 0),
         "mtime": _rfc3339(found.mtime),
