@@ -35,9 +35,16 @@ RUN echo never-built
 
 
 def _working_containers() -> set[str]:
-    """podman's hidden build containers (invisible to every Docker command)."""
-    out = podman("ps", "-a", "--external", "--format", "{{.ID}} {{.Names}}").stdout
-    return {line.split()[0] for line in out.splitlines() if "working-container" in line}
+    """podman's hidden build containers (invisible to every Docker command). podman 4.3's
+    `ps --external` fails ("container not known") when a build container is removed between
+    its two reads of the storage: asked again then."""
+    for _ in range(20):
+        listed = podman("ps", "-a", "--external", "--format", "{{.ID}} {{.Names}}", check=False)
+        if listed.returncode == 0 or "container not known" not in listed.stderr:
+            break
+        time.sleep(0.1)
+    assert listed.returncode == 0, listed.stderr
+    return {line.split()[0] for line in listed.stdout.splitlines() if "working-container" in line}
 
 
 def test_multistage_build_args_target_healthcheck_dockerignore(
