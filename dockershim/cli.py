@@ -106,9 +106,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import logging
     import shutil
 
-    from dockershim.api.lazyapp import LazyApp, default_state_dir
+    from dockershim.api.lazyapp import LazyApp
     from dockershim.podman import PodmanRunner
     from dockershim.server.service import serve
+    from dockershim.statefile import default_state_dir
 
     if os.geteuid() == 0 and not args.allow_root:
         print(

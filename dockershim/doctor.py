@@ -21,33 +21,15 @@ import socket
 import stat
 import subprocess
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from dockershim import doctor_storage
+from dockershim.doctor_findings import Finding, note, ok, problem
 from dockershim.engine.dns_watch import dns_networks
 from dockershim.podman.libpod_state import StateUnreadable, snapshot
 from dockershim.server.listener import default_socket_path
 
 SUBID_COUNT = 65536
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: str  # "ok", "note" or "problem"
-    text: str
-    fix: str = ""
-
-
-def ok(text: str) -> Finding:
-    return Finding("ok", text)
-
-
-def note(text: str, fix: str = "") -> Finding:
-    return Finding("note", text, fix)
-
-
-def problem(text: str, fix: str) -> Finding:
-    return Finding("problem", text, fix)
 
 
 # pure checks ---------------------------------------------------------------------------------
@@ -283,9 +265,6 @@ def check_podman(podman: str, mountinfo: str) -> Iterable[Finding]:
     )
     mode = cgroup_mode(mountinfo)
     yield check_runtime(data, mode, bool(shutil.which("runc")), (conf, _read(conf)))
-    # Imported here: doctor_storage builds on this module's Finding helpers.
-    from dockershim import doctor_storage
-
     storage_conf = doctor_storage.storage_conf_path(dict(os.environ), os.path.expanduser("~"))
     overlay = doctor_storage.overlay_support()
     yield doctor_storage.check_storage(data, overlay, (storage_conf, _read(storage_conf)))

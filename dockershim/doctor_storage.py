@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from typing import Literal
 
-from dockershim.doctor import Finding, note, ok
+from dockershim.doctor_findings import Finding, note, ok
 
 Overlay = Literal["native", "fuse", ""]
 FUSE_OVERLAYFS = "/usr/bin/fuse-overlayfs"

@@ -10,6 +10,13 @@ import os
 from typing import Any
 
 
+def default_state_dir() -> str:
+    """Where dockershim keeps its records: under the user's runtime dir, so they live as long
+    as the user's session (across idle exits) and no longer."""
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    return os.path.join(runtime_dir, "dockershim")
+
+
 def read_record(path: str, fmt: int, max_bytes: int | None = None) -> dict[str, Any] | None:
     """The JSON object at `path` if its "format" is `fmt`; None when missing, unreadable, of
     another format, or larger than `max_bytes` (not ours to trust, or to read into memory)."""

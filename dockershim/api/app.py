@@ -31,10 +31,10 @@ from dockershim.api import (
 from dockershim.api.deps import Backend
 from dockershim.api.errors import install_error_handlers
 from dockershim.api.fastreads import FastReads
-from dockershim.api.lazyapp import default_state_dir
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.podman import PodmanRunner, restart_backup
 from dockershim.podman.service_child import PodmanService
+from dockershim.statefile import default_state_dir
 
 # Order matters only where paths overlap: specific container sub-resources before generic ones.
 ROUTERS = [

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +29,7 @@ from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.errors import DockerError
 from dockershim.podman.runner import PodmanRunner
 from dockershim.podman.service_child import PodmanService
+from dockershim.statefile import default_state_dir
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,6 @@ _PING_HEADERS = [
 _TEXT = (b"content-type", b"text/plain; charset=utf-8")
 _QUICK = {("GET", "/_ping"), ("HEAD", "/_ping"), ("GET", "/version")}
 _PREFIX = re.compile(r"^/v[0-9][0-9.]*(/.*)$")  # as api/versioning.py strips it
-
-
-def default_state_dir() -> str:
-    runtime_dir = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
-    return os.path.join(runtime_dir, "dockershim")
 
 
 Closer = Callable[[], Awaitable[None]]
