@@ -128,7 +128,7 @@ async def container_delete(
         await engine.notes.remove_link(ref)
         return Response(status_code=204)
     found = await engine.containers.lookup(ref)
-    await engine.lifecycle.remove(found, force=flag(force), volumes=flag(v))
+    await engine.lifecycle.remove(found, ref, force=flag(force), volumes=flag(v))
     await engine.notes.forget([found.id])
     return Response(status_code=204)
 

@@ -69,6 +69,9 @@ def create_error(stderr: str, returncode: int) -> DockerError:
     return error
 
 
+_MARKED_FOR_REMOVAL = "container is marked for removal and cannot be started"
+
+
 class Lifecycle:
     def __init__(
         self,
@@ -93,6 +96,7 @@ class Lifecycle:
         self.removable_at_exit = removable_at_exit
         self.waiter = Waiter(podman, containers, self._remove_exited)
         self._to_warm: set[str] = set()
+        self._removing: set[str] = set()  # ids with a removal of ours under way
         self._warming: asyncio.TimerHandle | None = None
 
     async def create(self, argv: list[str]) -> str:
@@ -112,8 +116,11 @@ class Lifecycle:
         return ident
 
     async def start(self, found: ContainerRef) -> None:
-        if docker_state(found.status) in ACTIVE:
+        status = docker_state(found.status)
+        if status in ACTIVE:
             raise NotModified()
+        if self._marked_for_removal(found):
+            raise Conflict(_MARKED_FOR_REMOVAL)
         done = await self.changes.run(Change("start", found.id))
         if done.result.returncode != 0:
             raise start_error(classify(done.result.err_text, done.result.returncode))
@@ -144,6 +151,11 @@ class Lifecycle:
         if ids:
             self.containers.warm(ids)
 
+    def _marked_for_removal(self, found: ContainerRef) -> bool:
+        """Being removed, by us or as podman's state says: dockerd refuses to start it (podman
+        would wait for the removal, then find nothing, or refuse the state)."""
+        return found.id in self._removing or docker_state(found.status) == "removing"
+
     def _changing(self, ident: str) -> None:
         """Another change is under way: no inspect of the state before it, and no DNS repair
         on its behalf."""
@@ -163,6 +175,8 @@ class Lifecycle:
             raise classify(result.err_text, result.returncode)
 
     async def restart(self, found: ContainerRef, timeout: int | None, signal: str | None) -> None:
+        if self._marked_for_removal(found):
+            raise Conflict(_MARKED_FOR_REMOVAL)
         self._changing(found.id)
         if signal and docker_state(found.status) in ACTIVE:
             await self.changes.run(Change("kill", found.id, signal=signal))
@@ -220,18 +234,29 @@ class Lifecycle:
                 )
             raise classify(text, result.returncode)
 
-    async def remove(self, found: ContainerRef, *, force: bool, volumes: bool) -> None:
-        self._changing(found.id)
+    async def remove(self, found: ContainerRef, ref: str, *, force: bool, volumes: bool) -> None:
+        if found.id in self._removing:  # dockerd's answer to a second rm while one runs
+            raise Conflict(f"removal of container {ref} is already in progress")
         status = docker_state(found.status)
         if status in ACTIVE and not force:
             raise Conflict(
                 f'cannot remove container "/{found.name}": container is {status}: stop the '
                 "container before removing or force remove"
             )
-        change = Change("rm", found.id, force=force, volumes=volumes)
-        result = (await self.changes.run(change)).result
+        result = await self._remove(Change("rm", found.id, force=force, volumes=volumes))
         if result.returncode != 0 and not _gone(result):  # gone: removed meanwhile (AutoRemove)
             raise classify(result.err_text, result.returncode)
+
+    async def _remove(self, change: Change) -> Completed:
+        """One removal of ours at a time per container: while it runs, another `docker rm` is
+        a conflict (dockerd's RemovalInProgress) instead of a wait on podman's lock."""
+        ident = change.container_id
+        self._changing(ident)
+        self._removing.add(ident)
+        try:
+            return (await self.changes.run(change)).result
+        finally:
+            self._removing.discard(ident)
 
     async def _remove_exited(self, ident: str) -> None:
         """An auto-removed container that exited, with its anonymous volumes (`docker run
@@ -240,8 +265,9 @@ class Lifecycle:
         a little later. A failure is left to that clean-up too."""
         if not self.changes.service.ready or not self.removable_at_exit(ident):
             return
-        self._changing(ident)
-        result = (await self.changes.run(Change("rm", ident, volumes=True))).result
+        if ident in self._removing:
+            return
+        result = await self._remove(Change("rm", ident, volumes=True))
         if result.returncode != 0 and not _gone(result):
             log.info("removing exited %s: %s", ident[:12], result.err_text.strip())
 
@@ -249,7 +275,9 @@ class Lifecycle:
         """Remove each of these (prune); the ids podman removed."""
         removed = []
         for ident in ids:
-            result = (await self.changes.run(Change("rm", ident))).result
+            if ident in self._removing:  # another removal has it
+                continue
+            result = await self._remove(Change("rm", ident))
             if result.returncode == 0:
                 removed.append(ident)
         return removed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from typing import Any
 
@@ -292,3 +293,62 @@ def _error_of(call: Any) -> str:
     except Exception as exc:
         return str(exc)
     return ""
+
+
+def test_a_removal_under_way_shows_as_dockerd_shows_it(dclient: Any, cleanup: Cleanup) -> None:
+    """podman holds the container's lock for the whole removal, so its CLI waits and then
+    finds nothing; the state it recorded meanwhile says "removing", and the shim answers from
+    it at once, as dockerd does: "Removal In Progress" in the list, a second rm and a start
+    refused with 409. The removal is held open by an exec process that takes 3 s to leave on
+    SIGTERM: it shares another container's pid namespace, so killing the container's own
+    process leaves it running, and podman stops exec sessions after it marks the removal."""
+    import threading
+
+    import docker
+
+    owner, name = cleanup.container(), cleanup.container()
+    podman("run", "-d", "--name", owner, FIXTURE_IMAGE, "sleep", "600")
+    podman("run", "-d", "--name", name, "--pid", f"container:{owner}", FIXTURE_IMAGE,
+           "sleep", "600")  # fmt: skip
+    podman("exec", "-d", name, "sh", "-c",
+           "trap 'sleep 3; exit 0' TERM; while :; do sleep 0.1; done")  # fmt: skip
+    ident = dclient.api.inspect_container(name)["Id"]
+
+    errors: list[BaseException] = []
+
+    def remove() -> None:
+        try:
+            dclient.api.remove_container(name, force=True)
+        except BaseException as exc:  # handed to the test's thread
+            errors.append(exc)
+
+    removal = threading.Thread(target=remove)
+    removal.start()
+    try:
+        _wait_for(lambda: dclient.api.inspect_container(name)["State"]["Status"] == "removing",
+                  timeout=10)  # fmt: skip
+        podman_cli = subprocess.Popen(
+            ["podman", "container", "inspect", "--format", "{{.State.Status}}", name],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        listed = dclient.api.containers(all=True, filters={"id": ident})
+        assert [(c["State"], c["Status"]) for c in listed] == [("removing", "Removal In Progress")]
+        with pytest.raises(docker.errors.APIError) as second:
+            dclient.api.remove_container(name, force=True)
+        assert second.value.status_code == 409
+        assert f"removal of container {name} is already in progress" in str(second.value)
+        with pytest.raises(docker.errors.APIError) as start:
+            dclient.api.start(name)
+        assert start.value.status_code == 409
+        assert "marked for removal" in str(start.value)
+        # all of that while podman's own CLI still waited for the container's lock
+        assert podman_cli.poll() is None
+        assert dclient.api.inspect_container(name)["State"]["Status"] == "removing"
+    finally:
+        removal.join(timeout=60)
+    assert not errors
+    out, err = podman_cli.communicate(timeout=60)
+    assert podman_cli.returncode != 0 and "no such" in err.lower(), (out, err)
+    with pytest.raises(docker.errors.NotFound):
+        dclient.api.inspect_container(name)
+    assert dclient.api.containers(all=True, filters={"id": ident}) == []
