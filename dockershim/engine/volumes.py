@@ -1,7 +1,9 @@
 """Volumes as podman sees them, and Docker's volume changes on podman.
 
 podman 4.x keeps each volume's config and state in its state database (the `vol` bucket);
-`podman volume ls` is taken again only when one of them changed, or a volume came or went.
+`podman volume ls` is taken again only when one of them changed, or a volume came or went,
+and inspects are answered from it. Names are exact, as in Docker (podman's CLI takes a unique
+prefix of a volume's name for inspect and rm).
 Volumes are never removed with `podman volume rm --force`: that removes their containers.
 """
 
@@ -51,14 +53,14 @@ class Volumes:
         return list(await self.podman.run_json(argv) or [])
 
     async def inspect(self, name: str) -> dict[str, Any]:
-        """podman's inspect JSON of a volume; NotFound in dockerd's words."""
+        """podman's inspect JSON of the volume of exactly this name (its `volume ls` entry is
+        the same JSON: no process while the volumes are unchanged); NotFound in dockerd's
+        words. podman's CLI would also take a unique prefix of a name; Docker never does."""
         tv.validate_ref(name)
-        result = await self.podman.run(["volume", "inspect", "--", name], check=False)
-        data = result.json() if result.returncode == 0 else None
-        if not data:
-            raise NotFound(f"get {name}: no such volume")
-        found: dict[str, Any] = data[0]
-        return found
+        for vol in await self.listing():
+            if vol.get("Name") == name:
+                return dict(vol)
+        raise NotFound(f"get {name}: no such volume")
 
     async def create(self, argv: list[str], name: str | None) -> dict[str, Any]:
         """`podman volume create` (translate/volumes.py's argv); the volume's inspect JSON.
@@ -72,7 +74,7 @@ class Volumes:
         return await self.inspect(result.text.strip().splitlines()[-1])
 
     async def remove(self, name: str) -> None:
-        tv.validate_ref(name)
+        await self.inspect(name)  # the exact name: `podman volume rm` would take a prefix
         try:
             await self.podman.run(["volume", "rm", "--", name])
         except Conflict as exc:

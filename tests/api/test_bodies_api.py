@@ -34,7 +34,7 @@ async def test_fields_the_model_does_not_name_are_kept(
     api: httpx.AsyncClient, fake_podman: FakePodman
 ) -> None:
     fake_podman.answer(["volume", "create"], "capvol1\n")
-    fake_podman.answer(["volume", "inspect"], fixture_json("volume-inspect.json"))
+    fake_podman.answer(["volume", "ls"], fixture_json("volume-ls.json"))
     response = await api.post("/v1.45/volumes/create", json={"Name": "capvol1", "Future": 1})
     assert response.status_code == 201
     create = next(c for c in fake_podman.calls if c[:2] == ["volume", "create"])

@@ -59,6 +59,7 @@ async def test_create_duplicate_network_is_409(
 
 
 async def test_volume_remove_missing(api: httpx.AsyncClient, fake_podman: FakePodman) -> None:
+    fake_podman.answer(["volume", "ls"], [{"Name": "v9x"}])
     fake_podman.answer(
         ["volume", "rm"], stderr='Error: no volume with name "v9" found: no such volume', rc=1
     )
@@ -66,6 +67,8 @@ async def test_volume_remove_missing(api: httpx.AsyncClient, fake_podman: FakePo
     assert response.status_code == 404
     assert response.json()["message"] == "get v9: no such volume"
     assert (await api.delete("/v1.45/volumes/v9?force=1")).status_code == 204
+    # podman's rm would have taken "v9" as a prefix of "v9x": it is never asked
+    assert not [c for c in fake_podman.calls if c[:2] == ["volume", "rm"]]
 
 
 async def test_volume_remove_in_use_is_409_even_forced(
@@ -77,6 +80,7 @@ async def test_volume_remove_in_use_is_409_even_forced(
         "volume is being used",
         rc=2,
     )
+    fake_podman.answer(["volume", "ls"], [{"Name": "v1"}])
     response = await api.delete("/v1.45/volumes/v1?force=true")
     assert response.status_code == 409
     assert response.json()["message"] == "remove v1: volume is in use - [4c43ad90]"
@@ -91,7 +95,7 @@ async def test_volume_create_existing_returns_it(
         stderr="Error: volume with name capvol1 already exists: volume already exists",
         rc=125,
     )
-    fake_podman.answer(["volume", "inspect"], fixture_json("volume-inspect.json"))
+    fake_podman.answer(["volume", "ls"], fixture_json("volume-ls.json"))
     response = await api.post("/v1.45/volumes/create", json={"Name": "capvol1"})
     assert response.status_code == 201
     assert response.json()["Name"] == "capvol1"

@@ -14,13 +14,15 @@ import subprocess
 import time
 from typing import Any
 
+import docker as docker_py
 import pytest
 
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.endpoint_echo import echo_endpoints
 from dockershim.translate.internal_pods import is_internal_listing
-from tests.conftest import FIXTURE_IMAGE, Cleanup, podman
+from dockershim.translate.volumes import volume_to_docker
+from tests.conftest import FIXTURE_IMAGE, Cleanup, DockerRun, podman
 
 
 def _podman_states() -> dict[str, str]:
@@ -261,8 +263,29 @@ def test_volumes_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     assert name in names()
     listed = next(v for v in dclient.api.volumes()["Volumes"] if v["Name"] == name)
     assert listed["Labels"] == {"k": "v"}
+    # an inspect (answered from the listing) is the translation of podman's own inspect
+    fresh = json.loads(podman("volume", "inspect", name).stdout)[0]
+    assert dclient.api.inspect_volume(name) == volume_to_docker(fresh)
     podman("volume", "rm", name)
     assert name not in names()
+    with pytest.raises(docker_py.errors.NotFound):
+        dclient.api.inspect_volume(name)
+
+
+def test_volume_names_are_exact(dclient: Any, docker: DockerRun, cleanup: Cleanup) -> None:
+    """podman's CLI takes a unique prefix of a volume's name for inspect and rm; Docker takes
+    names only, so `docker volume rm PREFIX` must not remove another volume."""
+    name = cleanup.name("dsv")
+    cleanup.volumes.append(name)
+    podman("volume", "create", name)
+    prefix = name[:-3]
+    assert podman("volume", "inspect", prefix, check=False).returncode == 0  # podman's way
+    for attempt in (dclient.api.inspect_volume, dclient.api.remove_volume):
+        with pytest.raises(docker_py.errors.NotFound) as missing:
+            attempt(prefix)
+        assert f"get {prefix}: no such volume" in str(missing.value)
+    docker("volume", "rm", "-f", prefix)  # -f: a missing volume is no error (docker-py sends no -f)
+    assert podman("volume", "exists", name, check=False).returncode == 0
 
 
 def test_parallel_mutations_each_get_their_own_answer(dclient: Any, cleanup: Cleanup) -> None:
@@ -304,8 +327,6 @@ def test_a_removal_under_way_shows_as_dockerd_shows_it(dclient: Any, cleanup: Cl
     process leaves it running, and podman stops exec sessions after it marks the removal."""
     import threading
 
-    import docker
-
     owner, name = cleanup.container(), cleanup.container()
     podman("run", "-d", "--name", owner, FIXTURE_IMAGE, "sleep", "600")
     podman("run", "-d", "--name", name, "--pid", f"container:{owner}", FIXTURE_IMAGE,
@@ -333,11 +354,11 @@ def test_a_removal_under_way_shows_as_dockerd_shows_it(dclient: Any, cleanup: Cl
         )  # fmt: skip
         listed = dclient.api.containers(all=True, filters={"id": ident})
         assert [(c["State"], c["Status"]) for c in listed] == [("removing", "Removal In Progress")]
-        with pytest.raises(docker.errors.APIError) as second:
+        with pytest.raises(docker_py.errors.APIError) as second:
             dclient.api.remove_container(name, force=True)
         assert second.value.status_code == 409
         assert f"removal of container {name} is already in progress" in str(second.value)
-        with pytest.raises(docker.errors.APIError) as start:
+        with pytest.raises(docker_py.errors.APIError) as start:
             dclient.api.start(name)
         assert start.value.status_code == 409
         assert "marked for removal" in str(start.value)
@@ -349,6 +370,6 @@ def test_a_removal_under_way_shows_as_dockerd_shows_it(dclient: Any, cleanup: Cl
     assert not errors
     out, err = podman_cli.communicate(timeout=60)
     assert podman_cli.returncode != 0 and "no such" in err.lower(), (out, err)
-    with pytest.raises(docker.errors.NotFound):
+    with pytest.raises(docker_py.errors.NotFound):
         dclient.api.inspect_container(name)
     assert dclient.api.containers(all=True, filters={"id": ident}) == []
