@@ -10,9 +10,10 @@ import datetime
 import json
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from dockershim.api.closing import ClosingStreamingResponse
 from dockershim.api.deps import Backend, BackendDep, EngineDep
@@ -73,29 +74,35 @@ async def _started_by_attach(backend: Backend, ident: str) -> bool:
         raise start_error(exc) from None
 
 
-@router.post("/containers/{ref}/stop")
-async def container_stop(
-    ref: str,
-    engine: EngineDep,
+@dataclass(frozen=True)
+class StopOptions:
+    timeout: int | None  # seconds before SIGKILL; None: the container's own
+    signal: str | None
+
+
+def _stop_options(
     t: SecondsQuery = None,
     timeout_raw: Annotated[str | None, named("timeout", "podman's name for t")] = None,
     signal_raw: Annotated[str | None, named("signal", "the stop signal")] = None,
-) -> Response:
-    timeout, signal = _timeout(t, timeout_raw), _signal(signal_raw)
-    await engine.lifecycle.stop(await engine.containers.lookup(ref), timeout, signal)
+) -> StopOptions:
+    """The query of a stop and of a restart."""
+    return StopOptions(_timeout(t, timeout_raw), _signal(signal_raw))
+
+
+StopQuery = Annotated[StopOptions, Depends(_stop_options)]
+
+
+@router.post("/containers/{ref}/stop")
+async def container_stop(ref: str, engine: EngineDep, options: StopQuery) -> Response:
+    found = await engine.containers.lookup(ref)
+    await engine.lifecycle.stop(found, options.timeout, options.signal)
     return Response(status_code=204)
 
 
 @router.post("/containers/{ref}/restart")
-async def container_restart(
-    ref: str,
-    engine: EngineDep,
-    t: SecondsQuery = None,
-    timeout_raw: Annotated[str | None, named("timeout", "podman's name for t")] = None,
-    signal_raw: Annotated[str | None, named("signal", "the stop signal")] = None,
-) -> Response:
-    timeout, signal = _timeout(t, timeout_raw), _signal(signal_raw)
-    await engine.lifecycle.restart(await engine.containers.lookup(ref), timeout, signal)
+async def container_restart(ref: str, engine: EngineDep, options: StopQuery) -> Response:
+    found = await engine.containers.lookup(ref)
+    await engine.lifecycle.restart(found, options.timeout, options.signal)
     return Response(status_code=204)
 
 
