@@ -14,7 +14,7 @@ from dockershim.engine.images import Images
 from dockershim.errors import Conflict, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate import images as timages
-from dockershim.translate.references import Reference, candidates, familiar
+from dockershim.translate.references import Reference, candidates, familiar, missing_name
 
 _ID = re.compile(r"[0-9a-f]{64}")
 
@@ -29,7 +29,7 @@ class ImageOps:
         """podman's inspect JSON of the image `name` means; 404 "No such image" otherwise."""
         data = await self.images.find(name)
         if data is None:
-            raise NotFound(f"No such image: {name}")
+            raise NotFound(f"No such image: {missing_name(name)}")
         return data
 
     async def history(self, data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -152,13 +152,23 @@ def docker_name(ref: Reference) -> str:
     return familiar(ref.full())
 
 
+def missing_name(image: str) -> str:
+    """How dockerd names an image it does not have ("No such image: X"): a name with its tag
+    (`busybox:latest`), a digest reference as given, a 64-digit id as `sha256:ID`."""
+    if re.fullmatch(r"[0-9a-f]{64}", image):
+        return f"sha256:{image}"
+    try:
+        return parse_reference(image).familiar()
+    except InvalidParameter:
+        return image
+
+
 def create_candidates(image: str) -> tuple[list[str], str]:
     """The names to look for, in order, of the image a container create names (an id, the full
     name, podman's `localhost/NAME` for a Docker Hub name), and the name errors show."""
     if not image:
         raise InvalidParameter("Config.Image: an image name is required")
     names: list[str] = []
-    shown = image
     if looks_like_id(image):
         names.append(image.removeprefix("sha256:"))
     try:
@@ -167,12 +177,11 @@ def create_candidates(image: str) -> tuple[list[str], str]:
         if not names:
             raise
     else:
-        shown = ref.familiar()
         names.append(ref.full())
         if ref.registry == "docker.io" and not ref.digest:
             path = ref.path.removeprefix("library/")
             names.append(f"localhost/{path}:{ref.tag or 'latest'}")
-    return names, shown
+    return names, missing_name(image)
 
 
 def local_name(data: dict[str, Any], name: str) -> str:

@@ -40,6 +40,8 @@ async def test_inspect_tries_docker_name_then_localhost(
     assert fake_podman.calls[-2][-1] == "docker.io/team/app:v1"
     assert fake_podman.calls[-1][-1] == "localhost/team/app:v1"
     assert all(call[-2] == "--" for call in fake_podman.calls if call[:2] == ["image", "inspect"])
+    untagged = await api.get("/images/team/app/json")  # dockerd names it with its tag
+    assert untagged.json() == {"message": "No such image: team/app:latest"}
 
 
 async def test_inspect_found(api: httpx.AsyncClient, fake_podman: FakePodman) -> None:

@@ -36,6 +36,17 @@ def test_tag_list_inspect_history(docker: DockerRun, cleanup: Cleanup) -> None:
     assert missing.returncode == 1 and "No such image: nope-dti-missing" in missing.stderr
 
 
+def test_missing_image_named_as_dockerd_names_it(dclient: Any) -> None:
+    """The daemon's 404 names the reference with its tag (moby's ErrImageDoesNotExist); the
+    docker CLI prints its own text, API clients show this one."""
+    import docker as docker_py
+
+    for call in (dclient.images.get, dclient.api.remove_image, dclient.api.history):
+        with pytest.raises(docker_py.errors.ImageNotFound) as missing:
+            call("nope-dti-missing")
+        assert "No such image: nope-dti-missing:latest" in str(missing.value)
+
+
 def test_rmi_in_use_is_conflict(
     docker: DockerRun, dclient: Any, cleanup: Cleanup, tmp_path: Path
 ) -> None:
