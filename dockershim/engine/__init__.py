@@ -96,6 +96,7 @@ class Engine:
             self.dns,
             notes=self.notes,
             netns_hold=self.netns_hold,
+            service=self.service,
         )
         self.creates = Creates(self.images, self.network_ops, self.lifecycle, self._cgroup_v2)
         self.disk_usage = DiskUsage(podman)

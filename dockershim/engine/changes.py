@@ -66,13 +66,7 @@ class Done:
 def completed(change: Change, answer: ServiceAnswer) -> Completed:
     """A libpod answer as the CLI's `Completed` of the same change."""
     argv = ["podman-service", *change.cli_args(), "--", change.container_id]
-    error = ""
-    if answer.status not in _DONE[change.verb]:
-        error = answer.message
-    elif change.verb == "rm":  # 200 with a report per container; a failure is in its "Err"
-        reports = answer.json()
-        failed = [r.get("Err") for r in reports or [] if isinstance(r, dict) and r.get("Err")]
-        error = str(failed[0]) if failed else ""
+    error = answer.failure(_DONE[change.verb])  # rm: 200 with a report per container
     if error:
         return _failure(argv, error)
     return Completed(argv, 0, f"{change.container_id}\n".encode(), b"")

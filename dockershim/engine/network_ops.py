@@ -18,12 +18,17 @@ from dockershim.engine.netns_hold import NetnsHold
 from dockershim.engine.networks import Networks
 from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.podman.errors import classify
+from dockershim.podman.service_child import PodmanService
 from dockershim.translate import network_endpoints as te
 from dockershim.translate import network_names as nn
 from dockershim.translate import networks as tn
 from dockershim.translate.container_notes import connect_fields
 from dockershim.translate.internal_pods import is_internal_name
 from dockershim.translate.links import link_env, link_env_args
+
+_RM_TIMEOUT = 60.0  # seconds podman may take to remove a network (its bridge, its DNS)
+_FAILED = 125  # podman's exit code for its own errors, as its CLI would exit
 
 _HOST_OR_NONE = "container cannot be disconnected from host network or connected to {} network"
 
@@ -38,6 +43,7 @@ class NetworkOps:
         notes: Notes | None = None,
         *,
         netns_hold: NetnsHold,
+        service: PodmanService | None = None,
     ) -> None:
         self.podman = podman
         self.networks = networks
@@ -45,6 +51,7 @@ class NetworkOps:
         self.dns = dns
         self.notes = notes or Notes(None, containers)
         self.netns_hold = netns_hold
+        self.service = service  # removals through podman's service child when it runs
 
     async def resolve(self, ref: str) -> dict[str, Any]:
         """A network reference (name, id, id prefix) in Docker's shape, without Containers."""
@@ -113,7 +120,20 @@ class NetworkOps:
             argv = ["network", "disconnect", "--force", "--", podman_name, found.id]
             await self.podman.run(argv, check=False)
             await self.notes.disconnected(found.id, net["Name"])
-        await self.podman.run(["network", "rm", "--", podman_name])
+        await self._rm(podman_name)
+
+    async def _rm(self, podman_name: str) -> None:
+        """`podman network rm`, through podman's service child when it runs (no process)."""
+        answer = None
+        if self.service is not None and self.service.ready:
+            path = f"/networks/{podman_name}"  # a podman name: nothing to escape (nn.PODMAN_NAME)
+            answer = await self.service.call("DELETE", path, timeout=_RM_TIMEOUT)
+        if answer is None:
+            await self.podman.run(["network", "rm", "--", podman_name])
+            return
+        error = answer.failure((200,))
+        if error:
+            raise classify(f"Error: {error}", _FAILED)
 
     async def connect(self, net: dict[str, Any], body: dict[str, Any]) -> None:
         if net["Name"] in ("host", "none"):

@@ -26,7 +26,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +66,18 @@ class ServiceAnswer:
         if isinstance(data, dict) and data.get("message"):
             return str(data["message"])
         return self.body.decode("utf-8", "replace").strip() or f"status {self.status}"
+
+    def failure(self, done: Collection[int]) -> str:
+        """podman's error text, "" when the request succeeded: a status not in `done`, or the
+        first "Err" of the per-object reports libpod's removals answer 200 with."""
+        if self.status not in done:
+            return self.message
+        reports = self.json()
+        if isinstance(reports, list):
+            for report in reports:
+                if isinstance(report, dict) and report.get("Err"):
+                    return str(report["Err"])
+        return ""
 
 
 class PodmanService:

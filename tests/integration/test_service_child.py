@@ -646,6 +646,26 @@ def test_an_owner_beyond_the_namespace_without_the_child(cli_shim: Shim, cleanup
     assert shown.stdout.split("\n") == ["a 0:0", "b 0:0", "c 0:0", "abc"]
 
 
+def test_a_network_removal_goes_to_the_child(
+    own_shim: Shim, cli_shim: Shim, cleanup: Cleanup
+) -> None:
+    """`docker network rm` (compose down's last step) through the child's libpod API, no
+    `podman network rm` process; without the child, the process; Docker's answers either way."""
+    _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
+    _wait_for_service_child(own_shim)
+    since = len(own_shim.log())
+    for shim in (own_shim, cli_shim):
+        net = cleanup.name("dsn")
+        cleanup.networks.append(net)
+        _docker(shim, "network", "create", net)
+        _docker(shim, "network", "rm", net)
+        assert podman("network", "exists", net, check=False).returncode == 1
+        again = _docker(shim, "network", "rm", net, check=False)
+        assert again.returncode != 0 and f"network {net} not found" in again.stderr
+    seen = own_shim.log()[since:]
+    assert "'network', 'rm'" not in seen and "DELETE /networks/" in seen
+
+
 @pytest.fixture
 def image_volume_setting() -> Iterator[Path]:
     """A drop-in of the test user's containers.conf, removed afterwards."""

@@ -174,3 +174,14 @@ async def test_two_starts_of_one_container_at_once_both_answer() -> None:
     )
     assert first.result.returncode == 0 and second.result.returncode == 0
     assert first.together and second.together and changes.starts_under_way() == 0
+
+
+def test_a_libpod_failure_is_its_status_or_a_reports_err() -> None:
+    """ServiceAnswer.failure, which network removals read too (engine/network_ops.py)."""
+    assert _answer(200, [{"Name": "n1", "Err": None}]).failure((200,)) == ""
+    assert _answer(200, [{"Name": "n1", "Err": "network is in use"}]).failure((200,)) == (
+        "network is in use"
+    )
+    missing = _answer(404, {"message": "unable to find network with name or ID n2"})
+    assert missing.failure((200,)) == "unable to find network with name or ID n2"
+    assert _answer(204).failure((204, 304)) == ""
