@@ -38,7 +38,7 @@ from dockershim.engine.container_fs import stat_in_container
 from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, InvalidParameter, NotFound, TooLarge
 from dockershim.podman import PodmanRunner
-from dockershim.podman.errors import classify
+from dockershim.podman.errors import PODMAN_FAILED, classify
 from dockershim.podman.service_child import PodmanService
 from dockershim.translate.archive import (
     GO_DIR,
@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 _CHUNK = 1 << 16
 _FILE_CHUNK = 1 << 20
 _SERVICE_TIMEOUT = 120.0  # seconds for each step of an upload to podman's service child
-_CLI_FAILED = 125  # the exit code of a failed podman command, as its errors are read
 _STAT_HEADER = "x-docker-container-path-stat"  # podman's stat, as its service sends it
 _OWNER_REFUSED = "error setting ownership of"  # copier's words for an owner it cannot set
 
@@ -338,7 +337,7 @@ class Archives:
         if answer is None:
             return False
         if answer.status != 200:
-            raise _cp_error(f"Error: {answer.message}", _CLI_FAILED, ref, path)
+            raise _cp_error(f"Error: {answer.message}", PODMAN_FAILED, ref, path)
         return True
 
     async def _write_through_cli(

@@ -29,7 +29,7 @@ from dockershim.engine.starts import StartWatchers
 from dockershim.engine.waits import exited_code
 from dockershim.errors import DockerError, NotFound
 from dockershim.podman import PodmanRunner, SpawnedProcess
-from dockershim.podman.errors import classify
+from dockershim.podman.errors import PODMAN_FAILED, classify, classify_service
 from dockershim.translate.attach import (
     NOT_STARTED,
     ContainerFacts,
@@ -48,7 +48,6 @@ _INIT = 120.0  # seconds for podman's service to initialize a container
 _EXIT_LOOKS = 100  # looks (every _POLL) for the exit code after the output ended
 # podman start's own failure: "Error: unable to start container <id>: <the runtime's error>"
 _START_FAILED = re.compile(r"^Error: unable to start container [0-9a-f]{64}: ", re.M)
-_FAILED = 125  # podman's exit status for its own errors (not the container's)
 _REMOVABLE_KEPT = 256
 
 
@@ -142,7 +141,7 @@ class AttachOps:
             if auto_removes(record.annotations):
                 # podman's error, as its CLI words it: conmon's clean-up may have removed the
                 # container already (`--rm`), so `podman start --attach` could not say it again
-                raise start_error(classify(f"Error: {answer.message}", _FAILED))
+                raise start_error(classify_service(answer.message))
             return None  # `podman start --attach` does it again, and reports what failed
         try:
             sock = await connect(bundle)
@@ -252,7 +251,7 @@ def _started(status: str, state: dict[str, object], before: object) -> bool:
 async def _start_error(child: SpawnedProcess, *, certain: bool) -> DockerError | None:
     """podman's start failure from the ended child's stderr (nothing has read it yet); None
     when the output is the container's own (`certain`: it never started, so it is podman's)."""
-    if child.process.returncode == 0 or (not certain and child.process.returncode != _FAILED):
+    if child.process.returncode == 0 or (not certain and child.process.returncode != PODMAN_FAILED):
         return None
     stderr = child.process.stderr
     data = b""
@@ -269,7 +268,7 @@ async def _start_error(child: SpawnedProcess, *, certain: bool) -> DockerError |
         child.process.stderr = restored
         return None
     # podman's words, without the "unable to start container <id>:" preamble (as init says it)
-    return classify(_START_FAILED.sub("Error: ", text), child.process.returncode or _FAILED)
+    return classify(_START_FAILED.sub("Error: ", text), child.process.returncode or PODMAN_FAILED)
 
 
 def attaches(child: SpawnedProcess | SocketAttach) -> bool:

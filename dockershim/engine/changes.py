@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from dockershim.engine.batches import Batches, batch_size
 from dockershim.podman import Completed
+from dockershim.podman.errors import PODMAN_FAILED
 from dockershim.podman.service_child import PodmanService, ServiceAnswer
 
 Verb = Literal["start", "stop", "restart", "kill", "rm"]
-_FAILED = 125  # podman's exit code for its own errors
 # libpod statuses that mean done: 304 is "already started/stopped", a no-op for the CLI too
 _DONE = {"start": {204, 304}, "stop": {204, 304}, "restart": {204}, "kill": {204}, "rm": {200}}
 
@@ -74,7 +74,7 @@ def completed(change: Change, answer: ServiceAnswer) -> Completed:
 
 def _failure(argv: list[str], message: str) -> Completed:
     """A failed podman call as its CLI reports it: "Error: ..." on stderr."""
-    return Completed(argv, _FAILED, b"", f"Error: {message}\n".encode())
+    return Completed(argv, PODMAN_FAILED, b"", f"Error: {message}\n".encode())
 
 
 class Changes:

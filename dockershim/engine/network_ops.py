@@ -18,7 +18,7 @@ from dockershim.engine.netns_hold import NetnsHold
 from dockershim.engine.networks import Networks
 from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
-from dockershim.podman.errors import classify
+from dockershim.podman.errors import classify_service
 from dockershim.podman.service_child import PodmanService
 from dockershim.translate import network_endpoints as te
 from dockershim.translate import network_names as nn
@@ -28,7 +28,6 @@ from dockershim.translate.internal_pods import is_internal_name
 from dockershim.translate.links import link_env, link_env_args
 
 _RM_TIMEOUT = 60.0  # seconds podman may take to remove a network (its bridge, its DNS)
-_FAILED = 125  # podman's exit code for its own errors, as its CLI would exit
 
 _HOST_OR_NONE = "container cannot be disconnected from host network or connected to {} network"
 
@@ -133,7 +132,7 @@ class NetworkOps:
             return
         error = answer.failure((200,))
         if error:
-            raise classify(f"Error: {error}", _FAILED)
+            raise classify_service(error)
 
     async def connect(self, net: dict[str, Any], body: dict[str, Any]) -> None:
         if net["Name"] in ("host", "none"):

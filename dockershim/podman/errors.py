@@ -20,6 +20,8 @@ from dockershim.errors import (
 
 _Rule = tuple[re.Pattern[str], Callable[[re.Match[str], str], DockerError]]
 
+PODMAN_FAILED = 125  # the exit status of a podman command that failed itself (not the container)
+
 
 def _msg(text: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln and not _is_warning(ln)]
@@ -94,3 +96,9 @@ def classify(stderr: str, returncode: int = 1) -> DockerError:
     if not stderr.strip():
         return DockerError(f"podman exited with status {returncode}")
     return DockerError(_msg(stderr))
+
+
+def classify_service(message: str) -> DockerError:
+    """An error message of podman's libpod API (its service child), read as the same failure
+    of a podman command would be."""
+    return classify(f"Error: {message}", PODMAN_FAILED)
