@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
 from dockershim.api import (
@@ -33,6 +31,7 @@ from dockershim.api.errors import install_error_handlers
 from dockershim.api.fastreads import FastReads
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.podman import PodmanRunner, restart_backup
+from dockershim.podman.facts import Learned
 from dockershim.podman.service_child import PodmanService
 from dockershim.statefile import default_state_dir
 
@@ -64,16 +63,16 @@ ROUTERS = [
 def create_app(
     podman: PodmanRunner | None = None,
     state_dir: str | None = None,
-    cache: dict[str, Any] | None = None,
+    learned: Learned | None = None,
     service: PodmanService | None = None,
 ) -> FastAPI:
-    """The full API. `cache`: facts the quick /version of api/lazyapp.py already took;
+    """The full API. `learned`: what the quick /version of api/lazyapp.py already took;
     `service`: the podman service child it began starting meanwhile."""
     app = FastAPI(title="dockershim", docs_url=None, redoc_url=None, openapi_url=None)
     backend = Backend(
         podman=podman or PodmanRunner(),
         state_dir=state_dir or default_state_dir(),
-        cache=cache if cache is not None else {},
+        learned=learned or Learned(),
         service=service,
     )
     app.state.backend = backend

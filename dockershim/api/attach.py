@@ -30,7 +30,7 @@ from dockershim.engine.conmon_attach import SocketAttach
 from dockershim.errors import Conflict
 from dockershim.podman import SpawnedProcess
 from dockershim.streams.pump import Connection, PumpOptions, pump
-from dockershim.streams.sessions import PendingAttach, Sessions, TtySession, sessions_of, wait_any
+from dockershim.streams.sessions import PendingAttach, Sessions, TtySession, wait_any
 from dockershim.translate.attach import (
     DEFAULT_DETACH_KEYS,
     ContainerFacts,
@@ -67,7 +67,7 @@ async def container_attach(
         detach_keys=keys if facts.tty else b"",  # dockerd: only a TTY has detach keys
     )
     logs, live = flag(logs_raw), flag(stream_raw)
-    attach = _Attach(backend.engine.attach, sessions_of(backend.cache), facts, options)
+    attach = _Attach(backend.engine.attach, backend.sessions, facts, options)
 
     async def session(stream: Any) -> None:
         log.debug("attach %s: logs=%s stream=%s %s", facts.id[:12], logs, live, options)
@@ -94,7 +94,7 @@ async def container_resize(
     facts = await backend.engine.attach.facts(name)
     if not facts.running:
         raise Conflict(f"Container {facts.id} is not running")
-    sessions_of(backend.cache).resize_container(facts.id, height, width)
+    backend.sessions.resize_container(facts.id, height, width)
     return Response(status_code=200)
 
 

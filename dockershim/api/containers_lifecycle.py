@@ -21,7 +21,6 @@ from dockershim.api.queries import named, number
 from dockershim.engine import ContainerRef, Engine
 from dockershim.engine.lifecycle import ACTIVE, start_error
 from dockershim.errors import DockerError, InvalidParameter
-from dockershim.streams.sessions import sessions_of
 from dockershim.translate.container_fields import validate_name
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.validate import digits
@@ -69,7 +68,7 @@ async def container_start(
 
 async def _started_by_attach(backend: Backend, ident: str) -> bool:
     try:
-        return await sessions_of(backend.cache).start_pending(ident)
+        return await backend.sessions.start_pending(ident)
     except DockerError as exc:
         raise start_error(exc) from None
 
@@ -151,7 +150,7 @@ async def container_wait(
     if condition not in ("not-running", "next-exit", "removed"):
         raise InvalidParameter(f"invalid condition: {condition!r}")
     since = datetime.datetime.now(datetime.UTC)
-    exits = sessions_of(backend.cache).exits
+    exits = backend.sessions.exits
     # a wait for the exit goes out before the `die` event (streams/exitorder.py)
     with exits.resolving() if condition != "removed" else contextlib.nullcontext():
         found = await backend.engine.containers.lookup(ref)

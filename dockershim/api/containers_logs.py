@@ -21,7 +21,6 @@ from dockershim.engine.log_file import LogFile
 from dockershim.engine.logs import LogWindow
 from dockershim.errors import InvalidParameter
 from dockershim.streams.framing import STDERR, STDOUT, frame
-from dockershim.streams.sessions import sessions_of
 from dockershim.translate.container_logs import docker_timestamp_line, timestamp_ns
 
 router = APIRouter()
@@ -62,7 +61,7 @@ async def container_logs(
     if api_version(request.scope) < (1, 42):
         multiplexed = "application/vnd.docker.raw-stream"
     media = "application/vnd.docker.raw-stream" if tty else multiplexed
-    exits = sessions_of(backend.cache).exits
+    exits = backend.sessions.exits
     following = exits.following(str(reader.container["Id"])) if follow else contextlib.nullcontext()
     if child is not None:
         body = _pump(child, tty=tty, want_out=want_out, want_err=want_err, timestamps=timestamps)

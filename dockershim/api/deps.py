@@ -1,4 +1,5 @@
-"""What routes get from the app: the podman runner and the service's settings and caches."""
+"""What routes get from the app: the podman runner, the service's settings, what it learned of
+podman, its live sessions and the engine."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from dockershim.api.queries import flag, number
 from dockershim.engine import Engine
 from dockershim.errors import InvalidParameter, TooLarge
 from dockershim.podman import PodmanRunner
+from dockershim.podman.facts import Learned
 from dockershim.podman.service_child import PodmanService
+from dockershim.streams.sessions import Sessions
 from dockershim.translate.validate import digits, has_nul, loads
 
 
@@ -19,12 +22,13 @@ from dockershim.translate.validate import digits, has_nul, loads
 class Backend:
     podman: PodmanRunner
     state_dir: str
-    cache: dict[str, Any] = field(default_factory=dict)
+    learned: Learned = field(default_factory=Learned)  # podman's facts, asked once
     service: PodmanService | None = None  # a podman service child already starting
+    sessions: Sessions = field(default_factory=Sessions)  # live attach and exec sessions
     engine: Engine = field(init=False)
 
     def __post_init__(self) -> None:
-        self.engine = Engine(self.podman, self.cache, self.state_dir, self.service)
+        self.engine = Engine(self.podman, self.learned, self.state_dir, self.service)
 
 
 def get_backend(request: Request) -> Backend:

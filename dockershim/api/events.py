@@ -26,7 +26,6 @@ from dockershim.api.queries import TIME_DOC, FiltersJson
 from dockershim.engine.events import Events
 from dockershim.errors import InvalidParameter
 from dockershim.streams.exitorder import ExitOrder
-from dockershim.streams.sessions import sessions_of
 from dockershim.translate.events import (
     EVENT_FILTERS,
     EventFilter,
@@ -87,7 +86,7 @@ async def system_events(
     if since_ns is not None and until_ns is not None and until_ns < since_ns:
         raise InvalidParameter(f"`since` time ({since}) cannot be after `until` time ({until})")
     events = backend.engine.events
-    exits: ExitOrder | None = sessions_of(backend.cache).exits
+    exits: ExitOrder | None = backend.sessions.exits
     lines: AsyncGenerator[bytes, None]
     if until_ns is not None and until_ns <= now_ns:
         lines = events.history(since_ns)  # history only: it ends by itself

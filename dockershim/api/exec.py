@@ -25,7 +25,7 @@ from dockershim.engine.execs import Execs
 from dockershim.errors import Conflict, InvalidParameter, NotFound
 from dockershim.streams.execstore import ExecStore
 from dockershim.streams.pump import PumpOptions, pump
-from dockershim.streams.sessions import sessions_of
+from dockershim.streams.sessions import Sessions
 from dockershim.translate.attach import (
     DEFAULT_DETACH_KEYS,
     container_facts,
@@ -121,7 +121,7 @@ async def exec_resize(
 ) -> Response:
     ExecStore(backend.state_dir).load(exec_id)  # 404 for an unknown exec
     height, width = terminal_size(h, w)
-    sessions_of(backend.cache).exec_tty(exec_id).resize(height, width)
+    backend.sessions.exec_tty(exec_id).resize(height, width)
     return Response(status_code=200)
 
 
@@ -164,14 +164,14 @@ async def exec_start(
     framed = not body.get("Tty")
 
     async def run(stream: Any) -> None:
-        await _run_exec(execs, backend.cache, store, exec_id, stream, size, framed)
+        await _run_exec(execs, backend.sessions, store, exec_id, stream, size, framed)
 
     return HijackResponse(stream_content_type(not framed, api_version(request.scope)), run)
 
 
 async def _run_exec(
     execs: Execs,
-    cache: dict[str, Any],
+    sessions: Sessions,
     store: ExecStore,
     exec_id: str,
     stream: Any,
@@ -181,7 +181,6 @@ async def _run_exec(
     record = store.load(exec_id)
     config = record["Config"]
     tty = bool(config["Tty"])
-    sessions = sessions_of(cache)
     tty_session = sessions.exec_tty(exec_id)
     if tty and isinstance(size, list) and len(size) == 2 and all(size):
         tty_session.size = (int(size[0]), int(size[1]))

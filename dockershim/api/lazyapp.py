@@ -20,13 +20,13 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send  # typing only: no starlette app
 
 from dockershim.api.version_answer import version_content
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.errors import DockerError
+from dockershim.podman.facts import Learned
 from dockershim.podman.runner import PodmanRunner
 from dockershim.podman.service_child import PodmanService
 from dockershim.statefile import default_state_dir
@@ -51,13 +51,13 @@ Closer = Callable[[], Awaitable[None]]
 
 
 def _full_app(
-    podman: PodmanRunner, state_dir: str, cache: dict[str, Any], service: PodmanService
+    podman: PodmanRunner, state_dir: str, learned: Learned, service: PodmanService
 ) -> tuple[ASGIApp, Closer]:
     """The full app, and what to await when the service ends (its engine's close)."""
     from dockershim.api.app import create_app
 
     # the quick /version's facts, and the service child that may be starting already
-    app = create_app(podman, state_dir=state_dir, cache=cache, service=service)
+    app = create_app(podman, state_dir=state_dir, learned=learned, service=service)
     return app, app.state.backend.engine.close
 
 
@@ -65,7 +65,7 @@ class LazyApp:
     def __init__(self, podman: PodmanRunner, state_dir: str | None = None) -> None:
         self.podman = podman
         self.state_dir = state_dir or default_state_dir()
-        self.cache: dict[str, Any] = {}
+        self.learned = Learned()  # podman's facts, which the quick /version may take first
         self.service = PodmanService.of(podman, self.state_dir)
         self.full: ASGIApp | None = None
         self._close: Closer | None = None
@@ -100,7 +100,7 @@ class LazyApp:
         """Build the full app in a worker thread, once; the event loop keeps serving meanwhile."""
         if self._loading is None:
             build = asyncio.to_thread(
-                _full_app, self.podman, self.state_dir, self.cache, self.service
+                _full_app, self.podman, self.state_dir, self.learned, self.service
             )
             self._loading = asyncio.ensure_future(build)
             self._loading.add_done_callback(self._loaded)
@@ -139,7 +139,7 @@ class LazyApp:
             length = (b"content-length", str(len(body)).encode())
             await _respond(send, [*_PING_HEADERS, length, _TEXT], body)
             return
-        content = await version_content(self.podman, self.cache, self.state_dir)
+        content = await version_content(self.podman, self.learned, self.state_dir)
         body = json.dumps(
             content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
         ).encode()  # as starlette's JSONResponse renders it

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from dockershim.api.deps import Backend, BackendDep
 from dockershim.api.version_answer import version_content
-from dockershim.podman.facts import CACHE_KEY, ORIGIN_KEY, static_facts
+from dockershim.podman.facts import static_facts
 from dockershim.translate.system import info_body, with_live_counts
 
 router = APIRouter()
@@ -49,15 +49,15 @@ async def _live_counts(backend: Backend) -> tuple[list[str], list[str]]:
 
 @router.get("/version")
 async def system_version(backend: BackendDep) -> JSONResponse:
-    body = await version_content(backend.podman, backend.cache, backend.state_dir)
+    body = await version_content(backend.podman, backend.learned, backend.state_dir)
     return JSONResponse(body)
 
 
 @router.get("/info")
 async def system_info(backend: BackendDep) -> JSONResponse:
-    taken_now = CACHE_KEY not in backend.cache
-    _, info = await static_facts(backend.podman, backend.cache, backend.state_dir)
-    if not (taken_now and backend.cache.get(ORIGIN_KEY) == "podman"):
+    taken_now = backend.learned.facts is None
+    _, info = await static_facts(backend.podman, backend.learned, backend.state_dir)
+    if not (taken_now and backend.learned.facts_from == "podman"):
         # counts change all the time: only a podman info taken for this request has them
         info = with_live_counts(info, *(await _live_counts(backend)))
     body = info_body(

@@ -4,19 +4,18 @@ imported) and the full app (system.py), so both say the same."""
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.api.versioning import API_VERSION, MIN_API_VERSION
-from dockershim.podman.facts import static_facts
+from dockershim.podman.facts import Learned, static_facts
 from dockershim.podman.runner import PodmanRunner
 from dockershim.translate.system import version_body
 
 
 async def version_content(
-    podman: PodmanRunner, cache: MutableMapping[str, Any], state_dir: str | None
+    podman: PodmanRunner, learned: Learned, state_dir: str | None
 ) -> dict[str, Any]:
-    version, info = await static_facts(podman, cache, state_dir)
+    version, info = await static_facts(podman, learned, state_dir)
     return version_body(
         version,
         info,

@@ -9,7 +9,6 @@ falls back to the CLI and says so once in the log and in `dockershim doctor`).
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.engine.archive import Archives
@@ -43,7 +42,7 @@ from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
 from dockershim.podman.containers_conf import ContainersConf
-from dockershim.podman.facts import static_facts
+from dockershim.podman.facts import Learned, static_facts
 from dockershim.podman.service_child import PodmanService
 from dockershim.podman.statedb import database_path
 
@@ -54,12 +53,12 @@ class Engine:
     def __init__(
         self,
         podman: PodmanRunner,
-        cache: MutableMapping[str, Any],
+        learned: Learned,
         state_dir: str | None,
         service: PodmanService | None = None,
     ) -> None:
         self.podman = podman
-        self._cache = cache
+        self._learned = learned
         self._state_dir = state_dir
         # `service`: the child api/lazyapp.py began starting while this engine was built
         self.service = service or PodmanService.of(podman, state_dir)
@@ -101,7 +100,7 @@ class Engine:
         self.creates = Creates(self.images, self.network_ops, self.lifecycle, self._cgroup_v2)
         self.disk_usage = DiskUsage(podman)
         self.registries = Registries()
-        self.updates = Updates(podman, cache, state_dir)
+        self.updates = Updates(podman, learned, state_dir)
         # the streaming conversations (logs, events, exec, cp, build, pull/push, load/save)
         self.logs = Logs(podman, self.containers)
         self.top = Top(podman, self.containers)
@@ -115,17 +114,17 @@ class Engine:
         self.archives = Archives(podman, self.containers, self.service)
 
     async def _database(self) -> str | None:
-        return await database_path(self.podman, self._cache, self._state_dir)
+        return await database_path(self.podman, self._learned, self._state_dir)
 
     async def _cgroup_v2(self) -> bool:
         """Whether podman runs on cgroup v2 (the podman facts: no process once known)."""
-        _, info = await static_facts(self.podman, self._cache, self._state_dir)
+        _, info = await static_facts(self.podman, self._learned, self._state_dir)
         return str((info.get("host") or {}).get("cgroupVersion", "v1")) == "v2"
 
     async def _shared_rootless_netns(self) -> bool:
         """Rootless podman before 5: bridge networks share one namespace that a disconnect
         can take down (engine/netns_hold.py)."""
-        version, info = await static_facts(self.podman, self._cache, self._state_dir)
+        version, info = await static_facts(self.podman, self._learned, self._state_dir)
         rootless = bool(((info.get("host") or {}).get("security") or {}).get("rootless"))
         release = str((version.get("Client") or {}).get("Version") or "")
         major = release.partition(".")[0]
@@ -133,7 +132,7 @@ class Engine:
 
     async def _store_info(self) -> dict[str, Any]:
         """podman info's `store` (graph root, run root, driver), from the facts' one owner."""
-        _, info = await static_facts(self.podman, self._cache, self._state_dir)
+        _, info = await static_facts(self.podman, self._learned, self._state_dir)
         store = info.get("store") or {}
         netavark = str((info.get("host") or {}).get("networkBackend") or "") == "netavark"
         return {**store, "netavark": netavark}

@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.errors import DockerError
 from dockershim.podman import restart_backup
+from dockershim.podman.facts import Learned
 from dockershim.podman.runner import PodmanRunner
 from dockershim.podman.statedb import container_value, database_path, locked
 from dockershim.translate.restart_config import current_policy, rewrite
@@ -80,17 +80,15 @@ def restore_file(path: str, container_id: str, original: bytes, policy: str, ret
         return True
 
 
-async def _update_has_restart(podman: PodmanRunner, cache: MutableMapping[str, Any]) -> bool:
-    cached = cache.get("podman_update_restart")
-    if cached is None:
+async def _update_has_restart(podman: PodmanRunner, learned: Learned) -> bool:
+    if learned.update_restart is None:
         result = await podman.run(["update", "--help"], check=False)
-        cached = "--restart" in result.text
-        cache["podman_update_restart"] = cached
-    return bool(cached)
+        learned.update_restart = "--restart" in result.text
+    return learned.update_restart
 
 
-async def _database(podman: PodmanRunner, cache: MutableMapping[str, Any]) -> str:
-    path = await database_path(podman, cache)
+async def _database(podman: PodmanRunner, learned: Learned) -> str:
+    path = await database_path(podman, learned)
     if path is None:
         raise DockerError(
             "changing the restart policy of an existing container needs podman's BoltDB state "
@@ -108,7 +106,7 @@ def _inspected_policy(data: Any) -> tuple[str, int]:
 
 async def set_restart_policy(
     podman: PodmanRunner,
-    cache: MutableMapping[str, Any],
+    learned: Learned,
     container_id: str,
     policy: str,
     retries: int,
@@ -117,11 +115,11 @@ async def set_restart_policy(
     """Give the container (full id) the restart policy; raises a DockerError (500) if not.
     With `state_dir`, a crash before podman was seen reading the patch is undone at the next
     start (restart_backup.recover)."""
-    if await _update_has_restart(podman, cache):
+    if await _update_has_restart(podman, learned):
         text = policy_text(policy, retries)
         await podman.run(["update", f"--restart={text}", "--", container_id])
         return
-    path = await _database(podman, cache)
+    path = await _database(podman, learned)
     original = await asyncio.to_thread(patch_file, path, container_id, policy, retries, state_dir)
     if original is None:
         return

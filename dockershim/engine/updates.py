@@ -8,24 +8,22 @@ succeeds with one warning per discarded limit (translate/update.py).
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from typing import Any
 
 from dockershim.engine.restart_policy import set_restart_policy
 from dockershim.errors import Conflict
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
+from dockershim.podman.facts import Learned
 from dockershim.translate.update import cgroup_warnings, restart_change, update_flags
 
 _CGROUP_FAILURES = ("cgroup", "runc update", "crun update", "container does not exist")
 
 
 class Updates:
-    def __init__(
-        self, podman: PodmanRunner, cache: MutableMapping[str, Any], state_dir: str | None
-    ) -> None:
+    def __init__(self, podman: PodmanRunner, learned: Learned, state_dir: str | None) -> None:
         self.podman = podman
-        self._cache = cache
+        self._learned = learned
         self._state_dir = state_dir
 
     async def update(self, inspected: dict[str, Any], body: dict[str, Any]) -> list[str]:
@@ -47,6 +45,6 @@ class Updates:
                     raise classify(result.err_text, result.returncode)
         if restart is not None:
             await set_restart_policy(
-                self.podman, self._cache, container_id, *restart, state_dir=self._state_dir
+                self.podman, self._learned, container_id, *restart, state_dir=self._state_dir
             )
         return warnings

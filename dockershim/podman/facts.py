@@ -16,28 +16,36 @@ import contextlib
 import glob
 import os
 import shutil
-from collections.abc import MutableMapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from dockershim.podman.runner import PodmanRunner
 from dockershim.statefile import read_record, write_record
 
 Facts = tuple[dict[str, Any], dict[str, Any]]  # (podman version, podman info)
 
-CACHE_KEY = "static_facts"
-ORIGIN_KEY = "static_facts_origin"  # "podman": taken by this service; "disk": read back
+
+@dataclass
+class Learned:
+    """What one service process learned of podman, each asked once and kept for the process's
+    life; shared by the first quick answers (api/lazyapp.py) and the full app."""
+
+    facts: Facts | None = None  # podman's version and info
+    facts_from: Literal["", "podman", "disk"] = ""  # asked by this service, or read back
+    state_db: str | None = None  # podman's BoltDB file (podman/statedb.py)
+    state_db_known: bool = False  # it was looked for: a None state_db is then "podman has none"
+    update_restart: bool | None = None  # whether `podman update` takes --restart
+
+
 FILE_NAME = "podman-facts.json"
 _FORMAT = 1
 _ENV = ("CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "CONTAINERS_REGISTRIES_CONF", "PATH")
 
 
-async def static_facts(
-    podman: PodmanRunner, cache: MutableMapping[str, Any], state_dir: str | None
-) -> Facts:
+async def static_facts(podman: PodmanRunner, learned: Learned, state_dir: str | None) -> Facts:
     """podman's version and info; the first call of a service may read them from disk."""
-    cached: Facts | None = cache.get(CACHE_KEY)
-    if cached is not None:
-        return cached
+    if learned.facts is not None:
+        return learned.facts
     stored = await asyncio.to_thread(load, state_dir, podman) if state_dir else None
     if stored is None:
         version, info = await asyncio.gather(
@@ -47,10 +55,10 @@ async def static_facts(
         stored = (version or {}, info or {})
         if state_dir:
             await asyncio.to_thread(save, state_dir, podman, stored)
-        cache[ORIGIN_KEY] = "podman"
+        learned.facts_from = "podman"
     else:
-        cache[ORIGIN_KEY] = "disk"
-    cache[CACHE_KEY] = stored
+        learned.facts_from = "disk"
+    learned.facts = stored
     return stored
 
 

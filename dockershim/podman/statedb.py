@@ -14,17 +14,16 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from typing import Any
 
 from dockershim.errors import DockerError
 from dockershim.podman.boltstate import BoltError, locate
-from dockershim.podman.facts import static_facts
+from dockershim.podman.facts import Learned, static_facts
 from dockershim.podman.runner import PodmanRunner
 
 LOCK_WAIT = 10.0
 _LOCK_POLL = 0.05
-_CACHE_KEY = "podman_state_db"
 
 
 class StateBusy(DockerError):
@@ -32,18 +31,18 @@ class StateBusy(DockerError):
 
 
 async def database_path(
-    podman: PodmanRunner, cache: MutableMapping[str, Any], state_dir: str | None = None
+    podman: PodmanRunner, learned: Learned, state_dir: str | None = None
 ) -> str | None:
     """The BoltDB file podman keeps its state in; None when it keeps it elsewhere (sqlite)."""
-    if _CACHE_KEY in cache:
-        return cache[_CACHE_KEY]  # type: ignore[no-any-return]
-    _, info = await static_facts(podman, cache, state_dir)
+    if learned.state_db_known:
+        return learned.state_db
+    _, info = await static_facts(podman, learned, state_dir)
     backend = str((info.get("host") or {}).get("databaseBackend") or "boltdb")
     root = str((info.get("store") or {}).get("graphRoot") or "")
     path: str | None = os.path.join(root, "libpod", "bolt_state.db")
     if backend.lower() != "boltdb" or not root or not os.path.isfile(str(path)):
         path = None
-    cache[_CACHE_KEY] = path
+    learned.state_db, learned.state_db_known = path, True
     return path
 
 

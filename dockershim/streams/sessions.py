@@ -126,15 +126,6 @@ class Sessions:
         return True
 
 
-def sessions_of(cache: dict[str, object]) -> Sessions:
-    """The service's one Sessions object, kept in `Backend.cache`."""
-    sessions = cache.get("streams.sessions")
-    if not isinstance(sessions, Sessions):
-        sessions = Sessions()
-        cache["streams.sessions"] = sessions
-    return sessions
-
-
 async def wait_any(*awaitables: Awaitable[object]) -> None:
     """Return when the first of `awaitables` is done; cancel the others."""
     tasks = [asyncio.ensure_future(a) for a in awaitables]

@@ -89,7 +89,7 @@ async def test_warm_up_builds_the_full_app_after_a_quick_answer(
     assert lazy.full is None
     await lazy.load()
     assert lazy.full is not None
-    assert lazy.full.state.backend.cache is lazy.cache  # type: ignore[attr-defined]
+    assert lazy.full.state.backend.learned is lazy.learned  # type: ignore[attr-defined]
 
 
 async def test_a_podman_failure_in_version_is_rendered_by_the_full_app(tmp_path: Path) -> None:

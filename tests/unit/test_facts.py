@@ -26,9 +26,9 @@ def _podman(tmp_path: Path) -> FakePodman:
 
 
 async def _facts(podman: FakePodman, state: Path) -> tuple[Any, str]:
-    cache: dict[str, Any] = {}
-    version, info = await facts.static_facts(podman, cache, str(state))
-    return (version, info), cache[facts.ORIGIN_KEY]
+    learned = facts.Learned()
+    version, info = await facts.static_facts(podman, learned, str(state))
+    return (version, info), learned.facts_from
 
 
 async def test_a_new_service_reads_them_back(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 from dockershim.engine.restart_policy import patch_file, set_restart_policy
 from dockershim.errors import InvalidParameter
 from dockershim.podman import restart_backup
+from dockershim.podman.facts import Learned
 from dockershim.translate.container_hostconfig import restart_flags
 from dockershim.translate.restart_config import MAX_RETRIES, RestartConfigError, rewrite
 from dockershim.translate.update import restart_change
@@ -57,7 +58,7 @@ async def test_a_confirmed_patch_leaves_no_record(db: Path, tmp_path: Path) -> N
     state = tmp_path / "state"
     podman = _fake(tmp_path)
     podman.answer(["container", "inspect"], _inspected("on-failure", 2))
-    await set_restart_policy(podman, {}, NO_ID, "on-failure", 2, state_dir=str(state))
+    await set_restart_policy(podman, Learned(), NO_ID, "on-failure", 2, state_dir=str(state))
     assert os.listdir(state / "restart-patch") == []
     assert restart_backup.recover(str(state)) == []
     assert b"on-failure" in _config(db, NO_ID)
@@ -76,7 +77,7 @@ async def test_a_cancelled_check_keeps_the_record(db: Path, tmp_path: Path) -> N
     podman.run = cancelled  # type: ignore[method-assign]
     before = db.read_bytes()
     with pytest.raises(asyncio.CancelledError):
-        await set_restart_policy(podman, {}, NO_ID, "always", 0, state_dir=str(state))
+        await set_restart_policy(podman, Learned(), NO_ID, "always", 0, state_dir=str(state))
     assert restart_backup.recover(str(state)) == [NO_ID]
     assert db.read_bytes() == before
 

@@ -17,6 +17,7 @@ from dockershim.engine.restart_policy import patch_file, restore_file, set_resta
 from dockershim.errors import DockerError
 from dockershim.podman import statedb
 from dockershim.podman.boltstate import locate
+from dockershim.podman.facts import Learned
 from dockershim.podman.statedb import StateBusy
 from dockershim.translate.restart_config import current_policy
 from tests.fakes import FIXTURES, FakePodman
@@ -105,22 +106,22 @@ async def test_set_restart_policy_patches_then_checks(tmp_path: Path) -> None:
     shutil.copyfile(Path(FIXTURES) / "bolt_state.db", path)
     podman = _fake(tmp_path)
     podman.answer(["container", "inspect"], _inspected("unless-stopped", 0))
-    cache: dict[str, Any] = {}
-    await set_restart_policy(podman, cache, NO_ID, "unless-stopped", 0)
+    learned = Learned()
+    await set_restart_policy(podman, learned, NO_ID, "unless-stopped", 0)
     assert current_policy(_config(path, NO_ID)) == ("unless-stopped", 0)
-    assert cache["podman_update_restart"] is False
-    assert cache["podman_state_db"] == str(path)
+    assert learned.update_restart is False
+    assert learned.state_db == str(path)
     # podman reads something else: the original bytes go back, and the client hears of it
     before = path.read_bytes()
     with pytest.raises(DockerError, match="the original config was put back"):
-        await set_restart_policy(podman, cache, NO_ID, "always", 0)
+        await set_restart_policy(podman, learned, NO_ID, "always", 0)
     assert path.read_bytes() == before
 
 
 async def test_without_a_bolt_state(tmp_path: Path) -> None:
     for podman in (_fake(tmp_path), _fake(tmp_path, "sqlite")):
         with pytest.raises(DockerError, match="needs podman's BoltDB state") as info:
-            await set_restart_policy(podman, {}, NO_ID, "always", 0)
+            await set_restart_policy(podman, Learned(), NO_ID, "always", 0)
         assert "--restart (podman 5 or later)" in info.value.message
 
 
@@ -128,5 +129,5 @@ async def test_a_podman_that_can_update_the_policy(tmp_path: Path) -> None:
     podman = FakePodman()
     podman.answer(["update", "--help"], "  --restart string   Restart policy\n")
     podman.answer(["update", "--restart=on-failure:2"], "")
-    await set_restart_policy(podman, {}, NO_ID, "on-failure", 2)
+    await set_restart_policy(podman, Learned(), NO_ID, "on-failure", 2)
     assert podman.calls[-1] == ["update", "--restart=on-failure:2", "--", NO_ID]
