@@ -18,7 +18,7 @@ from dockershim.engine.dns_watch import DnsWatch
 from dockershim.engine.seccomp_files import ProfileFiles, without_paths
 from dockershim.engine.starts import StartWatchers
 from dockershim.engine.waits import Waiter
-from dockershim.errors import Conflict, DockerError, InvalidParameter, NotModified
+from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound, NotModified
 from dockershim.podman import Completed, PodmanRunner
 from dockershim.podman.containers_conf import ContainersConf
 from dockershim.podman.errors import classify
@@ -245,7 +245,22 @@ class Lifecycle:
             )
         result = await self._remove(Change("rm", found.id, force=force, volumes=volumes))
         if result.returncode != 0 and not _gone(result):  # gone: removed meanwhile (AutoRemove)
-            raise classify(result.err_text, result.returncode)
+            error = classify(result.err_text, result.returncode)
+            if await self._still_there(found.id):
+                raise error
+            # podman removes the container even when a clean-up step before it failed (a
+            # network teardown, an exec session it could not stop), and says so after
+            log.warning("podman removed %s, and reported: %s", found.id[:12], error.message)
+
+    async def _still_there(self, ident: str) -> bool:
+        """False only when podman's state (or CLI) says the container is gone."""
+        try:
+            await self.containers.lookup(ident)
+        except NotFound:
+            return False
+        except DockerError:
+            return True
+        return True
 
     async def _remove(self, change: Change) -> Completed:
         """One removal of ours at a time per container: while it runs, another `docker rm` is

@@ -373,3 +373,19 @@ def test_a_removal_under_way_shows_as_dockerd_shows_it(dclient: Any, cleanup: Cl
     with pytest.raises(docker_py.errors.NotFound):
         dclient.api.inspect_container(name)
     assert dclient.api.containers(all=True, filters={"id": ident}) == []
+
+
+def test_a_removal_podman_reports_failed_but_made_is_done(dclient: Any, cleanup: Cleanup) -> None:
+    """podman removes a container even when a clean-up step before it failed, and then
+    reports the failure. Here podman 4.3 cannot stop an exec process that ignores SIGTERM in
+    a shared pid namespace (its "SIGKILL" step sends SIGTERM again): `docker rm -f` is done,
+    as with dockerd, since the container is gone (the shim logs podman's words)."""
+    owner, name = cleanup.container(), cleanup.container()
+    podman("run", "-d", "--name", owner, FIXTURE_IMAGE, "sleep", "600")
+    podman("run", "-d", "--name", name, "--pid", f"container:{owner}", "--stop-timeout", "1",
+           FIXTURE_IMAGE, "sleep", "600")  # fmt: skip
+    podman("exec", "-d", name, "sh", "-c", "trap '' TERM; sleep 600")
+    dclient.api.remove_container(name, force=True)
+    with pytest.raises(docker_py.errors.NotFound):
+        dclient.api.inspect_container(name)
+    assert podman("container", "exists", name, check=False).returncode == 1
