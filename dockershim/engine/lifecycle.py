@@ -116,8 +116,7 @@ class Lifecycle:
         return ident
 
     async def start(self, found: ContainerRef) -> None:
-        status = docker_state(found.status)
-        if status in ACTIVE:
+        if docker_state(found.status) in ACTIVE:
             raise NotModified()
         if self._marked_for_removal(found):
             raise Conflict(_MARKED_FOR_REMOVAL)
@@ -253,13 +252,14 @@ class Lifecycle:
             log.warning("podman removed %s, and reported: %s", found.id[:12], error.message)
 
     async def _still_there(self, ident: str) -> bool:
-        """False only when podman's state (or CLI) says the container is gone."""
+        """False only when podman's state (or CLI) says the container is gone; a lookup that
+        fails otherwise leaves podman's error standing."""
         try:
             await self.containers.lookup(ident)
         except NotFound:
             return False
         except DockerError:
-            return True
+            pass
         return True
 
     async def _remove(self, change: Change) -> Completed:
