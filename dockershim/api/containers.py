@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -105,7 +106,9 @@ async def container_list(
     return JSONResponse(out)
 
 
-def _reference_times(raws: list[dict[str, Any]], filters: dict[str, list[str]]) -> dict[str, float]:
+def _reference_times(
+    raws: list[Mapping[str, Any]], filters: dict[str, list[str]]
+) -> dict[str, float]:
     refs: dict[str, float] = {}
     for value in filters.get("before", []) + filters.get("since", []):
         for raw in raws:

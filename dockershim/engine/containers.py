@@ -20,7 +20,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,7 +168,8 @@ class Containers:
         found = await self._kept_inspects(snap, [record])
         if not found:
             raise NotFound(f"No such container: {ref}")
-        return found[0]
+        parsed: dict[str, Any] = json.loads(found[0].text)  # the caller's own copy
+        return parsed
 
     async def inspect_many(self, ids: list[str], *, size: bool = False) -> list[dict[str, Any]]:
         """Inspect several containers; ones removed meanwhile are skipped."""
@@ -176,7 +177,7 @@ class Containers:
         if snap is None:
             return await self._cli.inspect_many(ids, size=size)
         records = [snap.containers[i] for i in ids if i in snap.containers]
-        return await self._kept_inspects(snap, records)
+        return [json.loads(k.text) for k in await self._kept_inspects(snap, records)]
 
     def warm(self, ids: list[str]) -> None:
         """Take podman's inspect of these now, in the background, if they still run (after a
@@ -198,13 +199,14 @@ class Containers:
 
     async def inspect_all(
         self, *, running_only: bool = False, size: bool = False
-    ) -> list[dict[str, Any]]:
-        """Inspect JSON of every container (`running_only`: running and paused ones)."""
+    ) -> list[Mapping[str, Any]]:
+        """Inspect JSON of every container (`running_only`: running and paused ones), to
+        look at only: the kept JSON is shared, not copied, by every list."""
         snap = None if size else await self.snapshot()
         if snap is None:
-            return await self._cli.inspect_many(await self._cli.ids(running_only), size=size)
+            return [*await self._cli.inspect_many(await self._cli.ids(running_only), size=size)]
         records = [r for r in snap.containers.values() if r.active or not running_only]
-        raws = await self._kept_inspects(snap, records)
+        raws = [k.view for k in await self._kept_inspects(snap, records)]
         if running_only:  # an exit file found on the way: no longer running
             raws = [r for r in raws if (r.get("State") or {}).get("Status") in _ACTIVE]
         return raws
@@ -218,7 +220,7 @@ class Containers:
 
     async def inspect_all_fresh(
         self, *, running_only: bool = False, size: bool = False
-    ) -> list[dict[str, Any]]:
+    ) -> list[Mapping[str, Any]]:
         """`inspect_all`, after running the healthchecks that are due."""
         raws = await self.inspect_all(running_only=running_only, size=size)
         now = time.time()
@@ -226,7 +228,7 @@ class Containers:
         if due:
             await asyncio.gather(*(refresh_health(self.podman, raw) for raw in due))
             fresh = await self.inspect_many([str(r["Id"]) for r in due], size=size)
-            by_id = {r["Id"]: r for r in fresh}
+            by_id: dict[str, Mapping[str, Any]] = {r["Id"]: r for r in fresh}
             raws = [by_id.get(r["Id"], r) for r in raws]
         return raws
 
@@ -274,9 +276,8 @@ class Containers:
 
     # -- the kept inspects ------------------------------------------------------------------
 
-    async def _kept_inspects(
-        self, snap: Snapshot, records: list[ContainerRecord]
-    ) -> list[dict[str, Any]]:
+    async def _kept_inspects(self, snap: Snapshot, records: list[ContainerRecord]) -> list[Kept]:
+        """What is kept of these containers, brought up to date (removed ones left out)."""
         prints = {r.id: snap.fingerprint(r) for r in records}
         stale = []
         for record in records:
@@ -294,7 +295,7 @@ class Containers:
                     self._keep(snap, found, prints[found.id], raw)
         for gone in set(self._kept) - set(snap.containers):
             del self._kept[gone]
-        return [json.loads(self._kept[r.id].text) for r in records if r.id in self._kept]
+        return [self._kept[r.id] for r in records if r.id in self._kept]
 
     def _keep(
         self, snap: Snapshot, record: ContainerRecord, fingerprint: str, raw: dict[str, Any]

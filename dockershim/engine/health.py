@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from dockershim.podman.runner import PodmanRunner
@@ -28,7 +29,7 @@ def _seconds(ns: Any, default: float) -> float:
     return value / 1e9 if value > 0 else default
 
 
-def health_due(raw: dict[str, Any], now: float) -> bool:
+def health_due(raw: Mapping[str, Any], now: float) -> bool:
     """Pure: does this container need a check run now?"""
     hc = (raw.get("Config") or {}).get("Healthcheck") or {}
     test = hc.get("Test") or []
@@ -51,7 +52,7 @@ async def _run(podman: PodmanRunner, ident: str, timeout: float) -> None:
     await podman.run(["healthcheck", "run", "--", ident], check=False, timeout=timeout + 10)
 
 
-async def refresh_health(podman: PodmanRunner, raw: dict[str, Any], wait: float = 3.0) -> bool:
+async def refresh_health(podman: PodmanRunner, raw: Mapping[str, Any], wait: float = 3.0) -> bool:
     """Run a due healthcheck (once per container at a time); True when one finished within
     `wait` seconds. A slower check keeps running in the background and shows next time:
     dockerd's inspect and list never block on a healthcheck either."""

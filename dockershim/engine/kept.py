@@ -10,8 +10,11 @@ podman's stored state, so a stale file can cost an inspect, never a wrong answer
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 from dockershim.statefile import read_record, write_record
@@ -33,6 +36,13 @@ class Kept:
     health_mark: str
     text: str
     netns: str = ""  # the network namespace it was taken in
+
+    @cached_property
+    def view(self) -> Mapping[str, Any]:
+        """The JSON parsed once and shared by the reads that only look at it (lists, which
+        would otherwise parse every container's JSON on every request); not saved."""
+        parsed: dict[str, Any] = json.loads(self.text)
+        return parsed
 
 
 def load(state_dir: str) -> dict[str, Kept]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -29,11 +30,11 @@ _PODMAN_ONLY_HOST = {
 }  # fmt: skip
 
 
-def podman_annotations(raw: dict[str, Any]) -> dict[str, str]:
+def podman_annotations(raw: Mapping[str, Any]) -> dict[str, str]:
     return dict((raw.get("Config") or {}).get("Annotations") or {})
 
 
-def image_name(raw: dict[str, Any]) -> str:
+def image_name(raw: Mapping[str, Any]) -> str:
     """The image as the user named it (Docker's Config.Image and the list's Image)."""
     given = podman_annotations(raw).get(ANN_IMAGE)
     if given:
@@ -42,12 +43,12 @@ def image_name(raw: dict[str, Any]) -> str:
     return familiar(name) if name else str(raw.get("Image", ""))
 
 
-def image_id(raw: dict[str, Any]) -> str:
+def image_id(raw: Mapping[str, Any]) -> str:
     ident = str(raw.get("Image") or "")
     return ident if ident.startswith("sha256:") or not ident else f"sha256:{ident}"
 
 
-def network_mode(raw: dict[str, Any]) -> str:
+def network_mode(raw: Mapping[str, Any]) -> str:
     mode = podman_annotations(raw).get(ANN_NETWORK_MODE) or ""
     if mode in ("", "default"):
         host_mode = str((raw.get("HostConfig") or {}).get("NetworkMode") or "")
@@ -57,7 +58,7 @@ def network_mode(raw: dict[str, Any]) -> str:
     return mode
 
 
-def entrypoint(raw: dict[str, Any]) -> list[str] | None:
+def entrypoint(raw: Mapping[str, Any]) -> list[str] | None:
     given = podman_annotations(raw).get(ANN_ENTRYPOINT)
     if given:
         try:
@@ -86,7 +87,7 @@ def bare_env(raw: dict[str, Any]) -> list[str]:
     return [str(n) for n in names] if isinstance(names, list) else []
 
 
-def path_args(raw: dict[str, Any]) -> tuple[str, list[str]]:
+def path_args(raw: Mapping[str, Any]) -> tuple[str, list[str]]:
     """dockerd's Path and Args: entrypoint + cmd split after the first word. podman's own
     Args repeat Path when the command is one word (`sh` -> Path sh, Args [sh])."""
     cmd = (raw.get("Config") or {}).get("Cmd")
@@ -118,7 +119,7 @@ def state(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def health_state(raw: dict[str, Any]) -> dict[str, Any] | None:
+def health_state(raw: Mapping[str, Any]) -> dict[str, Any] | None:
     if not (raw.get("Config") or {}).get("Healthcheck"):
         return None
     h = (raw.get("State") or {}).get("Health") or {}
@@ -170,7 +171,7 @@ def ports(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def networks(raw: dict[str, Any]) -> dict[str, Any]:
+def networks(raw: Mapping[str, Any]) -> dict[str, Any]:
     src = (raw.get("NetworkSettings") or {}).get("Networks") or {}
     out: dict[str, Any] = {}
     for name, net in src.items():
@@ -219,7 +220,7 @@ def network_settings(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def mounts(raw: dict[str, Any]) -> list[dict[str, Any]]:
+def mounts(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for m in raw.get("Mounts") or []:
         item: dict[str, Any] = {"Type": m.get("Type", "bind")}

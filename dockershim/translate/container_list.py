@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dockershim.errors import InvalidParameter
@@ -26,7 +27,7 @@ _STATUSES = {"created", "restarting", "running", "removing", "paused", "exited",
 _HEALTH = {"starting", "healthy", "unhealthy", "none"}
 
 
-def summary_ports(raw: dict[str, Any]) -> list[dict[str, Any]]:
+def summary_ports(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     src = (raw.get("NetworkSettings") or {}).get("Ports") or {}
     for port, bindings in src.items():
@@ -46,7 +47,7 @@ def summary_ports(raw: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def summary(raw: dict[str, Any], now: float) -> dict[str, Any]:
+def summary(raw: Mapping[str, Any], now: float) -> dict[str, Any]:
     st = raw.get("State") or {}
     created = parse_time(raw.get("Created")) or 0
     path, args = path_args(raw)
@@ -91,7 +92,7 @@ def validate_filters(filters: Filters) -> None:
             raise InvalidParameter(f"invalid filter 'exited={value}'")
 
 
-def _port_matches(raw: dict[str, Any], wanted: str, published: bool) -> bool:
+def _port_matches(raw: Mapping[str, Any], wanted: str, published: bool) -> bool:
     port, _, proto = wanted.partition("/")
     proto = proto or "tcp"
     for item in summary_ports(raw):
@@ -107,7 +108,7 @@ def _port_matches(raw: dict[str, Any], wanted: str, published: bool) -> bool:
 
 
 def matches(
-    summ: dict[str, Any], raw: dict[str, Any], filters: Filters, refs: dict[str, float]
+    summ: dict[str, Any], raw: Mapping[str, Any], filters: Filters, refs: dict[str, float]
 ) -> bool:
     """One container against dockerd's list filters (values of one key OR-ed, keys AND-ed).
 

@@ -11,6 +11,7 @@ Nor has dockerd their image: podman builds its infra image itself, offline
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 BUILD_POD_PREFIX = "dockershim-build-"
@@ -20,7 +21,7 @@ _PREFIXES = (BUILD_POD_PREFIX, NETNS_HOLD_POD_PREFIX, NETNS_KEEP_POD_PREFIX)
 INFRA_SUFFIX = "-infra"
 
 
-def is_internal_infra(raw: dict[str, Any]) -> bool:
+def is_internal_infra(raw: Mapping[str, Any]) -> bool:
     """The infra container of one of this service's own pods (podman's inspect JSON)."""
     return bool(raw.get("IsInfra")) and str(raw.get("Name", "")).startswith(_PREFIXES)
 

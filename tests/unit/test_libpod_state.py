@@ -148,6 +148,32 @@ async def test_engine_inspects_once_per_change(tmp_path: Path) -> None:
     assert engine.fallback is None
 
 
+async def test_lists_share_the_kept_json_until_the_state_changes(tmp_path: Path) -> None:
+    one = "ab" + "1" * 62
+    path = _db(tmp_path, {one: _ctr("web", 3)})
+    fake = FakePodman()
+    fake.answer(["container", "inspect"], [_inspect(one, "web", "running")])
+
+    async def database() -> str:
+        return path
+
+    engine = Containers(fake, database)
+    first = await engine.inspect_all()
+    again = await engine.inspect_all(running_only=True)
+    # parsed once: a list of 20 containers parsed each one's JSON on every request before
+    assert first[0] is again[0]
+    assert first[0]["State"] == {"Status": "running"}
+    # an inspect is the caller's own copy, the list's view stays as podman's JSON
+    mine = await engine.inspect(one)
+    mine["State"]["Status"] = "changed by a caller"
+    assert (await engine.inspect_all())[0]["State"] == {"Status": "running"}
+    _db(tmp_path, {one: _ctr("web", 6)})  # it stopped: a new view, the old one untouched
+    after = await engine.inspect_all()
+    assert after[0]["State"]["Status"] == "exited"
+    assert first[0]["State"] == {"Status": "running"}
+    assert await engine.inspect_all(running_only=True) == []
+
+
 async def test_engine_falls_back_to_the_cli(tmp_path: Path) -> None:
     fake = FakePodman()
     fake.answer(["container", "inspect"], [_inspect("c" * 64, "web", "running")])
