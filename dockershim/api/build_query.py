@@ -22,7 +22,7 @@ def _q(description: str) -> object:
     return Query(description=description)
 
 
-def build_query(
+async def build_query(
     dockerfile: Annotated[Values, _q("path of the Dockerfile in the context")] = None,
     t: Annotated[Values, _q("name:tag for the image (repeatable)")] = None,
     extrahosts: Annotated[Values, _q("host:ip entries for /etc/hosts")] = None,

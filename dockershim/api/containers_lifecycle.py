@@ -79,7 +79,7 @@ class StopOptions:
     signal: str | None
 
 
-def _stop_options(
+async def _stop_options(
     t: SecondsQuery = None,
     timeout_raw: Annotated[str | None, named("timeout", "podman's name for t")] = None,
     signal_raw: Annotated[str | None, named("signal", "the stop signal")] = None,
