@@ -27,7 +27,7 @@ from typing import Any
 from dockershim.engine import kept as kept_store
 from dockershim.engine.container_cli import ContainerCLI, InspectBatches
 from dockershim.engine.health import health_due, refresh_health
-from dockershim.engine.kept import Kept
+from dockershim.engine.kept import Kept, Views
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.inspect_overlay import KEEP, overlay
@@ -79,6 +79,7 @@ class Containers:
         self._database = database
         self._state_dir = state_dir
         self._kept: dict[str, Kept] = {}
+        self._views = Views()
         self._cli = ContainerCLI(podman, service)
         self._reads = _SharedReads()
         self._loaded = state_dir is None
@@ -166,9 +167,9 @@ class Containers:
             return await self._cli.inspect(ref, size=size)
         record = find(snap, ref)
         found = await self._kept_inspects(snap, [record])
-        if not found:
+        if record.id not in found:
             raise NotFound(f"No such container: {ref}")
-        parsed: dict[str, Any] = json.loads(found[0].text)  # the caller's own copy
+        parsed: dict[str, Any] = json.loads(found[record.id].text)  # the caller's own copy
         return parsed
 
     async def inspect_many(self, ids: list[str], *, size: bool = False) -> list[dict[str, Any]]:
@@ -177,7 +178,7 @@ class Containers:
         if snap is None:
             return await self._cli.inspect_many(ids, size=size)
         records = [snap.containers[i] for i in ids if i in snap.containers]
-        return [json.loads(k.text) for k in await self._kept_inspects(snap, records)]
+        return [json.loads(k.text) for k in (await self._kept_inspects(snap, records)).values()]
 
     def warm(self, ids: list[str]) -> None:
         """Take podman's inspect of these now, in the background, if they still run (after a
@@ -206,7 +207,8 @@ class Containers:
         if snap is None:
             return [*await self._cli.inspect_many(await self._cli.ids(running_only), size=size)]
         records = [r for r in snap.containers.values() if r.active or not running_only]
-        raws = [k.view for k in await self._kept_inspects(snap, records)]
+        kept = await self._kept_inspects(snap, records)
+        raws = [self._views.of(ident, entry) for ident, entry in kept.items()]
         if running_only:  # an exit file found on the way: no longer running
             raws = [r for r in raws if (r.get("State") or {}).get("Status") in _ACTIVE]
         return raws
@@ -276,8 +278,11 @@ class Containers:
 
     # -- the kept inspects ------------------------------------------------------------------
 
-    async def _kept_inspects(self, snap: Snapshot, records: list[ContainerRecord]) -> list[Kept]:
-        """What is kept of these containers, brought up to date (removed ones left out)."""
+    async def _kept_inspects(
+        self, snap: Snapshot, records: list[ContainerRecord]
+    ) -> dict[str, Kept]:
+        """What is kept of these containers by id, in their order, brought up to date
+        (removed ones left out)."""
         prints = {r.id: snap.fingerprint(r) for r in records}
         stale = []
         for record in records:
@@ -295,7 +300,8 @@ class Containers:
                     self._keep(snap, found, prints[found.id], raw)
         for gone in set(self._kept) - set(snap.containers):
             del self._kept[gone]
-        return [self._kept[r.id] for r in records if r.id in self._kept]
+            self._views.drop(gone)
+        return {r.id: self._kept[r.id] for r in records if r.id in self._kept}
 
     def _keep(
         self, snap: Snapshot, record: ContainerRecord, fingerprint: str, raw: dict[str, Any]

@@ -1,4 +1,5 @@
-"""The inspect JSON the engine keeps per container, and its copy on disk between activations.
+"""The inspect JSON the engine keeps per container, its copy on disk between activations, and
+the parsed views of it that lists share.
 
 The service exits when idle; the next one would otherwise inspect every container with the CLI
 on its first `docker ps`. The kept entries are written (debounced, atomically, mode 0600) to
@@ -14,7 +15,6 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from functools import cached_property
 from typing import Any
 
 from dockershim.statefile import read_record, write_record
@@ -22,6 +22,7 @@ from dockershim.statefile import read_record, write_record
 FILE_NAME = "kept-inspects.json"
 _FORMAT = 2  # 2: with the network namespace
 _MAX_BYTES = 64 << 20  # a larger file is not ours to trust (or to read into memory)
+VIEWS_BUDGET = 8 << 20  # texts of parsed views held: ~1200 containers of ~7 KiB, ~35 MiB
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,33 @@ class Kept:
     text: str
     netns: str = ""  # the network namespace it was taken in
 
-    @cached_property
-    def view(self) -> Mapping[str, Any]:
-        """The JSON parsed once and shared by the reads that only look at it (lists, which
-        would otherwise parse every container's JSON on every request); not saved."""
-        parsed: dict[str, Any] = json.loads(self.text)
-        return parsed
+
+class Views:
+    """The kept JSON parsed once per entry and shared by the reads that only look at it (a
+    list parsed every container's JSON on every request: 0.35 ms of 20 containers'). A parsed
+    copy takes ~4x its text, so views are held only while their texts total `budget` bytes;
+    past it, a read parses its own."""
+
+    def __init__(self, budget: int = VIEWS_BUDGET) -> None:
+        self._held: dict[str, tuple[Kept, Mapping[str, Any]]] = {}
+        self._size = 0
+        self._budget = budget
+
+    def of(self, container_id: str, kept: Kept) -> Mapping[str, Any]:
+        held = self._held.get(container_id)
+        if held is not None and held[0] is kept:
+            return held[1]
+        self.drop(container_id)
+        view: dict[str, Any] = json.loads(kept.text)
+        if self._size + len(kept.text) <= self._budget:
+            self._held[container_id] = (kept, view)
+            self._size += len(kept.text)
+        return view
+
+    def drop(self, container_id: str) -> None:
+        held = self._held.pop(container_id, None)
+        if held is not None:
+            self._size -= len(held[0].text)
 
 
 def load(state_dir: str) -> dict[str, Kept]:

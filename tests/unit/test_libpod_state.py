@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dockershim.engine.containers import Containers
+from dockershim.engine.kept import Kept, Views
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman.boltstate import BoltFile
 from dockershim.podman.libpod_state import StateUnreadable, snapshot
@@ -172,6 +173,21 @@ async def test_lists_share_the_kept_json_until_the_state_changes(tmp_path: Path)
     assert after[0]["State"]["Status"] == "exited"
     assert first[0]["State"] == {"Status": "running"}
     assert await engine.inspect_all(running_only=True) == []
+
+
+def test_shared_views_stay_within_their_budget() -> None:
+    def kept(text: str) -> Kept:
+        return Kept("print", "setup", {}, "", text)
+
+    small, other = kept('{"Id": "a"}'), kept('{"Id": "cc"}')
+    views = Views(budget=len(small.text) + 10)
+    assert views.of("a", small) is views.of("a", small)  # held: parsed once
+    assert views.of("c", other) is not views.of("c", other)  # past the budget: parsed per read
+    assert views.of("c", other) == {"Id": "cc"}
+    views.drop("a")  # gone: its part of the budget is free again
+    assert views.of("c", other) is views.of("c", other)
+    newer = kept('{"Id": "cc", "State": 1}')  # changed: a new view, not the old one
+    assert views.of("c", newer) == {"Id": "cc", "State": 1}
 
 
 async def test_engine_falls_back_to_the_cli(tmp_path: Path) -> None:
