@@ -167,7 +167,7 @@ class BoltFile:
     def entries(self, bucket: Bucket) -> list[Entry]:
         """Every key of one bucket, in key order."""
         if bucket.inline is not None:
-            return _leaf_entries(bucket.inline)
+            return leaf_entries(bucket.inline)
         out: list[Entry] = []
         self._collect(bucket.root, out, 0)
         return out
@@ -178,7 +178,7 @@ class BoltFile:
         data = self.page(pgid)
         flags = struct.unpack_from("<H", data, 8)[0]
         if flags & _LEAF:
-            out.extend(_leaf_entries(data))
+            out.extend(leaf_entries(data))
             return
         if not flags & _BRANCH:
             raise BoltError(f"corrupt bbolt file: page {pgid} is neither branch nor leaf")
@@ -250,8 +250,14 @@ def _leaf_search(data: bytes, base: int, key: bytes) -> tuple[int, int, int] | N
     return None
 
 
-def _leaf_entries(data: bytes) -> list[Entry]:
-    if len(data) < _PAGE_HEADER or not struct.unpack_from("<H", data, 8)[0] & _LEAF:
+def is_leaf(data: bytes) -> bool:
+    """A page (or an inline bucket's bytes) that holds its entries itself."""
+    return len(data) >= _PAGE_HEADER and bool(struct.unpack_from("<H", data, 8)[0] & _LEAF)
+
+
+def leaf_entries(data: bytes) -> list[Entry]:
+    """The entries of one leaf page, or of an inline bucket's bytes."""
+    if not is_leaf(data):
         raise BoltError("corrupt bbolt file: expected a leaf page")
     out: list[Entry] = []
     for index in range(_elements(data)):

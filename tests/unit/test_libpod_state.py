@@ -76,6 +76,22 @@ def test_entries_of_a_split_bucket(tmp_path: Path) -> None:
     assert keys == sorted(keys) and len(keys) == 40
 
 
+def test_a_new_snapshot_reuses_the_records_whose_pages_read_the_same(tmp_path: Path) -> None:
+    web, db, busy = "a" * 64, "b" * 64, "c" * 64
+    # an exec bucket on pages of its own: the container's page alone does not show it
+    busy_ctr = {**_ctr("busy", 3), b"exec": {b"e" * 64: b"{}"}}
+    first = snapshot(_db(tmp_path, {web: _ctr("web", 3), db: _ctr("db", 3), busy: busy_ctr}))
+    second = snapshot(_db(tmp_path, {web: _ctr("web", 3), db: _ctr("db", 6), busy: busy_ctr}))
+    assert second.containers[web] is first.containers[web]  # unchanged: not walked again
+    assert first.containers[db].status == "running"
+    assert second.containers[db].status == "exited"  # changed: read anew
+    assert second.containers[busy] is not first.containers[busy]
+    assert second.containers[busy].state == first.containers[busy].state
+    third = snapshot(_db(tmp_path, {web: _ctr("api", 3), db: _ctr("db", 6)}))
+    assert third.containers[web].name == "api" and third.names == {"api": web, "db": db}
+    assert third.containers[db] is second.containers[db]
+
+
 def test_fingerprint_follows_exit_file_and_health_log(tmp_path: Path) -> None:
     run_dir = tmp_path / "ctr" / "userdata"
     run_dir.mkdir(parents=True)
