@@ -164,6 +164,10 @@ class BoltFile:
             current = found.bucket
         return current
 
+    def top_buckets(self) -> dict[bytes, Bucket]:
+        """The root bucket's nested buckets by name, in one walk of the root."""
+        return {e.key: e.bucket for e in self.entries(Bucket(self.meta.root)) if e.bucket}
+
     def entries(self, bucket: Bucket) -> list[Entry]:
         """Every key of one bucket, in key order."""
         if bucket.inline is not None:

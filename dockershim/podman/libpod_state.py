@@ -175,10 +175,11 @@ def _read(db: BoltFile, earlier: Snapshot | None = None) -> Snapshot:
     """Every record; one whose bucket page reads as in `earlier` is that snapshot's record
     (walking a container's entries is ~25 us of Python, and every change to any container
     makes the next read walk them all: 100 containers, 2.5 ms per request)."""
-    runtime = _values(db, db.bucket([b"runtime-config"]))
-    ctr = db.bucket([b"ctr"])
+    top = db.top_buckets()
+    runtime = _values(db, top.get(b"runtime-config"))
+    ctr = top.get(b"ctr")
     # podman's own name index (libpod's lookups use it too): no config needs parsing for it
-    by_id = {v.decode(): k.decode() for k, v in _values(db, db.bucket([b"name-registry"])).items()}
+    by_id = {v.decode(): k.decode() for k, v in _values(db, top.get(b"name-registry")).items()}
     containers: dict[str, ContainerRecord] = {}
     names: dict[str, str] = {}
     for entry in db.entries(ctr) if ctr is not None else []:
@@ -194,7 +195,7 @@ def _read(db: BoltFile, earlier: Snapshot | None = None) -> Snapshot:
             record = _container(db, ident, entry.bucket, name, page)
         containers[record.id] = record
         names[record.name] = record.id
-    vol = db.bucket([b"vol"])
+    vol = top.get(b"vol")
     volumes: dict[str, bytes] = {}
     for entry in db.entries(vol) if vol is not None else []:
         if entry.bucket is not None:
