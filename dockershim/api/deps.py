@@ -40,13 +40,11 @@ async def get_backend(request: Request) -> Backend:
 
 
 async def get_podman(request: Request) -> PodmanRunner:
-    backend: Backend = request.app.state.backend
-    return backend.podman
+    return (await get_backend(request)).podman
 
 
 async def get_engine(request: Request) -> Engine:
-    backend: Backend = request.app.state.backend
-    return backend.engine
+    return (await get_backend(request)).engine
 
 
 BackendDep = Annotated[Backend, Depends(get_backend)]
