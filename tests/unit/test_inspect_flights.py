@@ -10,7 +10,7 @@ from typing import Any
 from dockershim.engine.container_cli import InspectBatches
 from dockershim.engine.containers import Containers
 from tests.fakes import FakePodman
-from tests.unit.test_libpod_state import _ctr, _db, _inspect
+from tests.unit.test_libpod_state import _at, _ctr, _db, _inspect
 
 A = "a" * 64
 
@@ -44,10 +44,7 @@ async def test_warmed_inspects_answer_the_next_look(tmp_path: Path) -> None:
     fake = FakePodman()
     fake.answer(["container", "inspect"], [_inspect(A, "web", "running")])
 
-    async def database() -> str:
-        return path
-
-    engine = Containers(fake, database)
+    engine = Containers(fake, _at(path))
     engine.warm([A])
     raw = await engine.inspect("web")  # joins the warming inspect, or finds it kept
     assert raw["Id"] == A
@@ -61,10 +58,7 @@ async def test_no_warming_for_a_container_that_exited_again(tmp_path: Path) -> N
     path = _db(tmp_path, {A: _ctr("web", 6)})  # exited (a short command, run and done)
     fake = FakePodman()
 
-    async def database() -> str:
-        return path
-
-    engine = Containers(fake, database)
+    engine = Containers(fake, _at(path))
     engine.warm([A])
     await asyncio.gather(*engine._tasks)  # the warming, done
     assert not [c for c in fake.calls if c[:2] == ["container", "inspect"]]

@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import json
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,15 @@ def test_unreadable_files(tmp_path: Path) -> None:
         snapshot(str(tmp_path / "missing"))
 
 
+def _at(path: str) -> Callable[[], Awaitable[str | None]]:
+    """The engine's locator of podman's database, for a file the test built."""
+
+    async def database() -> str | None:
+        return path
+
+    return database
+
+
 def _inspect(ident: str, name: str, status: str) -> dict[str, object]:
     return {"Id": ident, "Name": name, "State": {"Status": status}}
 
@@ -130,10 +140,7 @@ async def test_engine_inspects_once_per_change(tmp_path: Path) -> None:
     fake = FakePodman()
     fake.answer(["container", "inspect"], [_inspect(one, "web", "running")])
 
-    async def database() -> str:
-        return path
-
-    engine = Containers(fake, database)
+    engine = Containers(fake, _at(path))
     raw = await engine.inspect("web")
     assert raw["Id"] == one
     calls = len(fake.calls)
@@ -171,10 +178,7 @@ async def test_lists_share_the_kept_json_until_the_state_changes(tmp_path: Path)
     fake = FakePodman()
     fake.answer(["container", "inspect"], [_inspect(one, "web", "running")])
 
-    async def database() -> str:
-        return path
-
-    engine = Containers(fake, database)
+    engine = Containers(fake, _at(path))
     first = await engine.inspect_all()
     again = await engine.inspect_all(running_only=True)
     # parsed once: a list of 20 containers parsed each one's JSON on every request before
@@ -238,10 +242,7 @@ async def test_concurrent_inspects_go_as_one(tmp_path: Path) -> None:
     fake = FakePodman()
     fake.answer(["container", "inspect"], [_inspect(i, "c", "running") for i in ids])
 
-    async def database() -> str:
-        return path
-
-    engine = Containers(fake, database)
+    engine = Containers(fake, _at(path))
     found = await asyncio.gather(*(engine.inspect(i) for i in ids))
     assert [f["Id"] for f in found] == ids
     inspects = [c for c in fake.calls if c[:2] == ["container", "inspect"]]
@@ -258,21 +259,18 @@ async def test_kept_inspects_outlive_the_service(tmp_path: Path) -> None:
     fake = FakePodman()
     fake.answer(["container", "inspect"], [_inspect(one, "web", "running")])
 
-    async def database() -> str:
-        return path
-
     state_dir = tmp_path / "state"
-    first = Containers(fake, database, str(state_dir))
+    first = Containers(fake, _at(path), str(state_dir))
     await first.inspect("web")
     await asyncio.sleep(1.3)  # written once changes settle
     assert (state_dir / "kept-inspects.json").stat().st_mode & 0o777 == 0o600
     calls = len(fake.calls)
-    second = Containers(fake, database, str(state_dir))  # the next activation
+    second = Containers(fake, _at(path), str(state_dir))  # the next activation
     assert (await second.inspect("web"))["Id"] == one
     assert len(fake.calls) == calls
     # a changed setup is not answered from the file
     _db(tmp_path, {one: _ctr("api", 3)})
-    third = Containers(fake, database, str(state_dir))
+    third = Containers(fake, _at(path), str(state_dir))
     await third.inspect("api")
     assert len(fake.calls) == calls + 1
 
@@ -295,10 +293,7 @@ async def test_concurrent_requests_share_database_reads(
 
     monkeypatch.setattr(engine_containers, "snapshot", counted)
 
-    async def database() -> str:
-        return path
-
-    engine = Containers(FakePodman(), database)
+    engine = Containers(FakePodman(), _at(path))
     looked = await asyncio.gather(*(engine.lookup("web") for _ in range(20)))
     assert {found.id for found in looked} == {"e" * 64}
     assert 1 <= len(reads) <= 2  # the first alone, the others together after it
