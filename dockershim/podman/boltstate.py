@@ -154,16 +154,6 @@ class BoltFile:
                 inline = None
         return None
 
-    def bucket(self, path: list[bytes]) -> Bucket | None:
-        """The nested bucket at `path` (the root bucket for []); None when absent."""
-        current = Bucket(self.meta.root)
-        for name in path:
-            found = next((e for e in self.entries(current) if e.key == name), None)
-            if found is None or found.bucket is None:
-                return None
-            current = found.bucket
-        return current
-
     def top_buckets(self) -> dict[bytes, Bucket]:
         """The root bucket's nested buckets by name, in one walk of the root."""
         return {e.key: e.bucket for e in self.entries(Bucket(self.meta.root)) if e.bucket}
