@@ -39,6 +39,7 @@ from dockershim.podman.libpod_state import (
     snapshot,
 )
 from dockershim.podman.service_child import PodmanService
+from dockershim.podman.statedb import lock_pauses
 from dockershim.translate.attach import ContainerFacts, console_size, container_facts
 from dockershim.translate.container_fields import ANN_CONSOLE_SIZE
 from dockershim.translate.internal_pods import is_internal_listing, is_internal_name
@@ -349,6 +350,7 @@ class Containers:
 
 
 _ACTIVE = ("running", "paused", "stopping")
+_READ_WAIT = 2.0  # seconds a read waits for podman's lock before the CLI is asked instead
 _SAVE_AFTER = 1.0  # seconds without a new kept inspect before writing them to disk
 _HEALTH_LOG_MAX = 1 << 20  # podman keeps a few results; a larger file is not one of its logs
 
@@ -383,12 +385,17 @@ class _SharedReads:
 
 
 async def _read_now(path: str) -> Snapshot:
-    """A read takes well under a millisecond: done in the event loop when the lock is free at
-    once, in a worker thread (waiting for podman to finish writing) otherwise."""
-    try:
-        return snapshot(path, wait=0)
-    except StateLocked:
-        return await asyncio.to_thread(snapshot, path)
+    """A read takes well under a millisecond: done in the event loop, tried again after short
+    pauses while a podman process holds the lock for a write (a few ms at most)."""
+    pauses = lock_pauses(_READ_WAIT)
+    while True:
+        try:
+            return snapshot(path, wait=0)
+        except StateLocked:
+            pause = next(pauses, None)
+            if pause is None:
+                raise
+            await asyncio.sleep(pause)
 
 
 def _digest(data: bytes) -> str:

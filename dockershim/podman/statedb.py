@@ -23,7 +23,11 @@ from dockershim.podman.facts import Learned, static_facts
 from dockershim.podman.runner import PodmanRunner
 
 LOCK_WAIT = 10.0
-_LOCK_POLL = 0.05
+# Pauses between tries of a busy lock: podman holds it from a fraction of a millisecond to a
+# few ms per operation, so a fixed 50 ms pause (bbolt's own) made a read wait ~50 times
+# longer than podman's write took.
+_FIRST_PAUSE = 0.001
+_LONGEST_PAUSE = 0.016
 
 
 class StateBusy(DockerError):
@@ -55,24 +59,41 @@ def locked(path: str, *, exclusive: bool, wait: float | None = None) -> Iterator
     except OSError as exc:
         raise DockerError(f"cannot open podman's state database {path}: {exc}") from None
     try:
-        deadline = time.monotonic() + wait
-        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
-        while True:
-            try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StateBusy(
-                        f"podman's state database is busy (not free within {wait:g}s), try again"
-                    ) from None
-                time.sleep(_LOCK_POLL)
+        pauses = lock_pauses(wait)
+        while not try_lock(fd, exclusive=exclusive):
+            pause = next(pauses, None)
+            if pause is None:
+                raise busy(wait)
+            time.sleep(pause)
         try:
             yield fd
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def try_lock(fd: int, *, exclusive: bool) -> bool:
+    """bbolt's flock on the open database, if no other process holds it against us now."""
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def lock_pauses(wait: float) -> Iterator[float]:
+    """The pauses between tries of a busy lock, doubling from 1 ms to 16 ms, until `wait`
+    seconds have gone by (none when `wait` is 0)."""
+    deadline = time.monotonic() + wait
+    pause = _FIRST_PAUSE
+    while (left := deadline - time.monotonic()) > 0:
+        yield min(pause, left)
+        pause = min(pause * 2, _LONGEST_PAUSE)
+
+
+def busy(wait: float) -> StateBusy:
+    return StateBusy(f"podman's state database is busy (not free within {wait:g}s), try again")
 
 
 def container_value(fd: int, container_id: str, key: str) -> tuple[int, bytes]:

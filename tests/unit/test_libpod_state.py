@@ -4,10 +4,11 @@ ones), the fingerprint, and the engine's container reads over them with a fake C
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import itertools
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from dockershim.engine.kept import Kept, Views
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman.boltstate import BoltFile
 from dockershim.podman.libpod_state import StateUnreadable, snapshot
+from dockershim.podman.statedb import lock_pauses
 from tests.fakes import FIXTURES, FakePodman
 from tests.unit.bolt_builder import Builder, Inline
 
@@ -297,6 +299,59 @@ async def test_concurrent_requests_share_database_reads(
     looked = await asyncio.gather(*(engine.lookup("web") for _ in range(20)))
     assert {found.id for found in looked} == {"e" * 64}
     assert 1 <= len(reads) <= 2  # the first alone, the others together after it
+
+
+async def test_a_read_waits_for_podmans_write_in_short_pauses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A podman process holding the lock for a write: the read is tried again after pauses
+    of a few ms in the event loop (no worker thread), and is answered once the write ends."""
+    import asyncio
+
+    import dockershim.engine.containers as engine_containers
+
+    path = _db(tmp_path, {"e" * 64: _ctr("web", 3)})
+    paused: list[float] = []
+
+    def recorded(wait: float) -> Iterator[float]:
+        for pause in lock_pauses(wait):
+            paused.append(pause)
+            yield pause
+
+    async def no_thread(*_: object) -> None:
+        raise AssertionError("a read went to a worker thread")
+
+    monkeypatch.setattr(engine_containers, "lock_pauses", recorded)
+    monkeypatch.setattr(engine_containers.asyncio, "to_thread", no_thread)
+    writer = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        asyncio.get_running_loop().call_later(0.02, fcntl.flock, writer, fcntl.LOCK_UN)
+        found = await Containers(FakePodman(), _at(path)).lookup("web")
+    finally:
+        os.close(writer)
+    assert found.id == "e" * 64
+    assert len(paused) >= 3 and paused[:3] == [0.001, 0.002, 0.004]
+    assert max(paused) <= 0.016
+
+
+async def test_a_lock_held_too_long_sends_reads_to_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dockershim.engine.containers as engine_containers
+
+    path = _db(tmp_path, {"e" * 64: _ctr("web", 3)})
+    monkeypatch.setattr(engine_containers, "_READ_WAIT", 0.03)
+    writer = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        engine = Containers(FakePodman(), _at(path))
+        assert await engine.snapshot() is None  # this time: the CLI answers
+        fcntl.flock(writer, fcntl.LOCK_UN)
+        snap = await engine.snapshot()
+    finally:
+        os.close(writer)
+    assert snap is not None and "e" * 64 in snap.containers
 
 
 def test_a_snapshot_is_read_again_only_after_a_commit(tmp_path: Path) -> None:
