@@ -8,6 +8,7 @@ import fcntl
 import itertools
 import json
 import os
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -318,11 +319,15 @@ async def test_a_read_waits_for_podmans_write_in_short_pauses(
             paused.append(pause)
             yield pause
 
-    async def no_thread(*_: object) -> None:
-        raise AssertionError("a read went to a worker thread")
+    threads: set[str] = set()
+    real = engine_containers.snapshot
+
+    def where(path: str, wait: float = 2.0) -> object:
+        threads.add(threading.current_thread().name)
+        return real(path, wait)
 
     monkeypatch.setattr(engine_containers, "lock_pauses", recorded)
-    monkeypatch.setattr(engine_containers.asyncio, "to_thread", no_thread)
+    monkeypatch.setattr(engine_containers, "snapshot", where)
     writer = os.open(path, os.O_RDWR)
     try:
         fcntl.flock(writer, fcntl.LOCK_EX)
@@ -331,6 +336,7 @@ async def test_a_read_waits_for_podmans_write_in_short_pauses(
     finally:
         os.close(writer)
     assert found.id == "e" * 64
+    assert threads == {threading.main_thread().name}  # every try in the event loop
     assert len(paused) >= 3 and paused[:3] == [0.001, 0.002, 0.004]
     assert max(paused) <= 0.016
 

@@ -5,7 +5,10 @@ operation, and bbolt's own 50 ms retry made a read wait far longer than the writ
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,18 +17,16 @@ from dockershim.podman import statedb
 from dockershim.podman.statedb import StateBusy, lock_pauses, locked
 
 
-def test_pauses_double_from_a_millisecond_and_stop_at_the_deadline(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    now = [100.0]  # a clock that moves only by the pauses taken
-    monkeypatch.setattr(statedb.time, "monotonic", lambda: now[0])
+def test_pauses_double_from_a_millisecond_and_stop_at_the_deadline() -> None:
     assert list(lock_pauses(0)) == []
+    first = list(itertools.islice(lock_pauses(60.0), 7))
+    assert first == [0.001, 0.002, 0.004, 0.008, 0.016, 0.016, 0.016]
     taken = []
     for pause in lock_pauses(0.05):
         taken.append(pause)
-        now[0] += pause
-    assert taken[:6] == [0.001, 0.002, 0.004, 0.008, 0.016, 0.016]
-    assert sum(taken) == pytest.approx(0.05)  # up to the deadline, never past it
+        time.sleep(pause)
+    assert len(taken) >= 5  # 1 + 2 + 4 + 8 + 16 ms fit in the 50
+    assert sum(taken) <= 0.05  # never a pause past the deadline
 
 
 @pytest.mark.parametrize("exclusive", [False, True])
@@ -38,19 +39,21 @@ def test_a_lock_is_taken_as_soon_as_the_writer_lets_go(
     fcntl.flock(writer, fcntl.LOCK_EX)
     paused: list[float] = []
 
-    def pause(seconds: float) -> None:  # the writer commits during the third pause
-        paused.append(seconds)
-        if len(paused) == 3:
-            fcntl.flock(writer, fcntl.LOCK_UN)
+    def recorded(wait: float) -> Iterator[float]:  # the writer commits during the third pause
+        for pause in lock_pauses(wait):
+            paused.append(pause)
+            if len(paused) == 3:
+                fcntl.flock(writer, fcntl.LOCK_UN)
+            yield pause
 
-    monkeypatch.setattr(statedb.time, "sleep", pause)
+    monkeypatch.setattr(statedb, "lock_pauses", recorded)
     try:
         with locked(str(path), exclusive=exclusive) as fd:
             assert not statedb.try_lock(writer, exclusive=True)  # ours now
             assert fd != writer
     finally:
         os.close(writer)
-    assert paused == [0.001, 0.002, 0.004]
+    assert paused == [0.001, 0.002, 0.004]  # the try after the third pause found it free
 
 
 def test_a_lock_held_past_the_wait_is_busy(tmp_path: Path) -> None:
