@@ -93,12 +93,8 @@ async def image_build(request: Request, backend: BackendDep, get: BuildQuery) ->
         with open(rewritten, "w", encoding="utf-8") as out:
             out.write(tbuild.qualify_from(content, names))
         iidfile = os.path.join(workdir, "iid")
-        argv = tbuild.build_args(get, rewritten, iidfile)
-        network = tbuild.user_network(one(get, "networkmode") or "")
-        if network:  # its steps join the network through a pod, removed after the build
-            argv += await stack.enter_async_context(backend.engine.build_networks.joined(network))
-        build = await builds.start(argv, authpath, context)
-        stack.push_async_callback(build.close)
+        running = builds.running(get, rewritten, iidfile, authpath, context)
+        build = await stack.enter_async_context(running)
     except BaseException:
         await stack.aclose()
         raise
@@ -108,13 +104,11 @@ async def image_build(request: Request, backend: BackendDep, get: BuildQuery) ->
     async def body() -> AsyncGenerator[dict[str, Any], None]:
         originals = {full: short for short, full in names.items()}
         stream = tbuild.BuildStream(total, quiet=quiet, originals=originals)
-        output: list[str] = []
         async for is_err, line in build.lines():
-            output.append(line)
             for item in stream.feed(line, stderr=is_err):
                 yield item
         if await build.wait() != 0:
-            message, code = tbuild.failure("\n".join(output))
+            message, code = build.failure()
             yield {"errorDetail": {"code": code, "message": message}, "error": message}
             return
         with open(iidfile) as handle:

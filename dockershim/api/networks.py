@@ -52,7 +52,7 @@ async def network_inspect(
 
 @router.post("/networks/create")
 async def network_create(body: NetworkCreateBody, engine: EngineDep) -> JSONResponse:
-    ident = await engine.network_ops.create(tn.create_argv(body), str(body["Name"]))
+    ident = await engine.network_ops.create(body)
     return JSONResponse({"Id": ident, "Warning": ""}, status_code=201)
 
 

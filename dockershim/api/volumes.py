@@ -33,7 +33,7 @@ async def volume_list(engine: EngineDep, filters_json: FiltersJson = None) -> JS
 
 @router.post("/volumes/create")
 async def volume_create(body: VolumeCreateBody, engine: EngineDep) -> JSONResponse:
-    raw = await engine.volumes.create(tv.create_argv(body), str(body.get("Name") or "") or None)
+    raw = await engine.volumes.create(body)
     return JSONResponse(tv.volume_to_docker(raw), status_code=201)
 
 

@@ -109,8 +109,9 @@ class Engine:
         self.execs = Execs(podman, self.containers, self._database)
         self.transfer = Transfer(podman)
         self.image_archives = ImageArchives(podman)
-        self.builds = Builds(podman, self.images)
-        self.build_networks = BuildNetworks(podman, self.networks.find, self.dns)
+        self.builds = Builds(
+            podman, self.images, BuildNetworks(podman, self.networks.find, self.dns)
+        )
         self.archives = Archives(podman, self.containers, self.service)
 
     async def _database(self) -> str | None:

@@ -1,17 +1,22 @@
 """The classic builder on podman: base images made ready for `podman build` (loopback
 registries pulled over plain HTTP, short names qualified, ONBUILD triggers read), the build
-child, and what a build cut short leaves behind removed."""
+child with its argv from Docker's query (on a user network through engine/build_network.py),
+its failure in dockerd's words, and what a build cut short leaves behind removed."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections import deque
 from collections.abc import AsyncIterator
 
+from dockershim.engine.build_network import BuildNetworks
 from dockershim.engine.child import Child, read_tagged_lines
 from dockershim.engine.images import Images
 from dockershim.errors import InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.translate import build as tbuild
+from dockershim.translate.build import GetList
 from dockershim.translate.dockerfile_flags import buildkit_refusal
 from dockershim.translate.references import (
     candidates,
@@ -20,6 +25,10 @@ from dockershim.translate.references import (
     parse_reference,
     tls_args,
 )
+
+# podman's last words are what a failure is read from (its `Error:` line comes last): a
+# build's output may be any size, so only its tail is kept
+_TAIL_BYTES = 64 * 1024
 
 
 def _local_name(tags: list[str], name: str) -> str | None:
@@ -36,13 +45,24 @@ class Build:
         self._builds = builds
         self.child = child
         self._before = before
+        # the last lines of stdout and of stderr, apart: the two pipes are read side by side,
+        # so a backlog of stdout could otherwise push stderr's last words out
+        self._tails: tuple[_Tail, _Tail] = (_Tail(), _Tail())
 
-    def lines(self) -> AsyncIterator[tuple[bool, str]]:
+    async def lines(self) -> AsyncIterator[tuple[bool, str]]:
         """podman's output as it comes: (from stderr, line)."""
-        return read_tagged_lines(self.child)
+        async for is_err, line in read_tagged_lines(self.child):
+            self._tails[is_err].keep(line)
+            yield is_err, line
 
     async def wait(self) -> int:
         return await self.child.wait()
+
+    def failure(self) -> tuple[str, int]:
+        """dockerd's message and code for the failed build, from podman's last output (its
+        `Error:` line is the last on stderr)."""
+        out, err = self._tails
+        return tbuild.failure("\n".join([*out.lines, *err.lines]))
 
     async def close(self) -> None:
         finished = self.child.process.returncode is not None
@@ -55,10 +75,25 @@ class Build:
             await self._builds.podman.run(argv, check=False)
 
 
+class _Tail:
+    """The last lines of one stream, `_TAIL_BYTES` at most (or its one last line)."""
+
+    def __init__(self) -> None:
+        self.lines: deque[str] = deque()
+        self._size = 0
+
+    def keep(self, line: str) -> None:
+        self.lines.append(line)
+        self._size += len(line) + 1
+        while self._size > _TAIL_BYTES and len(self.lines) > 1:
+            self._size -= len(self.lines.popleft()) + 1
+
+
 class Builds:
-    def __init__(self, podman: PodmanRunner, images: Images) -> None:
+    def __init__(self, podman: PodmanRunner, images: Images, networks: BuildNetworks) -> None:
         self.podman = podman
         self.images = images
+        self._networks = networks
 
     async def fetch_loopback_bases(self, dockerfile: str, authpath: str, always: bool) -> None:
         """Pull base images from loopback registries over plain HTTP first, as dockerd would
@@ -127,8 +162,22 @@ class Builds:
             if any(re.search(r"-working-container(?:-\d+)?$", name) for name in names)
         }
 
-    async def start(self, build_args: list[str], authpath: str, context: str) -> Build:
-        """`podman build` with `build_args` (translate/build.py) on the unpacked context."""
-        before = await self.working_containers()
-        child = await self.podman.spawn([*build_args, "--authfile", authpath, "--", context])
-        return Build(self, child, before)
+    @contextlib.asynccontextmanager
+    async def running(
+        self, query: GetList, dockerfile: str, iidfile: str, authpath: str, context: str
+    ) -> AsyncIterator[Build]:
+        """`podman build` of the unpacked `context` as Docker's build `query` asks (the
+        rewritten `dockerfile`, the image id into `iidfile`), on the query's user network if it
+        names one; ended, and what it left removed, when the block is left."""
+        argv = tbuild.build_args(query, dockerfile, iidfile)
+        network = tbuild.user_network((query("networkmode") or [""])[-1])
+        async with contextlib.AsyncExitStack() as stack:
+            if network:  # its steps join the network through a pod, removed after the build
+                argv += await stack.enter_async_context(self._networks.joined(network))
+            before = await self.working_containers()
+            child = await self.podman.spawn([*argv, "--authfile", authpath, "--", context])
+            build = Build(self, child, before)
+            try:
+                yield build
+            finally:
+                await build.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import errno
+import logging
 import os
 from collections.abc import AsyncIterator
 
@@ -24,7 +25,11 @@ __all__ = [
     "read_terminal_lines",
 ]
 
+log = logging.getLogger(__name__)
+
 _ERR_BYTES = 8192  # of a failed child's stderr, for its error message
+_LINE_MAX = 1 << 20  # bytes of one output line held at most (a longer one goes on in pieces)
+_QUEUED_LINES = 64  # lines read ahead of the reader at most, per child
 
 
 class CutShort(DockerError):
@@ -49,15 +54,22 @@ async def output_chunks(child: Child, size: int) -> AsyncIterator[bytes]:
 
 
 async def read_tagged_lines(child: Child) -> AsyncIterator[tuple[bool, str]]:
-    """The child's stdout and stderr lines as they come, each tagged: (from stderr, line)."""
-    queue: asyncio.Queue[tuple[bool, str] | None] = asyncio.Queue()
+    """The child's stdout and stderr lines as they come, each tagged: (from stderr, line).
+    A few lines wait for the reader at most: a reader that stops reading stops the child's
+    output (its pipe fills), as a client that stops reading does with dockerd, instead of
+    this service holding all of it."""
+    queue: asyncio.Queue[tuple[bool, str] | None] = asyncio.Queue(_QUEUED_LINES)
 
     async def pump(reader: asyncio.StreamReader | None, is_err: bool) -> None:
         try:
-            while reader is not None and (raw := await reader.readline()):
-                await queue.put((is_err, raw.decode("utf-8", "replace").rstrip("\r\n")))
-        finally:
-            await queue.put(None)
+            if reader is not None:
+                async for raw in _lines(reader):
+                    await queue.put((is_err, raw.decode("utf-8", "replace").rstrip("\r\n")))
+        except asyncio.CancelledError:
+            raise  # the reader left: nobody waits for this pipe's end (and the queue may be full)
+        except Exception:  # the pipe broke: it ends here
+            log.debug("a child's output pipe broke", exc_info=True)
+        await queue.put(None)
 
     tasks = [
         asyncio.ensure_future(pump(child.process.stdout, False)),
@@ -75,6 +87,34 @@ async def read_tagged_lines(child: Child) -> AsyncIterator[tuple[bool, str]]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _lines(reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
+    """The reader's lines however long (a progress bar redrawn with carriage returns is one):
+    one longer than _LINE_MAX comes in pieces of that size. (`readline()` gives up on a line
+    past the reader's 64 KiB limit, and nothing read the pipe after it: the child hung.)"""
+    pending = bytearray()
+    split = False  # a piece of this line went on already
+    while True:
+        try:
+            chunk = await reader.readuntil(b"\n")
+        except asyncio.LimitOverrunError as exc:  # no newline in the first `consumed` bytes
+            pending += await reader.readexactly(min(exc.consumed, _LINE_MAX - len(pending)))
+            if len(pending) == _LINE_MAX:
+                yield bytes(pending)
+                pending.clear()
+                split = True
+            continue
+        except asyncio.IncompleteReadError as exc:  # the end, with no newline after the rest
+            pending += exc.partial
+            if pending:
+                yield bytes(pending)
+            return
+        pending += chunk
+        if not (split and pending == b"\n"):  # not a line of its own: the end of the last piece
+            yield bytes(pending)
+        pending.clear()
+        split = False
 
 
 # pull and push run podman on a pty: only there does it report byte counts (its bars).

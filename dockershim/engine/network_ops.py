@@ -8,7 +8,7 @@ for running containers. podman's failures are answered in dockerd's words here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dockershim.engine.container_notes import Notes
@@ -85,9 +85,11 @@ class NetworkOps:
             return {}
         return te.endpoints(net, await self.containers.inspect_many(ids))
 
-    async def create(self, argv: list[str], name: str) -> str:
-        """`podman network create` (translate/networks.py's argv, podman's name last) of the
-        Docker network `name`; the new id."""
+    async def create(self, body: Mapping[str, Any]) -> str:
+        """`podman network create` of Docker's `NetworkCreate` body (translate/networks.py);
+        the new id."""
+        argv = tn.create_argv(body)  # refuses a body without a name before it is read here
+        name = str(body["Name"])
         try:
             await self.podman.run(argv)
         except Conflict:

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from dockershim.errors import Conflict, DockerError, NotFound
@@ -62,9 +62,12 @@ class Volumes:
                 return dict(vol)
         raise NotFound(f"get {name}: no such volume")
 
-    async def create(self, argv: list[str], name: str | None) -> dict[str, Any]:
-        """`podman volume create` (translate/volumes.py's argv); the volume's inspect JSON.
-        dockerd hands back the existing volume when the name is taken (same driver)."""
+    async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """`podman volume create` of Docker's `VolumeCreate` body (translate/volumes.py); the
+        volume's inspect JSON. dockerd hands back the existing volume when the name is taken
+        (same driver)."""
+        argv = tv.create_argv(body)
+        name = str(body.get("Name") or "") or None
         try:
             result = await self.podman.run(argv)
         except Conflict:

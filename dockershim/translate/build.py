@@ -258,7 +258,6 @@ class BuildStream:
         self.quiet = quiet
         self.step = 0
         self.last_instruction = ""
-        self.output: list[str] = []
 
     def feed(self, line: str, stderr: bool = False) -> list[dict[str, Any]]:
         """One line of podman's stdout, or of its stderr (a step's own stderr, which dockerd
@@ -266,7 +265,6 @@ class BuildStream:
         if stderr and not line.startswith(_PULL_PROGRESS):
             if _podman_message(line):
                 return []
-            self.output.append(line)
             return self._out(f"{_RED}{line}\n{_RESET}")
         step = _STEP.match(line)
         if step:
@@ -288,7 +286,6 @@ class BuildStream:
             or _podman_message(line)
         ):
             return []
-        self.output.append(line)
         return self._out(line + "\n")
 
     def _original(self, instruction: str) -> str:

@@ -68,3 +68,27 @@ def test_build_output_arrives_while_the_build_runs(
         thread.join(10)
     text = "".join(out)
     assert "answer: released" in text, text
+
+
+def test_an_over_long_line_and_what_follows_it_all_arrive(
+    dclient: Any, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    """A step printing a line past the pipe reader's 64 KiB (a progress bar drawn with carriage
+    returns is one line), then more than a pipe holds: the build hung after that line before."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\n"
+        "RUN head -c 150000 /dev/zero | tr '\\0' a; echo; "
+        "seq 1 40000; head -c 3000000 /dev/zero | tr '\\0' b; echo; echo end-of-step\n"
+    )
+    tag = f"{cleanup.name('dti-longline')}:v1"
+    cleanup.images.append(tag)
+    text = "".join(
+        str(item.get("stream") or item.get("error") or "")
+        for item in dclient.api.build(
+            path=str(tmp_path), tag=tag, decode=True, nocache=True, timeout=120
+        )
+    )
+    assert "a" * 150000 + "\n" in text  # whole, however long
+    assert "\n39999\n40000\n" in text
+    assert text.count("b") >= 3000000  # past 1 MiB a line comes in pieces, all of it
+    assert "end-of-step" in text and "Successfully tagged" in text, text[-500:]

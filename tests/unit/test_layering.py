@@ -39,6 +39,34 @@ def _calls(tree: ast.AST) -> set[str]:
     }
 
 
+# translate/ functions that read podman's words rather than Docker's
+PODMAN_TEXT_READERS = {"failure"}
+
+
+def _translator_calls(tree: ast.AST) -> set[str]:
+    """The translate/ functions a module calls (`tx.name(...)`, or a name imported from one)."""
+    modules: set[str] = set()
+    functions: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "dockershim.translate":
+            modules |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "dockershim.translate."
+        ):
+            functions |= {alias.asname or alias.name for alias in node.names}
+    called: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            if func.value.id in modules:
+                called.add(func.attr)
+        elif isinstance(func, ast.Name) and func.id in functions:
+            called.add(func.id)
+    return called
+
+
 def _argv_lists(tree: ast.AST) -> list[str]:
     """The first strings of list literals that read like a podman argv."""
     return [
@@ -62,6 +90,13 @@ def test_engine_routes_start_no_podman() -> None:
         }
         assert "dockershim.podman.errors" not in imported, name  # podman's texts: the engine's
         assert not _argv_lists(tree), name  # podman's argv: the engine's
+        # nor through translate/: an argv builder's, or a reader of podman's text
+        engine_only = {
+            call
+            for call in _translator_calls(tree)
+            if call.endswith(("_argv", "_args")) or call in PODMAN_TEXT_READERS
+        }
+        assert not engine_only, (name, engine_only)
 
 
 def test_stream_routes_import_nothing_of_podman() -> None:
