@@ -238,7 +238,8 @@ class AttachOps:
         watcher = await self.podman.spawn(start_events_argv(container_id, since))
         try:
             if watcher.process.stdout is not None:
-                await watcher.process.stdout.readline()
+                with contextlib.suppress(ValueError):  # a line past the reader's limit came
+                    await watcher.process.stdout.readline()
             await asyncio.sleep(0)
         finally:
             await watcher.close()

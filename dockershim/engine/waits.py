@@ -96,7 +96,10 @@ class Waiter:
             assert child.process.stdout is not None
             threshold = since.timestamp()
             while True:
-                line = await child.process.stdout.readline()
+                try:
+                    line = await child.process.stdout.readline()
+                except ValueError:  # past the reader's limit (labels of any size): not ours
+                    continue
                 if not line:  # podman events ended (it should not): the state tells
                     return await self._final_code(found.id, exit_code)
                 try:
