@@ -94,12 +94,10 @@ async def _pull(
         for line in pull.seen:
             for item in tracker.feed(line):
                 yield item
-        tail: list[str] = []
-        async for line in pull.lines:
-            tail.append(line)
+        async for line in pull.rest():
             for item in tracker.feed(line):
                 yield item
-        info = await pull.finish(tail)
+        info = await pull.finish()
         for item in tracker.finish():
             yield item
         before = pull.before.get("Id")

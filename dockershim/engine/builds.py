@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections import deque
 from collections.abc import AsyncIterator
 
 from dockershim.engine.build_network import BuildNetworks
-from dockershim.engine.child import Child, read_tagged_lines
+from dockershim.engine.child import Child, OutputTail, read_tagged_lines
 from dockershim.engine.images import Images
 from dockershim.errors import InvalidParameter
 from dockershim.podman import PodmanRunner
@@ -25,10 +24,6 @@ from dockershim.translate.references import (
     parse_reference,
     tls_args,
 )
-
-# podman's last words are what a failure is read from (its `Error:` line comes last): a
-# build's output may be any size, so only its tail is kept
-_TAIL_BYTES = 64 * 1024
 
 
 def _local_name(tags: list[str], name: str) -> str | None:
@@ -47,7 +42,7 @@ class Build:
         self._before = before
         # the last lines of stdout and of stderr, apart: the two pipes are read side by side,
         # so a backlog of stdout could otherwise push stderr's last words out
-        self._tails: tuple[_Tail, _Tail] = (_Tail(), _Tail())
+        self._tails = (OutputTail(), OutputTail())
 
     async def lines(self) -> AsyncIterator[tuple[bool, str]]:
         """podman's output as it comes: (from stderr, line)."""
@@ -62,7 +57,7 @@ class Build:
         """dockerd's message and code for the failed build, from podman's last output (its
         `Error:` line is the last on stderr)."""
         out, err = self._tails
-        return tbuild.failure("\n".join([*out.lines, *err.lines]))
+        return tbuild.failure(f"{out.text()}\n{err.text()}")
 
     async def close(self) -> None:
         finished = self.child.process.returncode is not None
@@ -73,20 +68,6 @@ class Build:
         if stale:
             argv = ["rm", "--force", "--time", "0", "--", *sorted(stale)]
             await self._builds.podman.run(argv, check=False)
-
-
-class _Tail:
-    """The last lines of one stream, `_TAIL_BYTES` at most (or its one last line)."""
-
-    def __init__(self) -> None:
-        self.lines: deque[str] = deque()
-        self._size = 0
-
-    def keep(self, line: str) -> None:
-        self.lines.append(line)
-        self._size += len(line) + 1
-        while self._size > _TAIL_BYTES and len(self.lines) > 1:
-            self._size -= len(self.lines.popleft()) + 1
 
 
 class Builds:

@@ -9,6 +9,7 @@ import codecs
 import errno
 import logging
 import os
+from collections import deque
 from collections.abc import AsyncIterator
 
 from dockershim.errors import DockerError
@@ -20,6 +21,7 @@ __all__ = [
     "TERMINAL",
     "Child",
     "CutShort",
+    "OutputTail",
     "output_chunks",
     "read_tagged_lines",
     "read_terminal_lines",
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 _ERR_BYTES = 8192  # of a failed child's stderr, for its error message
 _LINE_MAX = 1 << 20  # bytes of one output line held at most (a longer one goes on in pieces)
 _QUEUED_LINES = 64  # lines read ahead of the reader at most, per child
+# podman's last words are what a failure is read from (its `Error:` line comes last): its
+# output may be any size, so only its tail is kept
+_TAIL_BYTES = 64 * 1024
 
 
 class CutShort(DockerError):
@@ -37,6 +42,23 @@ class CutShort(DockerError):
 
     Its status line is sent, so the only way to tell the client is to end the stream
     unfinished (no closing chunk), as dockerd does: a clean end would pass for a whole tar."""
+
+
+class OutputTail:
+    """The last lines of a child's output, `_TAIL_BYTES` at most (or its one last line)."""
+
+    def __init__(self) -> None:
+        self.lines: deque[str] = deque()
+        self._size = 0
+
+    def keep(self, line: str) -> None:
+        self.lines.append(line)
+        self._size += len(line) + 1
+        while self._size > _TAIL_BYTES and len(self.lines) > 1:
+            self._size -= len(self.lines.popleft()) + 1
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
 
 
 async def output_chunks(child: Child, size: int) -> AsyncIterator[bytes]:

@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockershim.engine.child import TERMINAL, Child, read_terminal_lines
+from dockershim.engine.child import TERMINAL, Child, OutputTail, read_terminal_lines
 from dockershim.errors import DockerError, NotFound, Unauthorized
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
@@ -78,11 +78,18 @@ class Pull:
     before: dict[str, Any]
     sizes: dict[str, int]
     _podman: PodmanRunner = field(repr=False)
+    _tail: OutputTail = field(default_factory=OutputTail, repr=False)
 
-    async def finish(self, tail: list[str]) -> dict[str, Any]:
+    async def rest(self) -> AsyncIterator[str]:
+        """podman's lines after `seen`, as they come (the last of them kept for `finish`)."""
+        async for line in self.lines:
+            self._tail.keep(line)
+            yield line
+
+    async def finish(self) -> dict[str, Any]:
         """podman's inspect JSON of the pulled image; the pull's error in dockerd's words."""
         if await self.child.wait() != 0:
-            raise pull_error("\n".join(tail), self.request.ref, self.request.anonymous)
+            raise pull_error(self._tail.text(), self.request.ref, self.request.anonymous)
         return await _inspect(self._podman, self.request.ref.full())
 
 
@@ -157,12 +164,12 @@ class Transfer:
         argv += ["--digestfile", digest_file, "--", source, f"docker://{target.full()}"]
         child = await self.podman.spawn(argv, use_pty=True, window=TERMINAL)
         try:
-            output: list[str] = []
+            tail = OutputTail()
             async for line in read_terminal_lines(child):
-                output.append(line)
+                tail.keep(line)
                 yield line
             if await child.wait() != 0:
-                raise _push_error("\n".join(output))
+                raise _push_error(tail.text())
         finally:
             await child.close()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from dockershim.engine import builds as engine_builds
 from dockershim.engine import child as engine_child
 from dockershim.engine.builds import Build
 from dockershim.engine.child import read_tagged_lines
@@ -49,7 +48,7 @@ async def test_all_lines_pass_and_only_the_tail_is_kept() -> None:
     assert len(seen) == 2 * many + 1  # the client's stream got every line
     out, err = (list(tail.lines) for tail in build._tails)
     for kept in (out, err):
-        assert len("\n".join(kept)) <= engine_builds._TAIL_BYTES
+        assert len("\n".join(kept)) <= engine_child._TAIL_BYTES
         assert "line 0" not in kept
     assert out[-1] == "line 199999" and err[-1] == _FAILED  # whichever pipe was read first
     assert build.failure() == ("The command '/bin/sh -c exit 3' returned a non-zero code: 3", 3)
