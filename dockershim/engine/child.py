@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 _ERR_BYTES = 8192  # of a failed child's stderr, for its error message
 _LINE_MAX = 1 << 20  # bytes of one output line held at most (a longer one goes on in pieces)
-_QUEUED_LINES = 64  # lines read ahead of the reader at most, per child
+_QUEUED_LINES = 16  # lines read ahead of the reader at most, per child (16 MiB at the very most)
 # podman's last words are what a failure is read from (its `Error:` line comes last): its
 # output may be any size, so only its tail is kept
 _TAIL_BYTES = 64 * 1024
