@@ -22,6 +22,7 @@ __all__ = [
     "Child",
     "CutShort",
     "OutputTail",
+    "event_lines",
     "output_chunks",
     "read_tagged_lines",
     "read_terminal_lines",
@@ -109,6 +110,22 @@ async def read_tagged_lines(child: Child) -> AsyncIterator[tuple[bool, str]]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def event_lines(child: Child) -> AsyncIterator[bytes]:
+    """A `podman events` child's JSON lines; one past the reader's 64 KiB limit (a container's
+    labels can make it any size) is passed over: it is no event a caller can use."""
+    stdout = child.process.stdout
+    assert stdout is not None
+    while True:
+        try:
+            line = await stdout.readline()
+        except ValueError:
+            log.info("podman events: skipped an over-long line")
+            continue
+        if not line:
+            return
+        yield line
 
 
 async def _lines(reader: asyncio.StreamReader) -> AsyncIterator[bytes]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 
+from dockershim.engine.child import event_lines
 from dockershim.engine.networks import Networks
 from dockershim.errors import DockerError
-from dockershim.podman import PodmanRunner, SpawnedProcess
+from dockershim.podman import PodmanRunner
 from dockershim.streams.eventhub import EventHub
 
 log = logging.getLogger(__name__)
@@ -23,20 +24,6 @@ def _unix(ns: int) -> str:
     # podman 4.3 reads no fraction here, and its --until filter drops events it should keep
     # (the file backend is not in time order): we pass whole seconds and the caller filters.
     return str(ns // 1_000_000_000)
-
-
-async def _lines(child: SpawnedProcess) -> AsyncIterator[bytes]:
-    stdout = child.process.stdout
-    assert stdout is not None
-    while True:
-        try:
-            line = await stdout.readline()
-        except ValueError:  # a line beyond the reader's limit: not an event we can use
-            log.info("podman events: skipped an over-long line")
-            continue
-        if not line:
-            return
-        yield line
 
 
 class Events:
@@ -65,7 +52,7 @@ class Events:
             argv += ["--since", _unix(since_ns)]
         child = await self.podman.spawn(argv, merge_stderr=True)
         try:
-            async for line in _lines(child):
+            async for line in event_lines(child):
                 yield line
         finally:
             await child.close()

@@ -30,6 +30,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 
+from dockershim.engine.child import event_lines
 from dockershim.engine.containers import ContainerRef, Containers
 from dockershim.errors import DockerError
 from dockershim.podman import PodmanRunner
@@ -93,15 +94,8 @@ class Waiter:
             ["events", "--since", stamp, "--filter", f"container={found.id}", "--format", "json"]
         )
         try:
-            assert child.process.stdout is not None
             threshold = since.timestamp()
-            while True:
-                try:
-                    line = await child.process.stdout.readline()
-                except ValueError:  # past the reader's limit (labels of any size): not ours
-                    continue
-                if not line:  # podman events ended (it should not): the state tells
-                    return await self._final_code(found.id, exit_code)
+            async for line in event_lines(child):
                 try:
                     event = json.loads(line)
                 except json.JSONDecodeError:
@@ -116,6 +110,7 @@ class Waiter:
                         return exit_code
                 elif status == "remove":
                     return exit_code
+            return await self._final_code(found.id, exit_code)  # podman events ended: the state
         finally:
             await child.close()
 
