@@ -63,7 +63,9 @@ def locked(path: str, *, exclusive: bool, wait: float | None = None) -> Iterator
         while not try_lock(fd, exclusive=exclusive):
             pause = next(pauses, None)
             if pause is None:
-                raise busy(wait)
+                raise StateBusy(
+                    f"podman's state database is busy (not free within {wait:g}s), try again"
+                )
             time.sleep(pause)
         try:
             yield fd
@@ -90,10 +92,6 @@ def lock_pauses(wait: float) -> Iterator[float]:
     while (left := deadline - time.monotonic()) > 0:
         yield min(pause, left)
         pause = min(pause * 2, _LONGEST_PAUSE)
-
-
-def busy(wait: float) -> StateBusy:
-    return StateBusy(f"podman's state database is busy (not free within {wait:g}s), try again")
 
 
 def container_value(fd: int, container_id: str, key: str) -> tuple[int, bytes]:
