@@ -1,9 +1,12 @@
 """A container's log: read from its k8s-file log file (engine/log_file.py) when the whole log
 is asked for (`tail=all`, no `until`: docker logs [-f], compose, docker-py, Testcontainers),
-otherwise by one `podman logs` child."""
+otherwise by one `podman logs` child. Either way the route gets the same batches of lines."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,11 +14,17 @@ from dockershim.engine.containers import Containers, check_ref
 from dockershim.engine.log_file import LogFile
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner, SpawnedProcess
-from dockershim.translate.container_logs import logs_argv
+from dockershim.streams.framing import STDERR, STDOUT
+from dockershim.translate.container_logs import docker_timestamp_line, logs_argv
 from dockershim.translate.container_status import docker_state
 
 _ENDED = ("exited", "dead")
 _LIVE = ("running", "paused", "restarting")
+_READ = 1 << 16  # bytes of a child's pipe read at once; also the longest line kept whole
+_QUEUED_READS = 64  # reads of a child's pipes held ahead of the client at most (4 MiB)
+
+# (STDOUT or STDERR, one line as written, newline included): what was there to read at once
+Batch = list[tuple[int, bytes]]
 
 
 @dataclass(frozen=True)
@@ -36,10 +45,31 @@ class LogReader:
     child: SpawnedProcess | None
     container: dict[str, Any]
     file: LogFile | None = None
+    timestamps: bool = False
 
     @property
     def tty(self) -> bool:
         return bool((self.container.get("Config") or {}).get("Tty"))
+
+    async def batches(self) -> AsyncGenerator[Batch, None]:
+        """The log's lines, with timestamps as dockerd prints them when asked; what is read
+        is closed at the end, however it ends."""
+        source = self.file.batches() if self.file is not None else _child_batches(self.child)
+        try:
+            async for batch in source:
+                if self.timestamps:
+                    batch = [(which, docker_timestamp_line(line)) for which, line in batch]
+                yield batch
+        finally:
+            await source.aclose()
+            await self.close()
+
+    async def close(self) -> None:
+        """Also when `batches()` never started (the client left before the body began)."""
+        if self.file is not None:
+            self.file.close()
+        if self.child is not None:
+            await self.child.close()
 
 
 class Logs:
@@ -62,7 +92,7 @@ class Logs:
         if window.tail == "all" and not window.until_ns:
             found = await self._file(raw, config, window, follow=follow and status in _LIVE)
             if found is not None:
-                return LogReader(None, raw, found)
+                return LogReader(None, raw, found, window.timestamps)
         argv = logs_argv(
             check_ref(ref),
             follow=follow,
@@ -71,7 +101,7 @@ class Logs:
             until=window.until_ns,
             timestamps=window.timestamps,
         )
-        return LogReader(await self.podman.spawn(argv), raw)
+        return LogReader(await self.podman.spawn(argv), raw, None, window.timestamps)
 
     async def _file(
         self, raw: dict[str, Any], config: dict[str, Any], window: LogWindow, *, follow: bool
@@ -99,3 +129,58 @@ class Logs:
         return LogFile.open(
             path, since_ns=window.since_ns, timestamps=window.timestamps, ended=ended
         )
+
+
+async def _child_batches(child: SpawnedProcess | None) -> AsyncGenerator[Batch, None]:
+    """A `podman logs` child's stdout and stderr (the container's), read as they come."""
+    queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=_QUEUED_READS)
+
+    async def read(stream: asyncio.StreamReader | None, which: int) -> None:
+        try:
+            async for lines in _lines(stream):
+                await queue.put([(which, line) for line in lines])
+        except asyncio.CancelledError:
+            return
+        except OSError:
+            pass
+        await queue.put(None)
+
+    process = child.process if child is not None else None
+    readers = [
+        asyncio.ensure_future(read(process.stdout if process else None, STDOUT)),
+        asyncio.ensure_future(read(process.stderr if process else None, STDERR)),
+    ]
+    try:
+        open_readers = len(readers)
+        while open_readers:
+            item = await queue.get()
+            if item is None:
+                open_readers -= 1
+                continue
+            yield item
+    finally:
+        for task in readers:
+            task.cancel()
+        for task in readers:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _lines(stream: asyncio.StreamReader | None) -> AsyncGenerator[list[bytes], None]:
+    """The lines as written, in batches of what was there to read at once (a 10 MiB log is
+    not 100k round trips through the event loop); a line longer than _READ in pieces (dockerd
+    splits long messages too)."""
+    pending = b""
+    while stream is not None:
+        chunk = await stream.read(_READ)
+        if not chunk:
+            break
+        *lines, pending = (pending + chunk).split(b"\n")
+        batch = [line + b"\n" for line in lines]
+        if len(pending) >= _READ:
+            batch.append(pending)
+            pending = b""
+        if batch:
+            yield batch
+    if pending:
+        yield [pending]  # the last line without its newline

@@ -110,6 +110,19 @@ def test_stream_routes_import_nothing_of_podman() -> None:
                 assert not any(a.name.startswith("dockershim.podman") for a in node.names)
 
 
+def test_routes_read_no_child_pipes() -> None:
+    """A child's output reaches a route as the engine reads it (lines, batches, chunks); no
+    route reads a child's pipes itself."""
+    for path in (PACKAGE / "api").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        pipes = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr == "process"
+        ]
+        assert not pipes, (path.name, pipes)
+
+
 def test_podman_imports_nothing_above_it() -> None:
     for path in (PACKAGE / "podman").glob("*.py"):
         tree = ast.parse(path.read_text())
