@@ -1,7 +1,7 @@
 """Benchmark (not a test): container operations through dockershim vs podman directly.
 
-Run as the unprivileged user, from the repository:
-    DOCKERSHIM_TEST_USER=dt-containers asuser /opt/dockershim/venv/bin/python bench/containers.py
+Run as root (it runs as the test user, after bootstrap):
+    scripts/bench.sh containers.py [--rounds 9]
 
 For each operation prints the median wall time of ROUNDS runs of the docker CLI against a private
 dockershim and of the equivalent podman command: run -d, inspect, ps -a, logs, stop, rm.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKER = "/usr/local/bin/docker"
-ROUNDS = int(os.environ.get("ROUNDS", "5"))
+ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
 SLEEP = ["busybox", "sleep", "60"]
 
 
