@@ -26,11 +26,11 @@ from dockershim.api.queries import TIME_DOC, FiltersJson
 from dockershim.engine.events import Events
 from dockershim.errors import InvalidParameter
 from dockershim.streams.exitorder import ExitOrder
+from dockershim.translate.container_logs import timestamp_ns
 from dockershim.translate.events import (
     EVENT_FILTERS,
     EventFilter,
     docker_event,
-    parse_docker_time,
 )
 from dockershim.translate.filters import parse_filters
 
@@ -80,8 +80,9 @@ async def system_events(
     filters_json: FiltersJson = None,
 ) -> ClosingStreamingResponse:
     now_ns = time.time_ns()
-    since_ns = parse_docker_time(since, now_ns) if since else None
-    until_ns = parse_docker_time(until, now_ns) if until else None
+    now = now_ns / 1e9
+    since_ns = timestamp_ns(since, "since", now=now) if since else None
+    until_ns = timestamp_ns(until, "until", now=now) if until else None
     event_filter = EventFilter(parse_filters(filters_json, EVENT_FILTERS))
     if since_ns is not None and until_ns is not None and until_ns < since_ns:
         raise InvalidParameter(f"`since` time ({since}) cannot be after `until` time ({until})")

@@ -34,11 +34,11 @@ from dockershim.translate.attach import (
     NOT_STARTED,
     ContainerFacts,
     attach_argv,
-    logs_argv,
     start_attached_argv,
     start_events_argv,
 )
 from dockershim.translate.container_fields import auto_removes
+from dockershim.translate.container_logs import logs_argv
 
 log = logging.getLogger(__name__)
 

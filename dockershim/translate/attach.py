@@ -114,11 +114,6 @@ def start_events_argv(container_id: str, since: float) -> list[str]:
     ]
 
 
-def logs_argv(container_id: str, *, follow: bool = False) -> list[str]:
-    """What `logs=1` replays before the live stream (`follow`: and the live output too)."""
-    return ["logs", *(["--follow"] if follow else []), "--", container_id]
-
-
 def stream_content_type(tty: bool, api_version: tuple[int, ...]) -> str:
     if not tty and api_version >= (1, 42):
         return "application/vnd.docker.multiplexed-stream"

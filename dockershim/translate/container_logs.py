@@ -74,12 +74,14 @@ def rfc3339(ns: int) -> str:
 def logs_argv(
     ident: str,
     *,
-    follow: bool,
-    tail: str,
-    since: int,
-    until: int,
-    timestamps: bool,
+    follow: bool = False,
+    tail: str = "all",
+    since: int = 0,
+    until: int = 0,
+    timestamps: bool = False,
 ) -> list[str]:
+    """`podman logs` of a Docker logs window; by default the whole log, as attach's `logs=1`
+    replays it before the live stream (`follow`: and the live output too)."""
     argv = ["logs"]
     if follow:
         argv.append("--follow")

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dockershim.errors import InvalidParameter
 from dockershim.translate.filters import Filters
 from dockershim.translate.internal_pods import is_internal_name
 from dockershim.translate.references import familiar
@@ -92,23 +91,6 @@ def parse_time_ns(text: str) -> int:
     seconds = int(datetime.fromisoformat(match["base"] + tz).timestamp())
     frac = (match["frac"] or "0")[:9].ljust(9, "0")
     return seconds * 1_000_000_000 + int(frac)
-
-
-def parse_docker_time(text: str, now_ns: int) -> int:
-    """Docker's since/until: Unix seconds (with optional .nanoseconds) or RFC 3339 -> ns."""
-    raw = text.strip()
-    if re.fullmatch(r"[0-9]+(?:\.[0-9]{1,9})?", raw):
-        secs, _, frac = raw.partition(".")
-        return int(secs) * 1_000_000_000 + int(frac.ljust(9, "0") if frac else 0)
-    try:
-        return parse_time_ns(raw)
-    except ValueError:
-        pass
-    duration = re.fullmatch(r"([0-9]+)(s|m|h)", raw)
-    if duration:
-        unit = {"s": 1, "m": 60, "h": 3600}[duration[2]]
-        return now_ns - int(duration[1]) * unit * 1_000_000_000
-    raise InvalidParameter(f"invalid value for time: {text!r}")
 
 
 def _image_name(name: str) -> str:

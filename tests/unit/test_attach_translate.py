@@ -7,11 +7,11 @@ import pytest
 from dockershim.translate.attach import (
     attach_argv,
     container_facts,
-    logs_argv,
     start_attached_argv,
     start_events_argv,
     stream_content_type,
 )
+from dockershim.translate.container_logs import logs_argv
 from tests.fakes import fixture_json
 
 
@@ -56,7 +56,7 @@ def test_argv() -> None:
         "abc",
     ]
     assert "--interactive" not in start_attached_argv("abc", stdin=False)
-    assert logs_argv("abc") == ["logs", "--", "abc"]
+    assert logs_argv("abc") == ["logs", "--", "abc"]  # attach's `logs=1`: the whole log
     assert logs_argv("abc", follow=True) == ["logs", "--follow", "--", "abc"]
     events = start_events_argv("abc", 1700000000.5)
     assert events[:3] == ["events", "--since", "1700000000.500"]

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from dockershim.errors import InvalidParameter
+from dockershim.translate.container_logs import timestamp_ns
 from dockershim.translate.events import (
     EventFilter,
     docker_event,
-    parse_docker_time,
     parse_time_ns,
 )
 from tests.fakes import FIXTURES
@@ -97,11 +97,12 @@ def test_filters_follow_dockerd() -> None:
 def test_times() -> None:
     assert parse_time_ns("2026-11-29T04:12:34.43374217Z") == 1795925554433742170
     assert parse_time_ns("2026-11-29T05:12:34.5+01:00") == 1795925554500000000
-    assert parse_docker_time("1795925554.000000001", 0) == 1795925554000000001
-    assert parse_docker_time("1795925554", 0) == 1795925554000000000
-    assert parse_docker_time("10s", 20_000_000_000) == 10_000_000_000
+    # the events route reads Docker's since/until as the logs route does
+    assert timestamp_ns("1795925554.000000001", "since", now=0) == 1795925554000000001
+    assert timestamp_ns("1795925554", "since", now=0) == 1795925554000000000
+    assert timestamp_ns("10s", "since", now=20) == 10_000_000_000
     with pytest.raises(InvalidParameter):
-        parse_docker_time("yesterday", 0)
+        timestamp_ns("yesterday", "since", now=0)
 
 
 def test_the_services_own_infra_containers_send_no_events() -> None:
