@@ -18,6 +18,7 @@ from dockershim.api.queries import BOOL_DOC, FiltersJson, flag, named
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, Unsupported
 from dockershim.translate import images as timages
+from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.filters import parse_filters
 from dockershim.translate.references import parse_reference
 
@@ -42,7 +43,7 @@ async def image_list(
             match = [i for i in items if i["Id"] == data["Id"]]
             anchors[name] = int(match[0]["Created"]) if match else 0
     for value in filters.get("until", []):
-        anchors[value] = timages.until_timestamp(value, time.time())
+        anchors[value] = int(parse_timestamp(value, "until", now=time.time()))
     items = timages.apply_filters(items, filters, anchors)
     version = api_version(request.scope)
     out = [timages.summary(i, api_version=version) for i in items]

@@ -11,10 +11,9 @@ Architecture, Os, Created RFC 3339); `GET /images/{name}/history`. Names podman 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from dockershim.errors import InvalidParameter
 from dockershim.translate.filters import Filters, label_matches
 from dockershim.translate.references import familiar
 
@@ -190,29 +189,6 @@ def _tag_matches(name: str, patterns: list[str]) -> bool:
         if _glob(pattern).match(target):
             return True
     return False
-
-
-_DURATION = re.compile(
-    r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$"
-)
-
-
-def until_timestamp(value: str, now: float) -> int:
-    """dockerd's `until`: a unix timestamp, an RFC 3339 date, or a Go duration before now."""
-    text = value.strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return int(float(text))
-    match = _DURATION.match(text)
-    if text and match and any(match.groupdict().values()):
-        seconds = sum(float(match[k] or 0) * f for k, f in (("h", 3600), ("m", 60), ("s", 1)))
-        return int(now - seconds)
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidParameter(f"invalid value for until: {value!r}") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return int(stamp.timestamp())
 
 
 def _reference_matches(item: dict[str, Any], patterns: list[str]) -> bool:

@@ -4,6 +4,7 @@ import pytest
 
 from dockershim.errors import InvalidParameter
 from dockershim.translate import images
+from dockershim.translate.container_logs import parse_timestamp
 from tests.fakes import fixture_json
 
 
@@ -79,11 +80,12 @@ def test_reference_globs_do_not_cross_slashes() -> None:
 
 
 def test_until_accepts_timestamps_durations_and_dates() -> None:
-    assert images.until_timestamp("1700000000", 0) == 1700000000
-    assert images.until_timestamp("1h30m", 10_000) == 10_000 - 5400
-    assert images.until_timestamp("2023-11-14T22:13:20Z", 0) == 1700000000
+    # image lists read `until` as every other Docker time value (container_logs.parse_timestamp)
+    assert parse_timestamp("1700000000", "until", now=0) == 1700000000
+    assert parse_timestamp("1h30m", "until", now=10_000) == 10_000 - 5400
+    assert parse_timestamp("2023-11-14T22:13:20Z", "until", now=0) == 1700000000
     items = fixture_json("images.json")
     kept = images.apply_filters(items, {"until": ["x"]}, {"x": 1795924460})
     assert [i["Id"][:6] for i in kept] == ["6f8b6a", "183065"]
     with pytest.raises(InvalidParameter):
-        images.until_timestamp("yesterday", 0)
+        parse_timestamp("yesterday", "until", now=0)
