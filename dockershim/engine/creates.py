@@ -50,19 +50,19 @@ class Creates:
     async def create(self, body: dict[str, Any], name: str | None) -> Created:
         """The container a Docker create body describes; its id and dockerd's Warnings."""
         image = await self.images.resolve(str(body.get("Image") or ""))
-        links = create_links(body)  # HostConfig.Links: --add-host and --env for the targets
-        link_args = await self.network_ops.link_args(*links, name, body.get("Env")) if links else []
+        links = create_links(body)  # HostConfig.Links: their targets' addresses and variables
+        facts = await self.network_ops.link_facts(*links, name) if links else None
         plan = create_argv(
             body,
             name=name,
             image=image,
             cgroup_v2=await self._cgroup_v2(),
             host_gateway=host_gateway_ip() if _wants_host_gateway(body) else None,
+            links=facts,
         )
         make_bind_sources(body)
-        cut = plan.argv.index("--")
         try:
-            ident = await self.lifecycle.create(plan.argv[:cut] + link_args + plan.argv[cut:])
+            ident = await self.lifecycle.create(plan.argv)
         except NotFound as exc:  # a missing network: named as the client named it
             wanted = network_names.requested(body)
             raise NotFound(network_names.in_docker_words(exc.message, wanted)) from None

@@ -25,7 +25,7 @@ from dockershim.translate import network_names as nn
 from dockershim.translate import networks as tn
 from dockershim.translate.container_notes import connect_fields
 from dockershim.translate.internal_pods import is_internal_name
-from dockershim.translate.links import link_env, link_env_args
+from dockershim.translate.links import LinkFacts, link_env
 
 _RM_TIMEOUT = 60.0  # seconds podman may take to remove a network (its bridge, its DNS)
 
@@ -211,17 +211,12 @@ class NetworkOps:
             deleted.append(net["Name"])
         return deleted
 
-    async def link_args(
-        self,
-        links: list[str],
-        networks: list[str],
-        parent: str | None = None,
-        client_env: Any = None,
-    ) -> list[str]:
-        """HostConfig.Links for `podman create`: `--add-host alias:ip` entries for the targets
-        and the link environment variables dockerd sets, but those the client's Env sets
-        (translate/links.py). A missing target is 404 as on dockerd; a target that is not
-        running gets no entry and no addresses."""
+    async def link_facts(
+        self, links: list[str], networks: list[str], parent: str | None = None
+    ) -> LinkFacts:
+        """What HostConfig.Links need of their targets (translate/links.py): addresses and
+        the variables dockerd sets. A missing target is 404 as on dockerd; a target that is
+        not running has no addresses."""
         addresses: dict[str, list[str]] = {}
         env: list[str] = []
         for target, alias in [te.parse_link(link) for link in links]:
@@ -232,7 +227,7 @@ class NetworkOps:
             addresses[target] = te.preferred_addresses(data, networks)
             ip = addresses[target][0] if addresses[target] else ""
             env += link_env(parent, alias, data, ip)
-        return te.link_host_args(links, addresses, networks) + link_env_args(env, client_env)
+        return LinkFacts(links, networks, addresses, env)
 
     async def fill_ids(self, bodies: list[dict[str, Any]]) -> None:
         """NetworkSettings.Networks[*].NetworkID as the network's id (podman puts the name

@@ -33,6 +33,7 @@ from dockershim.translate.container_fields import (
 )
 from dockershim.translate.container_hostconfig import expose_flags, host_flags
 from dockershim.translate.endpoint_echo import ANN_ENDPOINTS, endpoints_annotation
+from dockershim.translate.links import LinkFacts, link_options
 from dockershim.translate.mount_modes import volume_path
 
 _CONFIG_ACCEPTED = {
@@ -65,8 +66,10 @@ def create_argv(
     image: str,
     cgroup_v2: bool = False,
     host_gateway: str | None = None,
+    links: LinkFacts | None = None,
 ) -> CreatePlan:
-    """`image` is the reference podman knows (already resolved); body["Image"] is as given."""
+    """`image` is the reference podman knows (already resolved); body["Image"] is as given;
+    `links`: what HostConfig.Links need of their targets (the engine's, translate/links.py)."""
     given_image = str(body.get("Image") or "")
     argv = ["create", "--pull", "never"]
     if name:
@@ -166,6 +169,8 @@ def create_argv(
             "ExposedPorts", "StopSignal", "StopTimeout", "Healthcheck", "Entrypoint", "Cmd",
         },
     )  # fmt: skip
+    if links is not None:
+        argv += link_options(links, body.get("Env"))
     argv += ["--", image, *str_list(cmd, "Cmd")]
     return CreatePlan(argv, hf.warnings)
 

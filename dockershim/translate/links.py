@@ -11,14 +11,34 @@ as dockerd does (it sets them in the process environment only).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dockershim.errors import InvalidParameter
 from dockershim.secret import Secret
 from dockershim.translate.container_fields import decode_annotation, encode_annotation
-from dockershim.translate.network_endpoints import parse_link
+from dockershim.translate.network_endpoints import link_host_args, parse_link
 
 ANN_LINK_ENV = "io.dockershim.link-env"  # names of the variables links added
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    """What a create's HostConfig.Links take from the engine: the links and the networks the
+    container will be on (create_links), each target's IPv4 addresses (those networks first)
+    and the variables the links give (link_env)."""
+
+    links: list[str]
+    networks: list[str]
+    addresses: dict[str, list[str]]
+    env: list[str]
+
+
+def link_options(facts: LinkFacts, client_env: Any) -> list[str]:
+    """`podman create` flags for the links: /etc/hosts entries and their variables."""
+    return link_host_args(facts.links, facts.addresses, facts.networks) + link_env_args(
+        facts.env, client_env
+    )
 
 
 def _ports(child: Mapping[str, Any]) -> list[tuple[int, str]]:

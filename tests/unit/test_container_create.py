@@ -10,6 +10,7 @@ from dockershim.errors import InvalidParameter
 from dockershim.translate.container_create import create_argv
 from dockershim.translate.container_fields import decode_annotation, decode_host_fields
 from dockershim.translate.container_hostconfig import tmpfs_options
+from dockershim.translate.links import LinkFacts
 
 IMG = "docker.io/library/busybox:latest"
 
@@ -322,3 +323,23 @@ def test_volume_subpath_refused() -> None:
     assert flag_values(argv({"HostConfig": {"Mounts": [ro]}}), "--mount") == [
         "type=volume,source=v,target=/x,ro=true"
     ]
+
+
+def test_links_come_from_the_engines_facts_into_the_one_argv() -> None:
+    """The translator takes what the links need (the targets' addresses and variables) and
+    places their flags itself: nothing is spliced into its argv afterwards."""
+    facts = LinkFacts(
+        links=["db:database", "cache"],
+        networks=["bridge"],
+        addresses={"db": ["10.88.0.5"], "cache": []},  # cache is not running: no entry
+        env=["DATABASE_PORT=tcp://10.88.0.5:5432", "DATABASE_NAME=/app/database"],
+    )
+    body = {"Env": ["DATABASE_NAME=mine"], "HostConfig": {"Links": ["db:database", "cache"]}}
+    args = argv(body, links=facts, name="app")
+    cut = args.index("--")
+    assert flag_values(args[:cut], "--add-host") == ["database:10.88.0.5", "db:10.88.0.5"]
+    env = [str(value) for value in flag_values(args[:cut], "--env")]
+    assert "DATABASE_PORT=tcp://10.88.0.5:5432" in env
+    assert "DATABASE_NAME=/app/database" not in env  # the client's Env sets it
+    assert "DATABASE_NAME=mine" in env
+    assert args[cut:] == ["--", IMG]
