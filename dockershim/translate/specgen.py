@@ -2,7 +2,7 @@
 container, so podman's service child can create it in-process (engine/changes.py): ~10 ms
 there against ~45 ms for a `podman create` process (bench/mutation_steps.py).
 
-Only the options in `_FLAGS` and `_VALUED` are carried over (storage through
+Only the options in `_FLAGS` and `_VALUED` (a reader each) are carried over (storage through
 translate/specgen_storage.py, process options through translate/specgen_process.py), each
 to the specgen field podman's own CLI fills for it (podman 4.3, cmd/podman/common and
 pkg/specgenutil); an argv with any other option gives None and the CLI creates the
@@ -41,14 +41,6 @@ _HEALTH = (
 )  # fmt: skip
 _PROTOCOLS = ("tcp", "udp", "sctp")
 _RESTART = {"always", "unless-stopped", "on-failure"}
-_VALUED = {
-    "--pull", "--name", "--annotation", "--label", "--env", "--unsetenv", "--network",
-    "--hostname", "--user", "--workdir", "--entrypoint", "--stop-timeout", "--publish",
-    "--expose", "--restart", "--volume", "--mount", "--tmpfs", "--volumes-from", "--add-host",
-    "--cap-add",
-    "--cap-drop", "--dns", "--dns-search", "--dns-option",
-    *_HEALTH, *PROCESS_FLAGS, *HOST_FLAGS,
-}  # fmt: skip
 _TTY_ANNOTATION = "io.kubernetes.cri-o.TTY"
 _BRIDGE = {"nsmode": "bridge"}
 _MAC = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
@@ -64,162 +56,184 @@ def specgen(argv: Sequence[str], *, image_volume_mode: str = "anonymous") -> dic
     options, rest = list(argv[1:cut]), list(argv[cut + 1 :])
     if not rest:
         return None
-    # an empty (not absent) r_limits has podman set nofile and nproc to its own limits, as
-    # its CLI does; absent, the container would inherit conmon's and inspect would list none
-    spec: dict[str, Any] = {
-        "image": rest[0],
-        "sdnotifyMode": "container",
-        "r_limits": [],
-        "image_volume_mode": image_volume_mode,
-    }
-    if rest[1:]:
-        spec["command"] = rest[1:]
-    annotations: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    env: dict[str, str] = {}
-    networks: dict[str, dict[str, Any]] = {}
-    ports: list[dict[str, Any]] = []
-    expose: dict[str, str] = {}
-    storage = SpecgenStorage()
-    process = SpecgenProcess()
-    host = SpecgenHost()
-    health: dict[str, str] = {}
-    netns = _BRIDGE  # or none, host, another container's: a mode without networks
+    built = _Spec(rest[0], rest[1:], image_volume_mode)
     i = 0
     while i < len(options):
         flag = options[i]
         if flag == "--no-healthcheck":
-            health[flag] = ""
+            built.health[flag] = ""
+        elif flag in _FLAGS:
+            built.spec[_FLAGS[flag]] = True
+        elif flag != _NO_READ_ONLY_TMPFS:
+            take = _VALUED.get(flag)
+            if take is None or i + 1 >= len(options):
+                return None
+            if not take(built, flag, str(options[i + 1])):  # a Secret (env): the body only
+                return None
             i += 1
-            continue
-        if flag == _NO_READ_ONLY_TMPFS:
-            i += 1
-            continue
-        if flag in _FLAGS:
-            spec[_FLAGS[flag]] = True
-            i += 1
-            continue
-        if flag not in _VALUED or i + 1 >= len(options):
-            return None
-        value = str(options[i + 1])  # a Secret (env) goes into the request body only
-        i += 2
-        if flag == "--pull":
-            if value != "never":
-                return None
-        elif flag == "--name":
-            spec["name"] = value
-        elif flag in ("--annotation", "--label"):
-            key, sep, val = value.partition("=")
-            if not sep:
-                return None
-            (annotations if flag == "--annotation" else labels)[key] = val
-        elif flag == "--env":
-            key, sep, val = value.partition("=")
-            if not sep or key in env:
-                return None
-            env[key] = val
-        elif flag == "--unsetenv":
-            spec.setdefault("unsetenv", []).append(value)
-        elif flag == "--network":
-            mode = _network_mode(value)
-            if mode is not None and not networks and netns == _BRIDGE:
-                netns = mode
-                continue
-            endpoint = _endpoint(value)
-            if endpoint is None or netns != _BRIDGE:
-                return None
-            networks[endpoint[0]] = endpoint[1]
-        elif flag in ("--dns", "--dns-search", "--dns-option"):
-            key, ok = _DNS[flag]
-            if not ok(value):
-                return None
-            spec.setdefault(key, []).append(value)
-        elif flag in PROCESS_FLAGS:
-            if not process.add(flag, value):
-                return None
-        elif flag in HOST_FLAGS:
-            if not host.add(flag, value):
-                return None
-        elif flag == "--hostname":
-            spec["hostname"] = value
-        elif flag == "--user":
-            spec["user"] = value
-        elif flag == "--workdir":
-            spec["work_dir"] = value
-        elif flag == "--entrypoint":
-            entrypoint = _entrypoint(value)
-            if entrypoint is None:
-                return None
-            spec["entrypoint"] = entrypoint
-        elif flag == "--stop-timeout":
-            if not value.isdigit():
-                return None
-            spec["stop_timeout"] = int(value)
-        elif flag == "--publish":
-            mapping = _port_mapping(value)
-            if mapping is None:
-                return None
-            ports.append(mapping)
-        elif flag == "--restart":
-            policy, _, tries = value.partition(":")
-            retries_ok = not tries or (policy == "on-failure" and tries.isdigit())
-            if policy not in _RESTART or not retries_ok:
-                return None
-            spec["restart_policy"] = policy
-            if tries:
-                spec["restart_tries"] = int(tries)
-        elif flag in ("--volume", "--mount", "--tmpfs", "--volumes-from"):
-            if not storage.add(flag, value):
-                return None
-        elif flag in _HEALTH:
-            health[flag] = value
-        elif flag in ("--cap-add", "--cap-drop"):
-            if not value or "," in value or '"' in value:  # a list flag: the CLI splits at ","
-                return None
-            spec.setdefault("cap_add" if flag == "--cap-add" else "cap_drop", []).append(value)
-        elif flag == "--add-host":
-            if not _is_extra_host(value):
-                return None
-            spec.setdefault("hostadd", []).append(value)
-        elif flag == "--expose":
-            port, _, proto = value.partition("/")
-            if not _is_port(port) or proto not in _PROTOCOLS or port in expose:
-                return None
-            expose[port] = proto
-    if spec.get("read_only_filesystem") and _NO_READ_ONLY_TMPFS not in options:
+        i += 1
+    if built.spec.get("read_only_filesystem") and _NO_READ_ONLY_TMPFS not in options:
         return None
-    spec.update(process.fields)
-    spec.update(host.fields)
-    annotations.update(process.annotations)
-    annotations.setdefault(_TTY_ANNOTATION, "true" if spec.get("terminal") else "false")
-    spec["annotations"] = annotations
-    if labels:
-        spec["labels"] = labels
-    if env:
-        spec["env"] = env
-    if ports:
-        spec["portmappings"] = ports
-    if expose:
-        spec["expose"] = {int(port): proto for port, proto in expose.items()}
-    if health:
-        config = _healthcheck(health)
-        if config is None:
-            return None
-        spec["healthconfig"] = config
-    if storage.mounts:
-        spec["mounts"] = storage.mounts
-    if storage.volumes:
-        spec["volumes"] = storage.volumes
-    if storage.volumes_from:
-        spec["volumes_from"] = storage.volumes_from
-    if netns != _BRIDGE:
-        spec["netns"] = netns
+    return built.finish()
+
+
+class _Spec:
+    """A specgen as the options are read: one method per option (or kind of option), False
+    when this one has no specgen twin here."""
+
+    def __init__(self, image: str, command: list[str], image_volume_mode: str) -> None:
+        # an empty (not absent) r_limits has podman set nofile and nproc to its own limits, as
+        # its CLI does; absent, the container would inherit conmon's and inspect would list none
+        self.spec: dict[str, Any] = {
+            "image": image,
+            "sdnotifyMode": "container",
+            "r_limits": [],
+            "image_volume_mode": image_volume_mode,
+        }
+        if command:
+            self.spec["command"] = command
+        self.annotations: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
+        self.env: dict[str, str] = {}
+        self.networks: dict[str, dict[str, Any]] = {}
+        self.ports: list[dict[str, Any]] = []
+        self.expose: dict[str, str] = {}
+        self.storage = SpecgenStorage()
+        self.process = SpecgenProcess()
+        self.host = SpecgenHost()
+        self.health: dict[str, str] = {}
+        self.netns = _BRIDGE  # or none, host, another container's: a mode without networks
+
+    def pull(self, flag: str, value: str) -> bool:
+        return value == "never"
+
+    def field(self, flag: str, value: str) -> bool:
+        self.spec[_FIELDS[flag]] = value
+        return True
+
+    def key_value(self, flag: str, value: str) -> bool:
+        key, sep, val = value.partition("=")
+        (self.annotations if flag == "--annotation" else self.labels)[key] = val
+        return bool(sep)
+
+    def variable(self, flag: str, value: str) -> bool:
+        key, sep, val = value.partition("=")
+        if not sep or key in self.env:
+            return False
+        self.env[key] = val
+        return True
+
+    def unset(self, flag: str, value: str) -> bool:
+        self.spec.setdefault("unsetenv", []).append(value)
+        return True
+
+    def network(self, flag: str, value: str) -> bool:
+        mode = _network_mode(value)
+        if mode is not None and not self.networks and self.netns == _BRIDGE:
+            self.netns = mode
+            return True
+        endpoint = _endpoint(value)
+        if endpoint is None or self.netns != _BRIDGE:
+            return False
+        self.networks[endpoint[0]] = endpoint[1]
+        return True
+
+    def dns(self, flag: str, value: str) -> bool:
+        key, ok = _DNS[flag]
+        self.spec.setdefault(key, []).append(value)
+        return ok(value)
+
+    def process_option(self, flag: str, value: str) -> bool:
+        return self.process.add(flag, value)
+
+    def host_option(self, flag: str, value: str) -> bool:
+        return self.host.add(flag, value)
+
+    def storage_option(self, flag: str, value: str) -> bool:
+        return self.storage.add(flag, value)
+
+    def health_option(self, flag: str, value: str) -> bool:
+        self.health[flag] = value
+        return True
+
+    def entrypoint(self, flag: str, value: str) -> bool:
+        self.spec["entrypoint"] = _entrypoint(value)
+        return self.spec["entrypoint"] is not None
+
+    def stop_timeout(self, flag: str, value: str) -> bool:
+        if not value.isdigit():
+            return False
+        self.spec["stop_timeout"] = int(value)
+        return True
+
+    def publish(self, flag: str, value: str) -> bool:
+        mapping = _port_mapping(value)
+        if mapping is None:
+            return False
+        self.ports.append(mapping)
+        return True
+
+    def restart(self, flag: str, value: str) -> bool:
+        policy, _, tries = value.partition(":")
+        retries_ok = not tries or (policy == "on-failure" and tries.isdigit())
+        if policy not in _RESTART or not retries_ok:
+            return False
+        self.spec["restart_policy"] = policy
+        if tries:
+            self.spec["restart_tries"] = int(tries)
+        return True
+
+    def capability(self, flag: str, value: str) -> bool:
+        if not value or "," in value or '"' in value:  # a list flag: the CLI splits at ","
+            return False
+        self.spec.setdefault("cap_add" if flag == "--cap-add" else "cap_drop", []).append(value)
+        return True
+
+    def extra_host(self, flag: str, value: str) -> bool:
+        self.spec.setdefault("hostadd", []).append(value)
+        return _is_extra_host(value)
+
+    def exposed(self, flag: str, value: str) -> bool:
+        port, _, proto = value.partition("/")
+        if not _is_port(port) or proto not in _PROTOCOLS or port in self.expose:
+            return False
+        self.expose[port] = proto
+        return True
+
+    def finish(self) -> dict[str, Any] | None:
+        spec = self.spec
+        spec.update(self.process.fields)
+        spec.update(self.host.fields)
+        annotations = {**self.annotations, **self.process.annotations}
+        annotations.setdefault(_TTY_ANNOTATION, "true" if spec.get("terminal") else "false")
+        spec["annotations"] = annotations
+        if self.labels:
+            spec["labels"] = self.labels
+        if self.env:
+            spec["env"] = self.env
+        if self.ports:
+            spec["portmappings"] = self.ports
+        if self.expose:
+            spec["expose"] = {int(port): proto for port, proto in self.expose.items()}
+        if self.health:
+            config = _healthcheck(self.health)
+            if config is None:
+                return None
+            spec["healthconfig"] = config
+        if self.storage.mounts:
+            spec["mounts"] = self.storage.mounts
+        if self.storage.volumes:
+            spec["volumes"] = self.storage.volumes
+        if self.storage.volumes_from:
+            spec["volumes_from"] = self.storage.volumes_from
+        if self.netns != _BRIDGE:
+            spec["netns"] = self.netns
+            return spec
+        if not self.networks:
+            return None  # the CLI's own default network, whatever containers.conf says
+        spec["netns"] = _BRIDGE
+        spec["Networks"] = self.networks
         return spec
-    if not networks:
-        return None  # the CLI's own default network, whatever containers.conf says
-    spec["netns"] = _BRIDGE
-    spec["Networks"] = networks
-    return spec
 
 
 _DEFAULT_HEALTH = {  # podman 4.3's flag defaults, in nanoseconds
@@ -433,3 +447,27 @@ def _canonical_ip(text: str) -> str | None:
 
 def _is_port(text: str) -> bool:
     return text.isascii() and text.isdigit() and 0 < int(text) < 65536
+
+
+# options that take a value: the specgen field of a plain one, and the reader of each
+_FIELDS = {"--name": "name", "--hostname": "hostname", "--user": "user", "--workdir": "work_dir"}
+_VALUED: dict[str, Callable[[_Spec, str, str], bool]] = {
+    "--pull": _Spec.pull,
+    **dict.fromkeys(_FIELDS, _Spec.field),
+    **dict.fromkeys(("--annotation", "--label"), _Spec.key_value),
+    "--env": _Spec.variable,
+    "--unsetenv": _Spec.unset,
+    "--network": _Spec.network,
+    **dict.fromkeys(_DNS, _Spec.dns),
+    **dict.fromkeys(PROCESS_FLAGS, _Spec.process_option),
+    **dict.fromkeys(HOST_FLAGS, _Spec.host_option),
+    **dict.fromkeys(("--volume", "--mount", "--tmpfs", "--volumes-from"), _Spec.storage_option),
+    **dict.fromkeys(_HEALTH, _Spec.health_option),
+    "--entrypoint": _Spec.entrypoint,
+    "--stop-timeout": _Spec.stop_timeout,
+    "--publish": _Spec.publish,
+    "--restart": _Spec.restart,
+    **dict.fromkeys(("--cap-add", "--cap-drop"), _Spec.capability),
+    "--add-host": _Spec.extra_host,
+    "--expose": _Spec.exposed,
+}
