@@ -81,6 +81,52 @@ def create_argv(
         host = {**host, "NetworkMode": "none"}
     if body.get("MacAddress"):
         networking = _with_mac(host, networking, str(body["MacAddress"]))
+    argv += _process_flags(body)
+    sent = encode_host_fields(host)
+    if sent is not None:
+        argv += ["--annotation", f"{ANN_HOST_FIELDS}={sent}"]
+    argv += _env_flags(body)
+    for key, value in str_map(body.get("Labels"), "Labels").items():
+        argv += ["--label", f"{key}={value}"]
+    argv += expose_flags(obj(body.get("ExposedPorts"), "ExposedPorts"))
+    argv += _volume_flags(body, host)
+    argv += _stop_flags(body)
+    hc = obj(body.get("Healthcheck"), "Healthcheck")
+    argv += healthcheck_flags(hc)
+    hf = host_flags(host, networking, cgroup_v2=cgroup_v2, host_gateway=host_gateway)
+    if hc.get("StartInterval"):
+        hf.warnings.append(
+            "Healthcheck.StartInterval is not supported by podman 4.3 and was ignored"
+        )
+    argv += hf.argv
+    argv += ["--annotation", f"{ANN_NETWORK_MODE}={host.get('NetworkMode') or 'bridge'}"]
+    endpoints = endpoints_annotation(networking)
+    if endpoints:
+        argv += ["--annotation", f"{ANN_ENDPOINTS}={endpoints}"]
+    argv += _entrypoint_flags(body)
+    cmd = body.get("Cmd")
+    if isinstance(cmd, str):
+        cmd = [cmd]
+    refuse_unhandled("", body, _CONFIG_ACCEPTED | _CONFIG_READ)
+    if links is not None:
+        argv += link_options(links, body.get("Env"))
+    argv += ["--", image, *str_list(cmd, "Cmd")]
+    return CreatePlan(argv, hf.warnings)
+
+
+# the Config fields read by create_argv and the functions below (the rest: _CONFIG_ACCEPTED)
+_CONFIG_READ = {
+    "Hostname", "Domainname", "User", "WorkingDir", "Tty", "OpenStdin",  # _process_flags
+    "Env",  # _env_flags
+    "Labels", "ExposedPorts", "Healthcheck", "Cmd",  # create_argv itself
+    "StopSignal", "StopTimeout",  # _stop_flags
+    "Entrypoint",  # _entrypoint_flags
+}  # fmt: skip
+
+
+def _process_flags(body: dict[str, Any]) -> list[str]:
+    """Hostname, User, WorkingDir, Tty (with the console size), OpenStdin."""
+    argv: list[str] = []
     hostname = str(body.get("Hostname") or "")
     if hostname:
         argv += ["--hostname", no_option(hostname, "Hostname")]
@@ -106,9 +152,11 @@ def create_argv(
             argv += ["--annotation", f"{ANN_CONSOLE_SIZE}={size[0]}x{size[1]}"]
     if body.get("OpenStdin"):
         argv.append("--interactive")
-    sent = encode_host_fields(host)
-    if sent is not None:
-        argv += ["--annotation", f"{ANN_HOST_FIELDS}={sent}"]
+    return argv
+
+
+def _env_flags(body: dict[str, Any]) -> list[str]:
+    argv: list[str] = []
     bare: list[str] = []
     for env in str_list(body.get("Env"), "Env"):
         if "=" not in env:
@@ -122,14 +170,22 @@ def create_argv(
         argv += ["--env", Secret(env)]
     if bare:
         argv += ["--annotation", f"{ANN_BARE_ENV}={encode_annotation(bare)}"]
-    for key, value in str_map(body.get("Labels"), "Labels").items():
-        argv += ["--label", f"{key}={value}"]
-    argv += expose_flags(obj(body.get("ExposedPorts"), "ExposedPorts"))
+    return argv
+
+
+def _volume_flags(body: dict[str, Any], host: dict[str, Any]) -> list[str]:
+    """Config.Volumes: an anonymous volume each, unless a bind or mount covers the path."""
+    argv: list[str] = []
     covered = _mount_targets(host)
     for target in obj(body.get("Volumes"), "Volumes"):
         if str(target).rstrip("/") in covered:
             continue  # dockerd: a bind/mount on that path replaces the anonymous volume
         argv += ["--volume", volume_path(str(target))]
+    return argv
+
+
+def _stop_flags(body: dict[str, Any]) -> list[str]:
+    argv: list[str] = []
     stop_signal = str(body.get("StopSignal") or "")
     if stop_signal:
         argv += ["--stop-signal", no_option(stop_signal, "StopSignal")]
@@ -137,42 +193,19 @@ def create_argv(
         timeout = integer(body["StopTimeout"], "StopTimeout")
         if timeout >= 0:
             argv += ["--stop-timeout", str(timeout)]
-    hc = obj(body.get("Healthcheck"), "Healthcheck")
-    argv += healthcheck_flags(hc)
-    hf = host_flags(host, networking, cgroup_v2=cgroup_v2, host_gateway=host_gateway)
-    if hc.get("StartInterval"):
-        hf.warnings.append(
-            "Healthcheck.StartInterval is not supported by podman 4.3 and was ignored"
-        )
-    argv += hf.argv
-    argv += ["--annotation", f"{ANN_NETWORK_MODE}={host.get('NetworkMode') or 'bridge'}"]
-    endpoints = endpoints_annotation(networking)
-    if endpoints:
-        argv += ["--annotation", f"{ANN_ENDPOINTS}={endpoints}"]
+    return argv
+
+
+def _entrypoint_flags(body: dict[str, Any]) -> list[str]:
     entrypoint = body.get("Entrypoint")
     if isinstance(entrypoint, str):
         entrypoint = [entrypoint] if entrypoint else None
     ep = str_list(entrypoint, "Entrypoint")
-    if ep:
-        value = "" if ep == [""] else json.dumps(ep)
-        argv += ["--entrypoint", value]
-        argv += ["--annotation", f"{ANN_ENTRYPOINT}={quote(json.dumps(ep), safe='')}"]
-    cmd = body.get("Cmd")
-    if isinstance(cmd, str):
-        cmd = [cmd]
-    refuse_unhandled(
-        "",
-        body,
-        _CONFIG_ACCEPTED
-        | {
-            "Hostname", "Domainname", "User", "WorkingDir", "Tty", "OpenStdin", "Env", "Labels",
-            "ExposedPorts", "StopSignal", "StopTimeout", "Healthcheck", "Entrypoint", "Cmd",
-        },
-    )  # fmt: skip
-    if links is not None:
-        argv += link_options(links, body.get("Env"))
-    argv += ["--", image, *str_list(cmd, "Cmd")]
-    return CreatePlan(argv, hf.warnings)
+    if not ep:
+        return []
+    value = "" if ep == [""] else json.dumps(ep)
+    annotation = f"{ANN_ENTRYPOINT}={quote(json.dumps(ep), safe='')}"
+    return ["--entrypoint", value, "--annotation", annotation]
 
 
 def _mount_targets(host: dict[str, Any]) -> set[str]:
