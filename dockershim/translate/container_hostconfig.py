@@ -48,6 +48,51 @@ def host_flags(
 ) -> HostFlags:
     out = HostFlags()
     a = out.argv
+    a += _storage_flags(host)
+    a += port_flags(obj(host.get("PortBindings"), "HostConfig.PortBindings"))
+    if host.get("PublishAllPorts"):
+        a.append("--publish-all")
+    a += restart_flags(obj(host.get("RestartPolicy"), "HostConfig.RestartPolicy"))
+    if host.get("AutoRemove"):
+        if a[-2:-1] == ["--restart"] and a[-1] != "no":
+            raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
+        a.append("--rm")
+    mode, net_argv = network_flags(host.get("NetworkMode") or "", networking, out.warnings)
+    out.network_mode = mode
+    a += net_argv
+    a += _name_flags(host, host_gateway)
+    a += _privilege_flags(host)
+    a += _process_flags(host)
+    a += log_flags(obj(host.get("LogConfig"), "HostConfig.LogConfig"), out.warnings)
+    a += device_flags(host.get("Devices"))
+    a += system_flags(host)
+    for key, value in str_map(host.get("Annotations"), "HostConfig.Annotations").items():
+        if any(c in key + value for c in ',"\n') or key.startswith("io.dockershim."):
+            raise InvalidParameter(f"HostConfig.Annotations: unsupported annotation {key!r}")
+        a += ["--annotation", f"{no_option(key, 'HostConfig.Annotations')}={value}"]
+    res_argv, res_warnings = resource_flags(host, cgroup_v2=cgroup_v2)
+    a += res_argv
+    out.warnings += res_warnings
+    refuse_unhandled("HostConfig.", host, _HOST_READ | RESOURCE_FIELDS | _ACCEPTED)
+    return out
+
+
+# the HostConfig fields host_flags and the functions below read (resources: RESOURCE_FIELDS)
+_HOST_READ = {
+    "Binds", "Mounts", "Tmpfs", "VolumesFrom", "VolumeDriver",  # _storage_flags
+    "PortBindings", "PublishAllPorts", "RestartPolicy", "AutoRemove", "NetworkMode",
+    "LogConfig", "Devices", "Annotations",  # host_flags itself
+    "Dns", "DnsSearch", "DnsOptions", "ExtraHosts",  # _name_flags
+    "CapAdd", "CapDrop", "Privileged", "SecurityOpt", "ReadonlyRootfs", "Init",  # privileges
+    "Ulimits", "ShmSize", "Sysctls", "GroupAdd", "IpcMode", "PidMode", "UsernsMode", "UTSMode",
+    "OomScoreAdj",  # _process_flags
+    "Isolation", "Runtime", "CgroupnsMode", "MaskedPaths", "ReadonlyPaths",  # system_flags
+    "Links",  # the engine's (translate/links.py)
+}  # fmt: skip
+
+
+def _storage_flags(host: dict[str, Any]) -> list[str]:
+    a: list[str] = []
     for bind in str_list(host.get("Binds"), "HostConfig.Binds"):
         a += ["--volume", bind_spec(no_option(bind, "HostConfig.Binds"))]
     for mount in host.get("Mounts") or []:
@@ -60,17 +105,12 @@ def host_flags(
     driver = host.get("VolumeDriver") or ""
     if driver not in ("", "local"):
         raise InvalidParameter(f"VolumeDriver {driver!r} is not supported (only local)")
-    a += port_flags(obj(host.get("PortBindings"), "HostConfig.PortBindings"))
-    if host.get("PublishAllPorts"):
-        a.append("--publish-all")
-    a += restart_flags(obj(host.get("RestartPolicy"), "HostConfig.RestartPolicy"))
-    if host.get("AutoRemove"):
-        if a[-2:-1] == ["--restart"] and a[-1] != "no":
-            raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
-        a.append("--rm")
-    mode, net_argv = network_flags(host.get("NetworkMode") or "", networking, out.warnings)
-    out.network_mode = mode
-    a += net_argv
+    return a
+
+
+def _name_flags(host: dict[str, Any], host_gateway: str | None) -> list[str]:
+    """DNS servers, search domains and options; /etc/hosts entries."""
+    a: list[str] = []
     for flag, key in (
         ("--dns", "Dns"),
         ("--dns-search", "DnsSearch"),
@@ -80,6 +120,11 @@ def host_flags(
             a += [flag, no_option(value, f"HostConfig.{key}")]
     for entry in str_list(host.get("ExtraHosts"), "HostConfig.ExtraHosts"):
         a += ["--add-host", extra_host(entry, host_gateway)]
+    return a
+
+
+def _privilege_flags(host: dict[str, Any]) -> list[str]:
+    a: list[str] = []
     for cap in str_list(host.get("CapAdd"), "HostConfig.CapAdd"):
         a += ["--cap-add", no_option(cap, "HostConfig.CapAdd")]
     for cap in str_list(host.get("CapDrop"), "HostConfig.CapDrop"):
@@ -91,6 +136,12 @@ def host_flags(
         a += ["--read-only", "--read-only-tmpfs=false"]
     if host.get("Init"):
         a.append("--init")
+    return a
+
+
+def _process_flags(host: dict[str, Any]) -> list[str]:
+    """Ulimits, /dev/shm, sysctls, groups, namespaces and the OOM score."""
+    a: list[str] = []
     for ulimit in host.get("Ulimits") or []:
         u = obj(ulimit, "HostConfig.Ulimits")
         name = no_option(str(u.get("Name", "")), "HostConfig.Ulimits")
@@ -121,27 +172,7 @@ def host_flags(
     oom = integer(host.get("OomScoreAdj"), "HostConfig.OomScoreAdj")
     if oom:
         a += ["--oom-score-adj", str(oom)]
-    a += log_flags(obj(host.get("LogConfig"), "HostConfig.LogConfig"), out.warnings)
-    a += device_flags(host.get("Devices"))
-    a += system_flags(host)
-    for key, value in str_map(host.get("Annotations"), "HostConfig.Annotations").items():
-        if any(c in key + value for c in ',"\n') or key.startswith("io.dockershim."):
-            raise InvalidParameter(f"HostConfig.Annotations: unsupported annotation {key!r}")
-        a += ["--annotation", f"{no_option(key, 'HostConfig.Annotations')}={value}"]
-    res_argv, res_warnings = resource_flags(host, cgroup_v2=cgroup_v2)
-    a += res_argv
-    out.warnings += res_warnings
-    handled = {
-        "Binds", "Mounts", "Tmpfs", "PortBindings", "PublishAllPorts", "RestartPolicy",
-        "AutoRemove", "NetworkMode", "Dns", "DnsSearch", "DnsOptions", "ExtraHosts", "CapAdd",
-        "CapDrop", "Privileged", "SecurityOpt", "ReadonlyRootfs", "Init", "Ulimits", "ShmSize",
-        "Sysctls", "GroupAdd", "IpcMode", "PidMode", "UsernsMode", "UTSMode", "OomScoreAdj",
-        "LogConfig", "Devices", "Annotations", "Isolation", "Runtime", "CgroupnsMode",
-        "MaskedPaths", "ReadonlyPaths", "VolumesFrom", "VolumeDriver", "Links", *RESOURCE_FIELDS,
-        *_ACCEPTED,
-    }  # fmt: skip
-    refuse_unhandled("HostConfig.", host, handled)
-    return out
+    return a
 
 
 # dockerd mounts every tmpfs noexec,nosuid,nodev unless the client asks otherwise; podman's
