@@ -78,19 +78,7 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
     def one(key: str) -> str:
         return (get(key) or [""])[-1]
 
-    if one("remote"):
-        raise InvalidParameter(
-            "remote build contexts are not supported: send the context as a tar body"
-        )
-    if one("version") == "2":
-        raise InvalidParameter(
-            "BuildKit is not supported by dockershim: use the classic builder (DOCKER_BUILDKIT=0)"
-        )
-    for key in _LIMITS:
-        if one(key) not in ("", "0", "-1"):
-            raise InvalidParameter(
-                f"build option {key} is not supported (rootless podman cannot apply it)"
-            )
+    _refuse_unsupported(one)
     argv = [
         "build",
         "--format",
@@ -121,6 +109,31 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
     argv.append("--force-rm")
     if _true(one("squash")):
         argv.append("--squash")
+    argv += _step_flags(get, one)
+    for ref in _cache_from(one("cachefrom")):
+        argv += ["--cache-from", ref]
+    return argv + _ulimit_flags(one("ulimits"))
+
+
+def _refuse_unsupported(one: Callable[[str], str]) -> None:
+    if one("remote"):
+        raise InvalidParameter(
+            "remote build contexts are not supported: send the context as a tar body"
+        )
+    if one("version") == "2":
+        raise InvalidParameter(
+            "BuildKit is not supported by dockershim: use the classic builder (DOCKER_BUILDKIT=0)"
+        )
+    for key in _LIMITS:
+        if one(key) not in ("", "0", "-1"):
+            raise InvalidParameter(
+                f"build option {key} is not supported (rootless podman cannot apply it)"
+            )
+
+
+def _step_flags(get: GetList, one: Callable[[str], str]) -> list[str]:
+    """Where the RUN steps run: network, platform, /etc/hosts entries, /dev/shm."""
+    argv: list[str] = []
     mode = one("networkmode")
     if mode and mode != "default" and not user_network(mode):
         argv += ["--network", "private" if mode == "bridge" else mode]
@@ -136,9 +149,12 @@ def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
         if not digits(one("shmsize")):
             raise InvalidParameter(f"invalid shmsize: {one('shmsize')!r}")
         argv += ["--shm-size", f"{int(one('shmsize'))}b"]
-    for ref in _cache_from(one("cachefrom")):
-        argv += ["--cache-from", ref]
-    for limit in _json_list(one("ulimits"), "ulimits"):
+    return argv
+
+
+def _ulimit_flags(raw: str) -> list[str]:
+    argv: list[str] = []
+    for limit in _json_list(raw, "ulimits"):
         if not isinstance(limit, dict) or not {"Name", "Soft", "Hard"} <= limit.keys():
             raise InvalidParameter("invalid ulimits: expected [{Name, Soft, Hard}]")
         argv += ["--ulimit", f"{limit['Name']}={limit['Soft']}:{limit['Hard']}"]
