@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from dockershim.api.deps import BackendDep
 from dockershim.api.exec import terminal_size
-from dockershim.api.hijacked import HijackResponse
+from dockershim.api.hijack_response import HijackResponse
 from dockershim.api.queries import BOOL_DOC, Flag, Number, flag, named
 from dockershim.api.versioning import api_version
 from dockershim.engine.attach import AttachOps, attaches, starts

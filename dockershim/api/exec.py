@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 
 from dockershim.api.bodies import ExecConfigBody, ExecStartBody
 from dockershim.api.deps import Backend, BackendDep
-from dockershim.api.hijacked import HijackResponse
+from dockershim.api.hijack_response import HijackResponse
 from dockershim.api.queries import Number, number
 from dockershim.api.versioning import api_version
 from dockershim.engine.execs import Execs

@@ -1,4 +1,4 @@
-"""Raw-socket contract of the hijack (server/protocol.py, server/hijack.py, api/hijacked.py).
+"""Raw-socket contract of the hijack (server/protocol.py, server/hijack.py, api/hijack_response.py).
 
 A real uvicorn server with our h11 protocol serves a small app whose endpoints hijack like
 attach/exec do; a raw unix-socket client speaks the bytes Docker clients send. If a uvicorn or
@@ -21,7 +21,7 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 
 from dockershim.api.errors import install_error_handlers
-from dockershim.api.hijacked import HijackResponse
+from dockershim.api.hijack_response import HijackResponse
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.errors import NotFound
 from dockershim.server.protocol import HijackableH11Protocol
