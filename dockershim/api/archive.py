@@ -49,19 +49,19 @@ def _dot_prefixed(name: str) -> str:
     return name if name.startswith("./") else "./" + name
 
 
-@router.head("/containers/{id}/archive")
+@router.head("/containers/{ref}/archive")
 async def container_archive_info(
-    id: str, engine: EngineDep, path_raw: PathQuery = None
+    ref: str, engine: EngineDep, path_raw: PathQuery = None
 ) -> Response:
     path = _archive_path(path_raw)
-    stat = await engine.archives.stat(check_ref(id), path)
+    stat = await engine.archives.stat(check_ref(ref), path)
     return Response(status_code=200, headers={_STAT_HEADER: encode_stat(stat)})
 
 
-@router.get("/containers/{id}/archive")
-async def container_archive(id: str, engine: EngineDep, path_raw: PathQuery = None) -> Response:
+@router.get("/containers/{ref}/archive")
+async def container_archive(ref: str, engine: EngineDep, path_raw: PathQuery = None) -> Response:
     path = _archive_path(path_raw)
-    reading = await engine.archives.read(check_ref(id), path)
+    reading = await engine.archives.read(check_ref(ref), path)
     source = reading.source
     body: AsyncIterator[bytes] = source.chunks()
     if reading.followed is not None:
@@ -71,12 +71,12 @@ async def container_archive(id: str, engine: EngineDep, path_raw: PathQuery = No
         # dockerd sends `DIR/.` as "./" and "./NAME"...; the CLI rebases that "." prefix.
         body = rebase_archive(body, _dot_prefixed, first=reading.own)
     headers = {_STAT_HEADER: encode_stat(reading.stat)}
-    return ChildStream(source.close, body, what=f"copy from {id}", headers=headers)
+    return ChildStream(source.close, body, what=f"copy from {ref}", headers=headers)
 
 
-@router.put("/containers/{id}/archive")
+@router.put("/containers/{ref}/archive")
 async def put_container_archive(
-    id: str,
+    ref: str,
     request: Request,
     engine: EngineDep,
     path_raw: PathQuery = None,
@@ -84,7 +84,7 @@ async def put_container_archive(
     noOverwriteDirNonDir: Flag = None,
 ) -> Response:
     path = _archive_path(path_raw)
-    ref = check_ref(id)
+    ref = check_ref(ref)
     options = WriteOptions(copy_uid_gid=flag(copyUIDGID), overwrite=not flag(noOverwriteDirNonDir))
     # podman keeps a copy of the upload in a temporary folder while it extracts it
     limit = diskbudget.budget(tempfile.gettempdir())
@@ -92,12 +92,12 @@ async def put_container_archive(
     return Response(status_code=200)
 
 
-@router.get("/containers/{id}/export")
-async def container_export(id: str, engine: EngineDep) -> Response:
-    source = await engine.archives.export(check_ref(id))
-    return ChildStream(source.close, source.chunks(), what=f"export of {id}")
+@router.get("/containers/{ref}/export")
+async def container_export(ref: str, engine: EngineDep) -> Response:
+    source = await engine.archives.export(check_ref(ref))
+    return ChildStream(source.close, source.chunks(), what=f"export of {ref}")
 
 
-@router.get("/containers/{id}/changes")
-async def container_changes(id: str, engine: EngineDep) -> Response:
-    return JSONResponse(await engine.archives.changes(check_ref(id)))
+@router.get("/containers/{ref}/changes")
+async def container_changes(ref: str, engine: EngineDep) -> Response:
+    return JSONResponse(await engine.archives.changes(check_ref(ref)))

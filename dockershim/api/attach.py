@@ -44,9 +44,9 @@ _WATCH_AFTER = 2.0  # seconds a pending attach waits for our start before watchi
 log = logging.getLogger(__name__)
 
 
-@router.post("/containers/{name}/attach")
+@router.post("/containers/{ref}/attach")
 async def container_attach(
-    name: str,
+    ref: str,
     request: Request,
     backend: BackendDep,
     detachKeys: Annotated[str | None, Query(description="e.g. ctrl-p,ctrl-q")] = None,
@@ -57,7 +57,7 @@ async def container_attach(
     stderr: Flag = None,
 ) -> Response:
     keys = parse_detach_keys(DEFAULT_DETACH_KEYS if detachKeys is None else detachKeys)
-    facts = await backend.engine.attach.facts(name)
+    facts = await backend.engine.attach.facts(ref)
     want_stdin = flag(stdin) and facts.open_stdin
     options = PumpOptions(
         tty=facts.tty,
@@ -86,12 +86,12 @@ async def container_attach(
     return HijackResponse(stream_content_type(facts.tty, api_version(request.scope)), session)
 
 
-@router.post("/containers/{name}/resize")
+@router.post("/containers/{ref}/resize")
 async def container_resize(
-    name: str, backend: BackendDep, h: Number = None, w: Number = None
+    ref: str, backend: BackendDep, h: Number = None, w: Number = None
 ) -> Response:
     height, width = terminal_size(h, w)
-    facts = await backend.engine.attach.facts(name)
+    facts = await backend.engine.attach.facts(ref)
     if not facts.running:
         raise Conflict(f"Container {facts.id} is not running")
     backend.sessions.resize_container(facts.id, height, width)

@@ -12,7 +12,7 @@ from dockershim.api.deps import EngineDep
 router = APIRouter()
 
 
-@router.post("/containers/{id}/update")
-async def container_update(id: str, body: ContainerUpdateBody, engine: EngineDep) -> JSONResponse:
-    inspected = await engine.containers.inspect(id)
+@router.post("/containers/{ref}/update")
+async def container_update(ref: str, body: ContainerUpdateBody, engine: EngineDep) -> JSONResponse:
+    inspected = await engine.containers.inspect(ref)
     return JSONResponse({"Warnings": await engine.updates.update(inspected, body)})

@@ -45,9 +45,9 @@ async def _stream(stats: Stats, ref: str, first: tuple[Any, Any]) -> AsyncIterat
             return
 
 
-@router.get("/containers/{id}/stats")
+@router.get("/containers/{ref}/stats")
 async def container_stats(
-    id: str,
+    ref: str,
     engine: EngineDep,
     stream_raw: Annotated[str | None, named("stream", BOOL_DOC + " (default true)")] = None,
     one_shot_raw: Annotated[str | None, named("one-shot", BOOL_DOC)] = None,
@@ -57,12 +57,12 @@ async def container_stats(
     if one_shot and stream:
         raise InvalidParameter("cannot have stream=true and one-shot=true")
     stats = engine.stats
-    first = await stats.reading(id)
+    first = await stats.reading(ref)
     if stream:
-        return ClosingStreamingResponse(_stream(stats, id, first), media_type="application/json")
+        return ClosingStreamingResponse(_stream(stats, ref, first), media_type="application/json")
     data, sample = first
     if one_shot or sample is None:
         return JSONResponse(_body(data, sample, None))
     await asyncio.sleep(_INTERVAL)
-    data, second = await stats.reading(id)
+    data, second = await stats.reading(ref)
     return JSONResponse(_body(data, second, sample if second else None))
