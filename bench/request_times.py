@@ -9,7 +9,7 @@ Rounds alternate the order of the targets. It prints, per request, the median fo
 and the difference, then the median of each whole command.
 
 Run as root (it runs as the test user, after bootstrap):
-    scripts/bench.sh request_times.py [--rounds 30]
+    scripts/bench.sh request_times.py [--rounds 30] [--row exec]
 Everything it creates carries the benchmark's label and is removed at the end.
 """
 
@@ -51,7 +51,9 @@ class Relay:
                         pending.append((data.split(b"\r\n", 1)[0].decode(), time.perf_counter()))
                     sw.write(data)
                     await sw.drain()
-            finally:
+                if sw.can_write_eof():
+                    sw.write_eof()  # the client's half-close (a hijacked stream's input end)
+            except OSError:
                 sw.close()
 
         async def down() -> None:
@@ -77,6 +79,17 @@ class Relay:
             await server.serve_forever()
 
 
+# the commands of each row; CID: the container the first one made (or the exec row's)
+_STEPS: dict[str, list[tuple[str, list[str]]]] = {
+    "run-stop-rm": [
+        ("run -d", ["run", "-d", "--label", LABEL, IMAGE, "sleep", "86400"]),
+        ("stop -t0", ["stop", "-t", "0", "CID"]),
+        ("rm", ["rm", "CID"]),
+    ],
+    "exec": [("exec CT true", ["exec", "CID", "true"])],
+}
+
+
 async def _cancel_all() -> None:
     """The relays and their connections, ended before their loop stops."""
     tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -95,7 +108,11 @@ def _request(line: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument(
+        "--row", choices=("run-stop-rm", "exec"), default="run-stop-rm", help="what the CLI does"
+    )
     args = parser.parse_args()
+    steps = _STEPS[args.row]
     workdir = Path(tempfile.mkdtemp(prefix="dsbench-req-"))
     targets: list[Target] = []
     relays: dict[str, Relay] = {}
@@ -114,15 +131,13 @@ def main() -> int:
             ready.wait(10)
             target.env["DOCKER_HOST"] = f"unix://{relay.listen}"
             relays[target.name] = relay
+            if args.row == "exec":  # one container to exec in, made before the rounds
+                out = run(target, "run", "-d", "--label", LABEL, IMAGE, "sleep", "86400")
+                target.env["DSBENCH_CT"] = out.decode().strip()
         for r in range(args.rounds + 1):  # round 0 warms up and is not counted
             for t in targets if r % 2 else targets[::-1]:
                 relays[t.name].counting = r > 0
-                steps: list[tuple[str, list[str]]] = [
-                    ("run -d", ["run", "-d", "--label", LABEL, IMAGE, "sleep", "86400"]),
-                    ("stop -t0", ["stop", "-t", "0", "CID"]),
-                    ("rm", ["rm", "CID"]),
-                ]
-                cid = ""
+                cid = t.env.get("DSBENCH_CT", "")
                 for name, argv in steps:
                     began = time.perf_counter()
                     out = run(t, *[cid if a == "CID" else a for a in argv])
@@ -142,7 +157,7 @@ def main() -> int:
         a, b = statistics.median(shim[key]) * 1000, statistics.median(svc[key]) * 1000
         print(f"| {key} (x{len(shim[key]) // args.rounds}) | {a:.2f} | {b:.2f} | {a - b:+.2f} |")
     print(f"\n| command | {SHIM} | {SERVICE} | ratio |\n|---|---|---|---|")
-    for name in ("run -d", "stop -t0", "rm"):
+    for name, _ in steps:
         a = statistics.median(commands[(name, SHIM)]) * 1000
         b = statistics.median(commands[(name, SERVICE)]) * 1000
         print(f"| {name} | {a:.1f} | {b:.1f} | {a / b:.2f} |")

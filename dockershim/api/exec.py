@@ -94,6 +94,9 @@ async def _with_podman_session(
         if (facts and facts["Pid"]) or time.time() >= patience:
             break
         await asyncio.sleep(_PID_POLL)
+        latest = store.load(record["ID"])
+        if not latest.get("Running"):
+            return latest  # it ended meanwhile, and its stream (or the engine) said how
     if facts is None:
         return record
     if not record.get("Detached"):
@@ -185,6 +188,7 @@ async def _run_exec(
     if tty and isinstance(size, list) and len(size) == 2 and all(size):
         tty_session.size = (int(size[0]), int(size[1]))
     exit_code: int | None = None
+    unattended = False
     try:
         child = await execs.spawn(record["ContainerID"], config, tty_session.window)
         try:
@@ -203,8 +207,12 @@ async def _run_exec(
             result = await pump(stream, child, options)
             if result.outcome == "exited":
                 exit_code = result.exit_code
+            elif result.outcome == "gone" and execs.run_unattended(
+                child, lambda code: store.update(exec_id, Running=False, ExitCode=code)
+            ):
+                unattended = True  # the engine runs it to its end and records that
             else:
-                # detached, or the client went away: the process keeps running in the
+                # detached (or too many unattended): the process keeps running in the
                 # container (stopping `podman exec` does not stop it), as with dockerd;
                 # inspect follows it through its podman session
                 record = store.update(exec_id, Detached=True)
@@ -213,8 +221,9 @@ async def _run_exec(
                     await _claim_session(store, record, state)
                 return
         finally:
-            await child.close()
+            if not unattended:
+                await child.close()
     finally:
         sessions.forget_exec(exec_id)
-        if not store.load(exec_id).get("Detached"):
+        if not unattended and not store.load(exec_id).get("Detached"):
             store.update(exec_id, Running=False, ExitCode=126 if exit_code is None else exit_code)

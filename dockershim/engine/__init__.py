@@ -159,6 +159,7 @@ class Engine:
     async def close(self) -> None:
         """The service ends: what it holds in podman goes (containers stay, as conmon keeps
         them; the service child dies with this process)."""
+        await self.execs.close()
         await self.netns_hold.close()
 
     def fallbacks(self) -> list[str]:

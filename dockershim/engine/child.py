@@ -22,6 +22,7 @@ __all__ = [
     "Child",
     "CutShort",
     "OutputTail",
+    "drained",
     "event_lines",
     "output_chunks",
     "read_tagged_lines",
@@ -158,6 +159,25 @@ async def _lines(reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
 
 # pull and push run podman on a pty: only there does it report byte counts (its bars).
 TERMINAL = (50, 200)  # rows, columns: wide enough that no bar line is cut
+
+
+async def drained(child: Child) -> int:
+    """The child's exit code, once its output (pipes or pseudo-terminal) is read to nowhere to
+    its end; its stdin pipe is closed first (nobody will write to it)."""
+    stdin = child.process.stdin
+    if stdin is not None:
+        stdin.close()
+    if child.master_fd is not None:
+        while await _read_pty(child.master_fd):
+            pass
+    else:
+
+        async def discard(reader: asyncio.StreamReader | None) -> None:
+            while reader is not None and await reader.read(1 << 16):
+                pass
+
+        await asyncio.gather(discard(child.process.stdout), discard(child.process.stderr))
+    return await child.wait()
 
 
 async def read_terminal_lines(child: Child) -> AsyncIterator[str]:

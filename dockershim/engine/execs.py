@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dockershim.engine.child import drained
 from dockershim.engine.containers import Containers
 from dockershim.errors import Conflict, DockerError
 from dockershim.podman import PodmanRunner, SpawnedProcess
@@ -16,6 +17,10 @@ from dockershim.translate.attach import ContainerFacts
 from dockershim.translate.exec import exec_argv, session_id
 
 log = logging.getLogger(__name__)
+
+# execs whose client went away that the service runs to their end at once; past that, a
+# further one's `podman exec` is stopped and its end read from podman's session instead
+_UNATTENDED_MAX = 16
 
 
 class Execs:
@@ -28,6 +33,7 @@ class Execs:
         self.podman = podman
         self.containers = containers
         self._database = database
+        self._unattended: dict[asyncio.Task[None], SpawnedProcess] = {}
 
     async def running_container(self, ref: str) -> ContainerFacts:
         """The container `ref` names; 409 (dockerd's words) unless it is running."""
@@ -53,6 +59,36 @@ class Execs:
         """`podman exec --detach`; podman's session id."""
         argv = exec_argv(container_id, config, detach=True)
         return session_id((await self.podman.run(argv, timeout=60)).text)
+
+    def run_unattended(self, child: SpawnedProcess, ended: Callable[[int], object]) -> bool:
+        """An exec whose client went away runs on to its end, as with dockerd, its output read
+        to nowhere; `ended(exit code)` then. Stopping the `podman exec` child instead would
+        leave a process that had not started yet never started, and podman's session never
+        claimed. False when as many run so already (the caller stops the child)."""
+        if len(self._unattended) >= _UNATTENDED_MAX:
+            return False
+        task = asyncio.create_task(self._run_to_end(child, ended))
+        self._unattended[task] = child
+        task.add_done_callback(lambda done: self._unattended.pop(done, None))
+        return True
+
+    async def _run_to_end(self, child: SpawnedProcess, ended: Callable[[int], object]) -> None:
+        try:
+            ended(await drained(child))
+        except Exception:
+            log.exception("exec: an unattended exec's end was not recorded")
+        finally:
+            await child.close()
+
+    async def close(self) -> None:
+        """The service ends: unattended execs' `podman exec` children stop (their processes
+        run on in the container, as when a client detaches)."""
+        kept = dict(self._unattended)
+        for task in kept:
+            task.cancel()
+        await asyncio.gather(*kept, return_exceptions=True)
+        for child in kept.values():  # also those whose task had not begun
+            await child.close()
 
     async def spawn(
         self, container_id: str, config: dict[str, Any], window: tuple[int, int] | None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from dockershim.streams.framing import parse_frames
-from tests.conftest import Cleanup
+from tests.conftest import Cleanup, Shim
 from tests.integration.test_streams_cli import eventually
-from tests.integration.test_streams_py import read_all, running
+from tests.integration.test_streams_py import _raw_request, read_all, running
 
 
 def test_framing_follows_the_start_request(dclient: Any, cleanup: Cleanup) -> None:
@@ -44,3 +45,40 @@ def test_detach_keys_given_at_create(dclient: Any, cleanup: Cleanup) -> None:
     assert dclient.api.exec_inspect(exec_id)["Running"] is True
     eventually(lambda: ct.exec_run("cat /tmp/got").output == b"kept\n", "input before the key")
     assert ct.exec_run("pidof cat").exit_code == 0
+
+
+def _start_and_leave(shim: Shim, exec_id: str) -> None:
+    """Start the exec, read the 101 head, and close the connection at once (no half-close)."""
+    body = json.dumps({"Detach": False, "Tty": False}).encode()
+    request = (
+        f"POST /v1.45/exec/{exec_id}/start HTTP/1.1\r\nHost: docker\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+    ).encode() + body
+    head, sock = _raw_request(shim, request)
+    assert head.startswith(b"HTTP/1.1 101 ")
+    sock.close()
+
+
+def test_an_exec_whose_client_left_runs_to_its_end(
+    dclient: Any, cleanup: Cleanup, shim: Shim
+) -> None:
+    """As with dockerd: a client that closes the stream right after the head (without reading
+    or half-closing) leaves the process running; it ends in its own time and inspect then
+    says how. Before, the `podman exec` child was stopped at once: a process not yet started
+    never ran, and inspect said Running for ever."""
+    ct = running(dclient, cleanup)
+    cmd = ["sh", "-c", "sleep 0.5; echo done > /tmp/ran; exit 3"]
+    exec_id = dclient.api.exec_create(ct.id, cmd)["Id"]
+    _start_and_leave(shim, exec_id)
+    ended = eventually(
+        lambda: (info := dclient.api.exec_inspect(exec_id))["Running"] is False and info,
+        "the exec's end in inspect",
+    )
+    assert ended["ExitCode"] == 3
+    assert ct.exec_run("cat /tmp/ran").output == b"done\n"
+    # a process that ends at once: inspect says so too
+    exec_id = dclient.api.exec_create(ct.id, ["true"])["Id"]
+    _start_and_leave(shim, exec_id)
+    eventually(lambda: dclient.api.exec_inspect(exec_id)["Running"] is False, "true's end")
+    assert dclient.api.exec_inspect(exec_id)["ExitCode"] == 0

@@ -1,0 +1,67 @@
+"""Execs whose client went away (engine/execs.py run_unattended): run to their end with their
+output read to nowhere, the end recorded, the child then closed; a bounded number at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from dockershim.engine import execs as engine_execs
+from dockershim.engine.execs import Execs
+
+
+class _Process:
+    def __init__(self) -> None:
+        self.stdout, self.stderr = asyncio.StreamReader(), asyncio.StreamReader()
+        self.stdin = None
+
+
+class _Child:
+    master_fd = None
+
+    def __init__(self, code: int) -> None:
+        self.process = _Process()
+        self.code = code
+        self.closed = False
+
+    async def wait(self) -> int:
+        return self.code
+
+    async def close(self) -> None:
+        self.closed = True
+
+    def end(self, output: bytes) -> None:
+        self.process.stdout.feed_data(output)
+        for pipe in (self.process.stdout, self.process.stderr):
+            pipe.feed_eof()
+
+
+def _execs() -> Execs:
+    fake: Any = None
+    return Execs(fake, fake, fake)
+
+
+async def test_runs_to_its_end_and_records_it() -> None:
+    execs, ended = _execs(), []
+    child = _Child(3)
+    fake: Any = child
+    assert execs.run_unattended(fake, ended.append)
+    await asyncio.sleep(0)
+    assert ended == [] and not child.closed  # still running: its output not at its end
+    child.end(b"x" * 200_000)  # more than a pipe holds: read to nowhere
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert ended == [3] and child.closed
+
+
+async def test_a_bounded_number_at_once_and_closed_with_the_service(monkeypatch: Any) -> None:
+    monkeypatch.setattr(engine_execs, "_UNATTENDED_MAX", 2)
+    execs, ended = _execs(), []
+    children = [_Child(0) for _ in range(3)]
+    fakes: list[Any] = children
+    assert execs.run_unattended(fakes[0], ended.append)
+    assert execs.run_unattended(fakes[1], ended.append)
+    assert not execs.run_unattended(fakes[2], ended.append)  # the caller stops this one
+    await execs.close()
+    assert [c.closed for c in children] == [True, True, False]
+    assert ended == []  # stopped, not ended: inspect follows podman's session then
