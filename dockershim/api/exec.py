@@ -106,6 +106,21 @@ async def _with_podman_session(
     return store.update(record["ID"], **facts)
 
 
+async def _follow_session(execs: Execs, store: ExecStore, exec_id: str) -> bool:
+    """Tie a running exec to its podman session, from then on followed as a detached one;
+    False while podman's state does not show it running."""
+    record = store.load(exec_id)
+    state = await execs.stored_state(record["ContainerID"])
+    if state is None:
+        return False
+    session = record.get("Session") or await _claim_session(store, record, state)
+    facts = session_facts(state, session) if session else None
+    if facts is None or not facts["Running"]:
+        return False  # not seen running (yet): the child tells its end
+    store.update(exec_id, Detached=True)
+    return True
+
+
 async def _claim_session(
     store: ExecStore, record: dict[str, Any], state: dict[str, Any]
 ) -> str | None:
@@ -208,9 +223,11 @@ async def _run_exec(
             if result.outcome == "exited":
                 exit_code = result.exit_code
             elif result.outcome == "gone" and execs.run_unattended(
-                child, lambda code: store.update(exec_id, Running=False, ExitCode=code)
+                child,
+                lambda code: store.update(exec_id, Running=False, ExitCode=code),
+                lambda: _follow_session(execs, store, exec_id),
             ):
-                unattended = True  # the engine runs it to its end and records that
+                unattended = True  # the engine keeps it running; the end gets recorded
             else:
                 # detached (or too many unattended): the process keeps running in the
                 # container (stopping `podman exec` does not stop it), as with dockerd;

@@ -18,9 +18,10 @@ from dockershim.translate.exec import exec_argv, session_id
 
 log = logging.getLogger(__name__)
 
-# execs whose client went away that the service runs to their end at once; past that, a
-# further one's `podman exec` is stopped and its end read from podman's session instead
+# execs whose client went away that the service keeps running at once; past that, a further
+# one's `podman exec` is stopped at once and its end read from podman's session
 _UNATTENDED_MAX = 16
+_FOLLOW_POLL = 0.1  # seconds between looks whether podman's session can follow the process
 
 
 class Execs:
@@ -60,24 +61,43 @@ class Execs:
         argv = exec_argv(container_id, config, detach=True)
         return session_id((await self.podman.run(argv, timeout=60)).text)
 
-    def run_unattended(self, child: SpawnedProcess, ended: Callable[[int], object]) -> bool:
-        """An exec whose client went away runs on to its end, as with dockerd, its output read
-        to nowhere; `ended(exit code)` then. Stopping the `podman exec` child instead would
-        leave a process that had not started yet never started, and podman's session never
-        claimed. False when as many run so already (the caller stops the child)."""
+    def run_unattended(
+        self,
+        child: SpawnedProcess,
+        ended: Callable[[int], object],
+        follow: Callable[[], Awaitable[bool]],
+    ) -> bool:
+        """An exec whose client went away runs on, as with dockerd: its `podman exec` child is
+        kept (its output read to nowhere) until the process ends (`ended(exit code)`) or until
+        `follow()` ties the exec to podman's running session (True), which records the end
+        itself; then the child stops (the process runs on). Stopping it at once would leave a
+        process that had not started yet never started, and one that ended before its session
+        was seen never ended for inspect. False when as many are kept already."""
         if len(self._unattended) >= _UNATTENDED_MAX:
             return False
-        task = asyncio.create_task(self._run_to_end(child, ended))
+        task = asyncio.create_task(self._run_on(child, ended, follow))
         self._unattended[task] = child
         task.add_done_callback(lambda done: self._unattended.pop(done, None))
         return True
 
-    async def _run_to_end(self, child: SpawnedProcess, ended: Callable[[int], object]) -> None:
+    async def _run_on(
+        self,
+        child: SpawnedProcess,
+        ended: Callable[[int], object],
+        follow: Callable[[], Awaitable[bool]],
+    ) -> None:
+        end = asyncio.ensure_future(drained(child))
         try:
-            ended(await drained(child))
+            while not end.done():
+                await asyncio.wait({end}, timeout=_FOLLOW_POLL)
+                if not end.done() and await follow():
+                    return
+            ended(end.result())
         except Exception:
             log.exception("exec: an unattended exec's end was not recorded")
         finally:
+            end.cancel()
+            await asyncio.gather(end, return_exceptions=True)
             await child.close()
 
     async def close(self) -> None:

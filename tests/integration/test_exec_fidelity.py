@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 import time
 from typing import Any
 
@@ -47,8 +49,8 @@ def test_detach_keys_given_at_create(dclient: Any, cleanup: Cleanup) -> None:
     assert ct.exec_run("pidof cat").exit_code == 0
 
 
-def _start_and_leave(shim: Shim, exec_id: str) -> None:
-    """Start the exec, read the 101 head, and close the connection at once (no half-close)."""
+def _start(shim: Shim, exec_id: str) -> socket.socket:
+    """Start the exec; the connection once the 101 head is read."""
     body = json.dumps({"Detach": False, "Tty": False}).encode()
     request = (
         f"POST /v1.45/exec/{exec_id}/start HTTP/1.1\r\nHost: docker\r\n"
@@ -57,7 +59,11 @@ def _start_and_leave(shim: Shim, exec_id: str) -> None:
     ).encode() + body
     head, sock = _raw_request(shim, request)
     assert head.startswith(b"HTTP/1.1 101 ")
-    sock.close()
+    return sock
+
+
+def _start_and_leave(shim: Shim, exec_id: str) -> None:
+    _start(shim, exec_id).close()  # at once, without a half-close
 
 
 def test_an_exec_whose_client_left_runs_to_its_end(
@@ -82,3 +88,33 @@ def test_an_exec_whose_client_left_runs_to_its_end(
     _start_and_leave(shim, exec_id)
     eventually(lambda: dclient.api.exec_inspect(exec_id)["Running"] is False, "true's end")
     assert dclient.api.exec_inspect(exec_id)["ExitCode"] == 0
+
+
+def _podman_execs(container_id: str) -> list[str]:
+    """The `podman exec` processes running in the container (the service's children)."""
+    listed = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True).stdout
+    return [
+        line
+        for line in listed.splitlines()
+        if line.split()[:2] in (["podman", "exec"], ["/usr/bin/podman", "exec"])
+        and container_id in line
+    ]
+
+
+def test_a_long_exec_whose_client_left_is_followed_without_its_child(
+    dclient: Any, cleanup: Cleanup, shim: Shim
+) -> None:
+    """Once podman's session shows the process running, the `podman exec` child (~35 MB)
+    stops and the exec is followed through the session: no child per abandoned long exec."""
+    ct = running(dclient, cleanup)
+    exec_id = dclient.api.exec_create(ct.id, ["sh", "-c", "sleep 5; exit 4"])["Id"]
+    sock = _start(shim, exec_id)
+    eventually(lambda: _podman_execs(ct.id), "the podman exec child while attached")
+    sock.close()
+    eventually(lambda: not _podman_execs(ct.id), "the podman exec child stopped")
+    assert dclient.api.exec_inspect(exec_id)["Running"] is True  # the process runs on
+    ended = eventually(
+        lambda: (info := dclient.api.exec_inspect(exec_id))["Running"] is False and info,
+        "the exec's end in inspect",
+    )
+    assert ended["ExitCode"] == 4

@@ -1,5 +1,6 @@
-"""Execs whose client went away (engine/execs.py run_unattended): run to their end with their
-output read to nowhere, the end recorded, the child then closed; a bounded number at once."""
+"""Execs whose client went away (engine/execs.py run_unattended): kept running with their
+output read to nowhere until they end (the end recorded) or podman's session can follow them
+(the child then stops); a bounded number at once."""
 
 from __future__ import annotations
 
@@ -41,12 +42,16 @@ def _execs() -> Execs:
     return Execs(fake, fake, fake)
 
 
+async def _not_yet() -> bool:
+    return False  # podman's session not seen running
+
+
 async def test_runs_to_its_end_and_records_it() -> None:
     execs, ended = _execs(), []
     child = _Child(3)
     fake: Any = child
-    assert execs.run_unattended(fake, ended.append)
-    await asyncio.sleep(0)
+    assert execs.run_unattended(fake, ended.append, _not_yet)
+    await asyncio.sleep(0.15)
     assert ended == [] and not child.closed  # still running: its output not at its end
     child.end(b"x" * 200_000)  # more than a pipe holds: read to nowhere
     for _ in range(20):
@@ -54,14 +59,32 @@ async def test_runs_to_its_end_and_records_it() -> None:
     assert ended == [3] and child.closed
 
 
+async def test_stops_once_podmans_session_follows_it() -> None:
+    execs, ended, looks = _execs(), [], []
+
+    async def follow() -> bool:
+        looks.append(1)
+        return len(looks) >= 2  # the session shows up running at the second look
+
+    child = _Child(0)
+    fake: Any = child
+    assert execs.run_unattended(fake, ended.append, follow)
+    for _ in range(50):
+        await asyncio.sleep(0.02)
+        if child.closed:
+            break
+    assert child.closed and ended == []  # the session records the end now
+    assert len(looks) == 2
+
+
 async def test_a_bounded_number_at_once_and_closed_with_the_service(monkeypatch: Any) -> None:
     monkeypatch.setattr(engine_execs, "_UNATTENDED_MAX", 2)
     execs, ended = _execs(), []
     children = [_Child(0) for _ in range(3)]
     fakes: list[Any] = children
-    assert execs.run_unattended(fakes[0], ended.append)
-    assert execs.run_unattended(fakes[1], ended.append)
-    assert not execs.run_unattended(fakes[2], ended.append)  # the caller stops this one
+    assert execs.run_unattended(fakes[0], ended.append, _not_yet)
+    assert execs.run_unattended(fakes[1], ended.append, _not_yet)
+    assert not execs.run_unattended(fakes[2], ended.append, _not_yet)  # the caller stops it
     await execs.close()
     assert [c.closed for c in children] == [True, True, False]
     assert ended == []  # stopped, not ended: inspect follows podman's session then
