@@ -10,7 +10,8 @@ import errno
 import logging
 import os
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 from dockershim.errors import DockerError
 from dockershim.podman.errors import classify
@@ -24,12 +25,14 @@ __all__ = [
     "OutputTail",
     "drained",
     "event_lines",
+    "merged_pipes",
     "output_chunks",
     "read_tagged_lines",
     "read_terminal_lines",
 ]
 
 log = logging.getLogger(__name__)
+_Item = TypeVar("_Item")
 
 _ERR_BYTES = 8192  # of a failed child's stderr, for its error message
 _LINE_MAX = 1 << 20  # bytes of one output line held at most (a longer one goes on in pieces)
@@ -78,17 +81,27 @@ async def output_chunks(child: Child, size: int) -> AsyncIterator[bytes]:
 
 
 async def read_tagged_lines(child: Child) -> AsyncIterator[tuple[bool, str]]:
-    """The child's stdout and stderr lines as they come, each tagged: (from stderr, line).
-    A few lines wait for the reader at most: a reader that stops reading stops the child's
-    output (its pipe fills), as a client that stops reading does with dockerd, instead of
-    this service holding all of it."""
-    queue: asyncio.Queue[tuple[bool, str] | None] = asyncio.Queue(_QUEUED_LINES)
+    """The child's stdout and stderr lines as they come, each tagged: (from stderr, line)."""
+    async for is_err, raw in merged_pipes(child, _lines, _QUEUED_LINES):
+        yield is_err, raw.decode("utf-8", "replace").rstrip("\r\n")
+
+
+async def merged_pipes(
+    child: Child,
+    read: Callable[[asyncio.StreamReader], AsyncIterator[_Item]],
+    queued: int,
+) -> AsyncIterator[tuple[bool, _Item]]:
+    """What `read` makes of the child's stdout and of its stderr, as it comes, each tagged:
+    (from stderr, item). `queued` items wait for the reader at most: a reader that stops
+    reading stops the child's output (its pipe fills), as a client that stops reading does
+    with dockerd, instead of this service holding all of it."""
+    queue: asyncio.Queue[tuple[bool, _Item] | None] = asyncio.Queue(queued)
 
     async def pump(reader: asyncio.StreamReader | None, is_err: bool) -> None:
         try:
             if reader is not None:
-                async for raw in _lines(reader):
-                    await queue.put((is_err, raw.decode("utf-8", "replace").rstrip("\r\n")))
+                async for item in read(reader):
+                    await queue.put((is_err, item))
         except asyncio.CancelledError:
             raise  # the reader left: nobody waits for this pipe's end (and the queue may be full)
         except Exception:  # the pipe broke: it ends here

@@ -5,11 +5,11 @@ otherwise by one `podman logs` child. Either way the route gets the same batches
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
+from dockershim.engine.child import merged_pipes
 from dockershim.engine.containers import Containers, check_ref
 from dockershim.engine.log_file import LogFile
 from dockershim.errors import InvalidParameter, NotFound
@@ -133,45 +133,19 @@ class Logs:
 
 async def _child_batches(child: SpawnedProcess | None) -> AsyncGenerator[Batch, None]:
     """A `podman logs` child's stdout and stderr (the container's), read as they come."""
-    queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=_QUEUED_READS)
-
-    async def read(stream: asyncio.StreamReader | None, which: int) -> None:
-        try:
-            async for lines in _lines(stream):
-                await queue.put([(which, line) for line in lines])
-        except asyncio.CancelledError:
-            return
-        except OSError:
-            pass
-        await queue.put(None)
-
-    process = child.process if child is not None else None
-    readers = [
-        asyncio.ensure_future(read(process.stdout if process else None, STDOUT)),
-        asyncio.ensure_future(read(process.stderr if process else None, STDERR)),
-    ]
-    try:
-        open_readers = len(readers)
-        while open_readers:
-            item = await queue.get()
-            if item is None:
-                open_readers -= 1
-                continue
-            yield item
-    finally:
-        for task in readers:
-            task.cancel()
-        for task in readers:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+    if child is None:
+        return
+    async for is_err, lines in merged_pipes(child, _lines, _QUEUED_READS):
+        which = STDERR if is_err else STDOUT
+        yield [(which, line) for line in lines]
 
 
-async def _lines(stream: asyncio.StreamReader | None) -> AsyncGenerator[list[bytes], None]:
+async def _lines(stream: asyncio.StreamReader) -> AsyncGenerator[list[bytes], None]:
     """The lines as written, in batches of what was there to read at once (a 10 MiB log is
     not 100k round trips through the event loop); a line longer than _READ in pieces (dockerd
     splits long messages too)."""
     pending = b""
-    while stream is not None:
+    while True:
         chunk = await stream.read(_READ)
         if not chunk:
             break
