@@ -151,7 +151,7 @@ class Builds:
         rewritten `dockerfile`, the image id into `iidfile`), on the query's user network if it
         names one; ended, and what it left removed, when the block is left."""
         argv = tbuild.build_args(query, dockerfile, iidfile)
-        network = tbuild.user_network((query("networkmode") or [""])[-1])
+        network = tbuild.user_network(tbuild.last_value(query, "networkmode"))
         async with contextlib.AsyncExitStack() as stack:
             if network:  # its steps join the network through a pod, removed after the build
                 argv += await stack.enter_async_context(self._networks.joined(network))

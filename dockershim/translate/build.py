@@ -71,12 +71,17 @@ def tags(get: GetList) -> list[str]:
     return [parse_reference(t).full() for t in get("t") if t]
 
 
+def last_value(get: GetList, key: str) -> str:
+    """A build query parameter as dockerd reads it: its last value ("" when absent)."""
+    return (get(key) or [""])[-1]
+
+
 def build_args(get: GetList, dockerfile: str, iidfile: str) -> list[str]:
     """Query parameters -> `podman build` argv (without the context directory); `dockerfile`
     is the path of the (rewritten) Dockerfile podman reads."""
 
     def one(key: str) -> str:
-        return (get(key) or [""])[-1]
+        return last_value(get, key)
 
     _refuse_unsupported(one)
     argv = [
