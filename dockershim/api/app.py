@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from dockershim.api import (
@@ -65,15 +67,18 @@ def create_app(
     state_dir: str | None = None,
     learned: Learned | None = None,
     service: PodmanService | None = None,
+    hold_ahead: asyncio.Future[str | None] | None = None,
 ) -> FastAPI:
     """The full API. `learned`: what the quick /version of api/lazyapp.py already took;
-    `service`: the podman service child it began starting meanwhile."""
+    `service`: the podman service child it began starting meanwhile; `hold_ahead`: the
+    keeper pod of podman's network namespace it began for a cold first create."""
     app = FastAPI(title="dockershim", docs_url=None, redoc_url=None, openapi_url=None)
     backend = Backend(
         podman=podman or PodmanRunner(),
         state_dir=state_dir or default_state_dir(),
         learned=learned or Learned(),
         service=service,
+        hold_ahead=hold_ahead,
     )
     app.state.backend = backend
     # a restart-policy patch the last run could not confirm is undone before any request

@@ -3,6 +3,7 @@ podman, its live sessions and the engine."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -24,11 +25,14 @@ class Backend:
     state_dir: str
     learned: Learned = field(default_factory=Learned)  # podman's facts, asked once
     service: PodmanService | None = None  # a podman service child already starting
+    hold_ahead: asyncio.Future[str | None] | None = None  # a keeper pod already starting
     sessions: Sessions = field(default_factory=Sessions)  # live attach and exec sessions
     engine: Engine = field(init=False)
 
     def __post_init__(self) -> None:
-        self.engine = Engine(self.podman, self.learned, self.state_dir, self.service)
+        self.engine = Engine(
+            self.podman, self.learned, self.state_dir, self.service, self.hold_ahead
+        )
 
 
 # Dependencies are `async def`: FastAPI runs a plain `def` one in its worker threads, and each

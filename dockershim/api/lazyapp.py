@@ -11,6 +11,13 @@ including /_ping and /version, goes to the full app. A first request that change
 POST or DELETE: a cold `docker run`) also starts podman's service child at once, so it is
 ready when the full app's create needs it. Lifespan events are answered here: the full app has
 no startup or shutdown handlers; at shutdown its engine releases what it holds.
+
+A cold service's first create (a cold `docker run`) on a bridge network also begins the pod that
+holds rootless podman 4's network namespace (engine/netns_hold.py) beside that import: made
+after the create, the pod's start (~0.15-0.2 s, network set-up included) and the container's
+own set-up took turns, on the first run's path; made during the import, the container joins
+the namespace the pod set up. The engine takes the pod over, or removes it when the container
+is not on a bridge (the request's body says so already: `--network none` makes none).
 """
 
 from __future__ import annotations
@@ -18,18 +25,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
+import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send  # typing only: no starlette app
+from starlette.types import ASGIApp, Message, Receive, Scope, Send  # typing only
 
 from dockershim.api.version_answer import version_content
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.errors import DockerError
-from dockershim.podman.facts import Learned
+from dockershim.podman.facts import Learned, static_facts
+from dockershim.podman.netns_holder import remove_holder, shares_rootless_netns, start_holder
 from dockershim.podman.runner import PodmanRunner
 from dockershim.podman.service_child import PodmanService
 from dockershim.statefile import default_state_dir
+from dockershim.translate.internal_pods import INFRA_SUFFIX, keep_pod_name
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +57,29 @@ _PING_HEADERS = [
 _TEXT = (b"content-type", b"text/plain; charset=utf-8")
 _QUICK = {("GET", "/_ping"), ("HEAD", "/_ping"), ("GET", "/version")}
 _PREFIX = re.compile(r"^/v[0-9][0-9.]*(/.*)$")  # as api/versioning.py strips it
+_PEEK_MAX = 64 * 1024  # the most of a create's body read here to see its network
+# network modes of no bridge network: everything else is Docker's default bridge or a
+# user network, which podman 4 makes in the same shared namespace
+_NOT_BRIDGED = ("host", "none", "private", "slirp4netns", "pasta")
 
 
 Closer = Callable[[], Awaitable[None]]
 
 
 def _full_app(
-    podman: PodmanRunner, state_dir: str, learned: Learned, service: PodmanService
+    podman: PodmanRunner,
+    state_dir: str,
+    learned: Learned,
+    service: PodmanService,
+    hold_ahead: asyncio.Future[str | None],
 ) -> tuple[ASGIApp, Closer]:
     """The full app, and what to await when the service ends (its engine's close)."""
     from dockershim.api.app import create_app
 
-    # the quick /version's facts, and the service child that may be starting already
-    app = create_app(podman, state_dir=state_dir, learned=learned, service=service)
+    # the quick /version's facts, the service child and the keeper pod that may be starting
+    app = create_app(
+        podman, state_dir=state_dir, learned=learned, service=service, hold_ahead=hold_ahead
+    )
     return app, app.state.backend.engine.close
 
 
@@ -71,6 +93,11 @@ class LazyApp:
         self._close: Closer | None = None
         self._loading: asyncio.Future[tuple[ASGIApp, Closer]] | None = None
         self._quick = ApiVersionMiddleware(self._answer)
+        # the keeper pod begun for a cold first create (None when there was none), as the
+        # engine receives it; and the task making it
+        self._hold_ahead: asyncio.Future[str | None] | None = None
+        self._holding: asyncio.Task[str | None] | None = None
+        self._looked = False  # the first cold create's body was looked at (one decides)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -90,6 +117,8 @@ class LazyApp:
                 # now, beside the full app's import, instead of after it with the change
                 # made by a podman process meanwhile (engine/changes.py)
                 self.service.want()
+                if scope["method"] == "POST" and _unversioned(scope) == "/containers/create":
+                    receive = await self._hold_ahead_of(receive)
             await (await self._app())(scope, receive, send)
 
     async def _app(self) -> ASGIApp:
@@ -100,11 +129,62 @@ class LazyApp:
         """Build the full app in a worker thread, once; the event loop keeps serving meanwhile."""
         if self._loading is None:
             build = asyncio.to_thread(
-                _full_app, self.podman, self.state_dir, self.learned, self.service
+                _full_app,
+                self.podman,
+                self.state_dir,
+                self.learned,
+                self.service,
+                self._ahead(),
             )
             self._loading = asyncio.ensure_future(build)
             self._loading.add_done_callback(self._loaded)
         return self._loading
+
+    def _ahead(self) -> asyncio.Future[str | None]:
+        if self._hold_ahead is None:
+            self._hold_ahead = asyncio.get_running_loop().create_future()
+        return self._hold_ahead
+
+    async def _hold_ahead_of(self, receive: Receive) -> Receive:
+        """A cold create: begin the keeper pod now when its body asks for a bridge network;
+        the body is read here (up to _PEEK_MAX) and handed on as it came."""
+        if self._looked or self.service.folder is None:
+            return receive  # decided already, or no service child (processes would compete)
+        self._looked = True  # before the body's wait: compose's creates come together
+        pending: list[Message] = []
+        size = 0
+        while not pending or (_more(pending[-1]) and size <= _PEEK_MAX):
+            pending.append(await receive())
+            size += len(pending[-1].get("body", b""))
+        if _bridge_create(pending) and not self._ahead().done():
+            self._holding = asyncio.create_task(self._hold_now())
+            self._holding.add_done_callback(self._held)
+
+        async def replay() -> Message:
+            return pending.pop(0) if pending else await receive()
+
+        return replay
+
+    async def _hold_now(self) -> str | None:
+        """The keeper pod, started (rootless podman 4 only); its name, None when not."""
+        try:
+            version, info = await static_facts(self.podman, self.learned, self.state_dir)
+            if not shares_rootless_netns(version, info):
+                return None
+            pod = keep_pod_name(os.getpid(), secrets.token_hex(4))
+            if not await start_holder(self.podman, self.service, pod, pod + INFRA_SUFFIX):
+                return None
+            log.info("holding podman's rootless network namespace ahead of a create (pod %s)", pod)
+            return pod
+        except Exception as exc:  # a background task: told, never raised
+            reason = exc.message if isinstance(exc, DockerError) else repr(exc)
+            log.warning("could not hold podman's network namespace ahead: %s", reason)
+            return None
+
+    def _held(self, task: asyncio.Task[str | None]) -> None:
+        ahead = self._ahead()
+        if not ahead.done():
+            ahead.set_result(None if task.cancelled() else task.result())
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -112,6 +192,7 @@ class LazyApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self._drop_unclaimed_hold()
                 if self._close is not None:
                     try:
                         await self._close()
@@ -119,6 +200,14 @@ class LazyApp:
                         log.exception("releasing what the service held failed")
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _drop_unclaimed_hold(self) -> None:
+        """A keeper pod begun for a full app that never loaded: nobody else removes it."""
+        if self._close is None and self._holding is not None:
+            await asyncio.wait([self._holding])
+            pod = None if self._holding.cancelled() else self._holding.result()
+            if pod is not None:
+                await remove_holder(self.podman, self.service, pod)
 
     def _loaded(self, future: asyncio.Future[tuple[ASGIApp, Closer]]) -> None:
         if future.cancelled():
@@ -128,6 +217,8 @@ class LazyApp:
             self._loading = None  # the next request tries again (and fails with the error)
         else:
             self.full, self._close = future.result()
+            if self._holding is None and not self._ahead().done():
+                self._ahead().set_result(None)  # no cold create began a keeper pod
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         """After ApiVersionMiddleware: the path has no prefix, the version is valid."""
@@ -145,6 +236,31 @@ class LazyApp:
         ).encode()  # as starlette's JSONResponse renders it
         json_type = (b"content-type", b"application/json")
         await _respond(send, [(b"content-length", str(len(body)).encode()), json_type], body)
+
+
+def _more(message: Message) -> bool:
+    return message.get("type") == "http.request" and bool(message.get("more_body"))
+
+
+def _bridge_create(messages: list[Message]) -> bool:
+    """Whether a create's whole body (these messages) asks for a bridge network (Docker's
+    default, or a user network): its `HostConfig.NetworkMode`. A body longer than _PEEK_MAX,
+    or one that does not read, is left to the engine's own look after the create."""
+    if any(m.get("type") != "http.request" for m in messages) or _more(messages[-1]):
+        return False
+    body = b"".join(bytes(m.get("body", b"")) for m in messages)
+    if len(body) > _PEEK_MAX:
+        return False
+    try:
+        config: Any = json.loads(body or b"{}")
+    except ValueError:
+        return False
+    host = config.get("HostConfig") if isinstance(config, dict) else None
+    mode = host.get("NetworkMode") if isinstance(host, dict) else None
+    mode = mode if isinstance(mode, str) else ""
+    return mode.split(":", 1)[0] not in _NOT_BRIDGED and not mode.startswith(
+        ("container:", "ns:", "service:")
+    )
 
 
 def _unversioned(scope: Scope) -> str:

@@ -8,6 +8,7 @@ falls back to the CLI and says so once in the log and in `dockershim doctor`).
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -43,6 +44,7 @@ from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
 from dockershim.podman.containers_conf import ContainersConf
 from dockershim.podman.facts import Learned, static_facts
+from dockershim.podman.netns_holder import shares_rootless_netns
 from dockershim.podman.service_child import PodmanService
 from dockershim.podman.statedb import database_path
 
@@ -56,6 +58,7 @@ class Engine:
         learned: Learned,
         state_dir: str | None,
         service: PodmanService | None = None,
+        hold_ahead: asyncio.Future[str | None] | None = None,
     ) -> None:
         self.podman = podman
         self._learned = learned
@@ -70,8 +73,9 @@ class Engine:
         self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)
         # podman 4's rootless network namespace, held while the service runs
+        # (`hold_ahead`: its keeper pod, which api/lazyapp.py began while this was built)
         self.netns_hold = NetnsHold(
-            podman, self.containers, self._shared_rootless_netns, self.service
+            podman, self.containers, self._shared_rootless_netns, self.service, hold_ahead
         )
         starts = StartWatchers(self.dns, self.netns_hold, ahead=[self.netns_hold])
         profiles = ProfileFiles(state_dir)
@@ -126,10 +130,7 @@ class Engine:
         """Rootless podman before 5: bridge networks share one namespace that a disconnect
         can take down (engine/netns_hold.py)."""
         version, info = await static_facts(self.podman, self._learned, self._state_dir)
-        rootless = bool(((info.get("host") or {}).get("security") or {}).get("rootless"))
-        release = str((version.get("Client") or {}).get("Version") or "")
-        major = release.partition(".")[0]
-        return rootless and major.isdigit() and int(major) < 5
+        return shares_rootless_netns(version, info)
 
     async def _store_info(self) -> dict[str, Any]:
         """podman info's `store` (graph root, run root, driver), from the facts' one owner."""

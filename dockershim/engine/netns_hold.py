@@ -26,7 +26,10 @@ a pod of its own (`NetnsHold.started`, named with the service's pid) holds the n
 the service exits; a later service removes the pod of one that was killed before it could. The
 pod is made and removed through podman's service child when it runs (~0.1 s, against ~0.35 s
 of CPU for two podman processes), so it is up before a cold service's first short
-`docker run --rm` exits and that exit does not take the namespace down.
+`docker run --rm` exits and that exit does not take the namespace down. A cold service's first
+create begins it sooner still, while the full app is being imported (api/lazyapp.py, the
+podman calls in podman/netns_holder.py): this keeper takes that pod over (`ahead`), or removes
+it when the container turns out to be on no bridge.
 """
 
 from __future__ import annotations
@@ -42,17 +45,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.podman.netns_holder import remove_holder, start_holder
 from dockershim.podman.runner import pid_alive
 from dockershim.podman.service_child import PodmanService
 from dockershim.translate.internal_pods import (
     INFRA_SUFFIX,
     NETNS_HOLD_POD_PREFIX,
     NETNS_KEEP_POD_PREFIX,
+    keep_pod_name,
 )
 
 log = logging.getLogger(__name__)
-
-_TIMEOUT = 60.0
 
 
 class NetnsHold:
@@ -65,6 +68,7 @@ class NetnsHold:
         containers: Containers,
         shared_netns: Callable[[], Awaitable[bool]],
         service: PodmanService | None = None,
+        ahead: asyncio.Future[str | None] | None = None,
     ) -> None:
         self.podman = podman
         self.service = service  # pods made through podman's service child when it runs
@@ -74,6 +78,9 @@ class NetnsHold:
         self._held = False
         self._keeping: asyncio.Task[None] | None = None
         self._done = False  # held, or never will be (podman 5, not rootless, a failure)
+        # the keeper pod a cold service began before this engine was built (api/lazyapp.py):
+        # taken over by the first look, or removed at close
+        self._ahead = ahead
 
     @contextlib.asynccontextmanager
     async def around_disconnect(self, container: str) -> AsyncIterator[None]:
@@ -104,7 +111,8 @@ class NetnsHold:
         """Start the holding pod; its name, or None when it could not start (the disconnect
         then goes on as podman alone would do it)."""
         pod = NETNS_HOLD_POD_PREFIX + secrets.token_hex(6)
-        return pod if await start_holder(self.podman, self.service, pod) else None
+        started = await start_holder(self.podman, self.service, pod, pod + INFRA_SUFFIX)
+        return pod if started else None
 
     async def _release(self, pod: str) -> None:
         await remove_holder(self.podman, self.service, pod)
@@ -127,6 +135,9 @@ class NetnsHold:
         if self._keeping is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self._keeping)
+        ahead = await self._take_ahead()
+        if ahead is not None:  # never taken over: no create came through
+            await remove_holder(self.podman, self.service, ahead)
         if self._pod is not None:
             pod, self._pod, self._held = self._pod, None, False
             await remove_holder(self.podman, self.service, pod)
@@ -138,12 +149,22 @@ class NetnsHold:
                 return
             attached = await self.containers.on_networks(running_only=False)
             await self._remove_orphans([found.name for found, _ in attached])
-            if not any(nets for found, nets in attached if found.id == container_id):
+            bridged = any(nets for found, nets in attached if found.id == container_id)
+            ahead = await self._take_ahead()
+            if ahead is not None and not bridged:
+                await remove_holder(self.podman, self.service, ahead)
+            if not bridged:
                 # none, host, slirp4netns: no namespace to keep; or gone already (a `--rm`
                 # one that exited at once), its network unknown: a later start looks again
                 return
-            self._pod = f"{NETNS_KEEP_POD_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-            self._held = await start_holder(self.podman, self.service, self._pod)
+            if ahead is not None:
+                self._pod, self._held, self._done = ahead, True, True
+                log.info("holding podman's rootless network namespace (pod %s)", ahead)
+                return
+            self._pod = keep_pod_name(os.getpid(), secrets.token_hex(4))
+            self._held = await start_holder(
+                self.podman, self.service, self._pod, self._pod + INFRA_SUFFIX
+            )
             self._done = True  # held, or failed: not tried again in this service's life
             if self._held:
                 log.info("holding podman's rootless network namespace (pod %s)", self._pod)
@@ -156,6 +177,14 @@ class NetnsHold:
         finally:
             self._keeping = None
 
+    async def _take_ahead(self) -> str | None:
+        """The pod begun ahead of this engine once it runs (None: none, or it failed)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
+        await asyncio.wait([ahead])  # its outcome, whatever it is, not raised here
+        return None if ahead.cancelled() or ahead.exception() else ahead.result()
+
     async def _remove_orphans(self, names: list[str]) -> None:
         """Pods of services that were killed before they could remove theirs."""
         for name in names:
@@ -167,52 +196,3 @@ class NetnsHold:
 _KEEP_INFRA = re.compile(
     rf"(?P<pod>{re.escape(NETNS_KEEP_POD_PREFIX)}(?P<pid>[0-9]+)-[0-9a-f]+){INFRA_SUFFIX}"
 )
-
-
-async def start_holder(podman: PodmanRunner, service: PodmanService | None, pod: str) -> bool:
-    """A pod whose infra container sits on podman's default network (no DNS), started;
-    whether it runs (a failure is logged, and what was made of it removed).
-
-    Through the service child when it runs (~0.1 s: create 16 ms, start ~95), else as two
-    podman processes (~0.35 s of CPU here), which a cold service's first `docker run` would
-    share its two cores with."""
-    try:
-        if not await _start_in_child(service, pod):
-            create = ["pod", "create", "--name", pod, "--infra-name", pod + INFRA_SUFFIX]
-            await podman.run([*create, "--network", "bridge"], timeout=_TIMEOUT)
-            await podman.run(["pod", "start", "--", pod], timeout=_TIMEOUT)
-    except DockerError as exc:
-        log.warning("could not hold podman's rootless network namespace: %s", exc.message)
-        await remove_holder(podman, service, pod)
-        return False
-    return True
-
-
-async def _start_in_child(service: PodmanService | None, pod: str) -> bool:
-    """`start_holder` through the child: True once the pod runs, False when the child cannot
-    take it (then the CLI does); a failure of podman's is raised."""
-    if service is None:
-        return False
-    spec = {"name": pod, "infra_name": pod + INFRA_SUFFIX, "netns": {"nsmode": "bridge"}}
-    made = await service.call("POST", "/pods/create", body=spec, timeout=_TIMEOUT, repeatable=False)
-    if made is None:
-        return False
-    if made.status != 201:
-        raise DockerError(made.message)
-    started = await service.call("POST", f"/pods/{pod}/start", timeout=_TIMEOUT)
-    if started is None:  # the child went away: the CLI starts what it made
-        return False
-    report = started.json()
-    errors = report.get("Errs") if isinstance(report, dict) else None
-    if started.status not in (200, 304) or errors:
-        raise DockerError(started.message if started.status >= 400 else str(errors))
-    return True
-
-
-async def remove_holder(podman: PodmanRunner, service: PodmanService | None, pod: str) -> None:
-    if service is not None:
-        query = {"force": "true"}
-        gone = await service.call("DELETE", f"/pods/{pod}", query, timeout=_TIMEOUT)
-        if gone is not None and gone.status in (200, 404):
-            return
-    await podman.run(["pod", "rm", "--force", "--", pod], check=False, timeout=_TIMEOUT)

@@ -21,6 +21,12 @@ _PREFIXES = (BUILD_POD_PREFIX, NETNS_HOLD_POD_PREFIX, NETNS_KEEP_POD_PREFIX)
 INFRA_SUFFIX = "-infra"
 
 
+def keep_pod_name(pid: int, token: str) -> str:
+    """The namespace keeper pod of the service with this pid (a later service that finds the
+    pid gone removes the pod: engine/netns_hold.py)."""
+    return f"{NETNS_KEEP_POD_PREFIX}{pid}-{token}"
+
+
 def is_internal_infra(raw: Mapping[str, Any]) -> bool:
     """The infra container of one of this service's own pods (podman's inspect JSON)."""
     return bool(raw.get("IsInfra")) and str(raw.get("Name", "")).startswith(_PREFIXES)

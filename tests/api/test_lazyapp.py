@@ -4,6 +4,9 @@ first need. Also: what the service imports before its first answer."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -147,3 +150,135 @@ async def test_a_change_as_first_request_starts_the_service_child_before_the_ful
     assert wanted[0] is False  # asked for before the app existed
     assert fresh.full is not None
     assert fresh.full.state.backend.engine.service is fresh.service  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("mode", "bridged"),
+    [
+        (None, True),  # Docker's default: the bridge
+        ("default", True),
+        ("bridge", True),
+        ("mynet", True),  # a user network: a bridge in podman 4's shared namespace
+        ("none", False),
+        ("host", False),
+        ("container:web", False),
+        ("ns:/proc/1/ns/net", False),
+        ("slirp4netns:port_handler=slirp4netns", False),
+        ("pasta", False),
+        ("private", False),
+    ],
+)
+def test_a_create_body_tells_whether_its_container_is_on_a_bridge(
+    mode: str | None, bridged: bool
+) -> None:
+    host = {} if mode is None else {"NetworkMode": mode}
+    body = json.dumps({"Image": "busybox", "HostConfig": host}).encode()
+    assert lazyapp._bridge_create([{"type": "http.request", "body": body}]) is bridged
+    parts = [
+        {"type": "http.request", "body": body[:9], "more_body": True},
+        {"type": "http.request", "body": body[9:], "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": False},
+    ]
+    assert lazyapp._bridge_create(parts) is bridged  # a body in parts, read whole
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [{"type": "http.request", "body": b'{"Image": "busybox"}', "more_body": True}],
+        [{"type": "http.request", "body": b"{not json"}],
+        [{"type": "http.request", "body": b" " * (64 * 1024 + 1)}],
+        [{"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"}],
+    ],
+    ids=["not whole", "not JSON", "more than it reads", "disconnect"],
+)
+def test_a_body_it_cannot_read_begins_nothing(messages: list[dict[str, object]]) -> None:
+    assert lazyapp._bridge_create(messages) is False
+
+
+def _without_the_image() -> FakePodman:
+    fake = _podman()
+    fake.answer(["image", "inspect"], stderr="Error: nosuch-image: image not known", rc=125)
+    return fake
+
+
+def _holding_lazy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[lazyapp.LazyApp, list[tuple[str, str]]]:
+    """A cold LazyApp with a service child folder, whose keeper pods are recorded, not made."""
+    begun: list[tuple[str, str]] = []
+
+    async def start_holder(podman: object, service: object, pod: str, infra: str) -> bool:
+        begun.append((pod, infra))
+        return True
+
+    monkeypatch.setattr(lazyapp, "start_holder", start_holder)
+    lazy = lazyapp.LazyApp(_without_the_image(), state_dir=str(tmp_path / "lazy"))
+    lazy.service.folder = tmp_path / "child"  # as with the real service's child turned on
+    lazy.service.want = lambda: None  # type: ignore[method-assign]
+    return lazy, begun
+
+
+async def test_a_cold_bridge_create_begins_the_keeper_pod_the_engine_takes_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold `docker run`: the pod holding podman 4's network namespace starts beside the full
+    app's import, and the engine gets it instead of making its own; the body reaches the full
+    app as the client sent it."""
+    lazy, begun = _holding_lazy(tmp_path, monkeypatch)
+    full = create_app(_without_the_image(), state_dir=str(tmp_path / "full"))
+    body = {"Image": "nosuch-image", "Cmd": ["true"], "HostConfig": {"NetworkMode": "bridge"}}
+    async with _client(lazy) as client, _client(full) as full_client:
+        # compose up's creates come together: one pod, not one each
+        answers = await asyncio.gather(
+            *(client.post("/v1.41/containers/create", json=body) for _ in range(3))
+        )
+        for answer in answers:
+            _same(answer, await full_client.post("/v1.41/containers/create", json=body))
+    assert lazy.full is not None
+    keeper = lazy.full.state.backend.engine.netns_hold  # type: ignore[attr-defined]
+    taken = await keeper._take_ahead()
+    assert len(begun) == 1
+    pod, infra = begun[0]
+    assert pod.startswith(f"dockershim-netns-keep-{os.getpid()}-") and infra == f"{pod}-infra"
+    assert taken == pod
+
+
+async def test_a_cold_create_without_a_bridge_begins_no_keeper_pod(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lazy, begun = _holding_lazy(tmp_path, monkeypatch)
+    body = {"Image": "nosuch-image", "HostConfig": {"NetworkMode": "none"}}
+    async with _client(lazy) as client:
+        await client.post("/v1.41/containers/create", json=body)
+    assert begun == [] and lazy.full is not None
+    keeper = lazy.full.state.backend.engine.netns_hold  # type: ignore[attr-defined]
+    assert await keeper._take_ahead() is None
+
+
+async def test_a_keeper_pod_whose_full_app_never_loaded_is_removed_at_shutdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lazy, begun = _holding_lazy(tmp_path, monkeypatch)
+    removed: list[str] = []
+
+    async def remove_holder(podman: object, service: object, pod: str) -> None:
+        removed.append(pod)
+
+    monkeypatch.setattr(lazyapp, "remove_holder", remove_holder)
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("the full app cannot be built")
+
+    monkeypatch.setattr(lazyapp.LazyApp, "_app", broken)
+    body = json.dumps({"Image": "busybox"}).encode()
+    messages = [{"type": "http.request", "body": body}]
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    scope = {"type": "http", "method": "POST", "path": "/v1.41/containers/create"}
+    with pytest.raises(RuntimeError):
+        await lazy(scope, receive, None)  # type: ignore[arg-type]
+    await lazy._drop_unclaimed_hold()
+    assert len(begun) == 1 and removed == [begun[0][0]]

@@ -108,6 +108,29 @@ def test_a_create_alone_makes_the_service_hold_the_namespace(own_shim: Shim) -> 
     assert _pods_of(pid) == {}
 
 
+def test_a_cold_services_first_create_begins_the_hold_beside_its_import() -> None:
+    """The first create of a service that has not loaded its full API yet (a `docker run`
+    after an idle exit) begins the pod at once (api/lazyapp.py); the engine takes it over
+    instead of making a second one, and removes it at the exit."""
+    shim = Shim(
+        Path(tempfile.mkdtemp(prefix="dockershim-keep-")),
+        *("--idle-timeout", "0", "--log-level", "info"),
+    ).start()
+    assert shim.proc is not None
+    pid = shim.proc.pid
+    name = f"dockershim-test-ahead-{os.getpid()}"
+    try:
+        _docker(shim, "create", "--name", name, FIXTURE_IMAGE, "true")  # its first request
+        _eventually(lambda: list(_pods_of(pid).values()) == ["Running"], "a running keeper pod")
+        (pod,) = _pods_of(pid)
+        assert f"ahead of a create (pod {pod})" in shim.log()
+    finally:
+        podman("rm", "--force", name, check=False)
+        shim.stop()
+    assert _pods_of(pid) == {}
+    assert "Traceback" not in shim.log()
+
+
 def test_a_later_service_removes_the_pod_of_one_that_was_killed() -> None:
     killed = Shim(Path(tempfile.mkdtemp(prefix="dockershim-keep-")), "--idle-timeout", "0").start()
     assert killed.proc is not None

@@ -31,13 +31,25 @@ class _Containers:
         return [(c, n) for c, n in self.listed if not running_only or c.status == "running"]
 
 
-def _keeper(fake: FakePodman, containers: _Containers, shared: bool = True) -> NetnsHold:
+def _keeper(
+    fake: FakePodman,
+    containers: _Containers,
+    shared: bool = True,
+    ahead: asyncio.Future[str | None] | None = None,
+) -> NetnsHold:
     async def shared_netns() -> bool:
         return shared
 
     for verb in (["pod", "create"], ["pod", "start"], ["pod", "rm"]):
         fake.answer(verb, "")
-    return NetnsHold(fake, containers, shared_netns)  # type: ignore[arg-type]
+    return NetnsHold(fake, containers, shared_netns, ahead=ahead)  # type: ignore[arg-type]
+
+
+def _begun(pod: str | None) -> asyncio.Future[str | None]:
+    """The keeper pod api/lazyapp.py began for a cold first create, as the engine gets it."""
+    future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    future.set_result(pod)
+    return future
 
 
 async def _settle(keeper: NetnsHold) -> None:
@@ -90,6 +102,53 @@ async def test_a_start_of_no_known_bridge_holds_nothing_and_a_later_one_does(fir
     keeper.started(BRIDGED.id)
     await _settle(keeper)
     assert keeper.holding is not None
+    await keeper.close()
+
+
+AHEAD = f"dockershim-netns-keep-{os.getpid()}-0a0b0c0d"
+
+
+async def test_a_pod_begun_ahead_is_taken_over_for_a_bridge_container() -> None:
+    fake = FakePodman()
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])), ahead=_begun(AHEAD))
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    assert keeper.holding == AHEAD and _pods(fake) == []  # no second pod
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    await keeper.close()
+    assert _pods(fake) == [["pod", "rm", "--force", "--", AHEAD]] and keeper.holding is None
+
+
+async def test_a_pod_begun_ahead_of_a_container_without_a_bridge_is_removed() -> None:
+    """The lazy app reads `--network none` from the body; a body it could not read, or a
+    network it took for a bridge, leaves the decision here."""
+    fake = FakePodman()
+    containers = _Containers((ALONE, []))
+    keeper = _keeper(fake, containers, ahead=_begun(AHEAD))
+    keeper.started(ALONE.id)
+    await _settle(keeper)
+    assert _pods(fake) == [["pod", "rm", "--force", "--", AHEAD]] and keeper.holding is None
+    containers.listed.append((BRIDGED, ["podman"]))
+    keeper.started(BRIDGED.id)  # a later bridge container makes a pod of its own
+    await _settle(keeper)
+    assert keeper.holding not in (None, AHEAD)
+    await keeper.close()
+
+
+async def test_a_pod_begun_ahead_that_no_create_claimed_is_removed_at_close() -> None:
+    fake = FakePodman()
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])), ahead=_begun(AHEAD))
+    await keeper.close()  # the first create failed: nothing was started
+    assert _pods(fake) == [["pod", "rm", "--force", "--", AHEAD]]
+
+
+async def test_without_a_pod_begun_ahead_the_keeper_makes_its_own() -> None:
+    fake = FakePodman()
+    keeper = _keeper(fake, _Containers((BRIDGED, ["podman"])), ahead=_begun(None))
+    keeper.started(BRIDGED.id)
+    await _settle(keeper)
+    assert [c[:2] for c in _pods(fake)] == [["pod", "create"], ["pod", "start"]]
     await keeper.close()
 
 
