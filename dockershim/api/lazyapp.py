@@ -118,6 +118,7 @@ class LazyApp:
                 # made by a podman process meanwhile (engine/changes.py)
                 self.service.want()
                 if scope["method"] == "POST" and _unversioned(scope) == "/containers/create":
+                    self.load()  # the import begins now, whatever the body's pace
                     receive = await self._hold_ahead_of(receive)
             await (await self._app())(scope, receive, send)
 

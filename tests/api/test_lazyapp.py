@@ -282,3 +282,35 @@ async def test_a_keeper_pod_whose_full_app_never_loaded_is_removed_at_shutdown(
         await lazy(scope, receive, None)  # type: ignore[arg-type]
     await lazy._drop_unclaimed_hold()
     assert len(begun) == 1 and removed == [begun[0][0]]
+
+
+async def test_a_cold_create_begins_the_import_before_its_body_arrives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the body for its network must not hold the full app's import back."""
+    lazy, _ = _holding_lazy(tmp_path, monkeypatch)
+    body_sent = asyncio.Event()
+
+    async def receive() -> dict[str, object]:
+        await body_sent.wait()
+        return {"type": "http.request", "body": b'{"Image": "nosuch-image"}'}
+
+    answered: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        answered.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1.41/containers/create",
+        "raw_path": b"/v1.41/containers/create",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+    }
+    request = asyncio.create_task(lazy(scope, receive, send))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)
+    assert lazy._loading is not None and not answered  # importing, the body still awaited
+    body_sent.set()
+    await asyncio.wait_for(request, 30)
+    assert answered[0]["status"] == 404  # the image: the full app read the body
