@@ -151,20 +151,19 @@ class NetnsHold:
             await self._remove_orphans([found.name for found, _ in attached])
             bridged = any(nets for found, nets in attached if found.id == container_id)
             ahead = await self._take_ahead()
-            if ahead is not None and not bridged:
-                await remove_holder(self.podman, self.service, ahead)
             if not bridged:
+                if ahead is not None:  # begun for a container on no bridge after all
+                    await remove_holder(self.podman, self.service, ahead)
                 # none, host, slirp4netns: no namespace to keep; or gone already (a `--rm`
                 # one that exited at once), its network unknown: a later start looks again
                 return
-            if ahead is not None:
-                self._pod, self._held, self._done = ahead, True, True
-                log.info("holding podman's rootless network namespace (pod %s)", ahead)
-                return
-            self._pod = keep_pod_name(os.getpid(), secrets.token_hex(4))
-            self._held = await start_holder(
-                self.podman, self.service, self._pod, self._pod + INFRA_SUFFIX
-            )
+            if ahead is not None:  # running already: taken over
+                self._pod, self._held = ahead, True
+            else:
+                self._pod = keep_pod_name(os.getpid(), secrets.token_hex(4))
+                self._held = await start_holder(
+                    self.podman, self.service, self._pod, self._pod + INFRA_SUFFIX
+                )
             self._done = True  # held, or failed: not tried again in this service's life
             if self._held:
                 log.info("holding podman's rootless network namespace (pod %s)", self._pod)
