@@ -8,6 +8,8 @@ Measures, side by side:
   answer, for dockershim behind its activator, dockershim behind `systemd-socket-activate`, and
   `systemd-socket-activate -l SOCK podman system service --time=5` (podman's own service);
 - warm `docker version` (service already running), for reference;
+- a cold `docker ps` (the CLI's /_ping, then a container list: the first request that is not
+  /_ping or /version);
 - resident memory while idle of what stays (our activator; systemd-socket-activate for podman)
   and of the running service (dockershim serve; podman system service).
 Prints medians, then the activator's figures against issue 11's targets (cold `docker version`
@@ -38,11 +40,19 @@ def wait_path(path: str) -> None:
         time.sleep(0.01)
 
 
+VERSION = ["version", "--format", "{{.Server.Version}}"]
+PS = ["ps", "--format", "{{.ID}}"]  # a cold read: the first request after /_ping is a list
+
+
 def docker_version(sock: str, config: str) -> float:
+    return docker(sock, config, VERSION)
+
+
+def docker(sock: str, config: str, args: list[str]) -> float:
     env = {**os.environ, "DOCKER_HOST": f"unix://{sock}", "DOCKER_CONFIG": config}
     started = time.perf_counter()
     subprocess.run(
-        [DOCKER, "version", "--format", "{{.Server.Version}}"],
+        [DOCKER, *args],
         check=True,
         capture_output=True,
         env=env,
@@ -98,7 +108,7 @@ def bench_activator(work: str, config: str) -> dict[str, object]:
         wait_path(sock)
         time.sleep(1)
         idle = memory(proc.pid)
-        cold, warm, service = [], [], {}
+        cold, warm, cold_ps, service = [], [], [], {}
         for _ in range(ROUNDS):
             while children(proc.pid):
                 time.sleep(0.05)
@@ -107,15 +117,18 @@ def bench_activator(work: str, config: str) -> dict[str, object]:
             kids = children(proc.pid)
             if kids:
                 service = memory(kids[0])
-        return {"cold": cold, "warm": warm, "idle": idle, "service": service}
+            while children(proc.pid):
+                time.sleep(0.05)
+            cold_ps.append(docker(sock, config, PS))
+        return {"cold": cold, "warm": warm, "cold_ps": cold_ps, "idle": idle, "service": service}
     finally:
         proc.terminate()
         proc.wait()
 
 
 def bench_socket_activate(work: str, config: str, service: list[str]) -> dict[str, object]:
-    cold, warm, idle, running = [], [], {}, {}
-    for i in range(ROUNDS):
+    cold, warm, cold_ps, idle, running = [], [], [], {}, {}
+    for i in range(ROUNDS * 2):
         sock = f"{work}/ssa-{i}.sock"
         proc = subprocess.Popen(
             ["systemd-socket-activate", "-l", sock, *passthrough(), *service],
@@ -127,22 +140,27 @@ def bench_socket_activate(work: str, config: str, service: list[str]) -> dict[st
             wait_path(sock)
             time.sleep(0.3)
             idle = memory(proc.pid)
+            if i % 2:  # a fresh socket each time: it serves once, then its service stays
+                cold_ps.append(docker(sock, config, PS))
+                continue
             cold.append(docker_version(sock, config))
             warm.append(docker_version(sock, config))
             running = memory(proc.pid)  # it exec'd the service in its own place
         finally:
             proc.terminate()
             proc.wait()
-    return {"cold": cold, "warm": warm, "idle": idle, "service": running}
+    return {"cold": cold, "warm": warm, "cold_ps": cold_ps, "idle": idle, "service": running}
 
 
 def show(name: str, result: dict[str, object]) -> None:
     cold = statistics.median(result["cold"])  # type: ignore[arg-type]
     warm = statistics.median(result["warm"])  # type: ignore[arg-type]
+    cold_ps = statistics.median(result["cold_ps"])  # type: ignore[arg-type]
     idle = result["idle"]
     service = result["service"]
     print(
         f"{name:44} cold {cold * 1000:7.0f} ms   warm {warm * 1000:5.0f} ms   "
+        f"cold ps {cold_ps * 1000:5.0f} ms   "
         f"idle holder rss/pss/private {fmt(idle)}   service {fmt(service)}"
     )
 

@@ -28,11 +28,11 @@ from dockershim.api import (
     system_df,
     volumes,
 )
-from dockershim.api.deps import Backend
+from dockershim.api.backend import Backend, open_backend
 from dockershim.api.errors import install_error_handlers
 from dockershim.api.fastreads import FastReads
 from dockershim.api.versioning import ApiVersionMiddleware
-from dockershim.podman import PodmanRunner, restart_backup
+from dockershim.podman import PodmanRunner
 from dockershim.podman.facts import Learned
 from dockershim.podman.service_child import PodmanService
 from dockershim.statefile import default_state_dir
@@ -68,22 +68,22 @@ def create_app(
     learned: Learned | None = None,
     service: PodmanService | None = None,
     hold_ahead: asyncio.Future[str | None] | None = None,
+    backend: Backend | None = None,
 ) -> FastAPI:
-    """The full API. `learned`: what the quick /version of api/lazyapp.py already took;
-    `service`: the podman service child it began starting meanwhile; `hold_ahead`: the
-    keeper pod of podman's network namespace it began for a cold first create."""
+    """The full API, around `backend` (the one api/lazyapp.py opened for a cold service's
+    first reads, with what its quick /version learned, the podman service child it began
+    starting and the keeper pod of podman's network namespace it began for a cold first
+    create), or around a Backend opened here from the other arguments."""
     app = FastAPI(title="dockershim", docs_url=None, redoc_url=None, openapi_url=None)
-    backend = Backend(
-        podman=podman or PodmanRunner(),
-        state_dir=state_dir or default_state_dir(),
-        learned=learned or Learned(),
-        service=service,
-        hold_ahead=hold_ahead,
-    )
+    if backend is None:
+        backend = open_backend(
+            podman or PodmanRunner(),
+            state_dir or default_state_dir(),
+            learned=learned,
+            service=service,
+            hold_ahead=hold_ahead,
+        )
     app.state.backend = backend
-    # a restart-policy patch the last run could not confirm is undone before any request
-    # reaches a route (the app is built before the first one, in api/lazyapp.py's thread)
-    restart_backup.recover(backend.state_dir)
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import JSONResponse
 
+from dockershim.api import reads
 from dockershim.api.bodies import ContainerCreateBody
 from dockershim.api.deps import BackendDep, EngineDep
 from dockershim.api.queries import (
@@ -24,17 +24,11 @@ from dockershim.api.queries import (
     Flag,
     flag,
     named,
-    number,
 )
-from dockershim.api.versioning import api_version
-from dockershim.errors import InvalidParameter, NotFound
-from dockershim.translate.container_inspect import inspect_body, podman_annotations
-from dockershim.translate.container_list import matches, summary, validate_filters
+from dockershim.errors import InvalidParameter
 from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.container_status import docker_state, parse_time
-from dockershim.translate.endpoint_echo import echo_endpoints
 from dockershim.translate.filters import label_matches, parse_filters
-from dockershim.translate.internal_pods import is_internal_infra
 
 _HOST_PLATFORM = re.compile(r"^linux(?:/(?:amd64|x86_64)(?:/v[1-4])?)?$")
 
@@ -62,12 +56,7 @@ async def container_create(
 async def container_inspect(
     ref: str, request: Request, backend: BackendDep, size: Flag = None
 ) -> JSONResponse:
-    raw = await backend.engine.containers.inspect_fresh(ref, size=flag(size))
-    body = inspect_body(raw)
-    echo_endpoints(body, podman_annotations(raw), api_version(request.scope))
-    await backend.engine.notes.apply(body)  # links removed, endpoints given at connect
-    await backend.engine.network_ops.fill_ids([body])
-    return JSONResponse(body)
+    return await reads.container_inspect(backend.engine, ref, request.scope, size)
 
 
 @router.get("/containers/json")
@@ -78,49 +67,7 @@ async def container_list(
     all_raw: Annotated[str | None, named("all", BOOL_DOC)] = None,
     size_raw: Annotated[str | None, named("size", BOOL_DOC)] = None,
 ) -> JSONResponse:
-    filters = parse_filters(filters_json)
-    validate_filters(filters)
-    limit = number(limit_raw, "limit", -1) or -1
-    show_all = flag(all_raw) or limit > 0
-    size = flag(size_raw)
-    # before/since may name a stopped container: look at all of them then
-    every = show_all or any(filters.get(k) for k in ("status", "exited", "before", "since"))
-    raws = await backend.engine.containers.inspect_all_fresh(running_only=not every, size=size)
-    now = time.time()
-    refs = _reference_times(raws, filters)
-    raws.sort(key=lambda r: parse_time(r.get("Created")) or 0.0, reverse=True)
-    shown = []
-    for raw in raws:
-        summ = summary(raw, now)
-        hidden = summ["State"] not in ("running", "paused", "restarting")
-        if hidden and not show_all and not filters.get("status") and not filters.get("exited"):
-            continue
-        if is_internal_infra(raw):
-            continue  # a build's network or a namespace hold: no container of Docker's
-        shown.append((summ, raw))
-    # network ids and Docker names first: the `network` filter matches either
-    await backend.engine.network_ops.fill_ids([summ for summ, _ in shown])
-    out = [summ for summ, raw in shown if matches(summ, raw, filters, refs)]
-    if limit > 0:
-        out = out[:limit]
-    return JSONResponse(out)
-
-
-def _reference_times(
-    raws: list[Mapping[str, Any]], filters: dict[str, list[str]]
-) -> dict[str, float]:
-    refs: dict[str, float] = {}
-    for value in filters.get("before", []) + filters.get("since", []):
-        for raw in raws:
-            ident = str(raw.get("Id", ""))
-            if value.lstrip("/") == raw.get("Name") or (
-                len(value) >= 3 and ident.startswith(value)
-            ):
-                refs[value] = parse_time(raw.get("Created")) or 0.0
-                break
-        else:
-            raise NotFound(f"No such container: {value}")
-    return refs
+    return await reads.container_list(backend.engine, filters_json, limit_raw, all_raw, size_raw)
 
 
 @router.delete("/containers/{ref:path}")  # path: `rm --link` names /container/alias

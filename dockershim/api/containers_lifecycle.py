@@ -15,8 +15,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from dockershim.api.backend import Backend
 from dockershim.api.closing import ClosingStreamingResponse
-from dockershim.api.deps import Backend, BackendDep, EngineDep
+from dockershim.api.deps import BackendDep, EngineDep
 from dockershim.api.queries import named, number
 from dockershim.engine import ContainerRef, Engine
 from dockershim.engine.lifecycle import ACTIVE, start_error

@@ -1,38 +1,18 @@
-"""What routes get from the app: the podman runner, the service's settings, what it learned of
-podman, its live sessions and the engine."""
+"""What routes get from the app: its Backend (api/backend.py) and what is in it, as FastAPI
+dependencies; query and body readers."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from dockershim.api.backend import Backend
 from dockershim.api.queries import flag, number
 from dockershim.engine import Engine
 from dockershim.errors import InvalidParameter, TooLarge
 from dockershim.podman import PodmanRunner
-from dockershim.podman.facts import Learned
-from dockershim.podman.service_child import PodmanService
-from dockershim.streams.sessions import Sessions
 from dockershim.translate.validate import digits, has_nul, loads
-
-
-@dataclass
-class Backend:
-    podman: PodmanRunner
-    state_dir: str
-    learned: Learned = field(default_factory=Learned)  # podman's facts, asked once
-    service: PodmanService | None = None  # a podman service child already starting
-    hold_ahead: asyncio.Future[str | None] | None = None  # a keeper pod already starting
-    sessions: Sessions = field(default_factory=Sessions)  # live attach and exec sessions
-    engine: Engine = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.engine = Engine(
-            self.podman, self.learned, self.state_dir, self.service, self.hold_ahead
-        )
 
 
 # Dependencies are `async def`: FastAPI runs a plain `def` one in its worker threads, and each

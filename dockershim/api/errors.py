@@ -8,14 +8,17 @@ nesting too deep) are answered 400.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from dockershim.errors import DockerError
+
+if TYPE_CHECKING:  # FastAPI is the full app's: a cold service's reads render errors first
+    from fastapi import FastAPI
+    from fastapi.exceptions import RequestValidationError
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +49,8 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 
 async def _validation_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
     parts = []
-    for err in exc.errors():
+    for err in cast("RequestValidationError", exc).errors():  # installed for that class
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path"))
         parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg")))
     return error_response(400, "; ".join(parts) or "invalid request")
@@ -90,6 +92,8 @@ def exception_response(exc: Exception) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+
     app.add_exception_handler(DockerError, _docker_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -16,8 +16,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
+from dockershim.api.backend import Backend
 from dockershim.api.bodies import ExecConfigBody, ExecStartBody
-from dockershim.api.deps import Backend, BackendDep
+from dockershim.api.deps import BackendDep
 from dockershim.api.hijack_response import HijackResponse
 from dockershim.api.queries import Number, number
 from dockershim.api.versioning import api_version

@@ -1,13 +1,17 @@
-"""The hot reads, answered by their own route functions without FastAPI's routing.
+"""The hot reads, answered without FastAPI's routing.
 
 `docker ps`, `inspect`, `images`, the CLI's `/_ping`, volume lists and exec inspects are most
 of what clients send, and each is a few hundred microseconds of work; FastAPI's route matching
 (linear over ~150 routes), dependency resolution and parameter validation cost about as much
 again. This middleware sits inside ApiVersionMiddleware (prefix stripped, version known,
-Docker's headers added on the way out) and calls the same route functions with the query
-values FastAPI would pass them (Starlette's parsing: the last of repeated keys, unknown keys
-ignored), so their answers and errors are the same bytes. Anything else, and any route whose
-signature no longer matches what is called here, goes to FastAPI as before.
+Docker's headers added on the way out) and calls what the routes call with the query values
+FastAPI would pass them (Starlette's parsing: the last of repeated keys, unknown keys
+ignored), so the answers and errors are the same bytes. Anything else goes to FastAPI.
+
+Two tables: READS, answered by api/reads.py, which imports no FastAPI, so a cold service
+answers them before its full app is built (api/lazyapp.py); and the full app's, READS and the
+routes of FastAPI modules, called directly as long as their parameters are still the ones
+called here (else FastAPI keeps serving them).
 """
 
 from __future__ import annotations
@@ -18,17 +22,44 @@ import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dockershim.api import containers, exec, images, system, volumes
-from dockershim.api.deps import Backend
+from dockershim.api import reads
+from dockershim.api.backend import Backend
 from dockershim.api.errors import exception_response
 
 log = logging.getLogger(__name__)
 
 Call = Callable[[Backend, Scope, "re.Match[str]", dict[str, str]], Awaitable[Response]]
+Route = tuple[str, "re.Pattern[str]", Call]
+
+READS: list[Route] = [
+    (
+        "GET",
+        re.compile(r"/containers/json"),
+        lambda b, s, m, q: reads.container_list(
+            b.engine, q.get("filters"), q.get("limit"), q.get("all"), q.get("size")
+        ),
+    ),
+    (
+        "GET",
+        re.compile(r"/containers/([^/]+)/json"),
+        lambda b, s, m, q: reads.container_inspect(b.engine, m[1], s, q.get("size")),
+    ),
+    (
+        "GET",
+        re.compile(r"/images/json"),
+        lambda b, s, m, q: reads.image_list(
+            b.engine, s, q.get("filters"), q.get("all"), q.get("shared-size"), q.get("digests")
+        ),
+    ),
+    (
+        "GET",
+        re.compile(r"/volumes"),
+        lambda b, s, m, q: reads.volume_list(b.engine, q.get("filters")),
+    ),
+]
 
 
 def _route(func: Callable[..., Awaitable[Response]], params: set[str], call: Call) -> Call | None:
@@ -39,7 +70,10 @@ def _route(func: Callable[..., Awaitable[Response]], params: set[str], call: Cal
     return call
 
 
-def _routes() -> list[tuple[str, re.Pattern[str], Call]]:
+def full_routes() -> list[Route]:
+    """READS, and the routes whose modules import FastAPI (the full app's only)."""
+    from dockershim.api import exec, system
+
     table: list[tuple[str, str, Call | None]] = [
         (
             "GET",
@@ -58,59 +92,6 @@ def _routes() -> list[tuple[str, re.Pattern[str], Call]]:
         ),
         (
             "GET",
-            r"/containers/json",
-            _route(
-                containers.container_list,
-                {"backend", "filters_json", "limit_raw", "all_raw", "size_raw"},
-                lambda b, s, m, q: containers.container_list(
-                    backend=b,
-                    filters_json=q.get("filters"),
-                    limit_raw=q.get("limit"),
-                    all_raw=q.get("all"),
-                    size_raw=q.get("size"),
-                ),
-            ),
-        ),
-        (
-            "GET",
-            r"/containers/([^/]+)/json",
-            _route(
-                containers.container_inspect,
-                {"ref", "request", "backend", "size"},
-                lambda b, s, m, q: containers.container_inspect(
-                    ref=m[1], request=Request(s), backend=b, size=q.get("size")
-                ),
-            ),
-        ),
-        (
-            "GET",
-            r"/images/json",
-            _route(
-                images.image_list,
-                {"request", "engine", "filters_json", "all_raw", "shared_size", "digests"},
-                lambda b, s, m, q: images.image_list(
-                    request=Request(s),
-                    engine=b.engine,
-                    filters_json=q.get("filters"),
-                    all_raw=q.get("all"),
-                    shared_size=q.get("shared-size"),
-                    digests=q.get("digests"),
-                ),
-            ),
-        ),
-        (
-            "GET",
-            r"/volumes",
-            _route(
-                volumes.volume_list,
-                {"engine", "filters_json"},
-                lambda b, s, m, q: volumes.volume_list(
-                    engine=b.engine, filters_json=q.get("filters")
-                ),
-            ),
-        ),
-        (
-            "GET",
             r"/exec/([^/]+)/json",
             _route(
                 exec.exec_inspect,
@@ -119,25 +100,33 @@ def _routes() -> list[tuple[str, re.Pattern[str], Call]]:
             ),
         ),
     ]
-    return [(method, re.compile(path), call) for method, path, call in table if call]
+    return READS + [(method, re.compile(path), call) for method, path, call in table if call]
 
 
 class FastReads:
-    def __init__(self, app: ASGIApp, backend: Backend) -> None:
+    """`routes` answered here, everything else by `app`."""
+
+    def __init__(self, app: ASGIApp, backend: Backend, routes: list[Route] | None = None) -> None:
         self.app = app
         self.backend = backend
-        self.routes = _routes()
+        self.routes = full_routes() if routes is None else routes
+
+    def find(self, method: str, path: str) -> tuple[Call, re.Match[str]] | None:
+        """The call answering `method path` (a path without its version prefix) here."""
+        for wanted, pattern, call in self.routes:
+            if method == wanted and (match := pattern.fullmatch(path)):
+                return call, match
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            method, path = scope["method"], scope["path"]
-            for wanted, pattern, call in self.routes:
-                if method == wanted and (match := pattern.fullmatch(path)):
-                    query = dict(parse_qsl(scope["query_string"].decode("latin-1"), True))
-                    try:
-                        response = await call(self.backend, scope, match, query)
-                    except Exception as exc:
-                        response = exception_response(exc)
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+        found = self.find(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        call, match = found
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), True))
+        try:
+            response = await call(self.backend, scope, match, query)
+        except Exception as exc:
+            response = exception_response(exc)
+        await response(scope, receive, send)

@@ -7,18 +7,17 @@ api/imagearchive.py, the builder in api/build.py.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
+from dockershim.api import reads
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import BOOL_DOC, FiltersJson, flag, named
 from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, Unsupported
 from dockershim.translate import images as timages
-from dockershim.translate.container_logs import parse_timestamp
 from dockershim.translate.filters import parse_filters
 from dockershim.translate.references import parse_reference
 
@@ -34,29 +33,9 @@ async def image_list(
     shared_size: Annotated[str | None, named("shared-size", BOOL_DOC)] = None,
     digests: Annotated[str | None, Query(description=BOOL_DOC + " (default true)")] = None,
 ) -> JSONResponse:
-    filters = parse_filters(filters_json, timages.IMAGE_FILTERS)
-    items = await engine.images.listing(everything=flag(all_raw))
-    anchors: dict[str, int] = {}
-    for key in ("before", "since"):
-        for name in filters.get(key, []):
-            data = await engine.image_ops.require(name)
-            match = [i for i in items if i["Id"] == data["Id"]]
-            anchors[name] = int(match[0]["Created"]) if match else 0
-    for value in filters.get("until", []):
-        anchors[value] = int(parse_timestamp(value, "until", now=time.time()))
-    items = timages.apply_filters(items, filters, anchors)
-    version = api_version(request.scope)
-    out = [timages.summary(i, api_version=version) for i in items]
-    if flag(shared_size):
-        for entry, item in zip(out, items, strict=True):
-            entry["SharedSize"] = int(item.get("SharedSize") or 0)
-    if "reference" in filters:
-        out = [timages.only_matching_tags(e, filters["reference"]) for e in out]
-    if not flag(digests, True) and version < (1, 44):
-        for entry in out:
-            entry.pop("RepoDigests", None)
-    out.sort(key=lambda e: e["Created"], reverse=True)
-    return JSONResponse(out)
+    return await reads.image_list(
+        engine, request.scope, filters_json, all_raw, shared_size, digests
+    )
 
 
 @router.get("/images/{name:path}/json")

@@ -12,6 +12,11 @@ POST or DELETE: a cold `docker run`) also starts podman's service child at once,
 ready when the full app's create needs it. Lifespan events are answered here: the full app has
 no startup or shutdown handlers; at shutdown its engine releases what it holds.
 
+A cold service's first read (`docker ps`, `inspect`, `images`, a volume list: api/reads.py)
+is answered before the full app too: it needs the engine (api/backend.py, ~0.05 s of imports
+here), not FastAPI and the routers (~0.4 s), which are then built as after a quick answer,
+around the same Backend.
+
 A cold service's first create (a cold `docker run`) on a bridge network also begins the pod that
 holds rootless podman 4's network namespace (engine/netns_hold.py) beside that import: made
 after the create, the pod's start (~0.15-0.2 s, network set-up included) and the container's
@@ -29,7 +34,7 @@ import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # typing only
 
@@ -42,6 +47,10 @@ from dockershim.podman.runner import PodmanRunner
 from dockershim.podman.service_child import PodmanService
 from dockershim.statefile import default_state_dir
 from dockershim.translate.internal_pods import INFRA_SUFFIX, keep_pod_name
+
+if TYPE_CHECKING:  # imported when needed: a cold `docker version` needs neither
+    from dockershim.api.backend import Backend
+    from dockershim.api.fastreads import FastReads
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +75,30 @@ _NOT_BRIDGED = ("host", "none", "private", "slirp4netns", "pasta")
 Closer = Callable[[], Awaitable[None]]
 
 
-def _full_app(
+def _open_backend(
     podman: PodmanRunner,
     state_dir: str,
     learned: Learned,
     service: PodmanService,
     hold_ahead: asyncio.Future[str | None],
-) -> tuple[ASGIApp, Closer]:
-    """The full app, and what to await when the service ends (its engine's close)."""
+) -> tuple[Backend, FastReads]:
+    """The service's Backend, with what the quick /version learned, the service child and
+    the keeper pod that may be starting; and the reads it answers before the full app."""
+    from dockershim.api.backend import open_backend
+    from dockershim.api.fastreads import READS, FastReads
+
+    backend = open_backend(podman, state_dir, learned, service, hold_ahead)
+    return backend, FastReads(_not_a_read, backend, READS)
+
+
+async def _not_a_read(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("only the reads it finds are sent to the cold reads' table")
+
+
+def _full_app(backend: Backend) -> ASGIApp:
     from dockershim.api.app import create_app
 
-    # the quick /version's facts, the service child and the keeper pod that may be starting
-    app = create_app(
-        podman, state_dir=state_dir, learned=learned, service=service, hold_ahead=hold_ahead
-    )
-    return app, app.state.backend.engine.close
+    return create_app(backend=backend)
 
 
 class LazyApp:
@@ -90,8 +108,9 @@ class LazyApp:
         self.learned = Learned()  # podman's facts, which the quick /version may take first
         self.service = PodmanService.of(podman, self.state_dir)
         self.full: ASGIApp | None = None
-        self._close: Closer | None = None
-        self._loading: asyncio.Future[tuple[ASGIApp, Closer]] | None = None
+        self._close: Closer | None = None  # the engine's close, once the Backend is open
+        self._opening: asyncio.Future[tuple[Backend, FastReads]] | None = None
+        self._loading: asyncio.Future[ASGIApp] | None = None
         self._quick = ApiVersionMiddleware(self._answer)
         # the keeper pod begun for a cold first create (None when there was none), as the
         # engine receives it; and the task making it
@@ -111,6 +130,13 @@ class LazyApp:
                 await (await self._app())(scope, receive, send)
                 return
             asyncio.get_running_loop().call_later(WARM_UP_DELAY, self.load)
+        elif (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and (read := await self._cold_read(scope))
+        ):
+            await read(scope, receive, send)
+            asyncio.get_running_loop().call_later(WARM_UP_DELAY, self.load)
         else:
             if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
                 # a change is coming (a cold `docker run`): podman's service child starts
@@ -123,23 +149,40 @@ class LazyApp:
             await (await self._app())(scope, receive, send)
 
     async def _app(self) -> ASGIApp:
-        app, _ = await self.load()
-        return app
+        return await self.load()
 
-    def load(self) -> asyncio.Future[tuple[ASGIApp, Closer]]:
+    def load(self) -> asyncio.Future[ASGIApp]:
         """Build the full app in a worker thread, once; the event loop keeps serving meanwhile."""
         if self._loading is None:
-            build = asyncio.to_thread(
-                _full_app,
+            self._loading = asyncio.ensure_future(self._build())
+            self._loading.add_done_callback(self._loaded)
+        return self._loading
+
+    async def _build(self) -> ASGIApp:
+        backend, _ = await self._open()
+        return await asyncio.to_thread(_full_app, backend)
+
+    def _open(self) -> asyncio.Future[tuple[Backend, FastReads]]:
+        """Open the Backend in a worker thread, once (the engine's import: no FastAPI)."""
+        if self._opening is None:
+            opening = asyncio.to_thread(
+                _open_backend,
                 self.podman,
                 self.state_dir,
                 self.learned,
                 self.service,
                 self._ahead(),
             )
-            self._loading = asyncio.ensure_future(build)
-            self._loading.add_done_callback(self._loaded)
-        return self._loading
+            self._opening = asyncio.ensure_future(opening)
+            self._opening.add_done_callback(self._opened)
+        return self._opening
+
+    async def _cold_read(self, scope: Scope) -> ASGIApp | None:
+        """What answers this GET before the full app, if it is one of api/reads.py's."""
+        _, reads = await self._open()
+        if reads.find("GET", _unversioned(scope)) is None:
+            return None
+        return ApiVersionMiddleware(reads)
 
     def _ahead(self) -> asyncio.Future[str | None]:
         if self._hold_ahead is None:
@@ -203,21 +246,30 @@ class LazyApp:
                 return
 
     async def _drop_unclaimed_hold(self) -> None:
-        """A keeper pod begun for a full app that never loaded: nobody else removes it."""
+        """A keeper pod begun for an engine that never opened: nobody else removes it."""
         if self._close is None and self._holding is not None:
             await asyncio.wait([self._holding])
             pod = None if self._holding.cancelled() else self._holding.result()
             if pod is not None:
                 await remove_holder(self.podman, self.service, pod)
 
-    def _loaded(self, future: asyncio.Future[tuple[ASGIApp, Closer]]) -> None:
+    def _opened(self, future: asyncio.Future[tuple[Backend, FastReads]]) -> None:
+        if future.cancelled():
+            self._opening = None
+        elif (error := future.exception()) is not None:
+            log.error("cannot open the engine: %r", error)
+            self._opening = None  # the next request tries again (and fails with the error)
+        else:
+            self._close = future.result()[0].engine.close
+
+    def _loaded(self, future: asyncio.Future[ASGIApp]) -> None:
         if future.cancelled():
             self._loading = None
         elif (error := future.exception()) is not None:
             log.error("cannot build the API app: %r", error)
             self._loading = None  # the next request tries again (and fails with the error)
         else:
-            self.full, self._close = future.result()
+            self.full = future.result()
             if self._holding is None and not self._ahead().done():
                 self._ahead().set_result(None)  # no cold create began a keeper pod
 

@@ -20,7 +20,8 @@ from starlette.responses import Response
 
 from dockershim.api import diskbudget
 from dockershim.api.authfile import auth_file, auths_from_auth_header
-from dockershim.api.deps import Backend, BackendDep
+from dockershim.api.backend import Backend
+from dockershim.api.deps import BackendDep
 from dockershim.api.jsonstream import stream_response
 from dockershim.api.queries import named
 from dockershim.engine import Engine

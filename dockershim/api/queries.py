@@ -3,7 +3,7 @@
 Declared as strings (`str | None`) on purpose: Docker's booleans and integers are looser than
 FastAPI's (`1`, `True`, `yes`, an empty value...) and a bad integer is answered with dockerd's
 message, so the declaration documents the parameter (openapi/) and `flag`/`number` parse it
-exactly as api/deps.py's query_bool/query_int always have.
+exactly as api/deps.py's query_bool/query_int always have (api/query_values.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from dockershim.errors import InvalidParameter
+# parsed in api/query_values.py (FastAPI-free); the routes import both from here
+from dockershim.api.query_values import flag as flag
+from dockershim.api.query_values import number as number
 
 BOOL_DOC = "Docker boolean: 1/true/True (any value but 0/false/no/empty) is true"
 INT_DOC = "integer"
@@ -30,19 +32,3 @@ Texts = Annotated[list[str] | None, Query()]
 def named(alias: str, description: str | None = None) -> Any:
     """A query parameter whose name is no Python identifier (`one-shot`, `shared-size`)."""
     return Query(alias=alias, description=description)
-
-
-def flag(raw: str | None, default: bool = False) -> bool:
-    """Docker's boolean query values: 1/true/True are true, 0/false/"" false."""
-    if raw is None:
-        return default
-    return raw.strip().lower() not in ("", "0", "false", "no")
-
-
-def number(raw: str | None, name: str, default: int | None = None) -> int | None:
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidParameter(f"invalid value for {name}: {raw!r}") from None

@@ -10,7 +10,8 @@ import socket
 from fastapi import APIRouter, Response
 from starlette.responses import JSONResponse
 
-from dockershim.api.deps import Backend, BackendDep
+from dockershim.api.backend import Backend
+from dockershim.api.deps import BackendDep
 from dockershim.api.version_answer import version_content
 from dockershim.podman.facts import static_facts
 from dockershim.translate.system import info_body, with_live_counts

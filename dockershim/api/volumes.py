@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
+from dockershim.api import reads
 from dockershim.api.bodies import VolumeCreateBody
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import FiltersJson, Flag, flag
@@ -22,13 +23,7 @@ router = APIRouter()
 
 @router.get("/volumes")
 async def volume_list(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
-    filters = parse_filters(filters_json, tv.VOLUME_FILTERS)
-    volumes = [tv.volume_to_docker(v) for v in await engine.volumes.listing()]
-    dangling = set()
-    if "dangling" in filters:
-        dangling = {str(v["Name"]) for v in await engine.volumes.dangling()}
-    matching = [v for v in volumes if tv.volume_matches(v, filters, dangling)]
-    return JSONResponse({"Volumes": matching, "Warnings": []})
+    return await reads.volume_list(engine, filters_json)
 
 
 @router.post("/volumes/create")

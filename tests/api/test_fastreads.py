@@ -1,15 +1,20 @@
 """The hot reads' fast path (api/fastreads.py) answers byte for byte what FastAPI's routing
-answers: the same requests against the app with and without it, on the same fake podman."""
+answers: the same requests against the app with and without it, on the same fake podman; and
+a cold service (api/lazyapp.py) answers the reads of api/reads.py the same before its full app
+exists."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from dockershim.api import fastreads
+from dockershim.api import exec as exec_routes
+from dockershim.api import fastreads, lazyapp
 from dockershim.api.app import create_app
 from tests.fakes import FakePodman, fixture_json
 
@@ -59,9 +64,12 @@ def _fake(tmp_path: Path) -> FakePodman:
     return fake
 
 
-async def _answers(tmp_path: Path) -> list[tuple[int, list[tuple[str, str]], bytes]]:
-    app = create_app(_fake(tmp_path), state_dir=str(tmp_path))
-    transport = httpx.ASGITransport(app=app)
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+async def _answers(tmp_path: Path, app: object = None) -> list[Answer]:
+    app = app or create_app(_fake(tmp_path), state_dir=str(tmp_path))
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     out = []
     async with httpx.AsyncClient(transport=transport, base_url="http://docker") as client:
         for method, path in REQUESTS:
@@ -75,13 +83,13 @@ async def test_fast_reads_answer_as_fastapi_does(
 ) -> None:
     fast = await _answers(tmp_path / "fast")
     taken: list[str] = []
-    real: Callable[[], list[tuple[str, object, object]]] = fastreads._routes
+    real: Callable[[], list[tuple[str, object, object]]] = fastreads.full_routes
 
     def no_routes() -> list[tuple[str, object, object]]:
         taken.extend(method for method, _, _ in real())
         return []
 
-    monkeypatch.setattr(fastreads, "_routes", no_routes)
+    monkeypatch.setattr(fastreads, "full_routes", no_routes)
     slow = await _answers(tmp_path / "slow")
     assert len(taken) == 8  # every fast route was there to be dropped
     for (method, path), one, other in zip(REQUESTS, fast, slow, strict=True):
@@ -92,8 +100,37 @@ async def test_fast_reads_answer_as_fastapi_does(
 def test_a_route_whose_parameters_changed_goes_back_to_fastapi(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def volume_list(engine: object, filters_json: str | None, extra: str) -> None: ...
+    async def exec_inspect(exec_id: str, backend: object, extra: str) -> None: ...
 
-    monkeypatch.setattr(fastreads.volumes, "volume_list", volume_list)
-    patterns = [pattern.pattern for _, pattern, _ in fastreads._routes()]
-    assert "/volumes" not in patterns and "/containers/json" in patterns
+    monkeypatch.setattr(exec_routes, "exec_inspect", exec_inspect)
+    patterns = [pattern.pattern for _, pattern, _ in fastreads.full_routes()]
+    assert "/exec/([^/]+)/json" not in patterns and "/containers/json" in patterns
+
+
+async def test_a_cold_service_answers_the_reads_before_its_full_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lazyapp, "WARM_UP_DELAY", 3600.0)  # loaded when the test says
+    full = await _answers(tmp_path / "full")
+    cold = 0
+    for (method, path), want in zip(REQUESTS, full, strict=True):
+        unversioned = re.sub(r"^/v[0-9.]+", "", urlsplit(path).path)
+        if not any(m == method and p.fullmatch(unversioned) for m, p, _ in fastreads.READS):
+            continue
+        lazy = lazyapp.LazyApp(_fake(tmp_path / "cold"), state_dir=str(tmp_path / "cold"))
+        assert await _answers_of(lazy, method, path) == [want], path
+        assert lazy.full is None  # answered before the full app was built
+        cold += 1
+    assert cold == 15  # every request above for api/reads.py
+    lazy = lazyapp.LazyApp(_fake(tmp_path / "one"), state_dir=str(tmp_path / "one"))
+    await _answers_of(lazy, "GET", "/v1.45/containers/json")
+    opened, _ = await lazy._open()
+    built = await lazy.load()
+    assert built.state.backend is opened  # type: ignore[attr-defined]  # one engine
+
+
+async def _answers_of(app: object, method: str, path: str) -> list[Answer]:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://docker") as client:
+        response = await client.request(method, path)
+    return [(response.status_code, sorted(response.headers.items()), response.content)]

@@ -122,6 +122,37 @@ def test_the_service_starts_without_fastapi_or_the_routers() -> None:
     assert _printed(code) == "[]"
 
 
+def test_a_cold_read_imports_the_engine_not_fastapi(tmp_path: Path) -> None:
+    """A first `docker ps` after an activation: answered by api/reads.py with the engine
+    imported, FastAPI and the routers not (they follow, as after a quick answer)."""
+    code = (
+        "import asyncio, sys, httpx\n"
+        "from dockershim.api import lazyapp\n"
+        "from tests.fakes import FakePodman, fixture_json\n"
+        "fake = FakePodman()\n"
+        "fake.answer(['version'], fixture_json('version.json'))\n"
+        "info = fixture_json('info.json')\n"
+        f"info['store']['graphRoot'] = {str(tmp_path / 'storage')!r}  # no state to read\n"
+        "fake.answer(['info'], info)\n"
+        "fake.answer(['ps'], fixture_json('container_ps.json'))\n"
+        "fake.answer(['container', 'inspect'], fixture_json('container_inspect_running.json'))\n"
+        "fake.answer(['network', 'ls'], fixture_json('network-ls.json'))\n"
+        f"lazy = lazyapp.LazyApp(fake, state_dir={str(tmp_path)!r})\n"
+        "async def main():\n"
+        "    transport = httpx.ASGITransport(app=lazy)\n"
+        "    async with httpx.AsyncClient(transport=transport, base_url='http://d') as c:\n"
+        "        r = await c.get('/v1.45/containers/json')\n"
+        "    print(r.status_code, [c['Id'][:12] for c in r.json()])\n"
+        "asyncio.run(main())\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'pydantic')"
+        " or m in ('dockershim.api.app', 'dockershim.api.containers', 'starlette.routing')]\n"
+        "print(sorted(heavy), lazy.full)"
+    )
+    listed, imported = _printed(code).splitlines()
+    assert listed.startswith("200 ['") and listed != "200 []"
+    assert imported == "[] None"
+
+
 def test_the_full_app_loads_no_http_client_until_a_registry_is_asked() -> None:
     """httpx (~50 ms and ~5 MiB here) serves only /distribution; podman's service child has
     a client of its own (podman/unix_http.py)."""
@@ -142,6 +173,7 @@ async def test_a_change_as_first_request_starts_the_service_child_before_the_ful
     wanted: list[bool] = []  # whether the full app was built when the child was asked for
     lazy.service.want = lambda: wanted.append(lazy.full is not None)
     await lazy_client.get("/v1.41/containers/json")  # a read: no child for it
+    await lazy_client.get("/v1.41/nosuch")  # nor for a read of the full app's
     assert wanted == [] and lazy.full is not None
     fresh = lazyapp.LazyApp(_podman(), state_dir=lazy.state_dir)
     fresh.service.want = lambda: wanted.append(fresh.full is not None)

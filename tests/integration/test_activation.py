@@ -133,3 +133,35 @@ def test_exited_service_refuses_nobody_under_activator(tmp_path: Path) -> None:
         assert "READY=1" in [instance.next_notification(), instance.next_notification()]
     finally:
         instance.stop()
+
+
+def test_cold_reads_see_what_podman_made_meanwhile(tmp_path: Path, cleanup: Cleanup) -> None:
+    """A service's first request that is a read (`docker ps`, `inspect`, `images`), answered
+    before its full app is built (api/lazyapp.py, api/reads.py), sees what the podman CLI made
+    while no service ran, as podman tells it."""
+    instance = Activated(tmp_path, "activator", IDLE).start()
+    try:
+        name = cleanup.container()
+        podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sleep", "60")
+        ident = podman("inspect", "--format", "{{.Id}}", name).stdout.strip()
+        image = podman("image", "inspect", "--format", "{{.Id}}", FIXTURE_IMAGE).stdout.strip()
+        reads = [
+            (
+                ["ps", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.State}}"],
+                f"{ident} {name} running",
+            ),
+            (["inspect", "--format", "{{.Id}} {{.State.Status}}", name], f"{ident} running"),
+            (["images", "--no-trunc", "--format", "{{.ID}}"], f"sha256:{image}"),
+        ]
+        for args, wanted in reads:
+            assert instance.service_pids() == []  # each read is a cold service's first
+            answer = docker_cli(instance.url, *args)
+            assert answer.returncode == 0, answer.stderr
+            assert wanted in answer.stdout.splitlines(), (args, answer.stdout)
+            instance.wait_service_gone()
+        podman("rm", "-f", "-t", "0", name)
+        gone = docker_cli(instance.url, "ps", "-a", "--format", "{{.Names}}")
+        assert gone.returncode == 0 and name not in gone.stdout.split()
+    finally:
+        instance.stop()
+    assert "Traceback" not in instance.log()

@@ -1,0 +1,138 @@
+"""The reads clients send most, answered without FastAPI: `docker ps`, `docker inspect`,
+`docker images` and volume lists.
+
+The routes (containers.py, images.py, volumes.py) declare these requests for FastAPI and
+call the functions here; api/fastreads.py calls them without FastAPI's routing, in the full
+app and in a cold service before the full app is built (api/lazyapp.py): a first `docker
+ps` after an activation then waits for the engine's import (~0.05 s here), not for
+FastAPI's and every router's (~0.4 s). So nothing here imports FastAPI or a router.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import Scope
+
+from dockershim.api.query_values import flag, number
+from dockershim.api.versioning import api_version
+from dockershim.engine import Engine
+from dockershim.errors import NotFound
+from dockershim.translate import images as timages
+from dockershim.translate import volumes as tv
+from dockershim.translate.container_inspect import inspect_body, podman_annotations
+from dockershim.translate.container_list import matches, summary, validate_filters
+from dockershim.translate.container_logs import parse_timestamp
+from dockershim.translate.container_status import parse_time
+from dockershim.translate.endpoint_echo import echo_endpoints
+from dockershim.translate.filters import parse_filters
+from dockershim.translate.internal_pods import is_internal_infra
+
+
+async def container_list(
+    engine: Engine,
+    filters_json: str | None,
+    limit_raw: str | None,
+    all_raw: str | None,
+    size_raw: str | None,
+) -> JSONResponse:
+    filters = parse_filters(filters_json)
+    validate_filters(filters)
+    limit = number(limit_raw, "limit", -1) or -1
+    show_all = flag(all_raw) or limit > 0
+    size = flag(size_raw)
+    # before/since may name a stopped container: look at all of them then
+    every = show_all or any(filters.get(k) for k in ("status", "exited", "before", "since"))
+    raws = await engine.containers.inspect_all_fresh(running_only=not every, size=size)
+    now = time.time()
+    refs = _reference_times(raws, filters)
+    raws.sort(key=lambda r: parse_time(r.get("Created")) or 0.0, reverse=True)
+    shown = []
+    for raw in raws:
+        summ = summary(raw, now)
+        hidden = summ["State"] not in ("running", "paused", "restarting")
+        if hidden and not show_all and not filters.get("status") and not filters.get("exited"):
+            continue
+        if is_internal_infra(raw):
+            continue  # a build's network or a namespace hold: no container of Docker's
+        shown.append((summ, raw))
+    # network ids and Docker names first: the `network` filter matches either
+    await engine.network_ops.fill_ids([summ for summ, _ in shown])
+    out = [summ for summ, raw in shown if matches(summ, raw, filters, refs)]
+    if limit > 0:
+        out = out[:limit]
+    return JSONResponse(out)
+
+
+def _reference_times(
+    raws: list[Mapping[str, Any]], filters: dict[str, list[str]]
+) -> dict[str, float]:
+    refs: dict[str, float] = {}
+    for value in filters.get("before", []) + filters.get("since", []):
+        for raw in raws:
+            ident = str(raw.get("Id", ""))
+            if value.lstrip("/") == raw.get("Name") or (
+                len(value) >= 3 and ident.startswith(value)
+            ):
+                refs[value] = parse_time(raw.get("Created")) or 0.0
+                break
+        else:
+            raise NotFound(f"No such container: {value}")
+    return refs
+
+
+async def container_inspect(
+    engine: Engine, ref: str, scope: Scope, size_raw: str | None
+) -> JSONResponse:
+    raw = await engine.containers.inspect_fresh(ref, size=flag(size_raw))
+    body = inspect_body(raw)
+    echo_endpoints(body, podman_annotations(raw), api_version(scope))
+    await engine.notes.apply(body)  # links removed, endpoints given at connect
+    await engine.network_ops.fill_ids([body])
+    return JSONResponse(body)
+
+
+async def image_list(
+    engine: Engine,
+    scope: Scope,
+    filters_json: str | None,
+    all_raw: str | None,
+    shared_size: str | None,
+    digests: str | None,
+) -> JSONResponse:
+    filters = parse_filters(filters_json, timages.IMAGE_FILTERS)
+    items = await engine.images.listing(everything=flag(all_raw))
+    anchors: dict[str, int] = {}
+    for key in ("before", "since"):
+        for name in filters.get(key, []):
+            data = await engine.image_ops.require(name)
+            match = [i for i in items if i["Id"] == data["Id"]]
+            anchors[name] = int(match[0]["Created"]) if match else 0
+    for value in filters.get("until", []):
+        anchors[value] = int(parse_timestamp(value, "until", now=time.time()))
+    items = timages.apply_filters(items, filters, anchors)
+    version = api_version(scope)
+    out = [timages.summary(i, api_version=version) for i in items]
+    if flag(shared_size):
+        for entry, item in zip(out, items, strict=True):
+            entry["SharedSize"] = int(item.get("SharedSize") or 0)
+    if "reference" in filters:
+        out = [timages.only_matching_tags(e, filters["reference"]) for e in out]
+    if not flag(digests, True) and version < (1, 44):
+        for entry in out:
+            entry.pop("RepoDigests", None)
+    out.sort(key=lambda e: e["Created"], reverse=True)
+    return JSONResponse(out)
+
+
+async def volume_list(engine: Engine, filters_json: str | None) -> JSONResponse:
+    filters = parse_filters(filters_json, tv.VOLUME_FILTERS)
+    volumes = [tv.volume_to_docker(v) for v in await engine.volumes.listing()]
+    dangling = set()
+    if "dangling" in filters:
+        dangling = {str(v["Name"]) for v in await engine.volumes.dangling()}
+    matching = [v for v in volumes if tv.volume_matches(v, filters, dangling)]
+    return JSONResponse({"Volumes": matching, "Warnings": []})
