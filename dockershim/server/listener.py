@@ -11,6 +11,7 @@ import contextlib
 import os
 import socket
 import stat
+import time
 from collections.abc import MutableMapping
 
 SD_LISTEN_FDS_START = 3
@@ -95,15 +96,30 @@ def take_notify_socket(env: MutableMapping[str, str] | None = None) -> str | Non
     return env.pop("NOTIFY_SOCKET", None) or None
 
 
+NOTIFY_WAIT = 1.0  # seconds a send may wait for room in the listener's queue
+
+
 def sd_notify(state: str, env: MutableMapping[str, str] | None = None) -> bool:
-    """Send `state` (READY=1, STOPPING=1) to NOTIFY_SOCKET when systemd asked for it."""
+    """Send `state` (READY=1, STOPPING=1) to NOTIFY_SOCKET when systemd asked for it.
+
+    A datagram send blocks while the listener's queue is full (net.unix.max_dgram_qlen, 10
+    here), and this runs on the event loop: a listener that stopped reading would stop the
+    service for good. So the send is tried again for NOTIFY_WAIT at most (a socket timeout
+    would spin: the sender's side polls writable all along), then the state goes unsaid."""
     env = os.environ if env is None else env
     address = env.get("NOTIFY_SOCKET")
     if not address:
         return False
     if address.startswith("@"):
         address = "\0" + address[1:]
+    give_up = time.monotonic() + NOTIFY_WAIT
     with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        sock.sendto(state.encode(), address)
-        return True
+        while True:
+            try:
+                sock.sendto(state.encode(), socket.MSG_DONTWAIT, address)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= give_up:
+                    return False
+                time.sleep(0.01)
     return False

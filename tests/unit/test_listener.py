@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
+import time
 from pathlib import Path
 
 import pytest
 
+from dockershim.server import listener
 from dockershim.server.listener import (
     SocketInUse,
     bind_unix_socket,
@@ -106,6 +109,31 @@ def test_sd_notify(tmp_path: Path) -> None:
         assert receiver.recv(100) == b"READY=1"
         assert not sd_notify("READY=1", {})
     finally:
+        receiver.close()
+
+
+def test_sd_notify_gives_up_when_nobody_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener that stopped reading (its queue full) costs a bounded wait, not the
+    service: sd_notify runs on the event loop."""
+    monkeypatch.setattr(listener, "NOTIFY_WAIT", 0.2)
+    path = str(tmp_path / "notify")
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(path)
+    filler = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    filler.setblocking(False)
+    try:
+        with contextlib.suppress(BlockingIOError):
+            for _ in range(10_000):
+                filler.sendto(b"x", path)
+        started = time.monotonic()
+        assert not sd_notify("STOPPING=1", {"NOTIFY_SOCKET": path})
+        assert 0.15 <= time.monotonic() - started < 2
+        receiver.recv(100)  # room again: the next one goes through
+        assert sd_notify("STOPPING=1", {"NOTIFY_SOCKET": path})
+    finally:
+        filler.close()
         receiver.close()
 
 
