@@ -1,12 +1,13 @@
 """The hot reads, answered without FastAPI's routing.
 
-`docker ps`, `inspect`, `images`, the CLI's `/_ping`, volume lists and exec inspects are most
-of what clients send, and each is a few hundred microseconds of work; FastAPI's route matching
-(linear over ~150 routes), dependency resolution and parameter validation cost about as much
-again. This middleware sits inside ApiVersionMiddleware (prefix stripped, version known,
-Docker's headers added on the way out) and calls what the routes call with the query values
-FastAPI would pass them (Starlette's parsing: the last of repeated keys, unknown keys
-ignored), so the answers and errors are the same bytes. Anything else goes to FastAPI.
+`docker ps`, `inspect`, `images`, `info`, the CLI's `/_ping`, network and volume lists and
+exec inspects are most of what clients send, and each is a few hundred microseconds of work;
+FastAPI's route matching (linear over ~150 routes), dependency resolution and parameter
+validation cost about as much again. This middleware sits inside ApiVersionMiddleware (prefix
+stripped, version known, Docker's headers added on the way out) and calls what the routes
+call with the query values FastAPI would pass them (Starlette's parsing: the last of repeated
+keys, unknown keys ignored), so the answers and errors are the same bytes. Anything else goes
+to FastAPI.
 
 Two tables: READS, answered by api/reads.py, which imports no FastAPI, so a cold service
 answers them before its full app is built (api/lazyapp.py); and the full app's, READS and the
@@ -56,9 +57,25 @@ READS: list[Route] = [
     ),
     (
         "GET",
+        re.compile(r"/images/(.+)/json"),  # FastAPI's {name:path}: a name may hold slashes
+        lambda b, s, m, q: reads.image_inspect(b.engine, m[1], s),
+    ),
+    (
+        "GET",
         re.compile(r"/volumes"),
         lambda b, s, m, q: reads.volume_list(b.engine, q.get("filters")),
     ),
+    (
+        "GET",
+        re.compile(r"/networks"),
+        lambda b, s, m, q: reads.network_list(b.engine, q.get("filters")),
+    ),
+    (
+        "GET",
+        re.compile(r"/networks/([^/]+)"),
+        lambda b, s, m, q: reads.network_inspect(b.engine, m[1], q.get("scope")),
+    ),
+    ("GET", re.compile(r"/info"), lambda b, s, m, q: reads.system_info(b)),
 ]
 
 

@@ -15,9 +15,7 @@ from starlette.responses import JSONResponse, Response
 from dockershim.api import reads
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import BOOL_DOC, FiltersJson, flag, named
-from dockershim.api.versioning import api_version
 from dockershim.errors import InvalidParameter, Unsupported
-from dockershim.translate import images as timages
 from dockershim.translate.filters import parse_filters
 from dockershim.translate.references import parse_reference
 
@@ -40,8 +38,7 @@ async def image_list(
 
 @router.get("/images/{name:path}/json")
 async def image_inspect(name: str, request: Request, engine: EngineDep) -> JSONResponse:
-    data = await engine.image_ops.require(name)
-    return JSONResponse(timages.inspect(data, api_version=api_version(request.scope)))
+    return await reads.image_inspect(engine, name, request.scope)
 
 
 @router.get("/images/{name:path}/attestations")

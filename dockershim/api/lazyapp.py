@@ -12,10 +12,10 @@ POST or DELETE: a cold `docker run`) also starts podman's service child at once,
 ready when the full app's create needs it. Lifespan events are answered here: the full app has
 no startup or shutdown handlers; at shutdown its engine releases what it holds.
 
-A cold service's first read (`docker ps`, `inspect`, `images`, a volume list: api/reads.py)
-is answered before the full app too: it needs the engine (api/backend.py, ~0.05 s of imports
-here), not FastAPI and the routers (~0.4 s), which are then built as after a quick answer,
-around the same Backend.
+A cold service's first read (`docker ps`, `inspect`, `images`, `info`, network and volume lists:
+api/reads.py) is answered before the full app too: it needs the engine (api/backend.py, ~0.05 s
+of imports here), not FastAPI and the routers (~0.4 s), which are then built as after a quick
+answer, around the same Backend.
 
 A cold service's first create (a cold `docker run`) on a bridge network also begins the pod that
 holds rootless podman 4's network namespace (engine/netns_hold.py) beside that import: made

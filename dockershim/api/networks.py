@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from starlette.responses import JSONResponse
 
+from dockershim.api import reads
 from dockershim.api.bodies import NetworkConnectBody, NetworkCreateBody, NetworkDisconnectBody
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import FiltersJson, named
-from dockershim.errors import InvalidParameter, NotFound
-from dockershim.translate import networks as tn
+from dockershim.errors import InvalidParameter
 from dockershim.translate.filters import parse_filters
 from dockershim.translate.prune import prune_label_matches, until_matches
 
@@ -25,11 +25,7 @@ router = APIRouter()
 
 @router.get("/networks")
 async def network_list(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
-    filters = parse_filters(filters_json)
-    nets = await engine.network_ops.listing()
-    # dockerd: dangling = no endpoints, and only running containers have endpoints
-    in_use = await engine.network_ops.in_use() if "dangling" in filters else set()
-    return JSONResponse([n for n in nets if tn.network_matches(n, filters, in_use)])
+    return await reads.network_list(engine, filters_json)
 
 
 @router.get("/networks/{ref}")
@@ -39,15 +35,7 @@ async def network_inspect(
     verbose: Annotated[str | None, Query(description="accepted; no swarm services here")] = None,
     scope_raw: Annotated[str | None, named("scope", "local (default), swarm or global")] = None,
 ) -> JSONResponse:
-    scope = scope_raw or "local"
-    if scope not in ("local", "swarm", "global"):
-        raise InvalidParameter(f"invalid scope {scope!r}")
-    if scope != "local":
-        raise NotFound(f"network {ref} not found")  # every network here is local
-    net = await engine.network_ops.resolve(ref)
-    if net["Name"] not in ("host", "none"):
-        net["Containers"] = await engine.network_ops.endpoints(net)
-    return JSONResponse(net)
+    return await reads.network_inspect(engine, ref, scope_raw)
 
 
 @router.post("/networks/create")

@@ -1,15 +1,20 @@
 """The reads clients send most, answered without FastAPI: `docker ps`, `docker inspect`,
-`docker images` and volume lists.
+`docker images`, `docker info`, network and volume lists and inspects.
 
-The routes (containers.py, images.py, volumes.py) declare these requests for FastAPI and
-call the functions here; api/fastreads.py calls them without FastAPI's routing, in the full
-app and in a cold service before the full app is built (api/lazyapp.py): a first `docker
-ps` after an activation then waits for the engine's import (~0.05 s here), not for
-FastAPI's and every router's (~0.4 s). So nothing here imports FastAPI or a router.
+The routes (containers.py, images.py, networks.py, system.py, volumes.py) declare these
+requests for FastAPI and call the functions here; api/fastreads.py calls them without
+FastAPI's routing, in the full app and in a cold service before the full app is built
+(api/lazyapp.py): a first `docker ps` after an activation then waits for the engine's import
+(~0.05 s here), not for FastAPI's and every router's (~0.4 s). So nothing here imports
+FastAPI or a router.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime
+import os
+import socket
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -17,11 +22,14 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import Scope
 
+from dockershim.api.backend import Backend
 from dockershim.api.query_values import flag, number
 from dockershim.api.versioning import api_version
 from dockershim.engine import Engine
-from dockershim.errors import NotFound
+from dockershim.errors import InvalidParameter, NotFound
+from dockershim.podman.facts import static_facts
 from dockershim.translate import images as timages
+from dockershim.translate import networks as tn
 from dockershim.translate import volumes as tv
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_list import matches, summary, validate_filters
@@ -30,6 +38,7 @@ from dockershim.translate.container_status import parse_time
 from dockershim.translate.endpoint_echo import echo_endpoints
 from dockershim.translate.filters import parse_filters
 from dockershim.translate.internal_pods import is_internal_infra
+from dockershim.translate.system import info_body, with_live_counts
 
 
 async def container_list(
@@ -136,3 +145,47 @@ async def volume_list(engine: Engine, filters_json: str | None) -> JSONResponse:
         dangling = {str(v["Name"]) for v in await engine.volumes.dangling()}
     matching = [v for v in volumes if tv.volume_matches(v, filters, dangling)]
     return JSONResponse({"Volumes": matching, "Warnings": []})
+
+
+async def image_inspect(engine: Engine, name: str, scope: Scope) -> JSONResponse:
+    data = await engine.image_ops.require(name)
+    return JSONResponse(timages.inspect(data, api_version=api_version(scope)))
+
+
+async def network_list(engine: Engine, filters_json: str | None) -> JSONResponse:
+    filters = parse_filters(filters_json)
+    nets = await engine.network_ops.listing()
+    # dockerd: dangling = no endpoints, and only running containers have endpoints
+    in_use = await engine.network_ops.in_use() if "dangling" in filters else set()
+    return JSONResponse([n for n in nets if tn.network_matches(n, filters, in_use)])
+
+
+async def network_inspect(engine: Engine, ref: str, scope_raw: str | None) -> JSONResponse:
+    scope = scope_raw or "local"
+    if scope not in ("local", "swarm", "global"):
+        raise InvalidParameter(f"invalid scope {scope!r}")
+    if scope != "local":
+        raise NotFound(f"network {ref} not found")  # every network here is local
+    net = await engine.network_ops.resolve(ref)
+    if net["Name"] not in ("host", "none"):
+        net["Containers"] = await engine.network_ops.endpoints(net)
+    return JSONResponse(net)
+
+
+async def system_info(backend: Backend) -> JSONResponse:
+    taken_now = backend.learned.facts is None
+    _, info = await static_facts(backend.podman, backend.learned, backend.state_dir)
+    if not (taken_now and backend.learned.facts_from == "podman"):
+        # counts change all the time: only a podman info taken for this request has them
+        engine = backend.engine
+        states, images = await asyncio.gather(
+            engine.containers.statuses(), engine.images.listing(everything=True)
+        )
+        info = with_live_counts(info, states, [str(i.get("Id")) for i in images])
+    body = info_body(
+        info,
+        hostname=socket.gethostname(),
+        kernel=os.uname().release,
+        system_time=datetime.datetime.now(datetime.UTC).astimezone().isoformat(),
+    )
+    return JSONResponse(body)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime
-import os
-import socket
-
 from fastapi import APIRouter, Response
 from starlette.responses import JSONResponse
 
-from dockershim.api.backend import Backend
+from dockershim.api import reads
 from dockershim.api.deps import BackendDep
 from dockershim.api.version_answer import version_content
-from dockershim.podman.facts import static_facts
-from dockershim.translate.system import info_body, with_live_counts
 
 router = APIRouter()
 
@@ -40,14 +33,6 @@ async def system_ping_head() -> Response:
     )
 
 
-async def _live_counts(backend: Backend) -> tuple[list[str], list[str]]:
-    engine = backend.engine
-    states, images = await asyncio.gather(
-        engine.containers.statuses(), engine.images.listing(everything=True)
-    )
-    return states, [str(i.get("Id")) for i in images]
-
-
 @router.get("/version")
 async def system_version(backend: BackendDep) -> JSONResponse:
     body = await version_content(backend.podman, backend.learned, backend.state_dir)
@@ -56,15 +41,4 @@ async def system_version(backend: BackendDep) -> JSONResponse:
 
 @router.get("/info")
 async def system_info(backend: BackendDep) -> JSONResponse:
-    taken_now = backend.learned.facts is None
-    _, info = await static_facts(backend.podman, backend.learned, backend.state_dir)
-    if not (taken_now and backend.learned.facts_from == "podman"):
-        # counts change all the time: only a podman info taken for this request has them
-        info = with_live_counts(info, *(await _live_counts(backend)))
-    body = info_body(
-        info,
-        hostname=socket.gethostname(),
-        kernel=os.uname().release,
-        system_time=datetime.datetime.now(datetime.UTC).astimezone().isoformat(),
-    )
-    return JSONResponse(body)
+    return await reads.system_info(backend)

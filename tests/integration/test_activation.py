@@ -136,22 +136,30 @@ def test_exited_service_refuses_nobody_under_activator(tmp_path: Path) -> None:
 
 
 def test_cold_reads_see_what_podman_made_meanwhile(tmp_path: Path, cleanup: Cleanup) -> None:
-    """A service's first request that is a read (`docker ps`, `inspect`, `images`), answered
-    before its full app is built (api/lazyapp.py, api/reads.py), sees what the podman CLI made
-    while no service ran, as podman tells it."""
+    """A service's first request that is a read (`docker ps`, `inspect`, `images`, `info`,
+    network lists and inspects), answered before its full app is built (api/lazyapp.py,
+    api/reads.py), sees what the podman CLI made while no service ran, as podman tells it."""
     instance = Activated(tmp_path, "activator", IDLE).start()
     try:
-        name = cleanup.container()
-        podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sleep", "60")
+        name, net = cleanup.container(), cleanup.name("dstnet")
+        cleanup.networks.append(net)
+        podman("network", "create", net)
+        podman("run", "-d", "--name", name, "--network", net, FIXTURE_IMAGE, "sleep", "60")
         ident = podman("inspect", "--format", "{{.Id}}", name).stdout.strip()
         image = podman("image", "inspect", "--format", "{{.Id}}", FIXTURE_IMAGE).stdout.strip()
+        driver = podman("info", "--format", "{{.Store.GraphDriverName}}").stdout.strip()
+        row = "{{.ID}} {{.Names}} {{.State}} {{.Networks}}"
         reads = [
-            (
-                ["ps", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.State}}"],
-                f"{ident} {name} running",
-            ),
+            (["ps", "--no-trunc", "--format", row], f"{ident} {name} running {net}"),
             (["inspect", "--format", "{{.Id}} {{.State.Status}}", name], f"{ident} running"),
             (["images", "--no-trunc", "--format", "{{.ID}}"], f"sha256:{image}"),
+            (["image", "inspect", "--format", "{{.Id}}", FIXTURE_IMAGE], f"sha256:{image}"),
+            (["network", "ls", "--format", "{{.Name}} {{.Driver}}"], f"{net} bridge"),
+            (
+                ["network", "inspect", "--format", "{{range .Containers}}{{.Name}}{{end}}", net],
+                name,
+            ),
+            (["info", "--format", "{{.Driver}}"], driver),
         ]
         for args, wanted in reads:
             assert instance.service_pids() == []  # each read is a cold service's first
@@ -159,6 +167,7 @@ def test_cold_reads_see_what_podman_made_meanwhile(tmp_path: Path, cleanup: Clea
             assert answer.returncode == 0, answer.stderr
             assert wanted in answer.stdout.splitlines(), (args, answer.stdout)
             instance.wait_service_gone()
+            assert instance.drain_notifications() == ["READY=1", "STOPPING=1"]
         podman("rm", "-f", "-t", "0", name)
         gone = docker_cli(instance.url, "ps", "-a", "--format", "{{.Names}}")
         assert gone.returncode == 0 and name not in gone.stdout.split()
