@@ -9,6 +9,7 @@ falls back to the CLI and says so once in the log and in `dockershim doctor`).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from typing import Any
 
@@ -43,7 +44,7 @@ from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
 from dockershim.podman.containers_conf import ContainersConf
-from dockershim.podman.facts import Learned, static_facts
+from dockershim.podman.facts import Learned, stamp, static_facts, watched_paths
 from dockershim.podman.netns_holder import shares_rootless_netns
 from dockershim.podman.service_child import PodmanService
 from dockershim.podman.statedb import database_path
@@ -67,7 +68,7 @@ class Engine:
         self.service = service or PodmanService.of(podman, state_dir)
         self.containers = Containers(podman, self._database, state_dir, self.service)
         self.images = Images(podman, self._store)
-        self.networks = Networks(podman, self._network_folder)
+        self.networks = Networks(podman, self._network_folder, state_dir, self._config_stamp)
         self.volumes = Volumes(podman, self.containers.snapshot)
         self.batches = Batches(podman)
         self.changes = Changes(self.batches, self.service)
@@ -152,6 +153,13 @@ class Engine:
     async def _network_folder(self) -> str:
         """netavark's config folder (rootless: under the graph root)."""
         return await self._netavark_path("graphRoot", "networks")
+
+    async def _config_stamp(self) -> str:
+        """podman's configuration as it is now (podman/facts.py's stamp of what podman's facts
+        come from: binaries, configuration files, environment)."""
+        _, info = await static_facts(self.podman, self._learned, self._state_dir)
+        paths = watched_paths(self.podman, info)
+        return json.dumps(await asyncio.to_thread(stamp, paths))
 
     async def _aardvark_folder(self) -> str:
         """Where netavark keeps aardvark-dns's entries (rootless: under the run root)."""

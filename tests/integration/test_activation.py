@@ -168,6 +168,18 @@ def test_cold_reads_see_what_podman_made_meanwhile(tmp_path: Path, cleanup: Clea
             assert wanted in answer.stdout.splitlines(), (args, answer.stdout)
             instance.wait_service_gone()
             assert instance.drain_notifications() == ["READY=1", "STOPPING=1"]
+        # networks made and removed while no service runs: a service keeps podman's network
+        # list for the next one (engine/networks.py), which must see each change
+        later = cleanup.name("dstnet")
+        cleanup.networks.append(later)
+        podman("network", "create", later)
+        listed = docker_cli(instance.url, "network", "ls", "--format", "{{.Name}}")
+        assert later in listed.stdout.split() and net in listed.stdout.split()
+        instance.wait_service_gone()
+        podman("network", "rm", later)
+        listed = docker_cli(instance.url, "network", "ls", "--format", "{{.Name}}")
+        assert later not in listed.stdout.split() and net in listed.stdout.split()
+        instance.wait_service_gone()
         podman("rm", "-f", "-t", "0", name)
         gone = docker_cli(instance.url, "ps", "-a", "--format", "{{.Names}}")
         assert gone.returncode == 0 and name not in gone.stdout.split()
