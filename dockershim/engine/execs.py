@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # one's `podman exec` is stopped at once and its end read from podman's session
 _UNATTENDED_MAX = 16
 _FOLLOW_POLL = 0.1  # seconds between looks whether podman's session can follow the process
+_LAST_LOOK = 0.5  # seconds the child is kept once the session follows: its end, if it comes
 
 
 class Execs:
@@ -91,7 +92,12 @@ class Execs:
             while not end.done():
                 await asyncio.wait({end}, timeout=_FOLLOW_POLL)
                 if not end.done() and await follow():
-                    return
+                    # podman's session said running; a process that ended that moment is
+                    # recorded by no one once `podman exec` stops (the session stays
+                    # "running"), but then the child itself ends within this look
+                    await asyncio.wait({end}, timeout=_LAST_LOOK)
+                    if not end.done():
+                        return
             ended(end.result())
         except Exception:
             log.exception("exec: an unattended exec's end was not recorded")

@@ -77,6 +77,26 @@ async def test_stops_once_podmans_session_follows_it() -> None:
     assert len(looks) == 2
 
 
+async def test_an_end_just_after_the_session_was_seen_running_is_recorded() -> None:
+    """podman's session may still say running when the process has just ended (`podman
+    exec` records the end as it leaves): stopping the child then would leave the session
+    running for good. The child's end, which comes at once then, is recorded instead."""
+    execs, ended = _execs(), []
+    child = _Child(7)
+
+    async def follow() -> bool:
+        asyncio.get_running_loop().call_later(0.05, child.end, b"")
+        return True  # seen running, in the moment the process ends
+
+    fake: Any = child
+    assert execs.run_unattended(fake, ended.append, follow)
+    for _ in range(50):
+        await asyncio.sleep(0.02)
+        if child.closed:
+            break
+    assert ended == [7] and child.closed
+
+
 async def test_a_bounded_number_at_once_and_closed_with_the_service(monkeypatch: Any) -> None:
     monkeypatch.setattr(engine_execs, "_UNATTENDED_MAX", 2)
     execs, ended = _execs(), []
