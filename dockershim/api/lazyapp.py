@@ -254,19 +254,13 @@ class LazyApp:
                 await remove_holder(self.podman, self.service, pod)
 
     def _opened(self, future: asyncio.Future[tuple[Backend, FastReads]]) -> None:
-        if future.cancelled():
-            self._opening = None
-        elif (error := future.exception()) is not None:
-            log.error("cannot open the engine: %r", error)
+        if _failed(future, "cannot open the engine"):
             self._opening = None  # the next request tries again (and fails with the error)
         else:
             self._close = future.result()[0].engine.close
 
     def _loaded(self, future: asyncio.Future[ASGIApp]) -> None:
-        if future.cancelled():
-            self._loading = None
-        elif (error := future.exception()) is not None:
-            log.error("cannot build the API app: %r", error)
+        if _failed(future, "cannot build the API app"):
             self._loading = None  # the next request tries again (and fails with the error)
         else:
             self.full = future.result()
@@ -289,6 +283,16 @@ class LazyApp:
         ).encode()  # as starlette's JSONResponse renders it
         json_type = (b"content-type", b"application/json")
         await _respond(send, [(b"content-length", str(len(body)).encode()), json_type], body)
+
+
+def _failed(future: asyncio.Future[Any], what: str) -> bool:
+    """Whether a worker's future was cancelled or raised (logged as `what`)."""
+    if future.cancelled():
+        return True
+    if (error := future.exception()) is not None:
+        log.error("%s: %r", what, error)
+        return True
+    return False
 
 
 def _more(message: Message) -> bool:

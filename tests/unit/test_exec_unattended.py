@@ -42,6 +42,14 @@ def _execs() -> Execs:
     return Execs(fake, fake, fake)
 
 
+async def _closed(child: _Child) -> None:
+    """Until the child is stopped (1 s at most)."""
+    for _ in range(50):
+        await asyncio.sleep(0.02)
+        if child.closed:
+            return
+
+
 async def _not_yet() -> bool:
     return False  # podman's session not seen running
 
@@ -69,10 +77,7 @@ async def test_stops_once_podmans_session_follows_it() -> None:
     child = _Child(0)
     fake: Any = child
     assert execs.run_unattended(fake, ended.append, follow)
-    for _ in range(50):
-        await asyncio.sleep(0.02)
-        if child.closed:
-            break
+    await _closed(child)
     assert child.closed and ended == []  # the session records the end now
     assert len(looks) == 2
 
@@ -90,10 +95,7 @@ async def test_an_end_just_after_the_session_was_seen_running_is_recorded() -> N
 
     fake: Any = child
     assert execs.run_unattended(fake, ended.append, follow)
-    for _ in range(50):
-        await asyncio.sleep(0.02)
-        if child.closed:
-            break
+    await _closed(child)
     assert ended == [7] and child.closed
 
 
