@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api import reads
+from dockershim.api.answers import as_response
 from dockershim.api.bodies import ContainerCreateBody
 from dockershim.api.deps import BackendDep, EngineDep
 from dockershim.api.queries import (
@@ -55,8 +56,8 @@ async def container_create(
 @router.get("/containers/{ref}/json")
 async def container_inspect(
     ref: str, request: Request, backend: BackendDep, size: Flag = None
-) -> JSONResponse:
-    return await reads.container_inspect(backend.engine, ref, request.scope, size)
+) -> Response:
+    return as_response(await reads.container_inspect(backend.engine, ref, request.scope, size))
 
 
 @router.get("/containers/json")
@@ -66,8 +67,10 @@ async def container_list(
     limit_raw: Annotated[str | None, named("limit", INT_DOC)] = None,
     all_raw: Annotated[str | None, named("all", BOOL_DOC)] = None,
     size_raw: Annotated[str | None, named("size", BOOL_DOC)] = None,
-) -> JSONResponse:
-    return await reads.container_list(backend.engine, filters_json, limit_raw, all_raw, size_raw)
+) -> Response:
+    return as_response(
+        await reads.container_list(backend.engine, filters_json, limit_raw, all_raw, size_raw)
+    )
 
 
 @router.delete("/containers/{ref:path}")  # path: `rm --link` names /container/alias

@@ -1,8 +1,6 @@
-"""The one place errors become HTTP responses: `{"message": ...}` with dockerd's status.
-
-No traceback or exception text ever reaches a client: unexpected exceptions are logged and
-answered 500 with a fixed text; the few that only bad input causes (a NUL byte in a string,
-nesting too deep) are answered 400.
+"""The full app's error handlers: each exception FastAPI or Starlette raises, answered in
+the one shape api/answers.py renders (`{"message": ...}` with dockerd's status, no traceback
+or exception text to a client).
 """
 
 from __future__ import annotations
@@ -12,11 +10,12 @@ from typing import TYPE_CHECKING, cast
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from dockershim.api.answers import as_response, error_answer, exception_answer
 from dockershim.errors import DockerError
 
-if TYPE_CHECKING:  # FastAPI is the full app's: a cold service's reads render errors first
+if TYPE_CHECKING:  # imported by install_error_handlers, when the app is built
     from fastapi import FastAPI
     from fastapi.exceptions import RequestValidationError
 
@@ -24,9 +23,12 @@ log = logging.getLogger(__name__)
 
 
 def error_response(status: int, message: str) -> Response:
-    if status == 304:
-        return Response(status_code=304)
-    return JSONResponse({"message": message}, status_code=status)
+    return as_response(error_answer(status, message))
+
+
+def exception_response(exc: Exception) -> Response:
+    """What the handlers below answer for `exc` (for callers outside FastAPI's routing)."""
+    return as_response(exception_answer(exc))
 
 
 async def _docker_error(_: Request, exc: Exception) -> Response:
@@ -56,39 +58,9 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     return error_response(400, "; ".join(parts) or "invalid request")
 
 
-def client_fault(exc: BaseException) -> str | None:
-    """A message for failures that only bad input causes where no check caught it first."""
-    if (
-        isinstance(exc, ValueError)
-        and "null" in str(exc)
-        and ("byte" in str(exc) or "char" in str(exc))
-    ):
-        return "invalid parameter: a string contains a NUL byte"
-    if isinstance(exc, RecursionError):
-        return "invalid parameter: input nested too deeply"
-    return None
-
-
-INTERNAL = "internal error in dockershim (details are in its log)"
-
-
 async def _unexpected(_: Request, exc: Exception) -> Response:
     # The exception text may hold internal paths or data: the log gets it, the client not.
     return exception_response(exc)
-
-
-def exception_response(exc: Exception) -> Response:
-    """What the handlers below answer for `exc` (for callers outside FastAPI's routing)."""
-    if isinstance(exc, DockerError):
-        if exc.status >= 500:
-            log.warning("%s: %s", type(exc).__name__, exc.message)
-        return error_response(exc.status, exc.message)
-    fault = client_fault(exc)
-    if fault is not None:
-        log.info("refused: %s (%s)", fault, type(exc).__name__)
-        return error_response(400, fault)
-    log.error("unexpected error", exc_info=exc)
-    return error_response(500, INTERNAL)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -23,16 +23,16 @@ import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dockershim.api import reads
+from dockershim.api.answers import exception_answer
 from dockershim.api.backend import Backend
-from dockershim.api.errors import exception_response
 
 log = logging.getLogger(__name__)
 
-Call = Callable[[Backend, Scope, "re.Match[str]", dict[str, str]], Awaitable[Response]]
+# what a call returns answers by itself: an Answer (api/answers.py) or a Starlette Response
+Call = Callable[[Backend, Scope, "re.Match[str]", dict[str, str]], Awaitable[ASGIApp]]
 Route = tuple[str, "re.Pattern[str]", Call]
 
 READS: list[Route] = [
@@ -79,7 +79,7 @@ READS: list[Route] = [
 ]
 
 
-def _route(func: Callable[..., Awaitable[Response]], params: set[str], call: Call) -> Call | None:
+def _route(func: Callable[..., Awaitable[ASGIApp]], params: set[str], call: Call) -> Call | None:
     """`call`, if `func` still takes exactly `params` (else FastAPI keeps serving it)."""
     if set(inspect.signature(func).parameters) != params:
         log.warning("fast path for %s skipped: its parameters changed", func.__name__)
@@ -143,7 +143,7 @@ class FastReads:
         call, match = found
         query = dict(parse_qsl(scope["query_string"].decode("latin-1"), True))
         try:
-            response = await call(self.backend, scope, match, query)
+            answer = await call(self.backend, scope, match, query)
         except Exception as exc:
-            response = exception_response(exc)
-        await response(scope, receive, send)
+            answer = exception_answer(exc)
+        await answer(scope, receive, send)

@@ -17,7 +17,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from dockershim.api.errors import INTERNAL, client_fault, error_response
+from dockershim.api.answers import INTERNAL, client_fault
+from dockershim.api.errors import error_response
 from dockershim.api.versioning import docker_headers
 from dockershim.errors import DockerError
 from dockershim.streams.pump import Connection

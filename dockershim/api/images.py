@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from dockershim.api import reads
+from dockershim.api.answers import as_response
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import BOOL_DOC, FiltersJson, flag, named
 from dockershim.errors import InvalidParameter, Unsupported
@@ -30,15 +31,15 @@ async def image_list(
     all_raw: Annotated[str | None, named("all", BOOL_DOC)] = None,
     shared_size: Annotated[str | None, named("shared-size", BOOL_DOC)] = None,
     digests: Annotated[str | None, Query(description=BOOL_DOC + " (default true)")] = None,
-) -> JSONResponse:
-    return await reads.image_list(
-        engine, request.scope, filters_json, all_raw, shared_size, digests
+) -> Response:
+    return as_response(
+        await reads.image_list(engine, request.scope, filters_json, all_raw, shared_size, digests)
     )
 
 
 @router.get("/images/{name:path}/json")
-async def image_inspect(name: str, request: Request, engine: EngineDep) -> JSONResponse:
-    return await reads.image_inspect(engine, name, request.scope)
+async def image_inspect(name: str, request: Request, engine: EngineDep) -> Response:
+    return as_response(await reads.image_inspect(engine, name, request.scope))
 
 
 @router.get("/images/{name:path}/attestations")

@@ -14,8 +14,8 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from dockershim.api.answers import INTERNAL, client_fault
 from dockershim.api.closing import ClosingStreamingResponse
-from dockershim.api.errors import INTERNAL, client_fault
 from dockershim.errors import DockerError
 from dockershim.translate.progress import error
 

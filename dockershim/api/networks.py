@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api import reads
+from dockershim.api.answers import as_response
 from dockershim.api.bodies import NetworkConnectBody, NetworkCreateBody, NetworkDisconnectBody
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import FiltersJson, named
@@ -24,8 +25,8 @@ router = APIRouter()
 
 
 @router.get("/networks")
-async def network_list(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
-    return await reads.network_list(engine, filters_json)
+async def network_list(engine: EngineDep, filters_json: FiltersJson = None) -> Response:
+    return as_response(await reads.network_list(engine, filters_json))
 
 
 @router.get("/networks/{ref}")
@@ -34,8 +35,8 @@ async def network_inspect(
     engine: EngineDep,
     verbose: Annotated[str | None, Query(description="accepted; no swarm services here")] = None,
     scope_raw: Annotated[str | None, named("scope", "local (default), swarm or global")] = None,
-) -> JSONResponse:
-    return await reads.network_inspect(engine, ref, scope_raw)
+) -> Response:
+    return as_response(await reads.network_inspect(engine, ref, scope_raw))
 
 
 @router.post("/networks/create")

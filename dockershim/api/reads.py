@@ -19,9 +19,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.responses import JSONResponse
 from starlette.types import Scope
 
+from dockershim.api.answers import Answer, json_answer
 from dockershim.api.backend import Backend
 from dockershim.api.query_values import flag, number
 from dockershim.api.versioning import api_version
@@ -47,7 +47,7 @@ async def container_list(
     limit_raw: str | None,
     all_raw: str | None,
     size_raw: str | None,
-) -> JSONResponse:
+) -> Answer:
     filters = parse_filters(filters_json)
     validate_filters(filters)
     limit = number(limit_raw, "limit", -1) or -1
@@ -73,7 +73,7 @@ async def container_list(
     out = [summ for summ, raw in shown if matches(summ, raw, filters, refs)]
     if limit > 0:
         out = out[:limit]
-    return JSONResponse(out)
+    return json_answer(out)
 
 
 def _reference_times(
@@ -93,15 +93,13 @@ def _reference_times(
     return refs
 
 
-async def container_inspect(
-    engine: Engine, ref: str, scope: Scope, size_raw: str | None
-) -> JSONResponse:
+async def container_inspect(engine: Engine, ref: str, scope: Scope, size_raw: str | None) -> Answer:
     raw = await engine.containers.inspect_fresh(ref, size=flag(size_raw))
     body = inspect_body(raw)
     echo_endpoints(body, podman_annotations(raw), api_version(scope))
     await engine.notes.apply(body)  # links removed, endpoints given at connect
     await engine.network_ops.fill_ids([body])
-    return JSONResponse(body)
+    return json_answer(body)
 
 
 async def image_list(
@@ -111,7 +109,7 @@ async def image_list(
     all_raw: str | None,
     shared_size: str | None,
     digests: str | None,
-) -> JSONResponse:
+) -> Answer:
     filters = parse_filters(filters_json, timages.IMAGE_FILTERS)
     items = await engine.images.listing(everything=flag(all_raw))
     anchors: dict[str, int] = {}
@@ -134,33 +132,33 @@ async def image_list(
         for entry in out:
             entry.pop("RepoDigests", None)
     out.sort(key=lambda e: e["Created"], reverse=True)
-    return JSONResponse(out)
+    return json_answer(out)
 
 
-async def volume_list(engine: Engine, filters_json: str | None) -> JSONResponse:
+async def volume_list(engine: Engine, filters_json: str | None) -> Answer:
     filters = parse_filters(filters_json, tv.VOLUME_FILTERS)
     volumes = [tv.volume_to_docker(v) for v in await engine.volumes.listing()]
     dangling = set()
     if "dangling" in filters:
         dangling = {str(v["Name"]) for v in await engine.volumes.dangling()}
     matching = [v for v in volumes if tv.volume_matches(v, filters, dangling)]
-    return JSONResponse({"Volumes": matching, "Warnings": []})
+    return json_answer({"Volumes": matching, "Warnings": []})
 
 
-async def image_inspect(engine: Engine, name: str, scope: Scope) -> JSONResponse:
+async def image_inspect(engine: Engine, name: str, scope: Scope) -> Answer:
     data = await engine.image_ops.require(name)
-    return JSONResponse(timages.inspect(data, api_version=api_version(scope)))
+    return json_answer(timages.inspect(data, api_version=api_version(scope)))
 
 
-async def network_list(engine: Engine, filters_json: str | None) -> JSONResponse:
+async def network_list(engine: Engine, filters_json: str | None) -> Answer:
     filters = parse_filters(filters_json)
     nets = await engine.network_ops.listing()
     # dockerd: dangling = no endpoints, and only running containers have endpoints
     in_use = await engine.network_ops.in_use() if "dangling" in filters else set()
-    return JSONResponse([n for n in nets if tn.network_matches(n, filters, in_use)])
+    return json_answer([n for n in nets if tn.network_matches(n, filters, in_use)])
 
 
-async def network_inspect(engine: Engine, ref: str, scope_raw: str | None) -> JSONResponse:
+async def network_inspect(engine: Engine, ref: str, scope_raw: str | None) -> Answer:
     scope = scope_raw or "local"
     if scope not in ("local", "swarm", "global"):
         raise InvalidParameter(f"invalid scope {scope!r}")
@@ -169,10 +167,10 @@ async def network_inspect(engine: Engine, ref: str, scope_raw: str | None) -> JS
     net = await engine.network_ops.resolve(ref)
     if net["Name"] not in ("host", "none"):
         net["Containers"] = await engine.network_ops.endpoints(net)
-    return JSONResponse(net)
+    return json_answer(net)
 
 
-async def system_info(backend: Backend) -> JSONResponse:
+async def system_info(backend: Backend) -> Answer:
     taken_now = backend.learned.facts is None
     _, info = await static_facts(backend.podman, backend.learned, backend.state_dir)
     if not (taken_now and backend.learned.facts_from == "podman"):
@@ -188,4 +186,4 @@ async def system_info(backend: Backend) -> JSONResponse:
         kernel=os.uname().release,
         system_time=datetime.datetime.now(datetime.UTC).astimezone().isoformat(),
     )
-    return JSONResponse(body)
+    return json_answer(body)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api import reads
+from dockershim.api.answers import as_response
 from dockershim.api.deps import BackendDep
 from dockershim.api.version_answer import version_content
 
@@ -40,5 +41,5 @@ async def system_version(backend: BackendDep) -> JSONResponse:
 
 
 @router.get("/info")
-async def system_info(backend: BackendDep) -> JSONResponse:
-    return await reads.system_info(backend)
+async def system_info(backend: BackendDep) -> Response:
+    return as_response(await reads.system_info(backend))

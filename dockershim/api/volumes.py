@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse
 
 from dockershim.api import reads
+from dockershim.api.answers import as_response
 from dockershim.api.bodies import VolumeCreateBody
 from dockershim.api.deps import EngineDep
 from dockershim.api.queries import FiltersJson, Flag, flag
@@ -22,8 +23,8 @@ router = APIRouter()
 
 
 @router.get("/volumes")
-async def volume_list(engine: EngineDep, filters_json: FiltersJson = None) -> JSONResponse:
-    return await reads.volume_list(engine, filters_json)
+async def volume_list(engine: EngineDep, filters_json: FiltersJson = None) -> Response:
+    return as_response(await reads.volume_list(engine, filters_json))
 
 
 @router.post("/volumes/create")

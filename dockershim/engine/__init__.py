@@ -11,43 +11,43 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from dockershim.engine.archive import Archives
-from dockershim.engine.attach import AttachOps
 from dockershim.engine.batches import Batches
-from dockershim.engine.build_network import BuildNetworks
-from dockershim.engine.builds import Builds
 from dockershim.engine.changes import Changes
 from dockershim.engine.container_notes import Notes
 from dockershim.engine.containers import ContainerRef, Containers
-from dockershim.engine.creates import Creates
-from dockershim.engine.disk_usage import DiskUsage
 from dockershim.engine.dns_watch import DnsWatch
-from dockershim.engine.events import Events
-from dockershim.engine.execs import Execs
-from dockershim.engine.image_archives import ImageArchives
 from dockershim.engine.image_ops import ImageOps
 from dockershim.engine.images import Images
-from dockershim.engine.lifecycle import Lifecycle
-from dockershim.engine.logs import Logs
 from dockershim.engine.netns_hold import NetnsHold
 from dockershim.engine.network_ops import NetworkOps
 from dockershim.engine.networks import Networks
-from dockershim.engine.registries import Registries
-from dockershim.engine.seccomp_files import ProfileFiles
-from dockershim.engine.starts import StartWatchers
-from dockershim.engine.stats import Stats
-from dockershim.engine.top import Top
-from dockershim.engine.transfer import Transfer
-from dockershim.engine.updates import Updates
 from dockershim.engine.volumes import Volumes
 from dockershim.podman import PodmanRunner
-from dockershim.podman.containers_conf import ContainersConf
 from dockershim.podman.facts import Learned, stamp, static_facts, watched_paths
 from dockershim.podman.netns_holder import shares_rootless_netns
 from dockershim.podman.service_child import PodmanService
 from dockershim.podman.statedb import database_path
+
+if TYPE_CHECKING:  # made on first use: see Engine
+    from dockershim.engine.archive import Archives
+    from dockershim.engine.attach import AttachOps
+    from dockershim.engine.builds import Builds
+    from dockershim.engine.creates import Creates
+    from dockershim.engine.disk_usage import DiskUsage
+    from dockershim.engine.events import Events
+    from dockershim.engine.execs import Execs
+    from dockershim.engine.image_archives import ImageArchives
+    from dockershim.engine.lifecycle import Lifecycle
+    from dockershim.engine.logs import Logs
+    from dockershim.engine.registries import Registries
+    from dockershim.engine.starts import StartWatchers
+    from dockershim.engine.stats import Stats
+    from dockershim.engine.top import Top
+    from dockershim.engine.transfer import Transfer
+    from dockershim.engine.updates import Updates
 
 __all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "Volumes"]
 
@@ -78,19 +78,6 @@ class Engine:
         self.netns_hold = NetnsHold(
             podman, self.containers, self._shared_rootless_netns, self.service, hold_ahead
         )
-        starts = StartWatchers(self.dns, self.netns_hold, ahead=[self.netns_hold])
-        profiles = ProfileFiles(state_dir)
-        self.attach = AttachOps(podman, self.containers, starts, self.changes)
-        self.lifecycle = Lifecycle(
-            podman,
-            self.containers,
-            self.changes,
-            self.dns,
-            starts,
-            profiles,
-            ContainersConf(podman.env),
-            removable_at_exit=self.attach.removable_at_exit,
-        )
         self.image_ops = ImageOps(podman, self.images, self.containers)
         self.notes = Notes(state_dir, self.containers)  # links removed, endpoints at connect
         self.network_ops = NetworkOps(
@@ -102,22 +89,121 @@ class Engine:
             netns_hold=self.netns_hold,
             service=self.service,
         )
-        self.creates = Creates(self.images, self.network_ops, self.lifecycle, self._cgroup_v2)
-        self.disk_usage = DiskUsage(podman)
-        self.registries = Registries()
-        self.updates = Updates(podman, learned, state_dir)
-        # the streaming conversations (logs, events, exec, cp, build, pull/push, load/save)
-        self.logs = Logs(podman, self.containers)
-        self.top = Top(podman, self.containers)
-        self.stats = Stats(self.containers)
-        self.events = Events(podman, self.networks)
-        self.execs = Execs(podman, self.containers, self._database)
-        self.transfer = Transfer(podman)
-        self.image_archives = ImageArchives(podman)
-        self.builds = Builds(
-            podman, self.images, BuildNetworks(podman, self.networks.find, self.dns)
+
+    # The parts of changes and streams are made on first use: their imports (~20 ms here)
+    # stay off a cold service's first read, which needs only the parts above (api/lazyapp.py).
+
+    @cached_property
+    def starts(self) -> StartWatchers:
+        from dockershim.engine.starts import StartWatchers
+
+        return StartWatchers(self.dns, self.netns_hold, ahead=[self.netns_hold])
+
+    @cached_property
+    def attach(self) -> AttachOps:
+        from dockershim.engine.attach import AttachOps
+
+        return AttachOps(self.podman, self.containers, self.starts, self.changes)
+
+    @cached_property
+    def lifecycle(self) -> Lifecycle:
+        from dockershim.engine.lifecycle import Lifecycle
+        from dockershim.engine.seccomp_files import ProfileFiles
+        from dockershim.podman.containers_conf import ContainersConf
+
+        return Lifecycle(
+            self.podman,
+            self.containers,
+            self.changes,
+            self.dns,
+            self.starts,
+            ProfileFiles(self._state_dir),
+            ContainersConf(self.podman.env),
+            removable_at_exit=self.attach.removable_at_exit,
         )
-        self.archives = Archives(podman, self.containers, self.service)
+
+    @cached_property
+    def creates(self) -> Creates:
+        from dockershim.engine.creates import Creates
+
+        return Creates(self.images, self.network_ops, self.lifecycle, self._cgroup_v2)
+
+    @cached_property
+    def disk_usage(self) -> DiskUsage:
+        from dockershim.engine.disk_usage import DiskUsage
+
+        return DiskUsage(self.podman)
+
+    @cached_property
+    def registries(self) -> Registries:
+        from dockershim.engine.registries import Registries
+
+        return Registries()
+
+    @cached_property
+    def updates(self) -> Updates:
+        from dockershim.engine.updates import Updates
+
+        return Updates(self.podman, self._learned, self._state_dir)
+
+    # the streaming conversations (logs, events, exec, cp, build, pull/push, load/save)
+
+    @cached_property
+    def logs(self) -> Logs:
+        from dockershim.engine.logs import Logs
+
+        return Logs(self.podman, self.containers)
+
+    @cached_property
+    def top(self) -> Top:
+        from dockershim.engine.top import Top
+
+        return Top(self.podman, self.containers)
+
+    @cached_property
+    def stats(self) -> Stats:
+        from dockershim.engine.stats import Stats
+
+        return Stats(self.containers)
+
+    @cached_property
+    def events(self) -> Events:
+        from dockershim.engine.events import Events
+
+        return Events(self.podman, self.networks)
+
+    @cached_property
+    def execs(self) -> Execs:
+        from dockershim.engine.execs import Execs
+
+        return Execs(self.podman, self.containers, self._database)
+
+    @cached_property
+    def transfer(self) -> Transfer:
+        from dockershim.engine.transfer import Transfer
+
+        return Transfer(self.podman)
+
+    @cached_property
+    def image_archives(self) -> ImageArchives:
+        from dockershim.engine.image_archives import ImageArchives
+
+        return ImageArchives(self.podman)
+
+    @cached_property
+    def builds(self) -> Builds:
+        from dockershim.engine.build_network import BuildNetworks
+        from dockershim.engine.builds import Builds
+
+        return Builds(
+            self.podman, self.images, BuildNetworks(self.podman, self.networks.find, self.dns)
+        )
+
+    @cached_property
+    def archives(self) -> Archives:
+        from dockershim.engine.archive import Archives
+
+        return Archives(self.podman, self.containers, self.service)
 
     async def _database(self) -> str | None:
         return await database_path(self.podman, self._learned, self._state_dir)
@@ -168,7 +254,8 @@ class Engine:
     async def close(self) -> None:
         """The service ends: what it holds in podman goes (containers stay, as conmon keeps
         them; the service child dies with this process)."""
-        await self.execs.close()
+        if "execs" in self.__dict__:  # made (cached_property keeps it there)
+            await self.execs.close()
         await self.netns_hold.close()
 
     def fallbacks(self) -> list[str]:
