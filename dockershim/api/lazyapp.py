@@ -28,6 +28,7 @@ is not on a bridge (the request's body says so already: `--network none` makes n
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -260,6 +261,7 @@ class LazyApp:
             self._close = future.result()[0].engine.close
 
     def _loaded(self, future: asyncio.Future[ASGIApp]) -> None:
+        _collector_back()
         if _failed(future, "cannot build the API app"):
             self._loading = None  # the next request tries again (and fails with the error)
         else:
@@ -283,6 +285,15 @@ class LazyApp:
         ).encode()  # as starlette's JSONResponse renders it
         json_type = (b"content-type", b"application/json")
         await _respond(send, [(b"content-length", str(len(body)).encode()), json_type], body)
+
+
+def _collector_back() -> None:
+    """The cycle collector, on again after the start-up's imports (cli.cmd_serve turned it
+    off for them). What they made stays for the service's life: frozen, later full passes
+    skip it."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _failed(future: asyncio.Future[Any], what: str) -> bool:

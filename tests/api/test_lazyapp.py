@@ -122,9 +122,20 @@ def test_the_service_starts_without_fastapi_or_the_routers() -> None:
     assert _printed(code) == "[]"
 
 
+# what a cold read leaves unimported: FastAPI and the routers (~0.4 s), Starlette's responses
+# (~11 ms: anyio, http, email) and the engine's parts for changes and streams (~20 ms)
+_NOT_FOR_A_READ = (
+    "heavy = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'pydantic', 'anyio')"
+    " or m in ('dockershim.api.app', 'dockershim.api.containers', 'starlette.routing',"
+    " 'starlette.responses', 'dockershim.engine.lifecycle', 'dockershim.engine.attach',"
+    " 'dockershim.engine.archive', 'dockershim.engine.builds', 'dockershim.engine.execs')]\n"
+)
+
+
 def test_a_cold_read_imports_the_engine_not_fastapi(tmp_path: Path) -> None:
-    """A first `docker ps` after an activation: answered by api/reads.py with the engine
-    imported, FastAPI and the routers not (they follow, as after a quick answer)."""
+    """A first `docker ps` after an activation: answered by api/reads.py with the engine's
+    reading parts imported; FastAPI, the routers, Starlette's responses and the engine's
+    parts for changes not (they follow, as after a quick answer)."""
     code = (
         "import asyncio, sys, httpx\n"
         "from dockershim.api import lazyapp\n"
@@ -143,14 +154,41 @@ def test_a_cold_read_imports_the_engine_not_fastapi(tmp_path: Path) -> None:
         "    async with httpx.AsyncClient(transport=transport, base_url='http://d') as c:\n"
         "        r = await c.get('/v1.45/containers/json')\n"
         "    print(r.status_code, [c['Id'][:12] for c in r.json()])\n"
-        "asyncio.run(main())\n"
-        "heavy = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'pydantic')"
-        " or m in ('dockershim.api.app', 'dockershim.api.containers', 'starlette.routing')]\n"
-        "print(sorted(heavy), lazy.full)"
+        "asyncio.run(main())\n" + _NOT_FOR_A_READ + "print(sorted(heavy), lazy.full)"
     )
     listed, imported = _printed(code).splitlines()
     assert listed.startswith("200 ['") and listed != "200 []"
     assert imported == "[] None"
+
+
+@pytest.mark.parametrize("off_at_start", [True, False])
+def test_the_cycle_collector_is_on_once_the_full_app_is_built(
+    tmp_path: Path, off_at_start: bool
+) -> None:
+    """`dockershim serve` starts with the collector off (cli.cmd_serve): on again, with what
+    the start-up made frozen, once the full app is built; a process that had it on (a test,
+    an embedding) keeps it as it was, nothing frozen."""
+    code = (
+        "import asyncio, gc, httpx\n"
+        f"if {off_at_start}: gc.disable()\n"
+        "from dockershim.api import lazyapp\n"
+        "from tests.fakes import FakePodman, fixture_json\n"
+        "fake = FakePodman()\n"
+        "fake.answer(['version'], fixture_json('version.json'))\n"
+        "fake.answer(['info'], fixture_json('info.json'))\n"
+        f"lazy = lazyapp.LazyApp(fake, state_dir={str(tmp_path)!r})\n"
+        "async def main():\n"
+        "    transport = httpx.ASGITransport(app=lazy)\n"
+        "    async with httpx.AsyncClient(transport=transport, base_url='http://d') as c:\n"
+        "        await c.get('/_ping')\n"
+        "        print(gc.isenabled())\n"
+        "        await lazy.load()\n"
+        "    print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+        "asyncio.run(main())\n"
+    )
+    before, after = _printed(code).splitlines()
+    assert before == str(not off_at_start)
+    assert after == ("True True" if off_at_start else "True False")
 
 
 def test_the_full_app_loads_no_http_client_until_a_registry_is_asked() -> None:
