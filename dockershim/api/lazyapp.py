@@ -13,9 +13,9 @@ ready when the full app's create needs it. Lifespan events are answered here: th
 no startup or shutdown handlers; at shutdown its engine releases what it holds.
 
 A cold service's first read (`docker ps`, `inspect`, `images`, `info`, network and volume lists:
-api/reads.py) is answered before the full app too: it needs the engine (api/backend.py, ~0.05 s
-of imports here), not FastAPI and the routers (~0.4 s), which are then built as after a quick
-answer, around the same Backend.
+api/reads.py) is answered before the full app too: it needs the engine's reading parts
+(api/backend.py, ~15 ms of imports here), not FastAPI and the routers (~0.4 s), which are then
+built as after a quick answer, around the same Backend.
 
 A cold service's first create (a cold `docker run`) on a bridge network also begins the pod that
 holds rootless podman 4's network namespace (engine/netns_hold.py) beside that import: made

@@ -4,9 +4,10 @@
 The routes (containers.py, images.py, networks.py, system.py, volumes.py) declare these
 requests for FastAPI and call the functions here; api/fastreads.py calls them without
 FastAPI's routing, in the full app and in a cold service before the full app is built
-(api/lazyapp.py): a first `docker ps` after an activation then waits for the engine's import
-(~0.05 s here), not for FastAPI's and every router's (~0.4 s). So nothing here imports
-FastAPI or a router.
+(api/lazyapp.py): a first `docker ps` after an activation then waits for the engine's
+reading parts (~15 ms of imports here), not for FastAPI's and every router's (~0.4 s). So
+nothing here imports FastAPI, a router or Starlette's responses (~11 ms more): each read
+returns an Answer (api/answers.py), which the routes hand FastAPI as a Response.
 """
 
 from __future__ import annotations
