@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-FLAGS = {"--log-driver", "--log-opt", "--sysctl", "--device", "--ipc", "--pid", "--uts"}
+FLAGS = {
+    "--log-driver", "--log-opt", "--sysctl", "--device", "--ipc", "--pid", "--uts", "--cgroupns",
+}  # fmt: skip
 
 # go-units FromHumanSize, decimal (max-size=10m is 10,000,000 bytes for podman); the forms
 # with an `i` or a fraction are left to the CLI
@@ -30,6 +32,9 @@ _MODES = {
     "--ipc": ("ipcns", {"host", "private", "shareable", "none"}),
     "--pid": ("pidns", {"host", "private"}),
     "--uts": ("utsns", {"host", "private"}),
+    # the CLI reads --cgroupns with ParseNamespace too (its cgroup-version default is the
+    # service's as well: an absent field)
+    "--cgroupns": ("cgroupns", {"host", "private"}),
 }
 
 

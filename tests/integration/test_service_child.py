@@ -324,6 +324,9 @@ def _bodies(
             },
         },
         {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"LogConfig": {"Type": "none"}}},
+        # `docker run --cgroupns`, compose's `cgroup:`
+        {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"CgroupnsMode": "private"}},
+        {"Image": "busybox", "Cmd": ["true"], "HostConfig": {"CgroupnsMode": "host"}},
         {  # docker run -P; compose's oom_score_adj
             "Image": "busybox",
             "Cmd": ["cat", "/proc/self/oom_score_adj"],

@@ -219,6 +219,7 @@ def test_port_ranges_and_volumes_of_other_containers_are_carried_over() -> None:
 
 
 def test_logging_kernel_parameters_devices_and_namespaces_are_carried_over() -> None:
+    """compose's logging, sysctls, devices, ipc, pid, uts and cgroup (`docker run --cgroupns`)"""
     body = {
         "Image": "busybox",
         "HostConfig": {
@@ -231,6 +232,7 @@ def test_logging_kernel_parameters_devices_and_namespaces_are_carried_over() -> 
             "IpcMode": "shareable",
             "PidMode": "container:db",
             "UTSMode": "host",
+            "CgroupnsMode": "private",
         },
     }
     spec = specgen(_argv(body))
@@ -241,6 +243,9 @@ def test_logging_kernel_parameters_devices_and_namespaces_are_carried_over() -> 
     assert spec["ipcns"] == {"nsmode": "shareable"}
     assert spec["pidns"] == {"nsmode": "container", "value": "db"}
     assert spec["utsns"] == {"nsmode": "host"}
+    assert spec["cgroupns"] == {"nsmode": "private"}
+    host = specgen(_argv({"Image": "busybox", "HostConfig": {"CgroupnsMode": "host"}}))
+    assert host is not None and host["cgroupns"] == {"nsmode": "host"}
     silent = specgen(_argv({"Image": "busybox", "HostConfig": {"LogConfig": {"Type": "none"}}}))
     assert silent is not None and silent["log_configuration"] == {"driver": "none"}
 
