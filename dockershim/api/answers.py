@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.types import Receive, Scope, Send
 
-log = logging.getLogger("dockershim.api.errors")  # where error lines have always come from
+log = logging.getLogger(__name__)
 
 INTERNAL = "internal error in dockershim (details are in its log)"
 _JSON = "application/json"
