@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # typing only
 
+from dockershim.api.answers import json_answer
 from dockershim.api.version_answer import version_content
 from dockershim.api.versioning import ApiVersionMiddleware
 from dockershim.errors import DockerError
@@ -280,11 +281,7 @@ class LazyApp:
             await _respond(send, [*_PING_HEADERS, length, _TEXT], body)
             return
         content = await version_content(self.podman, self.learned, self.state_dir)
-        body = json.dumps(
-            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-        ).encode()  # as starlette's JSONResponse renders it
-        json_type = (b"content-type", b"application/json")
-        await _respond(send, [(b"content-length", str(len(body)).encode()), json_type], body)
+        await json_answer(content)(scope, receive, send)
 
 
 def _collector_back() -> None:

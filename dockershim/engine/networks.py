@@ -78,7 +78,7 @@ class Networks:
         items = list(data) if isinstance(data, list) else []
         if mark:
             self._kept = (mark, json.dumps(items))
-            await self._write(mark)
+            await self._write(mark, items)
         return items
 
     async def _read_back(self, mark: str) -> tuple[str, str] | None:
@@ -93,15 +93,10 @@ class Networks:
             return None
         return mark, json.dumps(record["list"])
 
-    async def _write(self, mark: str) -> None:
-        if not self._file or self._config is None or self._kept is None:
+    async def _write(self, mark: str, items: list[Any]) -> None:
+        if not self._file or self._config is None:
             return
-        record = {
-            "format": _FORMAT,
-            "mark": mark,
-            "config": await self._config(),
-            "list": json.loads(self._kept[1]),
-        }
+        record = {"format": _FORMAT, "mark": mark, "config": await self._config(), "list": items}
         with contextlib.suppress(OSError):
             await asyncio.to_thread(write_record, self._file, record)
 
