@@ -9,7 +9,7 @@ Rounds alternate the order of the targets. It prints, per request, the median fo
 and the difference, then the median of each whole command.
 
 Run as root (it runs as the test user, after bootstrap):
-    scripts/bench.sh request_times.py [--rounds 30] [--row exec]
+    scripts/bench.sh request_times.py [--rounds 30] [--row exec|reads]
 Everything it creates carries the benchmark's label and is removed at the end.
 """
 
@@ -87,7 +87,14 @@ _STEPS: dict[str, list[tuple[str, list[str]]]] = {
         ("rm", ["rm", "CID"]),
     ],
     "exec": [("exec CT true", ["exec", "CID", "true"])],
+    "ps-none": [("ps", ["ps"]), ("ps -a", ["ps", "-a"])],
+    "reads": [
+        ("ps", ["ps"]),
+        ("inspect CT", ["inspect", "CID"]),
+        ("images", ["images"]),
+    ],
 }
+_NEEDS_CT = ("exec", "reads")  # rows that work on one container made before the rounds
 
 
 async def _cancel_all() -> None:
@@ -109,7 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument(
-        "--row", choices=("run-stop-rm", "exec"), default="run-stop-rm", help="what the CLI does"
+        "--row", choices=tuple(_STEPS), default="run-stop-rm", help="what the CLI does"
     )
     args = parser.parse_args()
     steps = _STEPS[args.row]
@@ -131,7 +138,7 @@ def main() -> int:
             ready.wait(10)
             target.env["DOCKER_HOST"] = f"unix://{relay.listen}"
             relays[target.name] = relay
-            if args.row == "exec":  # one container to exec in, made before the rounds
+            if args.row in _NEEDS_CT:
                 out = run(target, "run", "-d", "--label", LABEL, IMAGE, "sleep", "86400")
                 target.env["DSBENCH_CT"] = out.decode().strip()
         for r in range(args.rounds + 1):  # round 0 warms up and is not counted

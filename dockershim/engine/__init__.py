@@ -67,7 +67,7 @@ class Engine:
         # `service`: the child api/lazyapp.py began starting while this engine was built
         self.service = service or PodmanService.of(podman, state_dir)
         self.containers = Containers(podman, self._database, state_dir, self.service)
-        self.images = Images(podman, self._store)
+        self.images = Images(podman, self._store, state_dir)
         self.networks = Networks(podman, self._network_folder, state_dir, self._config_stamp)
         self.volumes = Volumes(podman, self.containers.snapshot)
         self.batches = Batches(podman)
@@ -256,6 +256,7 @@ class Engine:
         them; the service child dies with this process)."""
         if "execs" in self.__dict__:  # made (cached_property keeps it there)
             await self.execs.close()
+        await self.images.close()
         await self.netns_hold.close()
 
     def fallbacks(self) -> list[str]:

@@ -4,19 +4,24 @@ containers/storage writes its image store as one JSON file (`<graphRoot>/<driver
 images.json`, replaced whole) and, on every change, a new token into the store's lock file
 (`images.lock`: its "last write" mark, which c/storage's own readers compare to decide whether
 to reload). The same signal decides here: podman's answers (`podman images`, `podman image
-inspect` of a name, a miss included) are kept with the tokens of the image store (and, for
-lists, which count containers per image, of the container store) and taken again only after a
-change. Without those files (another store layout) every read goes to the CLI.
+inspect` of a name, a miss included) are kept with the image store's mark and taken again
+only after a change of it (containers coming and going change the container store, not this
+one: Docker's image list does not count containers, engine/kept_images.py), and kept on disk
+for the next activation. Without those files (another store layout) every read goes to the
+CLI.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from dockershim.engine import kept_images
+from dockershim.engine.kept_images import KeptImages
 from dockershim.errors import NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.translate.internal_pods import is_pause_image
@@ -25,48 +30,89 @@ from dockershim.translate.references import candidates, create_candidates, looks
 StoreInfo = Callable[[], Awaitable[tuple[str, str]]]  # (graph root, driver name)
 
 _KEPT_NAMES = 512  # lookups kept per store state: bounded, whatever names clients send
+_KEPT_NAME_MAX = 1024  # longer names are asked of podman each time (Docker's are <= 255)
+_SAVE_AFTER = 1.0  # seconds after a new answer before writing what is kept (one per burst)
 
 
 class Images:
-    def __init__(self, podman: PodmanRunner, store: StoreInfo) -> None:
+    def __init__(
+        self, podman: PodmanRunner, store: StoreInfo, state_dir: str | None = None
+    ) -> None:
         self.podman = podman
         self._store = store
-        # kept as JSON text, so that no caller can change what the next one gets
-        self._lists: dict[bool, tuple[str, str]] = {}
-        self._found: dict[str, str] = {}
-        self._found_mark = ""
+        self._file = os.path.join(state_dir, kept_images.FILE_NAME) if state_dir else None
+        self._kept = KeptImages(mark="")  # podman's answers at the store's mark `mark`
+        self._restored = False  # the previous service's answers were looked for
+        self._dirty = False
+        self._saving: asyncio.Task[None] | None = None
         self._histories: dict[str, list[str]] = {}
         self._tags: tuple[str, dict[str, tuple[str, list[str]]]] = ("", {})
 
-    async def _mark(self, *parts: str) -> str:
-        """The stores' last-write tokens, or "" when they cannot be read (then: no keeping)."""
+    async def _mark(self) -> str:
+        """The image store's last-write token and file, or "" when they cannot be read (then:
+        no keeping)."""
         root, driver = await self._store()
         if not root or not driver:
             return ""
-        digest = hashlib.blake2b(digest_size=16)
-        for part in parts:
-            folder = os.path.join(root, f"{driver}-{part}")
-            try:
-                with open(os.path.join(folder, f"{part}.lock"), "rb") as lock:
-                    digest.update(lock.read(256))
-                st = os.stat(os.path.join(folder, f"{part}.json"))
-            except OSError:
-                return ""
-            digest.update(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}".encode())
+        folder = os.path.join(root, f"{driver}-images")
+        try:
+            with open(os.path.join(folder, "images.lock"), "rb") as lock:
+                token = lock.read(256)
+            st = os.stat(os.path.join(folder, "images.json"))
+        except OSError:
+            return ""
+        digest = hashlib.blake2b(token, digest_size=16)
+        digest.update(f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}".encode())
         return digest.hexdigest()
+
+    async def _kept_at(self, mark: str) -> KeptImages:
+        """What is kept, valid at `mark` (the store's mark now): emptied after a change; on the
+        service's first read, what the previous service kept at this mark."""
+        if mark and mark != self._kept.mark:
+            restored = None
+            if not self._restored and self._file is not None:
+                self._restored = True
+                restored = await asyncio.to_thread(kept_images.load, self._file, mark)
+            self._kept = restored or KeptImages(mark)
+        return self._kept
+
+    def _keep(self, mark: str) -> KeptImages | None:
+        """Where an answer taken at `mark` goes: what is kept, when the store has not changed
+        since; None when it has (or cannot be told), so the answer is used once."""
+        if not mark or mark != self._kept.mark:
+            return None
+        self._dirty = True
+        if self._file is not None and (self._saving is None or self._saving.done()):
+            self._saving = asyncio.ensure_future(self._save())
+        return self._kept
+
+    async def _save(self) -> None:
+        while self._dirty and self._file is not None:
+            await asyncio.sleep(_SAVE_AFTER)
+            self._dirty = False
+            kept = self._kept
+            copy = KeptImages(kept.mark, dict(kept.lists), dict(kept.found))
+            await asyncio.to_thread(kept_images.save, self._file, copy)
+
+    async def close(self) -> None:
+        """The service ends: what is kept and not written yet is written now."""
+        if self._saving is not None and not self._saving.done():
+            self._saving.cancel()
+            if self._file is not None and self._kept.mark:
+                await asyncio.to_thread(kept_images.save, self._file, self._kept)
 
     async def listing(self, *, everything: bool) -> list[dict[str, Any]]:
         """podman's image list (JSON), one entry per image id."""
-        mark = await self._mark("images", "containers")
-        kept = self._lists.get(everything)
-        if mark and kept and kept[0] == mark:
-            return list(json.loads(kept[1]))
+        mark = await self._mark()
+        kept = await self._kept_at(mark)
+        if mark and everything in kept.lists:
+            return list(json.loads(kept.lists[everything]))
         args = ["images", "--format", "json"] + (["--all"] if everything else [])
         data = (await self.podman.run(args)).json()
         listed = _merge_names(data if isinstance(data, list) else [])
         items = [i for i in listed if not is_pause_image(i)]  # podman's own (internal_pods)
-        if mark:
-            self._lists[everything] = (mark, json.dumps(items))
+        if (keep := self._keep(mark)) is not None:
+            keep.lists[everything] = json.dumps(items)
         return items
 
     async def resolve(self, image: str) -> str:
@@ -86,19 +132,18 @@ class Images:
 
     async def find(self, name: str) -> dict[str, Any] | None:
         """podman's inspect JSON of the image `name` means (Docker's rules), or None."""
-        mark = await self._mark("images")
-        if not mark or mark != self._found_mark:
-            self._found = {}
-            self._found_mark = mark
-        if name in self._found:
-            kept: dict[str, Any] | None = json.loads(self._found[name])
-            return kept
+        mark = await self._mark()
+        kept = await self._kept_at(mark)
+        if mark and name in kept.found:
+            found: dict[str, Any] | None = json.loads(kept.found[name])
+            return found
         found = await self._find_cli(name)
-        if mark and len(self._found) < _KEPT_NAMES:
+        keep = self._keep(mark)
+        if keep is not None and len(keep.found) < _KEPT_NAMES and len(name) <= _KEPT_NAME_MAX:
             text = json.dumps(found)
-            self._found[name] = text
+            keep.found[name] = text
             for other in (found or {}).get("RepoTags") or []:  # the same image by its tags
-                self._found.setdefault(str(other), text)
+                keep.found.setdefault(str(other), text)
         return found
 
     async def tagged(self, name: str) -> tuple[str, list[str]] | None:
@@ -119,7 +164,7 @@ class Images:
         """Each tag (a full name) in the image file of the main store -> (id, names), read
         again after a change; {} when the file cannot be read. A tag not here may still live
         in another (read-only additional) store: callers then ask podman."""
-        mark = await self._mark("images")
+        mark = await self._mark()
         if not mark:
             return {}
         if self._tags[0] != mark:

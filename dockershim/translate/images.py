@@ -1,7 +1,7 @@
 """podman image JSON -> Docker's image shapes (summary, inspect, history), and list filters.
 
 Handled: `GET /images/json` summary (Id, ParentId, RepoTags, RepoDigests, Created as unix
-seconds, Size, SharedSize, VirtualSize below API 1.44, Labels, Containers), filters `dangling`,
+seconds, Size, SharedSize, VirtualSize below API 1.44, Labels, Containers -1), filters `dangling`,
 `label`, `reference`, `before`, `since`, `until`; `GET /images/{name}/json` (Config with Cmd,
 Entrypoint, Env, ExposedPorts, Labels, Healthcheck, User, WorkingDir, Volumes, StopSignal; RootFS,
 Architecture, Os, Created RFC 3339); `GET /images/{name}/history`. Names podman keeps as
@@ -69,7 +69,7 @@ def summary(item: dict[str, Any], *, api_version: tuple[int, ...] = (1, 55)) -> 
         "Size": int(item.get("Size") or 0),
         "SharedSize": -1,
         "Labels": item.get("Labels") or {},
-        "Containers": int(item.get("Containers") or 0),
+        "Containers": -1,  # dockerd's "not counted": only its disk usage counts them
     }
     if api_version < (1, 44):
         out["VirtualSize"] = int(item.get("VirtualSize") or item.get("Size") or 0)

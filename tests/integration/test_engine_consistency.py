@@ -12,15 +12,18 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import docker as docker_py
 import pytest
 
+from dockershim.engine.images import Images
+from dockershim.podman.runner import Completed, PodmanRunner
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.endpoint_echo import echo_endpoints
-from dockershim.translate.internal_pods import is_internal_listing
+from dockershim.translate.internal_pods import is_internal_listing, is_pause_image
 from dockershim.translate.volumes import volume_to_docker
 from tests.conftest import FIXTURE_IMAGE, Cleanup, DockerRun, podman
 
@@ -240,6 +243,88 @@ def test_images_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     with pytest.raises(Exception, match="No such image"):
         dclient.api.inspect_image(tag)
     assert len(dclient.api.images()) == count
+
+
+def _podman_image_tags() -> dict[str, set[str]]:
+    listed = json.loads(podman("images", "--format", "json").stdout or "[]")
+    tags: dict[str, set[str]] = {}
+    for image in (i for i in listed if not is_pause_image(i)):  # podman's own (internal_pods)
+        # as Docker shows names: podman's localhost/ and docker.io/library/ dropped
+        names = {n.removeprefix("localhost/").removeprefix("docker.io/library/") for n in image.get("Names") or []}  # fmt: skip
+        tags.setdefault(f"sha256:{image['Id']}", set()).update(names)
+    return tags
+
+
+def test_the_image_list_follows_podman_as_containers_come_and_go(
+    dclient: Any, cleanup: Cleanup
+) -> None:
+    """Docker's list does not count containers (-1, as dockerd's): it is kept across container
+    changes, and stays podman's list of images through them and through an image change."""
+
+    def shim() -> dict[str, set[str]]:
+        listed = dclient.api.images()
+        assert {i["Containers"] for i in listed} <= {-1}
+        return {i["Id"]: set(i["RepoTags"] or []) for i in listed}
+
+    _agree(shim, _podman_image_tags)
+    podman("run", "--rm", FIXTURE_IMAGE, "true")
+    name = cleanup.container()
+    podman("create", "--name", name, FIXTURE_IMAGE)
+    _agree(shim, _podman_image_tags)
+    tag = f"{cleanup.name('dsk')}:v1"
+    cleanup.images.append(f"localhost/{tag}")
+    podman("tag", FIXTURE_IMAGE, f"localhost/{tag}")
+    podman("rm", name)
+    _agree(shim, _podman_image_tags)
+    assert tag in set().union(*shim().values())
+
+
+class _Recording(PodmanRunner):
+    """The real podman, each call noted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[str]] = []
+
+    async def run(self, args: Sequence[str], **kwargs: Any) -> Completed:
+        self.calls.append(list(args))
+        return await super().run(args, **kwargs)
+
+
+@pytest.mark.asyncio
+async def test_image_answers_kept_for_the_next_activation_follow_the_store(
+    cleanup: Cleanup, tmp_path: Any
+) -> None:
+    """engine/kept_images.py on the real store: a new service answers from what the last one
+    kept while the store is unchanged, and asks podman again once a tag is added."""
+    store = json.loads(podman("info", "--format", "json").stdout)["store"]
+
+    async def store_info() -> tuple[str, str]:
+        return store["graphRoot"], store["graphDriverName"]
+
+    def service() -> tuple[_Recording, Images]:
+        runner = _Recording()
+        return runner, Images(runner, store_info, str(tmp_path))
+
+    async def answers(images: Images) -> tuple[set[str], str | None]:
+        listed = await images.listing(everything=False)
+        found = await images.find(FIXTURE_IMAGE)
+        return {i["Id"] for i in listed}, (found or {}).get("Id")
+
+    first, images = service()
+    seen = await answers(images)
+    assert seen[1] is not None and seen[1] in seen[0]
+    assert len(first.calls) >= 2
+    await images.close()
+    again, images = service()
+    assert await answers(images) == seen
+    assert again.calls == []
+    tag = f"{cleanup.name('dsk')}:v1"
+    cleanup.images.append(f"localhost/{tag}")
+    podman("tag", FIXTURE_IMAGE, f"localhost/{tag}")
+    assert await images.find(f"localhost/{tag}") is not None
+    assert await answers(images) == seen
+    assert ["images", "--format", "json"] in again.calls
 
 
 def test_info_counts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
