@@ -204,12 +204,16 @@ class Containers:
     ) -> list[Mapping[str, Any]]:
         """Inspect JSON of every container (`running_only`: running and paused ones), to
         look at only: the kept JSON is shared, not copied, by every list."""
-        snap = None if size else await self.snapshot()
+        snap = await self.snapshot()
         if snap is None:
             return [*await self._cli.inspect_many(await self._cli.ids(running_only), size=size)]
         records = [r for r in snap.containers.values() if r.active or not running_only]
-        kept = await self._kept_inspects(snap, records)
-        raws = [self._views.of(ident, entry) for ident, entry in kept.items()]
+        if size:  # sizes are podman's to measure (the service child's inspects, in parallel)
+            raws: list[Mapping[str, Any]] = []
+            raws += await self._cli.inspect_many([r.id for r in records], size=True)
+        else:
+            kept = await self._kept_inspects(snap, records)
+            raws = [self._views.of(ident, entry) for ident, entry in kept.items()]
         if running_only:  # an exit file found on the way: no longer running
             raws = [r for r in raws if (r.get("State") or {}).get("Status") in _ACTIVE]
         return raws

@@ -327,6 +327,31 @@ async def test_image_answers_kept_for_the_next_activation_follow_the_store(
     assert ["images", "--format", "json"] in again.calls
 
 
+def test_lists_with_sizes_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
+    """`docker ps -s`: the containers from podman's state, the sizes podman measures."""
+    name = cleanup.container()
+    script = "head -c 100000 /dev/zero > /f; sleep 600"
+    podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sh", "-c", script)
+
+    def podman_sizes() -> dict[str, Any]:
+        listed = json.loads(podman("ps", "-a", "--size", "--format", "json").stdout or "[]")
+        return {c["Names"][0]: c.get("Size") for c in listed if c["Names"][0] == name}
+
+    _wait_for(lambda: (podman_sizes()[name] or {}).get("rwSize", 0) >= 100000)
+
+    def shim(everything: bool) -> dict[str, Any]:
+        listed = dclient.api.containers(all=everything, size=True, filters={"name": name})
+        return {
+            c["Names"][0].lstrip("/"): {"rootFsSize": c["SizeRootFs"], "rwSize": c["SizeRw"]}
+            for c in listed
+        }
+
+    _agree(lambda: shim(False), podman_sizes)
+    podman("stop", "--time", "0", name)
+    assert shim(False) == {}
+    _agree(lambda: shim(True), podman_sizes)
+
+
 def test_info_counts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     name = cleanup.container()
     _agree(lambda: _shim_counts(dclient), _podman_counts)
