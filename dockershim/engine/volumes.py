@@ -1,9 +1,10 @@
 """Volumes as podman sees them, and Docker's volume changes on podman.
 
-podman 4.x keeps each volume's config and state in its state database (the `vol` bucket);
-`podman volume ls` is taken again only when one of them changed, or a volume came or went,
-and inspects are answered from it. Names are exact, as in Docker (podman's CLI takes a unique
-prefix of a volume's name for inspect and rm).
+podman 4.x keeps each volume's config and state in its state database (the `vol` bucket),
+and its inspect of a local volume is made from those two alone: so is the list here (podman/
+libpod_state.py `VolumeRecord.inspect`), kept until one of them changes, and inspects are
+answered from it. Volumes of a plugin go to `podman volume ls`. Names are exact, as in Docker
+(podman's CLI takes a unique prefix of a volume's name for inspect and rm).
 Volumes are never removed with `podman volume rm --force`: that removes their containers.
 """
 
@@ -31,18 +32,24 @@ class Volumes:
         self._kept: tuple[str, str] | None = None  # (mark, JSON text of the list)
 
     async def listing(self) -> list[dict[str, Any]]:
-        """podman's `volume ls` JSON."""
+        """podman's `volume ls` JSON: made from the records in podman's state database, as
+        podman makes it, when every volume is of the local driver (a plugin's volume is
+        answered by its plugin: then `podman volume ls`, taken again only after a change)."""
         snap = await self._snapshot()
         mark = ""
         if snap is not None:
             digest = hashlib.blake2b(digest_size=16)
-            for name in sorted(snap.volumes):
-                digest.update(name.encode() + b"\0" + snap.volumes[name] + b"\1")
+            for name, record in sorted(snap.volumes.items()):
+                digest.update(name.encode() + b"\0" + record.config + b"\0" + record.state + b"\1")
             mark = digest.hexdigest()
         if mark and self._kept and self._kept[0] == mark:
             return list(json.loads(self._kept[1]))
-        data = await self.podman.run_json(["volume", "ls", "--format", "json"])
-        items = list(data) if isinstance(data, list) else []
+        made = [r.inspect() for r in snap.volumes.values()] if snap is not None else [None]
+        if all(made):
+            items = [m for m in made if m is not None]
+        else:
+            data = await self.podman.run_json(["volume", "ls", "--format", "json"])
+            items = list(data) if isinstance(data, list) else []
         if mark:
             self._kept = (mark, json.dumps(items))
         return items

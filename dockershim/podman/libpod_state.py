@@ -2,10 +2,10 @@
 
 `snapshot(path)` opens `bolt_state.db` under bbolt's shared flock (podman writes under the
 exclusive one, so a snapshot is always one committed transaction) and returns every
-container's raw `config` and `state` values, its `networks` bucket, its exec session ids, the
-volumes' raw configs, and podman's tmp dir. It parses only what identifies a container (id,
-name, state number, run dir); everything else stays bytes, so that the engine can tell whether
-anything podman would show changed (`ContainerRecord.fingerprint`).
+container's raw `config` and `state` values, its `networks` bucket, its exec session ids,
+each volume's raw `config` and `state`, and podman's tmp dir. It parses only what identifies a
+container (id, name, state number, run dir); everything else stays bytes, so that the engine
+can tell whether anything podman would show changed (`ContainerRecord.fingerprint`).
 
 What the database does not hold and podman's CLI looks at before it answers:
 - a container whose process exited is still `running` in the database until a podman process
@@ -104,10 +104,58 @@ class ContainerRecord:
 
 
 @dataclass(frozen=True)
+class VolumeRecord:
+    """A volume's stored `config` and `state` JSON, as podman wrote them (b"" when absent)."""
+
+    config: bytes
+    state: bytes
+
+    def inspect(self) -> dict[str, Any] | None:
+        """What podman's `volume inspect` and `volume ls` print for this volume, as podman 4.x
+        builds it from these two values alone (libpod/volume_inspect.go), for a volume of the
+        local driver; None for one whose answer comes from its driver (a plugin's mount point
+        and status) or a record that does not read as podman 4's."""
+        try:
+            config, state = json.loads(self.config), json.loads(self.state or b"{}")
+        except ValueError:
+            return None
+        if not isinstance(config, dict) or not isinstance(state, dict):
+            return None
+        driver = config.get("volumeDriver") or ""
+        if driver not in ("", "local") or not isinstance(config.get("name"), str):
+            return None
+        data: dict[str, Any] = {
+            "Name": config["name"],
+            "Driver": driver,
+            "Mountpoint": config.get("mountPoint") or "",
+            "CreatedAt": config.get("createdAt") or "0001-01-01T00:00:00Z",
+            "Labels": dict(config.get("labels") or {}),
+            "Scope": "local",
+            "Options": dict(config.get("volumeOptions") or {}),
+        }
+        # Go's omitempty: zero values are left out, as podman prints them
+        optional = {
+            "UID": state.get("uidChowned") or config.get("uid"),
+            "GID": state.get("gidChowned") or config.get("gid"),
+            "Anonymous": config.get("isAnon"),
+        }
+        data.update((k, v) for k, v in optional.items() if v)
+        data["MountCount"] = state.get("mountCount") or 0
+        optional = {
+            "NeedsCopyUp": state.get("notYetMounted"),
+            "NeedsChown": state.get("notYetChowned"),
+            "Timeout": config.get("timeout"),
+            "StorageID": config.get("storageID"),
+        }
+        data.update((k, v) for k, v in optional.items() if v)
+        return data
+
+
+@dataclass(frozen=True)
 class Snapshot:
     containers: dict[str, ContainerRecord]
     names: dict[str, str]  # name -> id
-    volumes: dict[str, bytes]  # name -> its stored values (config, state), joined
+    volumes: dict[str, VolumeRecord]  # name -> its record, in podman's (name) order
     tmp_dir: str
 
     def exit_file(self, container_id: str) -> str:
@@ -196,11 +244,13 @@ def _read(db: BoltFile, earlier: Snapshot | None = None) -> Snapshot:
         containers[record.id] = record
         names[record.name] = record.id
     vol = top.get(b"vol")
-    volumes: dict[str, bytes] = {}
+    volumes: dict[str, VolumeRecord] = {}
     for entry in db.entries(vol) if vol is not None else []:
         if entry.bucket is not None:
             stored = _values(db, entry.bucket)
-            volumes[entry.key.decode()] = b"\0".join(k + b"=" + stored[k] for k in sorted(stored))
+            volumes[entry.key.decode()] = VolumeRecord(
+                stored.get(b"config", b""), stored.get(b"state", b"")
+            )
     return Snapshot(containers, names, volumes, runtime.get(b"tmp-dir", b"").decode())
 
 

@@ -19,6 +19,7 @@ import docker as docker_py
 import pytest
 
 from dockershim.engine.images import Images
+from dockershim.podman.libpod_state import snapshot
 from dockershim.podman.runner import Completed, PodmanRunner
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_status import docker_state
@@ -359,6 +360,53 @@ def test_info_counts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     _agree(lambda: _shim_counts(dclient), _podman_counts)
     podman("stop", "--time", "0", name)
     _agree(lambda: _shim_counts(dclient), _podman_counts)
+
+
+def _bolt_state() -> str:
+    store = json.loads(podman("info", "--format", "json").stdout)["store"]
+    return os.path.join(store["graphRoot"], "libpod", "bolt_state.db")
+
+
+def test_volume_records_read_as_podman_prints_them(dclient: Any, cleanup: Cleanup) -> None:
+    """podman/libpod_state.py `VolumeRecord.inspect` on the real database equals podman's own
+    `volume ls` JSON, field for field, for volumes of every shape podman 4 makes locally:
+    labels, mount options, anonymous, in use by a running container (mounted, copied up,
+    chowned), and the shim's list is their translation."""
+    base = cleanup.name("dsvr")
+    names = [f"{base}-{i}" for i in range(5)]
+    cleanup.volumes.extend(names)
+    podman("volume", "create", names[0])
+    podman("volume", "create", "--label", "k=v", "--label", "e=", names[1])
+    podman("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=nodev", names[2])
+    podman("volume", "create", names[3])
+    running, anonymous = cleanup.container(), cleanup.container()
+    mounts = ["-v", f"{names[2]}:/t", "-v", f"{names[3]}:/etc:U", "-v", f"{names[4]}:/data"]
+    podman("run", "-d", "--name", running, *mounts, FIXTURE_IMAGE, "sleep", "600")
+    podman("create", "--name", anonymous, "-v", "/anon", FIXTURE_IMAGE)
+    anon = json.loads(podman("inspect", anonymous).stdout)[0]["Mounts"][0]["Name"]
+    cleanup.volumes.append(anon)
+    ours = {*names, anon}
+
+    def podman_view() -> dict[str, Any]:
+        listed = json.loads(podman("volume", "ls", "--format", "json").stdout or "[]")
+        return {v["Name"]: v for v in listed if v["Name"] in ours}
+
+    def records() -> dict[str, Any]:
+        volumes = snapshot(_bolt_state()).volumes
+        return {n: volumes[n].inspect() for n in ours if n in volumes}
+
+    _agree(records, podman_view)
+    seen = podman_view()
+    assert seen[anon].get("Anonymous") and seen[names[1]]["Labels"] == {"k": "v", "e": ""}
+    assert seen[names[2]]["MountCount"] == 1 and seen[names[2]]["Options"]["type"] == "tmpfs"
+    assert all(v["Mountpoint"] for v in seen.values())
+
+    def shim() -> dict[str, Any]:
+        return {v["Name"]: v for v in dclient.api.volumes()["Volumes"] or [] if v["Name"] in ours}
+
+    _agree(shim, lambda: {n: volume_to_docker(v) for n, v in podman_view().items()})
+    podman("rm", "-f", "-t0", running)
+    _agree(records, podman_view)
 
 
 def test_volumes_follow_podman(dclient: Any, cleanup: Cleanup) -> None:

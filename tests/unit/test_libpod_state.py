@@ -18,7 +18,7 @@ from dockershim.engine.containers import Containers
 from dockershim.engine.kept import Kept, Views
 from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman.boltstate import BoltFile
-from dockershim.podman.libpod_state import StateUnreadable, snapshot
+from dockershim.podman.libpod_state import StateUnreadable, VolumeRecord, snapshot
 from dockershim.podman.statedb import lock_pauses
 from tests.fakes import FIXTURES, FakePodman
 from tests.unit.bolt_builder import Builder, Inline
@@ -70,7 +70,7 @@ def test_entries_of_a_split_bucket(tmp_path: Path) -> None:
     assert set(snap.containers) == set(many)
     assert snap.names["c7"] == f"{7:064x}"
     assert all(r.status == "running" and r.active for r in snap.containers.values())
-    assert snap.volumes == {"data": b'config={"name":"data"}'}
+    assert snap.volumes == {"data": VolumeRecord(b'{"name":"data"}', b"")}
     fd = os.open(_db(tmp_path, many, leaf_max=3), os.O_RDONLY)
     try:
         db = BoltFile(fd)
@@ -373,3 +373,41 @@ def test_a_snapshot_is_read_again_only_after_a_commit(tmp_path: Path) -> None:
     os.unlink(path)
     _db(tmp_path, {ident: _ctr("api", 3)})  # a new file (inode), whatever its txid
     assert snapshot(path).containers[ident].name == "api"
+
+
+def _volume(config: dict[str, object], state: dict[str, object] | None = None) -> VolumeRecord:
+    return VolumeRecord(json.dumps(config).encode(), json.dumps(state).encode() if state else b"")
+
+
+def test_a_volume_record_reads_as_podman_prints_it() -> None:
+    """podman 4.3's InspectVolumeData of a local volume (libpod/volume_inspect.go): Go's
+    omitempty fields left out when zero; the uid chowned wins over the configured one."""
+    config = {
+        "name": "v", "volumeDriver": "local", "mountPoint": "/s/v/_data", "uid": 5, "gid": 6,
+        "createdAt": "2026-12-07T18:45:14.172912817Z", "isAnon": False, "labels": None,
+        "volumeOptions": {"o": "nodev"}, "timeout": 3,
+    }  # fmt: skip
+    state = {"mountCount": 2, "notYetMounted": True, "uidChowned": 7}
+    assert _volume(config, state).inspect() == {
+        "Name": "v", "Driver": "local", "Mountpoint": "/s/v/_data",
+        "CreatedAt": "2026-12-07T18:45:14.172912817Z", "Labels": {}, "Scope": "local",
+        "Options": {"o": "nodev"}, "UID": 7, "GID": 6, "MountCount": 2, "NeedsCopyUp": True,
+        "Timeout": 3,
+    }  # fmt: skip
+    bare = _volume({"name": "b", "volumeDriver": ""}).inspect()
+    assert bare is not None and bare["MountCount"] == 0 and "UID" not in bare
+    assert bare["CreatedAt"] == "0001-01-01T00:00:00Z"  # Go's zero time, as podman prints it
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        VolumeRecord(b'{"name":"p","volumeDriver":"some-plugin"}', b""),  # its plugin answers
+        VolumeRecord(b"{not json", b""),
+        VolumeRecord(b"[]", b""),
+        VolumeRecord(b'{"name":"s"}', b"[1]"),
+        VolumeRecord(b'{"volumeDriver":"local"}', b""),  # no name: not podman 4's record
+    ],
+)
+def test_a_volume_record_podman_must_answer_for(record: VolumeRecord) -> None:
+    assert record.inspect() is None
