@@ -1,9 +1,13 @@
-"""Networks as podman sees them: the list kept while podman's network configs are unchanged.
+"""Networks as podman sees them: the list made from netavark's config files as podman makes it.
 
 netavark's networks are JSON files in one folder (rootless: `<graphRoot>/networks`), written
 whole by podman on create and removed on delete; the default network comes from podman's
-configuration (covered by the facts' stamp). `podman network ls` is taken again only when an
-entry of that folder changed.
+configuration (covered by the facts' stamp) and has no file. The list is kept while no entry of
+that folder changes; after a change it is made from the files (podman/netavark_configs.py,
+read under podman's lock) and the default network as podman last printed it, so a network
+created or removed costs no `podman network ls` process. `podman network ls` is taken when
+the files cannot be read as podman reads them, when podman has not printed the default
+network to this service yet, and with the CNI backend.
 
 The list is also kept in `<state dir>/podman-networks.json` with that folder's mark and the
 stamp of podman's configuration (podman/facts.py), so the first read of a service that just
@@ -24,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dockershim.podman import PodmanRunner
+from dockershim.podman.netavark_configs import DEFAULT_NETWORK_ID, folder_mark, read_configs
 from dockershim.statefile import read_record, write_record
 from dockershim.translate import network_names as nn
 
@@ -50,20 +55,12 @@ class Networks:
         self._config = config
         self._kept: tuple[str, str] | None = None  # (mark, JSON text of the list)
         self._looked_on_disk = False
+        # podman's default network as its CLI last printed it (JSON text), when it had no file
+        self._default: str | None = None
 
     async def _mark(self) -> str:
         folder = await self._folder()
-        if not folder:
-            return ""
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            parts = [folder, str(os.stat(folder).st_mtime_ns)]
-            for entry in entries:
-                st = entry.stat(follow_symlinks=False)
-                parts.append(f"{entry.name}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")
-        except OSError:
-            return ""
-        return "\n".join(parts)
+        return folder_mark(folder) if folder else ""
 
     async def listing(self) -> list[dict[str, Any]]:
         """podman's `network ls` JSON."""
@@ -73,30 +70,58 @@ class Networks:
             self._kept = await self._read_back(mark)
         if mark and self._kept and self._kept[0] == mark:
             return list(json.loads(self._kept[1]))
-        result = await self.podman.run(["network", "ls", "--format", "json"])
-        data = result.json()
-        items = list(data) if isinstance(data, list) else []
+        made = await self._from_files() if mark else None
+        if made is not None:
+            mark, items = made
+        else:
+            result = await self.podman.run(["network", "ls", "--format", "json"])
+            data = result.json()
+            items = list(data) if isinstance(data, list) else []
+            if mark:
+                self._default = _default_without_file(items, await self._folder())
         if mark:
             self._kept = (mark, json.dumps(items))
             await self._write(mark, items)
         return items
 
+    async def _from_files(self) -> tuple[str, list[dict[str, Any]]] | None:
+        """(the folder's mark, the list) made from the config files and the default network
+        as podman last printed it; None when only podman can tell."""
+        if self._default is None:
+            return None
+        read = await asyncio.to_thread(read_configs, await self._folder())  # may wait on podman
+        if read is None:
+            return None
+        mark, networks = read
+        default = json.loads(self._default)
+        if all(n["name"] != default.get("name") for n in networks):  # a file would replace it
+            networks.append(default)
+        return mark, sorted(networks, key=lambda n: str(n["name"]))  # podman's order
+
     async def _read_back(self, mark: str) -> tuple[str, str] | None:
         """The list an earlier service kept, if the folder and podman's configuration are
-        as they were then."""
+        as they were then (its default network, if only the configuration is)."""
         if not self._file or self._config is None:
             return None
         record = await asyncio.to_thread(read_record, self._file, _FORMAT, _MAX_BYTES)
-        if record is None or record.get("mark") != mark or not isinstance(record.get("list"), list):
+        if record is None or record.get("config") != await self._config():
             return None
-        if record.get("config") != await self._config():
+        if isinstance(record.get("default"), dict):
+            self._default = json.dumps(record["default"])
+        if record.get("mark") != mark or not isinstance(record.get("list"), list):
             return None
         return mark, json.dumps(record["list"])
 
     async def _write(self, mark: str, items: list[Any]) -> None:
         if not self._file or self._config is None:
             return
-        record = {"format": _FORMAT, "mark": mark, "config": await self._config(), "list": items}
+        record = {
+            "format": _FORMAT,
+            "mark": mark,
+            "config": await self._config(),
+            "list": items,
+            "default": json.loads(self._default) if self._default else None,
+        }
         with contextlib.suppress(OSError):
             await asyncio.to_thread(write_record, self._file, record)
 
@@ -129,3 +154,14 @@ class Networks:
         result = await self.podman.run(["network", "inspect", "--", ref], check=False)
         data = result.json() if result.returncode == 0 else None
         return data[0] if isinstance(data, list) and data else None
+
+
+def _default_without_file(items: list[dict[str, Any]], folder: str) -> str | None:
+    """podman's default network in its CLI's list (JSON text), if it was made in memory (no
+    file of its name): what podman makes it again until its configuration changes."""
+    for network in items:
+        name = str(network.get("name") or "")
+        made = name and not os.path.exists(os.path.join(folder, f"{name}.json"))
+        if network.get("id") == DEFAULT_NETWORK_ID and made:
+            return json.dumps(network)
+    return None

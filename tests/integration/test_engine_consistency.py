@@ -20,6 +20,7 @@ import pytest
 
 from dockershim.engine.images import Images
 from dockershim.podman.libpod_state import snapshot
+from dockershim.podman.netavark_configs import read_configs
 from dockershim.podman.runner import Completed, PodmanRunner
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_status import docker_state
@@ -407,6 +408,45 @@ def test_volume_records_read_as_podman_prints_them(dclient: Any, cleanup: Cleanu
     _agree(shim, lambda: {n: volume_to_docker(v) for n, v in podman_view().items()})
     podman("rm", "-f", "-t0", running)
     _agree(records, podman_view)
+
+
+def test_network_configs_read_as_podman_prints_them(dclient: Any, cleanup: Cleanup) -> None:
+    """podman/netavark_configs.py on the real folder equals podman's own `network ls` JSON for
+    networks of every shape podman 4 makes (subnets with ranges, IPv6, internal, labels,
+    options, no DNS), and the shim lists each one made behind its back, and none removed."""
+    store = json.loads(podman("info", "--format", "json").stdout)["store"]
+    folder = os.path.join(store["graphRoot"], "networks")
+    base = cleanup.name("dsn")
+    names = [f"{base}-{i}" for i in range(4)]
+    podman("network", "create", names[0])
+    podman(
+        "network", "create", "--internal", "--label", "k=v", "--subnet", "10.97.5.0/24",
+        "--ip-range", "10.97.5.128/25", "--ipv6", "--subnet", "fd00:97::/64", "-o", "mtu=1400",
+        names[1],
+    )  # fmt: skip
+    podman("network", "create", "--disable-dns", "--subnet", "10.97.7.0/24", "--gateway",
+           "10.97.7.254", "-o", "isolate=true", names[2])  # fmt: skip
+    podman("network", "create", "--internal", "--disable-dns", names[3])
+    cleanup.networks.extend(names)
+    ours = set(names)
+
+    def podman_view() -> dict[str, Any]:
+        listed = json.loads(podman("network", "ls", "--format", "json").stdout or "[]")
+        return {n["name"]: n for n in listed if n["name"] in ours}
+
+    def files() -> dict[str, Any]:
+        read = read_configs(folder)
+        assert read is not None
+        return {n["name"]: n for n in read[1] if n["name"] in ours}
+
+    def shim() -> set[str]:
+        return {n["Name"] for n in dclient.api.networks() if n["Name"] in ours}
+
+    _agree(files, podman_view)
+    assert shim() == ours
+    podman("network", "rm", names[0])
+    _agree(files, podman_view)
+    assert shim() == ours - {names[0]}
 
 
 def test_volumes_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
