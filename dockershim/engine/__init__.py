@@ -69,7 +69,7 @@ class Engine:
         self.containers = Containers(podman, self._database, state_dir, self.service)
         self.images = Images(podman, self._store, state_dir)
         self.networks = Networks(podman, self._network_folder, state_dir, self._config_stamp)
-        self.volumes = Volumes(podman, self.containers.snapshot)
+        self.volumes = Volumes(podman, self.containers.snapshot, self.service)
         self.batches = Batches(podman)
         self.changes = Changes(self.batches, self.service)
         self.dns = DnsWatch(podman, self._aardvark_folder, self.containers.snapshot)

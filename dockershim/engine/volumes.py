@@ -19,16 +19,24 @@ from typing import Any
 
 from dockershim.errors import Conflict, DockerError, NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.podman.errors import classify_service
 from dockershim.podman.libpod_state import Snapshot
+from dockershim.podman.service_child import PodmanService
 from dockershim.translate import volumes as tv
+
+_TIMEOUT = 60.0  # a volume create or removal (no copy-up happens here)
 
 
 class Volumes:
     def __init__(
-        self, podman: PodmanRunner, snapshot: Callable[[], Awaitable[Snapshot | None]]
+        self,
+        podman: PodmanRunner,
+        snapshot: Callable[[], Awaitable[Snapshot | None]],
+        service: PodmanService | None = None,
     ) -> None:
         self.podman = podman
         self._snapshot = snapshot
+        self.service = service  # creates and removals through podman's service child when it runs
         self._kept: tuple[str, str] | None = None  # (mark, JSON text of the list)
 
     async def listing(self) -> list[dict[str, Any]]:
@@ -70,25 +78,51 @@ class Volumes:
         raise NotFound(f"get {name}: no such volume")
 
     async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """`podman volume create` of Docker's `VolumeCreate` body (translate/volumes.py); the
-        volume's inspect JSON. dockerd hands back the existing volume when the name is taken
-        (same driver)."""
-        argv = tv.create_argv(body)
-        name = str(body.get("Name") or "") or None
+        """A volume of Docker's `VolumeCreate` body (translate/volumes.py); its inspect JSON.
+        dockerd hands back the existing volume when the name is taken (same driver)."""
+        wanted = tv.volume_create(body)
         try:
-            result = await self.podman.run(argv)
+            name = await self._create(wanted)
         except Conflict:
-            if not name:
+            if not wanted.name:
                 raise
-            return await self.inspect(name)
-        return await self.inspect(result.text.strip().splitlines()[-1])
+            return await self.inspect(wanted.name)
+        return await self.inspect(name)
+
+    async def _create(self, wanted: tv.VolumeCreate) -> str:
+        """The volume made (its name): through podman's service child when it runs (libpod
+        reads the same options as its CLI), else `podman volume create`."""
+        if self.service is not None and self.service.ready:
+            path = "/volumes/create"
+            spec = wanted.spec()
+            answer = await self.service.call(
+                "POST", path, body=spec, timeout=_TIMEOUT, repeatable=False
+            )
+            if answer is not None:
+                made = answer.json()
+                if answer.status == 201 and isinstance(made, dict) and made.get("Name"):
+                    return str(made["Name"])
+                raise classify_service(answer.message)
+        result = await self.podman.run(wanted.argv())
+        return result.text.strip().splitlines()[-1]
 
     async def remove(self, name: str) -> None:
         await self.inspect(name)  # the exact name: `podman volume rm` would take a prefix
         try:
-            await self.podman.run(["volume", "rm", "--", name])
+            await self._rm(name)
         except Conflict as exc:
             raise Conflict(tv.in_use_message(name, exc.message)) from None
+
+    async def _rm(self, name: str) -> None:
+        if self.service is not None and self.service.ready:
+            path = f"/volumes/{name}"  # an exact volume name: nothing to escape (tv.validate_ref)
+            answer = await self.service.call("DELETE", path, timeout=_TIMEOUT)
+            if answer is not None:
+                error = answer.failure((204,))
+                if error:
+                    raise classify_service(error)
+                return
+        await self.podman.run(["volume", "rm", "--", name])
 
     async def prune(self, keep: Callable[[dict[str, Any]], bool]) -> tuple[list[str], int]:
         """Remove the unused volumes that `keep` selects (it sees Docker's shape); the names

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dockershim.errors import InvalidParameter, NotFound
@@ -48,31 +49,58 @@ def _str_map(body: Mapping[str, Any], key: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
-def create_argv(body: Mapping[str, Any]) -> list[str]:
-    """`VolumeCreate` body -> `podman volume create` argv."""
+@dataclass(frozen=True)
+class VolumeCreate:
+    """A `VolumeCreate` body, checked: the name ("" for podman to make one), the local
+    driver's options and the labels."""
+
+    name: str
+    options: dict[str, str]
+    labels: dict[str, str]
+
+    def argv(self) -> list[str]:
+        """`podman volume create`."""
+        argv = ["volume", "create"]
+        for key, value in self.options.items():
+            argv += ["--opt", f"{key}={value}"]
+        for key, value in self.labels.items():
+            argv += ["--label", f"{key}={value}"]
+        return argv + (["--", self.name] if self.name else [])
+
+    def spec(self) -> dict[str, Any]:
+        """The same volume for libpod's `POST /volumes/create` (podman's service child),
+        which reads the options and labels as the CLI does (entities.VolumeCreateOptions)."""
+        return {"Name": self.name, "Labels": self.labels, "Options": self.options}
+
+
+def volume_create(body: Mapping[str, Any]) -> VolumeCreate:
+    """A `VolumeCreate` body as podman's local driver takes it; dockerd's errors otherwise."""
     driver = body.get("Driver") or "local"
     if driver != "local":
         raise NotFound(f'error looking up volume plugin {driver}: plugin "{driver}" not found')
     if body.get("ClusterVolumeSpec"):
         raise InvalidParameter("cluster volumes are not supported by dockershim (no swarm)")
-    argv = ["volume", "create"]
-    for key, value in _str_map(body, "DriverOpts").items():
+    options = _str_map(body, "DriverOpts")
+    for key in options:
         if not key or "=" in key:
             raise InvalidParameter(f"invalid volume option {key!r}")
-        argv += ["--opt", f"{key}={value}"]
-    for key, value in _str_map(body, "Labels").items():
-        if not key:
-            raise InvalidParameter("invalid label: empty key")
-        argv += ["--label", f"{key}={value}"]
+    labels = _str_map(body, "Labels")
+    if "" in labels:
+        raise InvalidParameter("invalid label: empty key")
     name = body.get("Name") or ""
     if not isinstance(name, str):
         raise InvalidParameter("invalid value for Name: expected a string")
     if name:
-        argv += ["--", validate_name(name)]
-    elif ANONYMOUS_LABEL not in _str_map(body, "Labels"):
+        validate_name(name)
+    elif ANONYMOUS_LABEL not in labels:
         # dockerd: a volume created without a name is anonymous (`volume prune` removes it)
-        argv += ["--label", f"{ANONYMOUS_LABEL}="]
-    return argv
+        labels[ANONYMOUS_LABEL] = ""
+    return VolumeCreate(name, options, labels)
+
+
+def create_argv(body: Mapping[str, Any]) -> list[str]:
+    """`VolumeCreate` body -> `podman volume create` argv."""
+    return volume_create(body).argv()
 
 
 def volume_to_docker(vol: Mapping[str, Any]) -> dict[str, Any]:

@@ -121,3 +121,39 @@ def test_a_mounted_volume_without_copy_starts_empty(docker: DockerRun, cleanup: 
         listed[nocopy] = ran.stdout.split()
     assert "www" in listed[False]
     assert listed[True] == []
+
+
+def test_a_volume_made_by_the_service_child_is_the_cli_one(dclient: Any, cleanup: Cleanup) -> None:
+    """Creates and removals go through podman's service child: the same volume as `podman
+    volume create` makes of the same options and labels (podman's own inspect compared), and
+    dockerd's answers for a taken name, a volume in use and one gone."""
+    import docker as docker_py
+
+    ours, theirs = cleanup.name("dsvc"), cleanup.name("dsvc")
+    cleanup.volumes.extend([ours, theirs])
+    options = {"type": "tmpfs", "device": "tmpfs", "o": "nodev"}
+    labels = {"k": "v", "empty": ""}
+    made = dclient.api.create_volume(ours, driver="local", driver_opts=options, labels=labels)
+    assert (made["Options"], made["Labels"]) == (options, labels)
+    argv = [f"--opt={k}={v}" for k, v in options.items()] + [f"--label={k}={v}" for k, v in labels.items()]  # fmt: skip
+    podman("volume", "create", *argv, theirs)
+    shown = json.loads(podman("volume", "inspect", ours, theirs).stdout)
+    for vol in shown:
+        for key in ("Name", "CreatedAt", "Mountpoint"):
+            vol.pop(key)
+    assert shown[0] == shown[1]
+    # a taken name: dockerd hands back the volume there is
+    assert dclient.api.create_volume(ours, labels={"other": "x"})["Labels"] == labels
+    name = cleanup.container()
+    podman("create", "--name", name, "-v", f"{ours}:/data", "busybox")
+    with pytest.raises(docker_py.errors.APIError) as in_use:
+        dclient.api.remove_volume(ours)
+    assert in_use.value.status_code == 409 and "volume is in use" in str(in_use.value)
+    podman("rm", name)
+    dclient.api.remove_volume(ours)
+    with pytest.raises(docker_py.errors.NotFound):
+        dclient.api.remove_volume(ours)
+    anonymous = dclient.api.create_volume()
+    cleanup.volumes.append(anonymous["Name"])
+    assert anonymous["Labels"] == {"com.docker.volume.anonymous": ""}
+    dclient.api.remove_volume(anonymous["Name"])
