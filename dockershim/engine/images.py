@@ -14,6 +14,7 @@ CLI.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -45,6 +46,7 @@ class Images:
         self._restored = False  # the previous service's answers were looked for
         self._dirty = False
         self._saving: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()  # the service ends: write now
         self._histories: dict[str, list[str]] = {}
         self._tags: tuple[str, dict[str, tuple[str, list[str]]]] = ("", {})
 
@@ -88,18 +90,19 @@ class Images:
 
     async def _save(self) -> None:
         while self._dirty and self._file is not None:
-            await asyncio.sleep(_SAVE_AFTER)
+            with contextlib.suppress(TimeoutError):  # a burst settles, or the service ends
+                await asyncio.wait_for(self._closing.wait(), _SAVE_AFTER)
             self._dirty = False
             kept = self._kept
             copy = KeptImages(kept.mark, dict(kept.lists), dict(kept.found))
             await asyncio.to_thread(kept_images.save, self._file, copy)
 
     async def close(self) -> None:
-        """The service ends: what is kept and not written yet is written now."""
-        if self._saving is not None and not self._saving.done():
-            self._saving.cancel()
-            if self._file is not None and self._kept.mark:
-                await asyncio.to_thread(kept_images.save, self._file, self._kept)
+        """The service ends: what is kept and not written yet is written now (one writer at
+        a time: the write under way, if any, finishes first)."""
+        self._closing.set()
+        if self._saving is not None:
+            await self._saving
 
     async def listing(self, *, everything: bool) -> list[dict[str, Any]]:
         """podman's image list (JSON), one entry per image id."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -52,14 +53,19 @@ async def _ask(images: Images) -> tuple[object, ...]:
 
 
 @pytest.mark.asyncio
-async def test_the_next_service_answers_from_what_this_one_kept(tmp_path: Path) -> None:
+async def test_the_next_service_answers_from_what_this_one_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(images_module, "_SAVE_AFTER", 600)  # only the close writes in time
     _store(tmp_path, "1")
     first = _images(_answering(), tmp_path)
     answers = await _ask(first)
     assert answers == (LISTED, INSPECTED[0], None)
     assert await _ask(first) == answers  # kept: no second process
     assert len(first.podman.calls) == 4  # type: ignore[attr-defined]
+    began = time.monotonic()
     await first.close()
+    assert time.monotonic() - began < 5  # written at once, not after the burst's pause
     assert (tmp_path / "state" / FILE_NAME).exists()
     assert os.stat(tmp_path / "state" / FILE_NAME).st_mode & 0o777 == 0o600
     nothing = FakePodman()  # any podman call fails the test
