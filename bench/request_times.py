@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Benchmark (not a test): the docker CLI's own requests in `run -d` + `stop -t0` + `rm`, timed
-one by one, against dockershim and podman's service side by side.
+"""Benchmark (not a test): the docker CLI's own requests in `run -d` + `stop -t0` + `rm` (or
+`--row exec`, `reads`: ps, inspect, images; `ps-none`: ps with no container), timed one by
+one, against dockershim and podman's service side by side.
 
 bench/speed.py times whole commands and bench/mutation_steps.py sends the calls itself; this
 one lets the real docker CLI talk, through a relay per target that notes each request line and
@@ -9,7 +10,7 @@ Rounds alternate the order of the targets. It prints, per request, the median fo
 and the difference, then the median of each whole command.
 
 Run as root (it runs as the test user, after bootstrap):
-    scripts/bench.sh request_times.py [--rounds 30] [--row exec|reads]
+    scripts/bench.sh request_times.py [--rounds 30] [--row exec|reads|ps-none]
 Everything it creates carries the benchmark's label and is removed at the end.
 """
 
