@@ -221,7 +221,7 @@ class Containers:
     async def inspect_fresh(self, ref: str, *, size: bool = False) -> dict[str, Any]:
         """`inspect`, after running a healthcheck that is due (engine/health.py)."""
         raw = await self.inspect(ref, size=size)
-        if await refresh_health(self.podman, raw):
+        if await refresh_health(self.podman, raw, service=self._cli.service):
             raw = await self.inspect(str(raw["Id"]), size=size)
         return raw
 
@@ -233,7 +233,8 @@ class Containers:
         now = time.time()
         due = [r for r in raws if health_due(r, now)]
         if due:
-            await asyncio.gather(*(refresh_health(self.podman, raw) for raw in due))
+            service = self._cli.service
+            await asyncio.gather(*(refresh_health(self.podman, r, service=service) for r in due))
             fresh = await self.inspect_many([str(r["Id"]) for r in due], size=size)
             by_id: dict[str, Mapping[str, Any]] = {r["Id"]: r for r in fresh}
             raws = [by_id.get(r["Id"], r) for r in raws]

@@ -2,8 +2,11 @@
 
 podman schedules healthchecks with systemd timers; without a user systemd (these hosts) they
 never run and a container stays "starting" forever. So when a client looks at a running
-container whose last check is older than its interval (or that has none yet), run
-`podman healthcheck run` once, then report the fresh state.
+container whose last check is older than its interval (or that has none yet), run the check
+once, then report the fresh state: through podman's service child (libpod's healthcheck
+endpoint runs the same `HealthCheck` as `podman healthcheck run`, ~40 ms sooner), or a
+`podman healthcheck run` process when the child is not running or already runs
+_IN_SERVICE checks (a slow check must not hold the child's connections).
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockershim.podman.runner import PodmanRunner
+from dockershim.podman.service_child import PodmanService
 from dockershim.translate.container_status import parse_time
 
 _DEFAULT_INTERVAL = 30.0
 _DEFAULT_TIMEOUT = 30.0
+_IN_SERVICE = 4  # checks run in the service child at once; more run as processes
 _inflight: dict[str, asyncio.Task[None]] = {}
+_in_service: set[str] = set()  # containers whose check runs in the service child now
 
 
 def _seconds(ns: Any, default: float) -> float:
@@ -48,11 +54,26 @@ def health_due(raw: Mapping[str, Any], now: float) -> bool:
     return now - last >= interval
 
 
-async def _run(podman: PodmanRunner, ident: str, timeout: float) -> None:
+async def _run(
+    podman: PodmanRunner, service: PodmanService | None, ident: str, timeout: float
+) -> None:
+    if service is not None and service.ready and len(_in_service) < _IN_SERVICE:
+        _in_service.add(ident)
+        try:
+            path = f"/containers/{ident}/healthcheck"  # a full id: nothing to escape
+            if await service.call("GET", path, timeout=timeout + 10) is not None:
+                return  # its answer is the state the next inspect reads
+        finally:
+            _in_service.discard(ident)
     await podman.run(["healthcheck", "run", "--", ident], check=False, timeout=timeout + 10)
 
 
-async def refresh_health(podman: PodmanRunner, raw: Mapping[str, Any], wait: float = 3.0) -> bool:
+async def refresh_health(
+    podman: PodmanRunner,
+    raw: Mapping[str, Any],
+    wait: float = 3.0,
+    service: PodmanService | None = None,
+) -> bool:
     """Run a due healthcheck (once per container at a time); True when one finished within
     `wait` seconds. A slower check keeps running in the background and shows next time:
     dockerd's inspect and list never block on a healthcheck either."""
@@ -63,7 +84,7 @@ async def refresh_health(podman: PodmanRunner, raw: Mapping[str, Any], wait: flo
     if task is None or task.done():
         hc = (raw.get("Config") or {}).get("Healthcheck") or {}
         timeout = _seconds(hc.get("Timeout"), _DEFAULT_TIMEOUT)
-        task = asyncio.ensure_future(_run(podman, ident, timeout))
+        task = asyncio.ensure_future(_run(podman, service, ident, timeout))
         _inflight[ident] = task
         task.add_done_callback(lambda _t: _inflight.pop(ident, None))
     try:
