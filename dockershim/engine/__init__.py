@@ -67,7 +67,7 @@ class Engine:
         # `service`: the child api/lazyapp.py began starting while this engine was built
         self.service = service or PodmanService.of(podman, state_dir)
         self.containers = Containers(podman, self._database, state_dir, self.service)
-        self.images = Images(podman, self._store, state_dir)
+        self.images = Images(podman, self._store, state_dir, self.service)
         self.networks = Networks(podman, self._network_folder, state_dir, self._config_stamp)
         self.volumes = Volumes(podman, self.containers.snapshot, self.service)
         self.batches = Batches(podman)

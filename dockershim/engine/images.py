@@ -7,8 +7,10 @@ to reload). The same signal decides here: podman's answers (`podman images`, `po
 inspect` of a name, a miss included) are kept with the image store's mark and taken again
 only after a change of it (containers coming and going change the container store, not this
 one: Docker's image list does not count containers, engine/kept_images.py), and kept on disk
-for the next activation. Without those files (another store layout) every read goes to the
-CLI.
+for the next activation. The answers come from podman's service child when it runs (libpod's
+image list and inspect are the same ImageEngine code the CLI prints, in-process), else from
+`podman images` / `podman image inspect`. Without those files (another store layout) every
+read asks podman.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ import json
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from dockershim.engine import kept_images
 from dockershim.engine.kept_images import KeptImages
 from dockershim.errors import NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.podman.service_child import PodmanService
 from dockershim.translate.internal_pods import is_pause_image
 from dockershim.translate.references import candidates, create_candidates, looks_like_id
 
@@ -32,15 +36,21 @@ StoreInfo = Callable[[], Awaitable[tuple[str, str]]]  # (graph root, driver name
 
 _KEPT_NAMES = 512  # lookups kept per store state: bounded, whatever names clients send
 _KEPT_NAME_MAX = 1024  # longer names are asked of podman each time (Docker's are <= 255)
+_TIMEOUT = 60.0  # a list or an inspect: podman waits for its store's lock at most
 _SAVE_AFTER = 1.0  # seconds after a new answer before writing what is kept (one per burst)
 
 
 class Images:
     def __init__(
-        self, podman: PodmanRunner, store: StoreInfo, state_dir: str | None = None
+        self,
+        podman: PodmanRunner,
+        store: StoreInfo,
+        state_dir: str | None = None,
+        service: PodmanService | None = None,
     ) -> None:
         self.podman = podman
         self._store = store
+        self.service = service  # podman's service child: answers in-process when it runs
         self._file = os.path.join(state_dir, kept_images.FILE_NAME) if state_dir else None
         self._kept = KeptImages(mark="")  # podman's answers at the store's mark `mark`
         self._restored = False  # the previous service's answers were looked for
@@ -110,9 +120,7 @@ class Images:
         kept = await self._kept_at(mark)
         if mark and everything in kept.lists:
             return list(json.loads(kept.lists[everything]))
-        args = ["images", "--format", "json"] + (["--all"] if everything else [])
-        data = (await self.podman.run(args)).json()
-        listed = _merge_names(data if isinstance(data, list) else [])
+        listed = _merge_names(await self._podman_list(everything))
         items = [i for i in listed if not is_pause_image(i)]  # podman's own (internal_pods)
         if (keep := self._keep(mark)) is not None:
             keep.lists[everything] = json.dumps(items)
@@ -140,7 +148,7 @@ class Images:
         if mark and name in kept.found:
             found: dict[str, Any] | None = json.loads(kept.found[name])
             return found
-        found = await self._find_cli(name)
+        found = await self._find_podman(name)
         keep = self._keep(mark)
         if keep is not None and len(keep.found) < _KEPT_NAMES and len(name) <= _KEPT_NAME_MAX:
             text = json.dumps(found)
@@ -227,14 +235,43 @@ class Images:
             if parts
         ]
 
-    async def _find_cli(self, name: str) -> dict[str, Any] | None:
+    async def _podman_list(self, everything: bool) -> list[Any]:
+        """podman's image list: its service child's (libpod's list is the ImageEngine.List the
+        CLI prints) when the child runs, else `podman images`."""
+        if self.service is not None and self.service.ready:
+            params = {"all": "true"} if everything else None
+            answer = await self.service.call("GET", "/images/json", params, timeout=_TIMEOUT)
+            data = answer.json() if answer is not None and answer.status == 200 else None
+            if isinstance(data, list):
+                return data
+        args = ["images", "--format", "json"] + (["--all"] if everything else [])
+        data = (await self.podman.run(args)).json()
+        return data if isinstance(data, list) else []
+
+    async def _find_podman(self, name: str) -> dict[str, Any] | None:
         for candidate in candidates(name):
-            result = await self.podman.run(["image", "inspect", "--", candidate], check=False)
-            if result.returncode == 0:
-                data = result.json()
-                if isinstance(data, list) and data:
-                    item: dict[str, Any] = data[0]
-                    return item
+            found = await self._inspect(candidate)
+            if found is not None:
+                return found
+        return None
+
+    async def _inspect(self, candidate: str) -> dict[str, Any] | None:
+        """podman's inspect of one name as it looks it up (LookupImage), or None: its service
+        child's answer (the same lookup and inspect as `podman image inspect`) when it runs
+        and tells, else the CLI's."""
+        if self.service is not None and self.service.ready:
+            path = f"/images/{quote(candidate, safe='/:@')}/json"
+            answer = await self.service.call("GET", path, timeout=_TIMEOUT)
+            data = answer.json() if answer is not None and answer.status == 200 else None
+            if isinstance(data, dict) and data.get("Id"):
+                return data
+            if answer is not None and answer.status == 404:
+                return None
+        result = await self.podman.run(["image", "inspect", "--", candidate], check=False)
+        if result.returncode == 0:
+            listed = result.json()
+            if isinstance(listed, list) and listed and isinstance(listed[0], dict):
+                return listed[0]
         return None
 
 

@@ -7,6 +7,7 @@ listed, one removed is never shown, states, exit codes and health are what podma
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -22,6 +23,8 @@ from dockershim.engine.images import Images
 from dockershim.podman.libpod_state import snapshot
 from dockershim.podman.netavark_configs import read_configs
 from dockershim.podman.runner import Completed, PodmanRunner
+from dockershim.podman.service_child import PodmanService
+from dockershim.translate import images as timages
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.endpoint_echo import echo_endpoints
@@ -352,6 +355,48 @@ def test_lists_with_sizes_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     podman("stop", "--time", "0", name)
     assert shim(False) == {}
     _agree(lambda: shim(True), podman_sizes)
+
+
+@pytest.mark.asyncio
+async def test_image_answers_of_the_service_child_are_the_cli_ones(
+    cleanup: Cleanup, tmp_path: Any
+) -> None:
+    """engine/images.py asks podman's service child when it runs: its list and its inspect
+    of each name (a tag, an id, a prefix, podman's localhost/ name, a miss) are what `podman
+    images` and `podman image inspect` print, as Docker's shapes."""
+    store = json.loads(podman("info", "--format", "json").stdout)["store"]
+    tag = f"{cleanup.name('dsc')}:v1"
+    cleanup.images.append(f"localhost/{tag}")
+    podman("tag", FIXTURE_IMAGE, f"localhost/{tag}")
+
+    async def store_info() -> tuple[str, str]:
+        return store["graphRoot"], store["graphDriverName"]
+
+    runner = _Recording()
+    service = PodmanService(runner, str(tmp_path))
+    service.want()
+    for _ in range(100):
+        if service.ready:
+            break
+        await asyncio.sleep(0.1)
+    try:
+        assert service.ready
+        images = Images(runner, store_info, None, service)
+        for everything in (False, True):
+            listed = await images.listing(everything=everything)
+            argv = ["images", "--format", "json"] + (["--all"] if everything else [])
+            cli = [i for i in json.loads(podman(*argv).stdout) if not is_pause_image(i)]
+            shim = {i["Id"]: timages.summary(i) for i in listed}
+            assert shim == {i["Id"]: timages.summary(i) for i in cli}
+        image_id = json.loads(podman("image", "inspect", FIXTURE_IMAGE).stdout)[0]["Id"]
+        for name in (FIXTURE_IMAGE, tag, f"localhost/{tag}", image_id, image_id[:12]):
+            found = await images.find(name)
+            cli = json.loads(podman("image", "inspect", "--", name).stdout)[0]
+            assert found == cli
+        assert await images.find(cleanup.name("dsmissing")) is None
+        assert runner.calls == []  # every answer came from the child
+    finally:
+        await service.close()
 
 
 def test_info_counts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:

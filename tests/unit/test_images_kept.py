@@ -139,3 +139,50 @@ async def test_nothing_is_kept_without_the_store_files(tmp_path: Path) -> None:
     await images.close()
     assert len(podman.calls) == 8
     assert not (tmp_path / "state" / FILE_NAME).exists()
+
+
+class _Answer:
+    def __init__(self, status: int, data: object) -> None:
+        self.status, self._data = status, data
+
+    def json(self) -> object:
+        return self._data
+
+
+class _Service:
+    """podman's service child as engine/images.py sees it: an answer per path."""
+
+    def __init__(self, answers: dict[str, _Answer], *, ready: bool = True) -> None:
+        self.ready = ready
+        self.answers = answers
+        self.calls: list[str] = []
+
+    async def call(self, method: str, path: str, *args: object, **kwargs: object) -> object:
+        self.calls.append(path)
+        return self.answers.get(path)
+
+
+@pytest.mark.asyncio
+async def test_the_service_child_answers_and_the_cli_covers_what_it_cannot(
+    tmp_path: Path,
+) -> None:
+    _store(tmp_path, "1")
+    service = _Service(
+        {
+            "/images/json": _Answer(200, LISTED),
+            "/images/docker.io/library/busybox:latest/json": _Answer(200, INSPECTED[0]),
+            "/images/docker.io/library/gone:latest/json": _Answer(404, {"message": "no"}),
+            "/images/localhost/gone:latest/json": _Answer(500, {"message": "store busy"}),
+        }
+    )
+    podman = _answering()
+    images = Images(podman, _images(podman, tmp_path)._store, None, service)  # type: ignore[arg-type]
+    assert await _ask(images) == (LISTED, INSPECTED[0], None)
+    # a 404 is podman's miss; anything else is asked of the CLI
+    assert podman.calls == [["image", "inspect", "--", "localhost/gone:latest"]]
+    assert service.calls[0] == "/images/json"
+    idle = _Service({}, ready=False)
+    podman = _answering()
+    images = Images(podman, _images(podman, tmp_path)._store, None, idle)  # type: ignore[arg-type]
+    assert await _ask(images) == (LISTED, INSPECTED[0], None)
+    assert idle.calls == [] and len(podman.calls) == 4
