@@ -55,8 +55,9 @@ class Networks:
         self._config = config
         self._kept: tuple[str, str] | None = None  # (mark, JSON text of the list)
         self._looked_on_disk = False
-        # podman's default network as its CLI last printed it (JSON text), when it had no file
-        self._default: str | None = None
+        # podman's default network as its CLI last printed it, when it had no file: (the
+        # stamp of podman's configuration then, its JSON text)
+        self._default: tuple[str, str] | None = None
 
     async def _mark(self) -> str:
         folder = await self._folder()
@@ -77,8 +78,8 @@ class Networks:
             result = await self.podman.run(["network", "ls", "--format", "json"])
             data = result.json()
             items = list(data) if isinstance(data, list) else []
-            if mark:
-                self._default = _default_without_file(items, await self._folder())
+            default = _default_without_file(items, await self._folder()) if mark else None
+            self._default = (await self._stamp(), default) if default else None
         if mark:
             self._kept = (mark, json.dumps(items))
             await self._write(mark, items)
@@ -87,16 +88,19 @@ class Networks:
     async def _from_files(self) -> tuple[str, list[dict[str, Any]]] | None:
         """(the folder's mark, the list) made from the config files and the default network
         as podman last printed it; None when only podman can tell."""
-        if self._default is None:
-            return None
+        if self._default is None or self._default[0] != await self._stamp():
+            return None  # podman makes its default network from its configuration
         read = await asyncio.to_thread(read_configs, await self._folder())  # may wait on podman
         if read is None:
             return None
         mark, networks = read
-        default = json.loads(self._default)
+        default = json.loads(self._default[1])
         if all(n["name"] != default.get("name") for n in networks):  # a file would replace it
             networks.append(default)
         return mark, sorted(networks, key=lambda n: str(n["name"]))  # podman's order
+
+    async def _stamp(self) -> str:
+        return await self._config() if self._config is not None else ""
 
     async def _read_back(self, mark: str) -> tuple[str, str] | None:
         """The list an earlier service kept, if the folder and podman's configuration are
@@ -107,7 +111,7 @@ class Networks:
         if record is None or record.get("config") != await self._config():
             return None
         if isinstance(record.get("default"), dict):
-            self._default = json.dumps(record["default"])
+            self._default = (str(record["config"]), json.dumps(record["default"]))
         if record.get("mark") != mark or not isinstance(record.get("list"), list):
             return None
         return mark, json.dumps(record["list"])
@@ -115,12 +119,14 @@ class Networks:
     async def _write(self, mark: str, items: list[Any]) -> None:
         if not self._file or self._config is None:
             return
+        stamp = await self._config()
+        default = self._default[1] if self._default and self._default[0] == stamp else None
         record = {
             "format": _FORMAT,
             "mark": mark,
-            "config": await self._config(),
+            "config": stamp,
             "list": items,
-            "default": json.loads(self._default) if self._default else None,
+            "default": json.loads(default) if default else None,
         }
         with contextlib.suppress(OSError):
             await asyncio.to_thread(write_record, self._file, record)

@@ -174,3 +174,29 @@ async def test_a_default_network_with_a_file_is_never_made_up(tmp_path: Path) ->
     podman.answer(LS, [DEFAULT])
     assert await networks.listing() == [DEFAULT]
     assert podman.calls == [LS, LS]
+
+
+@pytest.mark.asyncio
+async def test_a_configuration_change_asks_podman_for_its_default_again(tmp_path: Path) -> None:
+    """podman makes its default network from containers.conf: once the configuration's stamp
+    moves, the default network it last printed is not used (in this service or the next)."""
+    folder = _folder(tmp_path, _network("one"))
+    stamp = ["stamp-1"]
+
+    async def where() -> str:
+        return str(folder)
+
+    async def config() -> str:
+        return stamp[0]
+
+    podman = FakePodman()
+    podman.answer(LS, [DEFAULT])
+    networks = Networks(podman, where, str(tmp_path / "state"), config)
+    await networks.listing()
+    stamp[0] = "stamp-2"  # containers.conf edited (another default subnet, say)
+    (folder / "two.json").write_text(json.dumps(_network("two")))
+    await networks.listing()
+    assert podman.calls == [LS, LS]
+    (folder / "three.json").write_text(json.dumps(_network("three")))
+    await networks.listing()  # the default printed under stamp-2 serves again
+    assert podman.calls == [LS, LS]
