@@ -158,7 +158,7 @@ class Engine:
     def top(self) -> Top:
         from dockershim.engine.top import Top
 
-        return Top(self.podman, self.containers)
+        return Top(self.podman, self.containers, self.service)
 
     @cached_property
     def stats(self) -> Stats:

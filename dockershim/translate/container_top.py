@@ -1,4 +1,5 @@
-"""`podman top` output -> Docker's ContainerTop body {"Titles": [...], "Processes": [[...]]}."""
+"""`podman top` output (its CLI's table, or its service's rows) -> Docker's ContainerTop body
+{"Titles": [...], "Processes": [[...]]}."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 # podman's descriptors for the columns of `ps -ef`, which dockerd shows without ps_args
 EF_DESCRIPTORS = ["user", "pid", "ppid", "pcpu", "stime", "tty", "time", "args"]
 EF_TITLES = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+# the headers podman gives those descriptors (psgo's)
+EF_HEADERS = ["USER", "PID", "PPID", "%CPU", "STIME", "TTY", "TIME", "COMMAND"]
 _STIME = re.compile(r"^\d{4}-\d\d-\d\d (\d\d:\d\d):\d\d")
 
 
@@ -26,11 +29,23 @@ def top_body(text: str, *, custom: bool) -> dict[str, Any]:
     return {"Titles": EF_TITLES, "Processes": [_ef_row(lines[0], ln) for ln in lines[1:]]}
 
 
+def ef_body(processes: list[list[str]]) -> dict[str, Any]:
+    """podman's rows of the EF_DESCRIPTORS columns, cell by cell (its service's answer)."""
+    return {
+        "Titles": EF_TITLES,
+        "Processes": [_ef_cells([c.strip() for c in p]) for p in processes],
+    }
+
+
 def _ef_row(header: str, line: str) -> list[str]:
     """Cut at the header's column starts (podman's STIME contains blanks)."""
     starts = [m.start() for m in re.finditer(r"\S+", header)]
     ends = [*starts[1:], max(len(line), starts[-1])]
-    cells = [line[a:b].strip() for a, b in zip(starts, ends, strict=True)]
+    return _ef_cells([line[a:b].strip() for a, b in zip(starts, ends, strict=True)])
+
+
+def _ef_cells(cells: list[str]) -> list[str]:
+    """`ps -ef`'s forms: STIME as HH:MM, C without decimals."""
     if len(cells) == len(EF_TITLES):
         match = _STIME.match(cells[4])
         if match:

@@ -27,6 +27,7 @@ from dockershim.podman.service_child import PodmanService
 from dockershim.translate import images as timages
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_status import docker_state
+from dockershim.translate.container_top import EF_DESCRIPTORS, top_body
 from dockershim.translate.endpoint_echo import echo_endpoints
 from dockershim.translate.internal_pods import is_internal_listing, is_pause_image
 from dockershim.translate.volumes import volume_to_docker
@@ -397,6 +398,18 @@ async def test_image_answers_of_the_service_child_are_the_cli_ones(
         assert runner.calls == []  # every answer came from the child
     finally:
         await service.close()
+
+
+def test_top_of_the_service_child_is_the_cli_one(dclient: Any, cleanup: Cleanup) -> None:
+    """`docker top` without ps_args: podman's service child's rows, read as the table `podman
+    top` prints for the same columns (two processes, a command with blanks)."""
+    name = cleanup.container()
+    podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sh", "-c", "sleep 600 & sleep 601")
+    dclient.api.inspect_container(name)  # the shim knows it
+    table = podman("top", name, *EF_DESCRIPTORS).stdout
+    cli = top_body(table, custom=False)
+    assert len(cli["Processes"]) == 2
+    assert dclient.api.top(name) == cli
 
 
 def test_info_counts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:

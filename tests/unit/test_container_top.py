@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockershim.translate.container_top import top_body
+from dockershim.translate.container_top import ef_body, top_body
 from tests.fakes import FIXTURES
 
 
@@ -18,3 +18,23 @@ def test_custom_ps_args_split_like_dockerd() -> None:
         "Titles": ["PID", "USER", "COMMAND"],
         "Processes": [["1", "root", "sleep 100"]],
     }
+
+
+def test_the_service_rows_read_as_the_cli_table() -> None:
+    """podman's service answers the same columns as rows of cells: the same Docker body as
+    its CLI's table (captured from podman 4.3.1 for one container)."""
+    table = (
+        "USER        PID         PPID        %CPU        STIME                          TTY"
+        "         TIME        COMMAND\n"
+        "root        1           0           0.000       2026-12-07 20:07:22 +0000 UTC  ?"
+        "           0s          sleep 301 \n"
+        "root        6           1           0.000       2026-12-07 20:07:22 +0000 UTC  ?"
+        "           0s          sleep 300 \n"
+    )
+    rows = [
+        ["root", "1", "0", "0.000", "2026-12-07 20:07:22 +0000 UTC", "?", "0s", "sleep 301"],
+        ["root", "6", "1", "0.000", "2026-12-07 20:07:22 +0000 UTC", "?", "0s", "sleep 300"],
+    ]
+    body = ef_body(rows)
+    assert body == top_body(table, custom=False)
+    assert body["Processes"][0] == ["root", "1", "0", "0", "20:07", "?", "0s", "sleep 301"]
