@@ -53,6 +53,7 @@ from dockershim.translate.archive import (
 
 log = logging.getLogger(__name__)
 
+_DIFF_TIMEOUT = 60.0  # podman walks the container's layer against its image
 _CHUNK = 1 << 16
 _FILE_CHUNK = 1 << 20
 _SERVICE_TIMEOUT = 120.0  # seconds for each step of an upload to podman's service child
@@ -380,8 +381,23 @@ class Archives:
         return Source(await self.podman.spawn(["export", "--", ref]), b"", None)
 
     async def changes(self, ref: str) -> list[dict[str, Any]]:
-        """Docker's list of changed paths (`podman diff`)."""
-        await self.containers.inspect(ref)
+        """Docker's list of changed paths: podman's service child's (libpod's changes are
+        the same GetDiff of the whole layer chain as `podman diff`) when it runs, else
+        `podman diff`."""
+        raw = await self.containers.inspect(ref)
+        if self.service.ready:
+            path = f"/containers/{raw['Id']}/changes"  # a full id: nothing to escape
+            answer = await self.service.call("GET", path, timeout=_DIFF_TIMEOUT)
+            listed = answer.json() if answer is not None and answer.status == 200 else None
+            if isinstance(listed, list) and all(isinstance(c, dict) for c in listed):
+                kinds = {0: "changed", 1: "added", 2: "deleted"}
+                diff: dict[str, list[str]] = {}
+                for change in listed:
+                    diff.setdefault(kinds.get(change.get("Kind"), ""), []).append(
+                        str(change.get("Path"))
+                    )
+                if "" not in diff:  # every kind one podman's CLI prints
+                    return docker_changes(diff)
         result = await self.podman.run(["diff", "--format", "json", "--", ref])
         try:
             diff = json.loads(result.stdout or b"{}")

@@ -25,6 +25,7 @@ from dockershim.podman.netavark_configs import read_configs
 from dockershim.podman.runner import Completed, PodmanRunner
 from dockershim.podman.service_child import PodmanService
 from dockershim.translate import images as timages
+from dockershim.translate.archive import docker_changes
 from dockershim.translate.container_inspect import inspect_body, podman_annotations
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.container_top import EF_DESCRIPTORS, top_body
@@ -410,6 +411,22 @@ def test_top_of_the_service_child_is_the_cli_one(dclient: Any, cleanup: Cleanup)
     cli = top_body(table, custom=False)
     assert len(cli["Processes"]) == 2
     assert dclient.api.top(name) == cli
+
+
+def test_diff_of_the_service_child_is_the_cli_one(dclient: Any, cleanup: Cleanup) -> None:
+    """`docker diff`: podman's service child's changes, read as `podman diff` prints them
+    (added, changed and deleted paths, podman's own mount points left out)."""
+    name = cleanup.container()
+    script = "mkdir -p /tmp/a/b; touch /tmp/a/b/c /etc/zz; rm /bin/yes; echo x >> /etc/passwd; sleep 600"  # fmt: skip
+    podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sh", "-c", script)
+    cli: list[Any] = []
+    for _ in range(50):  # the script has run
+        cli = docker_changes(json.loads(podman("diff", "--format", "json", name).stdout))
+        if {"Path": "/etc/zz", "Kind": 1} in cli:
+            break
+        time.sleep(0.1)
+    assert {"Path": "/bin/yes", "Kind": 2} in cli and {"Path": "/etc/passwd", "Kind": 0} in cli
+    assert dclient.api.diff(name) == cli
 
 
 def test_info_counts_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
