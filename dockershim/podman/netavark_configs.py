@@ -24,6 +24,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from dockershim.podman.statedb import lock_pauses
+
 LOCK_NAME = "netavark.lock"
 DEFAULT_NETWORK_ID = "2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9"  # podman's
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")  # podman's types.NameRegex
@@ -105,21 +107,26 @@ def _reader_lock(path: str) -> Iterator[bool]:
         yield False
         return
     try:
-        deadline = time.monotonic() + _LOCK_WAIT
-        pause = 0.001
-        while True:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EACCES, errno.EAGAIN) or time.monotonic() > deadline:
-                    yield False
-                    return
-                time.sleep(pause)
-                pause = min(pause * 2, 0.016)
+        if not _acquired(fd):
+            yield False
+            return
         try:
             yield True
         finally:
             fcntl.lockf(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _acquired(fd: int) -> bool:
+    """The shared lock taken, tried again after statedb's pauses while a writer holds it."""
+    pauses = lock_pauses(_LOCK_WAIT)
+    while True:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            pause = next(pauses, None)
+            if exc.errno not in (errno.EACCES, errno.EAGAIN) or pause is None:
+                return False
+            time.sleep(pause)
