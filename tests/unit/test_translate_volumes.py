@@ -25,12 +25,13 @@ def test_volume_shape_and_anonymous_label() -> None:
 
 
 def test_create_argv() -> None:
-    argv = tv.create_argv(
+    argv = tv.volume_create(
         {"Name": "v1", "Driver": "local", "DriverOpts": {"type": "tmpfs"}, "Labels": {"a": "b"}}
-    )
+    ).argv()
     assert argv == ["volume", "create", "--opt", "type=tmpfs", "--label", "a=b", "--", "v1"]
     # no name: anonymous, as dockerd labels it
-    assert tv.create_argv({}) == ["volume", "create", "--label", "com.docker.volume.anonymous="]
+    anonymous = tv.volume_create({}).argv()
+    assert anonymous == ["volume", "create", "--label", "com.docker.volume.anonymous="]
 
 
 @pytest.mark.parametrize(
@@ -45,7 +46,7 @@ def test_create_argv() -> None:
 )
 def test_create_refusals(body: dict[str, object], error: type[Exception]) -> None:
     with pytest.raises(error):
-        tv.create_argv(body)
+        tv.volume_create(body)
 
 
 def test_list_filters() -> None:
