@@ -33,10 +33,9 @@ class ImageOps:
         return data
 
     async def history(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        argv = ["history", "--no-trunc", "--format", "json", "--", data["Id"]]
-        entries = (await self.podman.run(argv)).json()
+        layers = await self.images.history(str(data["Id"]))
         tags = {data["Id"]: [familiar(t) for t in data.get("RepoTags") or []]}
-        return timages.history(entries or [], tags)
+        return timages.history(layers, tags)
 
     async def tag(self, data: dict[str, Any], target: Reference) -> None:
         await self.podman.run(["tag", data["Id"], target.full()])

@@ -26,9 +26,11 @@ from urllib.parse import quote
 
 from dockershim.engine import kept_images
 from dockershim.engine.kept_images import KeptImages
-from dockershim.errors import NotFound
+from dockershim.errors import DockerError, NotFound
 from dockershim.podman import PodmanRunner
 from dockershim.podman.service_child import PodmanService
+from dockershim.translate import images as timages
+from dockershim.translate.images import HistoryLayer
 from dockershim.translate.internal_pods import is_pause_image
 from dockershim.translate.references import candidates, create_candidates, looks_like_id
 
@@ -57,7 +59,7 @@ class Images:
         self._dirty = False
         self._saving: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()  # the service ends: write now
-        self._histories: dict[str, list[str]] = {}
+        self._histories: dict[str, list[HistoryLayer]] = {}  # by image id
         self._tags: tuple[str, dict[str, tuple[str, list[str]]]] = ("", {})
 
     async def _mark(self) -> str:
@@ -198,21 +200,42 @@ class Images:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
 
-    async def onbuild_history(self, image_id: str) -> list[str]:
-        """The `ONBUILD ...` lines of an image's history (an image's history never changes:
-        kept per id, bounded)."""
+    async def history(self, image_id: str) -> list[HistoryLayer]:
+        """podman's history of an image, by full id (an id names one config, whose history
+        never changes: kept per id, bounded): from its service child when it runs, else
+        `podman history`. NotFound when the image went meanwhile."""
         if image_id not in self._histories:
-            argv = ["image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", "--", image_id]
-            result = await self.podman.run(argv, check=False)
-            if result.returncode != 0:
-                return []
+            layers = await self._child_history(image_id)
+            if layers is None:
+                argv = ["history", "--no-trunc", "--format", "json", "--", image_id]
+                entries = (await self.podman.run(argv)).json()
+                layers = timages.layers_from_cli(entries if isinstance(entries, list) else [])
             if len(self._histories) >= _KEPT_NAMES:
                 self._histories.clear()
-            lines = result.text.splitlines()
-            self._histories[image_id] = [
-                ln.split("ONBUILD", 1)[1] for ln in lines if "ONBUILD" in ln
-            ]
+            self._histories[image_id] = layers
         return list(self._histories[image_id])
+
+    async def _child_history(self, image_id: str) -> list[HistoryLayer] | None:
+        if self.service is None or not self.service.ready:
+            return None
+        path = f"/images/{image_id}/history"  # a full id: nothing to escape
+        answer = await self.service.call("GET", path, timeout=_TIMEOUT)
+        if answer is not None and answer.status == 404:
+            raise NotFound(f"No such image: {image_id}")
+        data = answer.json() if answer is not None and answer.status == 200 else None
+        return timages.layers_from_api(data) if isinstance(data, list) else None
+
+    async def onbuild_history(self, image_id: str) -> list[str]:
+        """The `ONBUILD ...` lines of an image's history; none when it cannot be read."""
+        try:
+            layers = await self.history(image_id)
+        except DockerError:
+            return []
+        return [
+            layer.created_by.split("ONBUILD", 1)[1]
+            for layer in layers
+            if "ONBUILD" in layer.created_by
+        ]
 
     async def storage_containers(self) -> list[tuple[str, list[str]]]:
         """(id, names) of every container containers/storage holds, podman's and the ones

@@ -11,6 +11,7 @@ Architecture, Os, Created RFC 3339); `GET /images/{name}/history`. Names podman 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -138,25 +139,62 @@ def inspect(data: dict[str, Any], *, api_version: tuple[int, ...] = (1, 55)) -> 
     return out
 
 
-def history(
-    entries: list[dict[str, Any]], tags_by_id: dict[str, list[str]]
-) -> list[dict[str, Any]]:
-    """`podman history --format json --no-trunc` -> Docker's HistoryResponseItem list."""
-    out = []
-    for e in entries:
-        raw_id = str(e.get("id") or "")
-        image_id = "<missing>" if raw_id in ("", "<missing>") else sha(raw_id)
-        out.append(
-            {
-                "Id": image_id,
-                "Created": _unix(e.get("created")),
-                "CreatedBy": e.get("CreatedBy") or "",
-                "Tags": tags_by_id.get(raw_id) or None,
-                "Size": int(e.get("size") or 0),
-                "Comment": e.get("comment") or "",
-            }
+@dataclass(frozen=True)
+class HistoryLayer:
+    """One line of podman's image history, as both its CLI and its service tell it."""
+
+    image_id: str  # the image this layer made, "<missing>" for one made along the way
+    created: int  # unix seconds
+    created_by: str
+    size: int
+    comment: str
+
+
+def layers_from_cli(entries: list[Any]) -> list[HistoryLayer]:
+    """`podman history --format json --no-trunc` (ImageHistoryLayer: id, created RFC 3339,
+    CreatedBy, size, comment; empty fields left out)."""
+    return [
+        HistoryLayer(
+            image_id=str(e.get("id") or ""),
+            created=_unix(e.get("created")),
+            created_by=str(e.get("CreatedBy") or ""),
+            size=int(e.get("size") or 0),
+            comment=str(e.get("comment") or ""),
         )
-    return out
+        for e in entries
+        if isinstance(e, dict)
+    ]
+
+
+def layers_from_api(entries: list[Any]) -> list[HistoryLayer]:
+    """libpod's `GET /images/{name}/history` (HistoryResponse: Id, Created unix, CreatedBy,
+    Size, Comment): the same libimage History the CLI prints."""
+    return [
+        HistoryLayer(
+            image_id=str(e.get("Id") or ""),
+            created=int(e.get("Created") or 0),
+            created_by=str(e.get("CreatedBy") or ""),
+            size=int(e.get("Size") or 0),
+            comment=str(e.get("Comment") or ""),
+        )
+        for e in entries
+        if isinstance(e, dict)
+    ]
+
+
+def history(layers: list[HistoryLayer], tags_by_id: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """podman's history -> Docker's HistoryResponseItem list (tags on the image's own line)."""
+    return [
+        {
+            "Id": "<missing>" if layer.image_id in ("", "<missing>") else sha(layer.image_id),
+            "Created": layer.created,
+            "CreatedBy": layer.created_by,
+            "Tags": tags_by_id.get(layer.image_id) or None,
+            "Size": layer.size,
+            "Comment": layer.comment,
+        }
+        for layer in layers
+    ]
 
 
 def _unix(stamp: Any) -> int:

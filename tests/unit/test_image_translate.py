@@ -57,11 +57,33 @@ def test_inspect_moves_healthcheck_into_config() -> None:
 def test_history_marks_missing_layers_and_tags_the_top() -> None:
     entries = fixture_json("history.json")
     top = entries[0]["id"]
-    out = images.history(entries, {top: ["fx-labelled:v1"]})
+    out = images.history(images.layers_from_cli(entries), {top: ["fx-labelled:v1"]})
     assert out[0]["Id"] == f"sha256:{top}" and out[0]["Tags"] == ["fx-labelled:v1"]
     assert out[1]["Id"] == "<missing>" and out[1]["Tags"] is None
     assert out[-1]["Size"] == 2129920 and out[-1]["Created"] > 0
     assert out[0]["CreatedBy"].endswith('CMD ["echo hi"]')
+
+
+def test_history_reads_alike_from_the_cli_and_the_service() -> None:
+    """libpod's HistoryResponse (unix Created, capitalised keys, empty fields kept) is the
+    same history as the CLI's JSON (RFC 3339 created, empty fields left out)."""
+    entries = fixture_json("history.json")
+    answer = [
+        {
+            "Id": e["id"],
+            "Created": images.layers_from_cli([e])[0].created,
+            "CreatedBy": e.get("CreatedBy", ""),
+            "Tags": e.get("tags"),
+            "Size": e["size"],
+            "Comment": e.get("comment", ""),
+        }
+        for e in entries
+    ]
+    assert images.layers_from_api(answer) == images.layers_from_cli(entries)
+    assert images.layers_from_cli([{"id": "<missing>", "size": 0}]) == [
+        images.HistoryLayer("<missing>", 0, "", 0, "")
+    ]
+    assert images.layers_from_api(["junk", {"Id": "a", "Size": 3}])[0].size == 3
 
 
 def test_reference_filter_keeps_only_matching_tags() -> None:
