@@ -132,7 +132,7 @@ class Engine:
     def disk_usage(self) -> DiskUsage:
         from dockershim.engine.disk_usage import DiskUsage
 
-        return DiskUsage(self.podman)
+        return DiskUsage(self.containers, self.images, self.volumes)
 
     @cached_property
     def registries(self) -> Registries:

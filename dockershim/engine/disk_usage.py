@@ -1,56 +1,45 @@
-"""What `GET /system/df` needs from podman: images, containers with their sizes, volumes with
-the bytes under their mount points and how many containers use them (translated by
-translate/system_df.py)."""
+"""What `GET /system/df` needs, from what the engine already knows (translated by
+translate/system_df.py).
+
+dockerd's disk usage is its container list with sizes, its image list with container counts
+and its volumes with their sizes and users (moby daemon/disk_usage.go). Here: containers from
+podman's state, their sizes measured by podman (its service child's inspects when it runs);
+images as engine/images.py keeps them; volumes from podman's state database, their sizes
+walked here (podman's `system df` walks them too) and their users counted from the containers'
+mounts (podman's own count is the containers recorded as using a volume: the same ones).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
+from collections.abc import Mapping
 from typing import Any
 
-from dockershim.podman import PodmanRunner
-from dockershim.translate.internal_pods import is_pause_image
-from dockershim.translate.system_df import volume_links
-
-
-def _tree_size(root: str) -> int:
-    """Bytes of the regular files under root (hard links once); unreadable parts are skipped."""
-    total = 0
-    seen: set[tuple[int, int]] = set()
-    for dirpath, _, files in os.walk(root):
-        for name in files:
-            try:
-                st = os.lstat(os.path.join(dirpath, name))
-            except OSError:
-                continue
-            if (st.st_dev, st.st_ino) not in seen:
-                seen.add((st.st_dev, st.st_ino))
-                total += st.st_size
-    return total
+from dockershim.engine.containers import Containers
+from dockershim.engine.images import Images
+from dockershim.engine.volumes import Volumes, tree_size
+from dockershim.translate.internal_pods import is_internal_infra
 
 
 class DiskUsage:
-    def __init__(self, podman: PodmanRunner) -> None:
-        self.podman = podman
+    def __init__(self, containers: Containers, images: Images, volumes: Volumes) -> None:
+        self.containers = containers
+        self.images = images
+        self.volumes = volumes
 
-    async def images(self) -> list[dict[str, Any]]:
-        """`podman images` JSON, without podman's own infra image (translate/internal_pods)."""
-        listed = await self.podman.run_json(["images", "--format", "json"]) or []
-        return [i for i in listed if isinstance(i, dict) and not is_pause_image(i)]
+    async def container_inspects(self, *, size: bool) -> list[Mapping[str, Any]]:
+        """podman's inspect JSON of every Docker container (a build's or the network
+        namespace holder's are podman's own), with the sizes podman measures when `size`."""
+        raws = await self.containers.inspect_all(size=size)
+        return [r for r in raws if not is_internal_infra(r)]
 
-    async def containers(self) -> list[dict[str, Any]]:
-        """`podman ps` JSON with sizes (measured by podman: the writable layers)."""
-        return list(await self.podman.run_json(["ps", "-a", "--size", "--format", "json"]) or [])
+    async def image_list(self) -> list[dict[str, Any]]:
+        """podman's image list JSON (its own infra image left out)."""
+        return await self.images.listing(everything=False)
 
-    async def volumes(self) -> list[tuple[dict[str, Any], int, int]]:
-        """(podman's volume JSON, bytes under its mount point, containers using it) each."""
-        listed, table = await asyncio.gather(
-            self.podman.run_json(["volume", "ls", "--format", "json"]),
-            self.podman.run(["system", "df", "-v"]),
-        )
-        links = volume_links(table.text)
-        out = []
-        for volume in listed or []:
-            size = await asyncio.to_thread(_tree_size, str(volume.get("Mountpoint") or ""))
-            out.append((volume, size, links.get(str(volume.get("Name")), 0)))
-        return out
+    async def volume_sizes(self) -> list[tuple[dict[str, Any], int]]:
+        """(podman's volume JSON, bytes under its mount point) of each volume."""
+        listed = await self.volumes.listing()
+        paths = [str(v.get("Mountpoint") or "") for v in listed]
+        sizes = await asyncio.to_thread(lambda: [tree_size(p) if p else 0 for p in paths])
+        return list(zip(listed, sizes, strict=True))

@@ -133,7 +133,7 @@ class Volumes:
             vol = tv.volume_to_docker(raw)
             if not keep(vol):
                 continue
-            size = await asyncio.to_thread(_size, vol["Mountpoint"])
+            size = await asyncio.to_thread(tree_size, vol["Mountpoint"])
             try:
                 await self.remove(vol["Name"])
             except DockerError:
@@ -143,12 +143,18 @@ class Volumes:
         return deleted, reclaimed
 
 
-def _size(path: str) -> int:
+def tree_size(root: str) -> int:
+    """Bytes of the regular files under root, a file with several hard links once (as
+    dockerd counts a volume's size); unreadable parts are skipped."""
     total = 0
-    for root, _dirs, files in os.walk(path, onerror=lambda _e: None):
-        for fname in files:
+    seen: set[tuple[int, int]] = set()
+    for dirpath, _dirs, files in os.walk(root, onerror=lambda _e: None):
+        for name in files:
             try:
-                total += os.lstat(os.path.join(root, fname)).st_size
+                st = os.lstat(os.path.join(dirpath, name))
             except OSError:
                 continue
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_size
     return total

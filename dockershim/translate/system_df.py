@@ -1,95 +1,54 @@
-"""`GET /system/df` in Docker's shape, from podman's image, container and volume listings.
+"""`GET /system/df` in Docker's shape, from what the engine knows of podman's containers,
+images and volumes (engine/disk_usage.py).
 
-`podman system df --format json` is broken in podman 4.3 (it prints the word "json"), so the
-body is assembled from `podman images --format json`, `podman ps -a --size --format json`,
-`podman volume ls --format json` and the LINKS column of `podman system df -v` (volume
-reference counts). Volume sizes are measured by the api layer (walking the mountpoint).
+As dockerd (moby daemon/disk_usage.go): Containers are the container list's entries with
+sizes, Images the image list's with their containers counted and SharedSize, Volumes the
+volume list's with UsageData (bytes under the mount point, containers using the volume).
 BuildCache is always empty: podman's build cache is made of ordinary images (listed under
 Images). LayersSize is the sum of the images' sizes (the vfs driver shares no layers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dockershim.translate.references import familiar
+from dockershim.translate.images import summary
+from dockershim.translate.volumes import volume_to_docker
 
 
-def _sha(value: Any) -> str:
-    text = str(value or "")
-    return text if not text or text.startswith("sha256:") else f"sha256:{text}"
+def image_users(raws: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """Containers per image id (podman's inspect JSON: `Image` is the image's id)."""
+    return Counter(str(r.get("Image") or "") for r in raws)
 
 
-def df_image(image: Mapping[str, Any]) -> dict[str, Any]:
-    names = [familiar(str(n)) for n in (image.get("Names") or image.get("RepoTags") or [])]
-    digests = [familiar(str(d)) for d in (image.get("RepoDigests") or [])]
-    return {
-        "Id": _sha(image.get("Id")),
-        "ParentId": _sha(image.get("ParentId")),
-        "RepoTags": names,
-        "RepoDigests": digests,
-        "Created": int(image.get("Created") or 0),
-        "Size": int(image.get("Size") or 0),
-        "SharedSize": int(image.get("SharedSize") or 0),
-        "Labels": image.get("Labels") or {},
-        "Containers": int(image.get("Containers") or 0),
-    }
+def volume_users(raws: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """Containers per named volume they mount (a container mounting one twice counts once)."""
+    users: Counter[str] = Counter()
+    for raw in raws:
+        names = {
+            str(m.get("Name") or "")
+            for m in raw.get("Mounts") or []
+            if isinstance(m, dict) and m.get("Type") == "volume"
+        }
+        users.update(n for n in names if n)
+    return users
 
 
-def df_container(ctr: Mapping[str, Any]) -> dict[str, Any]:
-    size = ctr.get("Size") or {}
-    command = ctr.get("Command") or []
-    state = str(ctr.get("State", ""))
-    status = str(ctr.get("Status", ""))
-    if status.startswith("Up ") and status.endswith(" ago"):
-        status = status.removesuffix(" ago")  # podman: "Up 5 minutes ago"; Docker: "Up 5 minutes"
-    return {
-        "Id": str(ctr.get("Id", "")),
-        "Names": ["/" + str(n) for n in (ctr.get("Names") or [])],
-        "Image": familiar(str(ctr.get("Image", ""))),
-        "ImageID": _sha(ctr.get("ImageID")),
-        "Command": " ".join(str(c) for c in command) if isinstance(command, list) else command,
-        "Created": int(ctr.get("Created") or 0),
-        "Ports": [],
-        "SizeRw": int(size.get("rwSize") or 0),
-        "SizeRootFs": int(size.get("rootFsSize") or 0),
-        "Labels": ctr.get("Labels") or {},
-        "State": "exited" if state in ("stopped", "exited") else state,
-        "Status": status,
-        "HostConfig": {"NetworkMode": "default"},
-        "NetworkSettings": {"Networks": {}},
-        "Mounts": [],
-    }
+def df_image(
+    image: Mapping[str, Any], containers: int, *, api_version: tuple[int, ...] = (1, 55)
+) -> dict[str, Any]:
+    """One podman image list entry as a Docker image summary with its counted containers."""
+    entry = summary(dict(image), api_version=api_version)
+    entry["Containers"] = containers
+    entry["SharedSize"] = int(image.get("SharedSize") or 0)
+    return entry
 
 
 def df_volume(volume: Mapping[str, Any], size: int, refcount: int) -> dict[str, Any]:
-    return {
-        "Name": str(volume.get("Name", "")),
-        "Driver": str(volume.get("Driver") or "local"),
-        "Mountpoint": str(volume.get("Mountpoint", "")),
-        "CreatedAt": str(volume.get("CreatedAt", "")),
-        "Labels": volume.get("Labels") or {},
-        "Scope": str(volume.get("Scope") or "local"),
-        "Options": volume.get("Options") or {},
-        "UsageData": {"Size": size, "RefCount": refcount},
-    }
-
-
-def volume_links(table: str) -> dict[str, int]:
-    """The LINKS column of the volume section of `podman system df -v`."""
-    links: dict[str, int] = {}
-    in_volumes = False
-    for line in table.splitlines():
-        if line.startswith("Local Volumes space usage"):
-            in_volumes = True
-            continue
-        parts = line.split()
-        if not in_volumes or len(parts) < 3 or parts[0] == "VOLUME":
-            continue
-        if parts[1].isdigit():
-            links[parts[0]] = int(parts[1])
-    return links
+    """One podman volume (inspect/ls JSON) with Docker's UsageData."""
+    return {**volume_to_docker(volume), "UsageData": {"Size": size, "RefCount": refcount}}
 
 
 def df_body(

@@ -20,6 +20,7 @@ import docker as docker_py
 import pytest
 
 from dockershim.engine.images import Images
+from dockershim.errors import NotFound
 from dockershim.podman.libpod_state import snapshot
 from dockershim.podman.netavark_configs import read_configs
 from dockershim.podman.runner import Completed, PodmanRunner
@@ -359,6 +360,55 @@ def test_lists_with_sizes_follow_podman(dclient: Any, cleanup: Cleanup) -> None:
     _agree(lambda: shim(True), podman_sizes)
 
 
+def test_disk_usage_follows_podman(dclient: Any, cleanup: Cleanup) -> None:
+    """`docker system df` from the engine: the containers with the sizes podman measures,
+    each image with the containers podman counts for it, each volume with its bytes and the
+    containers `podman system df -v` links to it (one mounting it twice counts once)."""
+    volume = cleanup.name("dfc")
+    cleanup.volumes.append(volume)
+    podman("volume", "create", volume)
+    running, created = cleanup.container(), cleanup.container()
+    script = "head -c 3000 /dev/zero > /d/x; head -c 7000 /dev/zero > /f; sleep 600"
+    podman("run", "-d", "--name", running, "-v", f"{volume}:/d", FIXTURE_IMAGE, "sh", "-c", script)
+    podman("create", "--name", created, "-v", f"{volume}:/d", "-v", f"{volume}:/e",
+           FIXTURE_IMAGE, "true")  # fmt: skip
+
+    def podman_view() -> dict[str, Any]:
+        sizes = json.loads(podman("ps", "-a", "--size", "--format", "json").stdout or "[]")
+        images = json.loads(podman("images", "--format", "json").stdout or "[]")
+        table = podman("system", "df", "-v").stdout
+        links = [ln.split() for ln in table.split("Local Volumes space usage:")[1].splitlines()]
+        return {
+            "containers": {
+                c["Names"][0]: (c["Size"]["rwSize"], c["Size"]["rootFsSize"])
+                for c in sizes
+                if c["Names"][0] in (running, created)
+            },
+            "images": {
+                f"sha256:{i['Id']}": i["Containers"] for i in images if not is_pause_image(i)
+            },
+            "volume": [int(r[1]) for r in links if r and r[0] == volume],
+        }
+
+    def shim_view() -> dict[str, Any]:
+        df = dclient.df()
+        (mine,) = [v for v in df["Volumes"] if v["Name"] == volume]
+        assert mine["UsageData"]["Size"] == 3000
+        return {
+            "containers": {
+                c["Names"][0].lstrip("/"): (c["SizeRw"], c["SizeRootFs"])
+                for c in df["Containers"]
+                if c["Names"][0].lstrip("/") in (running, created)
+            },
+            "images": {i["Id"]: i["Containers"] for i in df["Images"]},
+            "volume": [mine["UsageData"]["RefCount"]],
+        }
+
+    _wait_for(lambda: podman_view()["containers"][running][0] >= 7000)
+    _agree(shim_view, podman_view)
+    assert podman_view()["volume"] == [2]
+
+
 @pytest.mark.asyncio
 async def test_image_answers_of_the_service_child_are_the_cli_ones(
     cleanup: Cleanup, tmp_path: Any
@@ -396,6 +446,18 @@ async def test_image_answers_of_the_service_child_are_the_cli_ones(
             cli = json.loads(podman("image", "inspect", "--", name).stdout)[0]
             assert found == cli
         assert await images.find(cleanup.name("dsmissing")) is None
+        # the history: one layer of busybox's, and a commit's two lines on top of it
+        ctr = cleanup.container()
+        podman("create", "--name", ctr, FIXTURE_IMAGE, "true")
+        podman("commit", "-q", "-c", "LABEL dsh=1", ctr, f"localhost/{tag}")
+        committed = json.loads(podman("image", "inspect", tag).stdout)[0]["Id"]
+        for ident in (image_id, committed):
+            cli_history = podman("history", "--no-trunc", "--format", "json", ident).stdout
+            layers = timages.layers_from_cli(json.loads(cli_history))
+            assert await images.history(ident) == layers
+        assert len(layers) >= 2 and layers[0].image_id == committed
+        with pytest.raises(NotFound):
+            await images.history("0" * 64)
         assert runner.calls == []  # every answer came from the child
     finally:
         await service.close()

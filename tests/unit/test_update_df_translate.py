@@ -1,15 +1,21 @@
-"""Container update flags and restart policy checks; system df from captured podman output."""
+"""Container update flags and restart policy checks; system df from captured podman JSON."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dockershim.errors import Conflict, InvalidParameter
-from dockershim.translate.system_df import df_body, df_container, df_image, df_volume, volume_links
+from dockershim.translate.system_df import (
+    df_body,
+    df_image,
+    df_volume,
+    image_users,
+    volume_users,
+)
 from dockershim.translate.update import cgroup_warnings, restart_change, update_flags
-from tests.fakes import FIXTURES, fixture_json
+from tests.fakes import fixture_json
 
 # What the docker CLI 28 sends for `docker update -m 100m --cpus 1.5 c`: every field, zeros unset.
 CLI_BODY = {
@@ -83,24 +89,32 @@ def test_restart_policy_with_auto_remove() -> None:
     assert restart_change({"RestartPolicy": {"Name": "no"}}, current, auto_remove=True) is None
 
 
+def _inspect(name: str) -> dict[str, Any]:
+    data = fixture_json(name)
+    return dict(data[0] if isinstance(data, list) else data)
+
+
 def test_system_df_shapes() -> None:
-    images = [df_image(i) for i in fixture_json("df_images.json")]
-    assert images[0]["Id"].startswith("sha256:1830655053eb")
-    assert "busybox:latest" in images[0]["RepoTags"]
-    containers = [df_container(c) for c in fixture_json("ps_size.json")]
-    st1 = next(c for c in containers if c["Names"] == ["/st1"])
-    assert st1["SizeRw"] == 12 and st1["Image"] == "busybox:latest"
-    assert st1["State"] == "running" and not st1["Status"].endswith("ago")
-    links = volume_links((FIXTURES / "system_df_v.txt").read_text())
-    assert links == {"dfv": 0, "prv": 0}
-    volumes = [df_volume(v, 10, links[v["Name"]]) for v in fixture_json("volume_ls.json")]
+    raws = [_inspect(f"container_inspect_{s}.json") for s in ("running", "shim", "exited")]
+    image_id = raws[0]["Image"]
+    users = image_users(raws)
+    assert users[image_id] == 3 and volume_users(raws) == {"capvol": 1, "capvol2": 1}
+    listed = fixture_json("df_images.json")[:1]
+    images = [df_image(i, users[i["Id"]]) for i in listed]
+    assert images[0]["Id"] == f"sha256:{image_id}" and images[0]["Containers"] == 3
+    assert "busybox:latest" in images[0]["RepoTags"] and images[0]["SharedSize"] == 0
+    assert "VirtualSize" not in images[0]
+    assert df_image(listed[0], 0, api_version=(1, 41))["VirtualSize"] == images[0]["Size"]
+    volumes = [df_volume(v, 10, 0) for v in fixture_json("volume_ls.json")]
     assert volumes[0]["UsageData"] == {"Size": 10, "RefCount": 0}
-    body = df_body(images, containers, volumes)
-    assert body["LayersSize"] == 2131193  # one image ID, two names
+    assert volumes[0]["Name"] == "dfv" and "NeedsCopyUp" not in volumes[0]
+    body = df_body(images, [{"Id": "c"}], volumes)
+    assert body["LayersSize"] == 2131193
     assert body["BuildCache"] == []
-    assert set(df_body(None, containers, None)) == {"Containers", "BuildCache"}
+    assert set(df_body(None, [], None)) == {"Containers", "BuildCache"}
 
 
-def test_volume_links_ignores_other_sections() -> None:
-    table = Path(FIXTURES / "system_df_v.txt").read_text()
-    assert "busybox" not in volume_links(table)
+def test_volume_users_count_containers_not_mounts() -> None:
+    twice = {"Mounts": [{"Type": "volume", "Name": "v"}, {"Type": "volume", "Name": "v"}]}
+    bind = {"Mounts": [{"Type": "bind", "Name": "", "Source": "/v"}]}
+    assert volume_users([twice, bind, {"Mounts": None}]) == {"v": 1}
