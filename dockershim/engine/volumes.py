@@ -63,7 +63,13 @@ class Volumes:
         return items
 
     async def dangling(self) -> list[dict[str, Any]]:
-        """Volumes no container uses (podman's own filter: it knows the users)."""
+        """Volumes no container uses: those whose record in podman's state names no user
+        (podman's own `dangling` filter reads the same), else podman's filter."""
+        snap = await self._snapshot()
+        if snap is not None:
+            unused = [r.inspect() for r in snap.volumes.values() if not r.users]
+            if all(unused):
+                return [u for u in unused if u is not None]
         argv = ["volume", "ls", "--format", "json", "--filter", "dangling=true"]
         return list(await self.podman.run_json(argv) or [])
 

@@ -105,10 +105,13 @@ class ContainerRecord:
 
 @dataclass(frozen=True)
 class VolumeRecord:
-    """A volume's stored `config` and `state` JSON, as podman wrote them (b"" when absent)."""
+    """A volume's stored `config` and `state` JSON, as podman wrote them (b"" when absent),
+    and the containers podman records as using it (its `vol-dependencies`, those that still
+    exist: what podman's VolumeInUse answers, and its `dangling` filter and `system df` use)."""
 
     config: bytes
     state: bytes
+    users: tuple[str, ...] = ()
 
     def inspect(self) -> dict[str, Any] | None:
         """What podman's `volume inspect` and `volume ls` print for this volume, as podman 4.x
@@ -247,9 +250,17 @@ def _read(db: BoltFile, earlier: Snapshot | None = None) -> Snapshot:
     volumes: dict[str, VolumeRecord] = {}
     for entry in db.entries(vol) if vol is not None else []:
         if entry.bucket is not None:
-            stored = _values(db, entry.bucket)
+            stored: dict[bytes, bytes] = {}
+            users: list[str] = []
+            for item in db.entries(entry.bucket):
+                if item.bucket is None:
+                    stored[item.key] = item.value
+                elif item.key == b"vol-dependencies":
+                    users += (d.key.decode() for d in db.entries(item.bucket))
             volumes[entry.key.decode()] = VolumeRecord(
-                stored.get(b"config", b""), stored.get(b"state", b"")
+                stored.get(b"config", b""),
+                stored.get(b"state", b""),
+                tuple(u for u in users if u in containers),
             )
     return Snapshot(containers, names, volumes, runtime.get(b"tmp-dir", b"").decode())
 

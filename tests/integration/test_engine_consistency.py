@@ -543,8 +543,21 @@ def test_volume_records_read_as_podman_prints_them(dclient: Any, cleanup: Cleanu
         return {v["Name"]: v for v in dclient.api.volumes()["Volumes"] or [] if v["Name"] in ours}
 
     _agree(shim, lambda: {n: volume_to_docker(v) for n, v in podman_view().items()})
+
+    def podman_dangling() -> set[str]:
+        argv = ["volume", "ls", "--format", "json", "--filter", "dangling=true"]
+        return {v["Name"] for v in json.loads(podman(*argv).stdout or "[]")} & ours
+
+    def shim_dangling() -> set[str]:
+        listed = dclient.api.volumes(filters={"dangling": True})["Volumes"] or []
+        return {v["Name"] for v in listed} & ours
+
+    _agree(shim_dangling, podman_dangling)  # the records' users are podman's VolumeInUse
+    assert podman_dangling() == {names[0], names[1]}
     podman("rm", "-f", "-t0", running)
     _agree(records, podman_view)
+    _agree(shim_dangling, podman_dangling)
+    assert podman_dangling() == set(names)
 
 
 def test_network_configs_read_as_podman_prints_them(dclient: Any, cleanup: Cleanup) -> None:

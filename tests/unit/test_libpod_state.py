@@ -80,6 +80,32 @@ def test_entries_of_a_split_bucket(tmp_path: Path) -> None:
     assert keys == sorted(keys) and len(keys) == 40
 
 
+def test_volume_users_are_the_recorded_containers_that_exist(tmp_path: Path) -> None:
+    """A volume's `vol-dependencies` (podman's VolumeInUse): ids of containers still there."""
+    ident, gone = f"{1:064x}", f"{2:064x}"
+    tree = {
+        b"ctr": {ident.encode(): _ctr("c1", 3)},
+        b"vol": {
+            b"used": {
+                b"config": b'{"name":"used"}',
+                b"vol-dependencies": Inline({ident.encode(): ident.encode(), gone.encode(): b""}),
+            },
+            b"unused": {b"config": b'{"name":"unused"}', b"vol-dependencies": Inline({})},
+            b"old": {b"config": b'{"name":"old"}'},  # no dependencies bucket at all
+        },
+    }
+    path = tmp_path / "bolt_state.db"
+    builder = Builder()
+    path.write_bytes(builder.file([builder.bucket(tree)], txid=next(_COMMITS)))  # type: ignore[arg-type]
+    snap = snapshot(str(path))
+    assert {n: r.users for n, r in snap.volumes.items()} == {
+        "used": (ident,),
+        "unused": (),
+        "old": (),
+    }
+    assert snap.volumes["used"].config == b'{"name":"used"}'
+
+
 def test_a_new_snapshot_reuses_the_records_whose_pages_read_the_same(tmp_path: Path) -> None:
     web, db, busy = "a" * 64, "b" * 64, "c" * 64
     # an exec bucket on pages of its own: the container's page alone does not show it
