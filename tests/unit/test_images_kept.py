@@ -14,6 +14,7 @@ import pytest
 from dockershim.engine import images as images_module
 from dockershim.engine.images import Images
 from dockershim.engine.kept_images import FILE_NAME
+from dockershim.errors import NotFound
 from tests.fakes import FakePodman
 
 BUSYBOX = "a" * 64
@@ -186,3 +187,29 @@ async def test_the_service_child_answers_and_the_cli_covers_what_it_cannot(
     images = Images(podman, _images(podman, tmp_path)._store, None, idle)  # type: ignore[arg-type]
     assert await _ask(images) == (LISTED, INSPECTED[0], None)
     assert idle.calls == [] and len(podman.calls) == 4
+
+
+@pytest.mark.asyncio
+async def test_a_history_is_asked_once_per_image_id(tmp_path: Path) -> None:
+    """An id names one image config: its history is kept; without the service child it comes
+    from `podman history`, and an image gone meanwhile is a 404."""
+    podman = _answering()
+    entries = [
+        {"id": BUSYBOX, "created": "2026-11-29T03:54:46Z", "CreatedBy": "ONBUILD RUN x", "size": 5},
+        {"id": "<missing>", "created": "2026-11-28T00:00:00Z", "size": 7, "comment": "c"},
+    ]
+    podman.answer(["history", "--no-trunc", "--format", "json", "--", BUSYBOX], entries)
+    podman.answer(["history", "--no-trunc", "--format", "json", "--", "b" * 64], rc=125,
+                  stderr="Error: b: image not known")  # fmt: skip
+    images = _images(podman, tmp_path)
+    layers = await images.history(BUSYBOX)
+    assert [(x.image_id, x.size, x.comment) for x in layers] == [
+        (BUSYBOX, 5, ""),
+        ("<missing>", 7, "c"),
+    ]
+    assert await images.history(BUSYBOX) == layers
+    assert await images.onbuild_history(BUSYBOX) == [" RUN x"]
+    assert len([c for c in podman.calls if c[0] == "history"]) == 1
+    with pytest.raises(NotFound):
+        await images.history("b" * 64)
+    assert await images.onbuild_history("b" * 64) == []
