@@ -2,19 +2,26 @@
 
 `ps -ef`'s columns (what dockerd shows without ps_args) come from podman's service child when
 it runs (libpod's top reads the same descriptors as `podman top`, as rows of cells), else from
-a `podman top` process; other ps_args run `ps` in the container through `podman top`.
+a `podman top` process. Other ps_args run `ps` in the container (or psgo's descriptors) the
+same way: a single word through the child, several through `podman top`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from dockershim.engine.containers import Containers
 from dockershim.errors import Conflict, InvalidParameter
 from dockershim.podman import PodmanRunner
 from dockershim.podman.service_child import PodmanService
 from dockershim.translate.container_status import docker_state
-from dockershim.translate.container_top import EF_DESCRIPTORS, EF_HEADERS, ef_body, top_body
+from dockershim.translate.container_top import (
+    EF_DESCRIPTORS,
+    EF_HEADERS,
+    ef_body,
+    rows_table,
+    top_body,
+)
 
 _TIMEOUT = 30.0
 
@@ -38,33 +45,59 @@ class Top:
             raise Conflict(f"Container {ident} is not running")
         custom = bool(ps_args) and ps_args != ["-ef"]
         if custom:
-            result = await self.podman.run(["top", "--", ident, *ps_args], check=False)
-            if result.returncode != 0:
-                raise InvalidParameter(
-                    f"ps_args {' '.join(ps_args)!r} are not supported here: "
-                    + result.err_text.strip().removeprefix("Error: ")
-                )
-        else:
-            rows = await self._rows(ident)
-            if rows is not None:
-                return ef_body(rows)
-            result = await self.podman.run(["top", "--", ident, *EF_DESCRIPTORS])
-        return top_body(result.text, custom=custom)
+            table = await self._custom_table(ident, ps_args)
+            if table is None:
+                result = await self.podman.run(["top", "--", ident, *ps_args], check=False)
+                if result.returncode != 0:
+                    raise InvalidParameter(
+                        f"ps_args {' '.join(ps_args)!r} are not supported here: "
+                        + result.err_text.strip().removeprefix("Error: ")
+                    )
+                table = result.text
+            return top_body(table, custom=True)
+        rows = await self._rows(ident)
+        if rows is not None:
+            return ef_body(rows)
+        result = await self.podman.run(["top", "--", ident, *EF_DESCRIPTORS])
+        return top_body(result.text, custom=False)
+
+    async def _custom_table(self, ident: str, ps_args: list[str]) -> str | None:
+        """The table of one ps_args word from the service child: libpod's top makes the same
+        call with it as `podman top ID -- WORD` (psgo's descriptors, else `ps WORD` in the
+        container). None when the child does not tell: several words (the child takes one
+        string, the CLI a list), or an error (the child has already answered 200 then, with
+        nothing in it: the CLI says what went wrong)."""
+        if len(ps_args) != 1:
+            return None
+        answer = await self._child_top(ident, ps_args[0])
+        return rows_table(*answer) if answer is not None and answer[0] else None
 
     async def _rows(self, ident: str) -> list[list[str]] | None:
         """The EF_DESCRIPTORS rows from the service child; None when it does not tell."""
+        answer = await self._child_top(ident, ",".join(EF_DESCRIPTORS))
+        if answer is None or answer[0] != EF_HEADERS:
+            return None
+        titles, rows = answer
+        return rows if all(len(r) == len(titles) for r in rows) else None
+
+    async def _child_top(
+        self, ident: str, ps_args: str
+    ) -> tuple[list[str], list[list[str]]] | None:
+        """(titles, rows of cells) of libpod's top with `ps_args`; None when the child is not
+        running or its answer is not that."""
         if self.service is None or not self.service.ready:
             return None
-        params = {"ps_args": ",".join(EF_DESCRIPTORS)}
         path = f"/containers/{ident}/top"  # a full id: nothing to escape
-        answer = await self.service.call("GET", path, params, timeout=_TIMEOUT)
+        answer = await self.service.call("GET", path, {"ps_args": ps_args}, timeout=_TIMEOUT)
         data = answer.json() if answer is not None and answer.status == 200 else None
-        if not isinstance(data, dict) or data.get("Titles") != EF_HEADERS:
+        if not isinstance(data, dict):
             return None
-        rows = data.get("Processes") or []
-        if not isinstance(rows, list) or not all(
-            isinstance(r, list) and len(r) == len(EF_HEADERS) and all(isinstance(c, str) for c in r)
-            for r in rows
-        ):
+        titles, rows = data.get("Titles"), data.get("Processes") or []
+        if not _strings(titles) or not isinstance(rows, list):
             return None
-        return rows
+        cells = [r for r in rows if _strings(r)]
+        return (titles, cells) if len(cells) == len(rows) else None
+
+
+def _strings(value: Any) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(c, str) for c in value)

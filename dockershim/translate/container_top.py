@@ -16,17 +16,29 @@ _STIME = re.compile(r"^\d{4}-\d\d-\d\d (\d\d:\d\d):\d\d")
 
 def top_body(text: str, *, custom: bool) -> dict[str, Any]:
     """`custom`: ps ran inside the container with the client's ps_args (split on blanks, the
-    last column keeps the rest, as dockerd); otherwise podman's descriptor table."""
+    last column the rest, as dockerd); otherwise podman's descriptor table."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         return {"Titles": [], "Processes": []}
     if custom:
         titles = lines[0].split()
-        return {
-            "Titles": titles,
-            "Processes": [ln.split(None, len(titles) - 1) for ln in lines[1:]],
-        }
+        return {"Titles": titles, "Processes": [_fields(ln, len(titles)) for ln in lines[1:]]}
     return {"Titles": EF_TITLES, "Processes": [_ef_row(lines[0], ln) for ln in lines[1:]]}
+
+
+def _fields(line: str, columns: int) -> list[str]:
+    """dockerd's parsePSOutput: blank-separated fields, the last column the rest joined by
+    single blanks (a command's own runs of blanks and tabs read as one)."""
+    fields = line.split()
+    if len(fields) < columns:
+        return fields
+    return [*fields[: columns - 1], " ".join(fields[columns - 1 :])]
+
+
+def rows_table(titles: list[str], rows: list[list[str]]) -> str:
+    """podman's service's rows of a custom ps_args (one cell per line of `ps`, or psgo's
+    cells) as the table its CLI prints, for top_body: the same fields either way."""
+    return "\n".join(" ".join(cells) for cells in [titles, *rows])
 
 
 def ef_body(processes: list[list[str]]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockershim.translate.container_top import ef_body, top_body
+from dockershim.translate.container_top import ef_body, rows_table, top_body
 from tests.fakes import FIXTURES
 
 
@@ -38,3 +38,20 @@ def test_the_service_rows_read_as_the_cli_table() -> None:
     body = ef_body(rows)
     assert body == top_body(table, custom=False)
     assert body["Processes"][0] == ["root", "1", "0", "0", "20:07", "?", "0s", "sleep 301"]
+
+
+def test_custom_rows_read_as_dockerd_reads_ps() -> None:
+    """dockerd's parsePSOutput: fields split on blanks, the last column the rest joined by one
+    blank; the service's rows (one cell per `ps` line, or psgo's cells, trimmed) read the same
+    as the CLI's table (captured from podman 4.3.1: `top CT aux`, `top CT pid,user,args`)."""
+    ps_table = "PID   USER     COMMAND\n    1 root     sleep 601\n    6 root     sh -c  x\tb\n"
+    ps_rows = ["PID   USER     COMMAND"], [["1 root     sleep 601"], ["6 root     sh -c  x", "b"]]
+    psgo_table = "PID         USER        COMMAND\n1           root        sleep 601 \n"
+    psgo_rows = ["PID", "USER", "COMMAND"], [["1", "root", "sleep 601"]]
+    for table, (titles, rows) in ((ps_table, ps_rows), (psgo_table, psgo_rows)):
+        body = top_body(table, custom=True)
+        assert top_body(rows_table(titles, rows), custom=True) == body
+        assert body["Titles"] == ["PID", "USER", "COMMAND"]
+        assert body["Processes"][0] == ["1", "root", "sleep 601"]
+    assert top_body(ps_table, custom=True)["Processes"][1] == ["6", "root", "sh -c x b"]
+    assert top_body("A B C\n1 2\n", custom=True)["Processes"] == [["1", "2"]]
