@@ -32,7 +32,12 @@ from dockershim.podman.service_child import PodmanService
 from dockershim.translate import images as timages
 from dockershim.translate.images import HistoryLayer
 from dockershim.translate.internal_pods import is_pause_image
-from dockershim.translate.references import candidates, create_candidates, looks_like_id
+from dockershim.translate.references import (
+    candidates,
+    create_candidates,
+    looks_like_id,
+    missing_name,
+)
 
 StoreInfo = Callable[[], Awaitable[tuple[str, str]]]  # (graph root, driver name)
 
@@ -221,7 +226,7 @@ class Images:
         path = f"/images/{image_id}/history"  # a full id: nothing to escape
         answer = await self.service.call("GET", path, timeout=_TIMEOUT)
         if answer is not None and answer.status == 404:
-            raise NotFound(f"No such image: {image_id}")
+            raise NotFound(f"No such image: {missing_name(image_id)}")
         data = answer.json() if answer is not None and answer.status == 200 else None
         return timages.layers_from_api(data) if isinstance(data, list) else None
 
