@@ -192,6 +192,8 @@ def ratio(a: list[float] | None, b: list[float] | None) -> str:
 def target(
     row: str, shim: list[float] | None, svc: list[float] | None, cli: list[float] | None
 ) -> str:
+    if row not in TARGETS:
+        return "-"  # a row of our own, beside the issue's
     against, limit = TARGETS[row]
     base = svc if against == "svc" else cli
     if not shim or not base:

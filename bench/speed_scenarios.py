@@ -264,6 +264,20 @@ SCENARIOS: list[Scenario] = [
     Scenario("version", ["version"], simple("version", "version")),
     Scenario("info", ["info"], simple("info", "info")),
     Scenario("exec-inspect", ["exec inspect"], exec_inspect, setup_exec_inspect, api_only=True),
+    # reads beside the table, each once a podman process per call (session 26)
+    Scenario("df", ["system df"], simple("system df", "system", "df"), lambda ctx, ts: ensure_ct()),
+    Scenario("history", ["history"], simple("history", "history", IMAGE)),
+    Scenario(
+        "dangling",
+        ["volume ls dangling"],
+        simple("volume ls dangling", "volume", "ls", "--filter", "dangling=true"),
+    ),
+    Scenario(
+        "top",
+        ["top CT aux"],
+        simple("top CT aux", "top", CT, "aux"),
+        lambda ctx, ts: ensure_ct(),
+    ),
     Scenario(
         "exec",
         ["exec CT true"],

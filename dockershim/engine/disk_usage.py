@@ -30,8 +30,11 @@ class DiskUsage:
     async def container_inspects(self, *, size: bool) -> list[Mapping[str, Any]]:
         """podman's inspect JSON of every Docker container (a build's or the network
         namespace holder's are podman's own), with the sizes podman measures when `size`."""
-        raws = await self.containers.inspect_all(size=size)
-        return [r for r in raws if not is_internal_infra(r)]
+        raws = [r for r in await self.containers.inspect_all() if not is_internal_infra(r)]
+        if not size:
+            return raws
+        # podman measures only these (its own pods' infra containers are not shown)
+        return [*await self.containers.inspect_many([str(r["Id"]) for r in raws], size=True)]
 
     async def image_list(self) -> list[dict[str, Any]]:
         """podman's image list JSON (its own infra image left out)."""
