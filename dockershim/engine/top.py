@@ -3,7 +3,7 @@
 `ps -ef`'s columns (what dockerd shows without ps_args) come from podman's service child when
 it runs (libpod's top reads the same descriptors as `podman top`, as rows of cells), else from
 a `podman top` process. Other ps_args run `ps` in the container (or psgo's descriptors) the
-same way: a single word through the child, several through `podman top`.
+same way, through the child when one string says what the client's words say.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dockershim.translate.container_top import (
     EF_DESCRIPTORS,
     EF_HEADERS,
     ef_body,
+    one_ps_args,
     rows_table,
     top_body,
 )
@@ -62,14 +63,16 @@ class Top:
         return top_body(result.text, custom=False)
 
     async def _custom_table(self, ident: str, ps_args: list[str]) -> str | None:
-        """The table of one ps_args word from the service child: libpod's top makes the same
-        call with it as `podman top ID -- WORD` (psgo's descriptors, else `ps WORD` in the
-        container). None when the child does not tell: several words (the child takes one
-        string, the CLI a list), or an error (the child has already answered 200 then, with
-        nothing in it: the CLI says what went wrong)."""
-        if len(ps_args) != 1:
+        """The table of custom ps_args from the service child: libpod's top makes the same
+        call with one string as `podman top ID -- WORDS...` with the words (psgo's
+        descriptors, else `ps WORDS` in the container; translate/container_top.py
+        `one_ps_args`). None when the child does not tell: no such string, or an error (the
+        child has already answered 200 then, with nothing in it: the CLI says what went
+        wrong)."""
+        one = one_ps_args(ps_args)
+        if one is None:
             return None
-        answer = await self._child_top(ident, ps_args[0])
+        answer = await self._child_top(ident, one)
         return rows_table(*answer) if answer is not None and answer[0] else None
 
     async def _rows(self, ident: str) -> list[list[str]] | None:

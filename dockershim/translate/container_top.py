@@ -12,6 +12,17 @@ EF_TITLES = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
 # the headers podman gives those descriptors (psgo's)
 EF_HEADERS = ["USER", "PID", "PPID", "%CPU", "STIME", "TTY", "TIME", "COMMAND"]
 _STIME = re.compile(r"^\d{4}-\d\d-\d\d (\d\d:\d\d):\d\d")
+# psgo's descriptors in podman 4.3.1 (psgo v1.7.3), AIX codes and names: later podmans know
+# more, never fewer (one of those read here as "not psgo's" only costs a `podman top`)
+# fmt: off
+PSGO_DESCRIPTORS = frozenset({
+    "%C", "pcpu", "%G", "group", "groups", "%P", "ppid", "%U", "user", "%a", "args", "%c",
+    "comm", "%g", "rgroup", "%n", "nice", "%p", "pid", "%r", "pgid", "%t", "etime", "%u",
+    "ruser", "%x", "time", "%y", "tty", "%z", "vsz", "capamb", "capinh", "capprm", "capeff",
+    "capbnd", "seccomp", "label", "hpid", "huser", "hgroup", "hgroups", "rss", "state", "stime",
+})
+# fmt: on
+_SHLEX_INERT = re.compile(r"[\w,=%+.:/@-]+")  # no quote, escape or comment for shlex
 
 
 def top_body(text: str, *, custom: bool) -> dict[str, Any]:
@@ -24,6 +35,21 @@ def top_body(text: str, *, custom: bool) -> dict[str, Any]:
         titles = lines[0].split()
         return {"Titles": titles, "Processes": [_fields(ln, len(titles)) for ln in lines[1:]]}
     return {"Titles": EF_TITLES, "Processes": [_ef_row(lines[0], ln) for ln in lines[1:]]}
+
+
+def one_ps_args(words: list[str]) -> str | None:
+    """libpod's top takes ps_args as one string where `podman top ID -- WORDS...` takes a
+    list; both go to the same Top(), which tries psgo with every comma-separated part and
+    else runs `ps` with each string shlex-split. The one string that makes Top() do what the
+    list does, or None when there is none (then: `podman top`)."""
+    if len(words) == 1:
+        return words[0]
+    parts = [part for word in words for part in word.split(",") if part]
+    if all(part in PSGO_DESCRIPTORS for part in parts):
+        return ",".join(parts)  # psgo reads the same parts either way
+    if all(_SHLEX_INERT.fullmatch(word) for word in words):
+        return " ".join(words)  # not psgo's: `ps` gets the same words back from shlex
+    return None
 
 
 def _fields(line: str, columns: int) -> list[str]:

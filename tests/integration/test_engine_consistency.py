@@ -473,11 +473,11 @@ def test_top_of_the_service_child_is_the_cli_one(dclient: Any, cleanup: Cleanup)
     cli = top_body(table, custom=False)
     assert len(cli["Processes"]) == 2
     assert dclient.api.top(name) == cli
-    # one ps_args word: `ps` in the container, or psgo's descriptors, as the CLI's table
-    for word in ("aux", "pid,user,args"):
-        cli = top_body(podman("top", name, word).stdout, custom=True)
-        assert [row[-1] for row in cli["Processes"]] == ["sleep 601", "sleep 600"]
-        assert dclient.api.top(name, ps_args=word) == cli
+    # ps_args: `ps` in the container, or psgo's descriptors, as the CLI's table
+    for words in (["aux"], ["pid,user,args"], ["pid", "user", "args"], ["-o", "pid,comm,args"]):
+        cli = top_body(podman("top", name, *words).stdout, custom=True)
+        assert [row[-1] for row in cli["Processes"][:2]] == ["sleep 601", "sleep 600"]
+        assert dclient.api.top(name, ps_args=" ".join(words)) == cli
     with pytest.raises(docker_py.errors.APIError) as failed:
         dclient.api.top(name, ps_args="--bogus")
     assert failed.value.status_code == 400 and "bogus" in str(failed.value.explanation)

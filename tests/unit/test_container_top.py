@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockershim.translate.container_top import ef_body, rows_table, top_body
+from dockershim.translate.container_top import ef_body, one_ps_args, rows_table, top_body
 from tests.fakes import FIXTURES
 
 
@@ -55,3 +55,17 @@ def test_custom_rows_read_as_dockerd_reads_ps() -> None:
         assert body["Processes"][0] == ["1", "root", "sleep 601"]
     assert top_body(ps_table, custom=True)["Processes"][1] == ["6", "root", "sh -c x b"]
     assert top_body("A B C\n1 2\n", custom=True)["Processes"] == [["1", "2"]]
+
+
+def test_one_ps_args_string_does_what_the_words_do() -> None:
+    """Top() tries psgo with every comma-separated part, else runs `ps` with each string
+    shlex-split: one word is itself; psgo's parts alone join with commas; other words join
+    with blanks when shlex gives them back unchanged; else there is no such string."""
+    assert one_ps_args(["aux"]) == "aux"
+    assert one_ps_args(["pid", "user,args"]) == "pid,user,args"
+    assert one_ps_args(["%p", "comm"]) == "%p,comm"
+    assert one_ps_args(["-o", "pid,comm"]) == "-o pid,comm"
+    assert one_ps_args(["-eo", "pid=ID,user"]) == "-eo pid=ID,user"
+    assert one_ps_args(["pid", "aux"]) == "pid aux"  # aux is not psgo's: both run ps
+    for quoted in (["-o", "'pid'"], ["-o", 'a"b'], ["-o", "a\\b"], ["-o", "#x"]):
+        assert one_ps_args(quoted) is None

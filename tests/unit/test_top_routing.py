@@ -47,12 +47,24 @@ async def test_one_ps_args_word_goes_to_the_child_without_a_process() -> None:
 
 
 @pytest.mark.asyncio
-async def test_several_words_or_a_failed_ps_go_to_podman_top() -> None:
+async def test_several_words_go_to_the_child_as_one_string() -> None:
+    podman, child = FakePodman(), _Child(json.dumps(PS_LINES).encode())
+    await _top(podman, child).processes("x", ["-o", "pid,user,comm"])
+    await _top(podman, child).processes("x", ["pid", "user"])
+    assert [params for _, params in child.calls] == [
+        {"ps_args": "-o pid,user,comm"},
+        {"ps_args": "pid,user"},
+    ]
+    assert podman.calls == []
+
+
+@pytest.mark.asyncio
+async def test_words_shlex_would_change_or_a_failed_ps_go_to_podman_top() -> None:
     podman = FakePodman()
-    podman.answer(["top", "--", CID, "-o", "pid"], "PID\n1\n")
+    podman.answer(["top", "--", CID, "-o", "'pid'"], "PID\n1\n")
     podman.answer(["top", "--", CID, "--bogus"], rc=125, stderr="Error: ps: unrecognized option")
     child = _Child(json.dumps(PS_LINES).encode())
-    body = await _top(podman, child).processes("x", ["-o", "pid"])
+    body = await _top(podman, child).processes("x", ["-o", "'pid'"])
     assert body == {"Titles": ["PID"], "Processes": [["1"]]} and child.calls == []
     child.body = b""  # libpod's top has answered 200 before ps failed: nothing follows
     with pytest.raises(InvalidParameter, match="unrecognized option"):
