@@ -20,7 +20,8 @@ import docker as docker_py
 import pytest
 
 from dockershim.engine.images import Images
-from dockershim.errors import NotFound
+from dockershim.engine.top import Top
+from dockershim.errors import InvalidParameter, NotFound
 from dockershim.podman.libpod_state import snapshot
 from dockershim.podman.netavark_configs import read_configs
 from dockershim.podman.runner import Completed, PodmanRunner
@@ -287,6 +288,18 @@ def test_the_image_list_follows_podman_as_containers_come_and_go(
     assert tag in set().union(*shim().values())
 
 
+async def _ready_child(runner: PodmanRunner, folder: str) -> PodmanService:
+    """A podman service child of its own, answering (the caller closes it)."""
+    service = PodmanService(runner, folder)
+    service.want()
+    for _ in range(100):
+        if service.ready:
+            return service
+        await asyncio.sleep(0.1)
+    await service.close()
+    raise AssertionError("podman's service child did not start")
+
+
 class _Recording(PodmanRunner):
     """The real podman, each call noted."""
 
@@ -425,14 +438,8 @@ async def test_image_answers_of_the_service_child_are_the_cli_ones(
         return store["graphRoot"], store["graphDriverName"]
 
     runner = _Recording()
-    service = PodmanService(runner, str(tmp_path))
-    service.want()
-    for _ in range(100):
-        if service.ready:
-            break
-        await asyncio.sleep(0.1)
+    service = await _ready_child(runner, str(tmp_path))
     try:
-        assert service.ready
         images = Images(runner, store_info, None, service)
         for everything in (False, True):
             listed = await images.listing(everything=everything)
@@ -463,21 +470,43 @@ async def test_image_answers_of_the_service_child_are_the_cli_ones(
         await service.close()
 
 
-def test_top_of_the_service_child_is_the_cli_one(dclient: Any, cleanup: Cleanup) -> None:
-    """`docker top` without ps_args: podman's service child's rows, read as the table `podman
-    top` prints for the same columns (two processes, a command with blanks)."""
+class _Inspected:
+    """What engine/top.py asks of the engine's containers: podman's own inspect."""
+
+    async def inspect(self, ref: str) -> dict[str, Any]:
+        return dict(json.loads(podman("container", "inspect", ref).stdout)[0])
+
+
+@pytest.mark.asyncio
+async def test_top_of_the_service_child_is_the_cli_one(
+    dclient: Any, cleanup: Cleanup, tmp_path: Any
+) -> None:
+    """`docker top`: podman's service child's rows, read as the table `podman top` prints
+    (two processes, a command with blanks): the default columns, one ps_args word (`ps` in
+    the container, or psgo's descriptors) and several (one string for the child, a list for
+    the CLI), with no process; a failing `ps` is the CLI's 400."""
     name = cleanup.container()
     podman("run", "-d", "--name", name, FIXTURE_IMAGE, "sh", "-c", "sleep 600 & sleep 601")
-    dclient.api.inspect_container(name)  # the shim knows it
-    table = podman("top", name, *EF_DESCRIPTORS).stdout
-    cli = top_body(table, custom=False)
+    ident = json.loads(podman("container", "inspect", name).stdout)[0]["Id"]
+    cli = top_body(podman("top", name, *EF_DESCRIPTORS).stdout, custom=False)
     assert len(cli["Processes"]) == 2
     assert dclient.api.top(name) == cli
-    # ps_args: `ps` in the container, or psgo's descriptors, as the CLI's table
-    for words in (["aux"], ["pid,user,args"], ["pid", "user", "args"], ["-o", "pid,comm,args"]):
-        cli = top_body(podman("top", name, *words).stdout, custom=True)
-        assert [row[-1] for row in cli["Processes"][:2]] == ["sleep 601", "sleep 600"]
-        assert dclient.api.top(name, ps_args=" ".join(words)) == cli
+    runner = _Recording()
+    service = await _ready_child(runner, str(tmp_path))
+    try:
+        top = Top(runner, _Inspected(), service)  # type: ignore[arg-type]
+        assert await top.processes(name, []) == cli
+        for words in (["aux"], ["pid,user,args"], ["pid", "user", "args"], ["-o", "pid,args"]):
+            cli = top_body(podman("top", name, *words).stdout, custom=True)
+            assert [row[-1] for row in cli["Processes"]] == ["sleep 601", "sleep 600"]
+            assert await top.processes(name, words) == cli
+            assert dclient.api.top(name, ps_args=" ".join(words)) == cli
+        assert runner.calls == []
+        with pytest.raises(InvalidParameter, match="bogus"):
+            await top.processes(name, ["--bogus"])
+        assert runner.calls == [["top", "--", ident, "--bogus"]]
+    finally:
+        await service.close()
     with pytest.raises(docker_py.errors.APIError) as failed:
         dclient.api.top(name, ps_args="--bogus")
     assert failed.value.status_code == 400 and "bogus" in str(failed.value.explanation)
