@@ -21,13 +21,14 @@ from dockershim.engine.waits import Waiter
 from dockershim.errors import Conflict, DockerError, InvalidParameter, NotFound, NotModified
 from dockershim.podman import Completed, PodmanRunner
 from dockershim.podman.containers_conf import ContainersConf
-from dockershim.podman.errors import classify
+from dockershim.podman.errors import PODMAN_FAILED, classify
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.specgen import specgen
 
 ACTIVE = ("running", "paused", "restarting")
 log = logging.getLogger(__name__)
 
+_RENAME = 60.0  # seconds for a rename (podman waits for the container's lock)
 _WARM_AFTER = 0.1  # seconds after a start before its inspect is taken in the background
 _BURST_GATHER = 0.02  # seconds between looks whether a burst of starts has ended
 _BURST_PATIENCE = 2.0  # seconds a burst's inspect waits at most for the burst to end
@@ -221,9 +222,9 @@ class Lifecycle:
     async def rename(self, found: ContainerRef, new: str) -> None:
         if found.name == new:
             raise InvalidParameter("Renaming a container with the same name as its current name")
-        result = await self.podman.run(["rename", "--", found.id, new], check=False)
-        if result.returncode != 0:
-            text = result.err_text
+        failed = await self._rename(found.id, new)
+        if failed is not None:
+            text, code = failed
             if "already in use" in text or "already exists" in text:
                 other = await self.containers.lookup(new)
                 raise Conflict(
@@ -231,7 +232,23 @@ class Lifecycle:
                     f'"{other.id}". You have to remove (or rename) that container to be able '
                     "to reuse that name."
                 )
-            raise classify(text, result.returncode)
+            raise classify(text, code)
+
+    async def _rename(self, ident: str, new: str) -> tuple[str, int] | None:
+        """podman's error text and exit code of the rename, None when done: through its
+        service child when it runs (libpod's handler makes the same RenameContainer call as
+        `podman rename`; compose renames each container it recreates), else `podman rename`.
+        Not repeated by the CLI when the child broke off: the rename may be done."""
+        service = self.changes.service
+        if service.ready:
+            path = f"/containers/{ident}/rename"  # a full id: nothing to escape
+            params = {"name": new}
+            answer = await service.call("POST", path, params, timeout=_RENAME, repeatable=False)
+            if answer is not None:
+                error = answer.failure((204,))
+                return (f"Error: {error}", PODMAN_FAILED) if error else None
+        result = await self.podman.run(["rename", "--", ident, new], check=False)
+        return (result.err_text, result.returncode) if result.returncode != 0 else None
 
     async def remove(self, found: ContainerRef, ref: str, *, force: bool, volumes: bool) -> None:
         if found.id in self._removing:  # dockerd's answer to a second rm while one runs

@@ -669,6 +669,34 @@ def test_a_network_removal_goes_to_the_child(
     assert "'network', 'rm'" not in seen and "DELETE /networks/" in seen
 
 
+def test_a_rename_goes_to_the_child(own_shim: Shim, cli_shim: Shim, cleanup: Cleanup) -> None:
+    """`docker rename` (compose renames each container it recreates) through the child's
+    libpod API, no `podman rename` process; without the child, the process; dockerd's answers
+    either way for a name in use, the same name and a bad name."""
+    _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
+    _wait_for_service_child(own_shim)
+    since = len(own_shim.log())
+    answers = []
+    for shim in (own_shim, cli_shim):
+        name, taken, new = cleanup.container(), cleanup.container(), cleanup.container()
+        _docker(shim, "create", "--name", name, "busybox", "true")
+        _docker(shim, "create", "--name", taken, "busybox", "true")
+        _docker(shim, "rename", name, new)
+        assert podman("inspect", "--format", "{{.Name}}", new).stdout.strip() == new
+        tries = [("rename", new, taken), ("rename", new, new), ("rename", new, "bad name!")]
+        failed = [_docker(shim, *args, check=False) for args in tries]
+        assert all(f.returncode != 0 for f in failed)
+        taken_id = podman("inspect", "--format", "{{.Id}}", taken).stdout.strip()
+        assert f'"/{taken}" is already in use by container "{taken_id}"' in failed[0].stderr
+        answers.append([f.stderr.replace(new, "N").replace(taken, "T") for f in failed[1:]])
+        answers[-1].append(
+            failed[0].stderr.replace(new, "N").replace(taken, "T").replace(taken_id, "I")
+        )
+    assert answers[0] == answers[1]
+    seen = own_shim.log()[since:]
+    assert _processes_run(own_shim, since, "rename") == [] and "/rename" in seen
+
+
 @pytest.fixture
 def image_volume_setting() -> Iterator[Path]:
     """A drop-in of the test user's containers.conf, removed afterwards."""
