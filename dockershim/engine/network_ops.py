@@ -8,6 +8,7 @@ for running containers. podman's failures are answered in dockerd's words here.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ from dockershim.translate.internal_pods import is_internal_name
 from dockershim.translate.links import LinkFacts, link_env
 
 _RM_TIMEOUT = 60.0  # seconds podman may take to remove a network (its bridge, its DNS)
+_CHANGE_TIMEOUT = 60.0  # a connect or disconnect: netavark sets up or tears down an interface
 
 _HOST_OR_NONE = "container cannot be disconnected from host network or connected to {} network"
 
@@ -50,7 +52,7 @@ class NetworkOps:
         self.dns = dns
         self.notes = notes or Notes(None, containers)
         self.netns_hold = netns_hold
-        self.service = service  # removals through podman's service child when it runs
+        self.service = service  # removals, connects through podman's service child when it runs
 
     async def resolve(self, ref: str) -> dict[str, Any]:
         """A network reference (name, id, id prefix) in Docker's shape, without Containers."""
@@ -118,8 +120,8 @@ class NetworkOps:
                 "has active endpoints"
             )
         for found in attached:
-            argv = ["network", "disconnect", "--force", "--", podman_name, found.id]
-            await self.podman.run(argv, check=False)
+            with contextlib.suppress(DockerError):  # gone meanwhile: nothing to disconnect
+                await self._disconnect(podman_name, found.id, force=True)
             await self.notes.disconnected(found.id, net["Name"])
         await self._rm(podman_name)
 
@@ -139,13 +141,13 @@ class NetworkOps:
     async def connect(self, net: dict[str, Any], body: dict[str, Any]) -> None:
         if net["Name"] in ("host", "none"):
             raise Forbidden(_HOST_OR_NONE.format(net["Name"]))
+        wanted = te.network_connect(net["Name"], body)  # (a config not an object: refused)
         config = body.get("EndpointConfig") or {}
-        argv = te.connect_argv(net["Name"], body)  # (a config not an object: refused there)
         fields = connect_fields(config)  # shown back in inspect, as dockerd keeps them
         for link in config.get("Links") or []:
             await self._require_container(str(link).split(":", 1)[0])
         try:
-            await self.podman.run(argv)
+            await self._connect(wanted)
         except DockerError as exc:
             if "is already connected" in exc.message:
                 raise Forbidden(
@@ -162,6 +164,37 @@ class NetworkOps:
         self.dns.started(str(body["Container"]))  # netavark set a network up (dns_watch.py)
         await self._note(str(body["Container"]), net["Name"], fields)
 
+    async def _connect(self, wanted: te.NetworkConnect) -> None:
+        """`podman network connect`, through podman's service child when it runs (libpod's
+        connect makes the same ConnectContainerToNetwork call): no process."""
+        spec = wanted.spec()
+        if spec is not None and self.service is not None and self.service.ready:
+            path = f"/networks/{wanted.network}/connect"  # a podman name: nothing to escape
+            answer = await self.service.call(
+                "POST", path, body=spec, timeout=_CHANGE_TIMEOUT, repeatable=False
+            )
+            if answer is not None:
+                error = answer.failure((200,))
+                if error:
+                    raise classify_service(error)
+                return
+        await self.podman.run(wanted.argv())
+
+    async def _disconnect(self, podman_name: str, container: str, *, force: bool) -> None:
+        """`podman network disconnect`, through podman's service child when it runs (its
+        disconnect makes the same DisconnectContainerFromNetwork call)."""
+        if self.service is not None and self.service.ready:
+            path = f"/networks/{podman_name}/disconnect"  # a podman name: nothing to escape
+            body = {"Container": container, "Force": force}
+            answer = await self.service.call("POST", path, body=body, timeout=_CHANGE_TIMEOUT)
+            if answer is not None:
+                error = answer.failure((200,))
+                if error:
+                    raise classify_service(error)
+                return
+        argv = ["network", "disconnect"] + (["--force"] if force else [])
+        await self.podman.run([*argv, "--", podman_name, container])
+
     async def _require_container(self, ref: str) -> None:
         if not ref or ref.startswith("-"):
             raise InvalidParameter(f"invalid link {ref!r}")
@@ -173,10 +206,9 @@ class NetworkOps:
     async def disconnect(self, net: dict[str, Any], container: str, *, force: bool) -> None:
         if net["Name"] in ("host", "none"):
             raise Forbidden(_HOST_OR_NONE.format(net["Name"]))
-        argv = ["network", "disconnect"] + (["--force"] if force else [])
         try:
             async with self.netns_hold.around_disconnect(container):
-                await self.podman.run([*argv, "--", tn.to_podman_name(net["Name"]), container])
+                await self._disconnect(tn.to_podman_name(net["Name"]), container, force=force)
         except DockerError as exc:
             if "is not connected" in exc.message:
                 raise Forbidden(

@@ -1,4 +1,4 @@
-"""Container endpoints on networks (pure): connect argv, NetworkInspect.Containers, legacy links.
+"""Container endpoints on networks (pure): connects, NetworkInspect.Containers, legacy links.
 
 `NetworkConnect` EndpointConfig: Aliases, IPAMConfig.IPv4Address/IPv6Address, MacAddress are
 translated; LinkLocalIPs, Links and DriverOpts podman cannot apply: they are only shown back in
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dockershim.errors import InvalidParameter
@@ -44,27 +45,68 @@ def endpoints(
     return result
 
 
-def connect_argv(network: str, body: Mapping[str, Any]) -> list[str]:
-    """`NetworkConnect` body -> `podman network connect` argv."""
+@dataclass(frozen=True)
+class NetworkConnect:
+    """A `NetworkConnect` body, checked: podman's name of the network, the container as the
+    client named it, and what podman applies of the EndpointConfig."""
+
+    network: str
+    container: str
+    aliases: tuple[str, ...]
+    ipv4: str
+    ipv6: str
+    mac: str
+
+    def argv(self) -> list[str]:
+        """`podman network connect`."""
+        argv = ["network", "connect"]
+        for alias in self.aliases:
+            argv += ["--alias", alias]
+        if self.ipv4:
+            argv += ["--ip", self.ipv4]
+        if self.ipv6:
+            argv += ["--ip6", self.ipv6]
+        if self.mac:
+            argv += ["--mac-address", self.mac]
+        return [*argv, "--", self.network, self.container]
+
+    def spec(self) -> dict[str, Any] | None:
+        """The same for libpod's `POST /networks/{name}/connect` (podman's service child):
+        entities.NetworkConnectOptions, which both hand to the same ConnectContainerToNetwork.
+        Aliases split at commas as the CLI's --alias (a string slice) splits them; None with a
+        MAC address, which the CLI parses with its own error."""
+        if self.mac:
+            return None
+        spec: dict[str, Any] = {"container": self.container}
+        aliases = [part for alias in self.aliases for part in alias.split(",")]
+        if aliases:
+            spec["aliases"] = aliases
+        addresses = [ip for ip in (self.ipv4, self.ipv6) if ip]  # the CLI's order
+        if addresses:
+            spec["static_ips"] = addresses
+        return spec
+
+
+def network_connect(network: str, body: Mapping[str, Any]) -> NetworkConnect:
+    """A `NetworkConnect` body as podman takes it; dockerd's errors otherwise."""
     container = body.get("Container")
     if not isinstance(container, str) or not container or container.startswith("-"):
         raise InvalidParameter("invalid container reference in Container")
     config = body.get("EndpointConfig") or {}
     if not isinstance(config, dict):
         raise InvalidParameter("invalid value for EndpointConfig: expected an object")
-    argv = ["network", "connect"]
-    for alias in config.get("Aliases") or []:
-        argv += ["--alias", str(alias)]
     ipam = config.get("IPAMConfig") or {}
-    if ipam.get("IPv4Address"):
-        check_ip(ipam["IPv4Address"], "IPv4Address")
-        argv += ["--ip", ipam["IPv4Address"]]
-    if ipam.get("IPv6Address"):
-        check_ip(ipam["IPv6Address"], "IPv6Address")
-        argv += ["--ip6", ipam["IPv6Address"]]
-    if config.get("MacAddress"):
-        argv += ["--mac-address", str(config["MacAddress"])]
-    return [*argv, "--", to_podman_name(network), container]
+    for key in ("IPv4Address", "IPv6Address"):
+        if ipam.get(key):
+            check_ip(ipam[key], key)
+    return NetworkConnect(
+        network=to_podman_name(network),
+        container=container,
+        aliases=tuple(str(alias) for alias in config.get("Aliases") or []),
+        ipv4=str(ipam.get("IPv4Address") or ""),
+        ipv6=str(ipam.get("IPv6Address") or ""),
+        mac=str(config.get("MacAddress") or ""),
+    )
 
 
 def parse_link(link: str) -> tuple[str, str]:

@@ -697,6 +697,44 @@ def test_a_rename_goes_to_the_child(own_shim: Shim, cli_shim: Shim, cleanup: Cle
     assert _processes_run(own_shim, since, "rename") == [] and "/rename" in seen
 
 
+def test_network_connects_go_to_the_child(own_shim: Shim, cli_shim: Shim, cleanup: Cleanup) -> None:
+    """`docker network connect` and `disconnect` (compose connects a service's further
+    networks) through the child's libpod API, no podman process; without the child, the
+    processes; the same endpoint (alias, address) and dockerd's answers either way for an
+    endpoint already there, a container not connected and one that does not exist."""
+    _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
+    _wait_for_service_child(own_shim)
+    since = len(own_shim.log())
+    answers = []
+    for number, shim in enumerate((own_shim, cli_shim)):
+        net, ctr = cleanup.name("dsn"), cleanup.container()
+        cleanup.networks.append(net)
+        _docker(shim, "network", "create", "--subnet", f"10.187.{number}.0/24", net)
+        _docker(shim, "run", "-d", "--name", ctr, "busybox", "sleep", "300")
+        address = f"10.187.{number}.42"
+        _docker(shim, "network", "connect", "--alias", "db", "--ip", address, net, ctr)
+        shown = json.loads(podman("inspect", ctr).stdout)[0]["NetworkSettings"]["Networks"][net]
+        assert "db" in shown["Aliases"] and shown["IPAddress"] == address
+        tries = [
+            ("network", "connect", net, ctr),
+            ("network", "connect", net, "no-such-ctr-dsn"),
+        ]
+        failed = [_docker(shim, *args, check=False) for args in tries]
+        _docker(shim, "network", "disconnect", net, ctr)
+        assert (
+            net not in json.loads(podman("inspect", ctr).stdout)[0]["NetworkSettings"]["Networks"]
+        )
+        failed.append(_docker(shim, "network", "disconnect", net, ctr, check=False))
+        assert all(f.returncode != 0 for f in failed)
+        answers.append([f.stderr.replace(net, "N").replace(ctr, "C") for f in failed])
+    assert answers[0] == answers[1]
+    assert "already exists in network N" in answers[0][0]
+    assert "is not connected to network N" in answers[0][2]
+    for verb in ("'network', 'connect'", "'network', 'disconnect'"):
+        assert verb not in own_shim.log()[since:]
+    assert "/connect" in own_shim.log()[since:]
+
+
 @pytest.fixture
 def image_volume_setting() -> Iterator[Path]:
     """A drop-in of the test user's containers.conf, removed afterwards."""

@@ -169,24 +169,38 @@ def test_list_filters() -> None:
         names({"bogus": ["x"]})
 
 
-def test_connect_argv() -> None:
-    argv = te.connect_argv(
+def test_a_connect_as_argv_and_as_libpods_body() -> None:
+    wanted = te.network_connect(
         "bridge",
         {
             "Container": "c1",
-            "EndpointConfig": {"Aliases": ["a1", "a2"], "IPAMConfig": {"IPv4Address": "10.1.0.9"}},
+            "EndpointConfig": {
+                "Aliases": ["a1", "a2,a3"],
+                "IPAMConfig": {"IPv4Address": "10.1.0.9", "IPv6Address": "fd00::9"},
+            },
         },
     )
-    assert argv == [
-        "network", "connect", "--alias", "a1", "--alias", "a2", "--ip", "10.1.0.9",
-        "--", "podman", "c1",
+    assert wanted.argv() == [
+        "network", "connect", "--alias", "a1", "--alias", "a2,a3", "--ip", "10.1.0.9",
+        "--ip6", "fd00::9", "--", "podman", "c1",
     ]  # fmt: skip
+    # the CLI's --alias is a string slice: it splits at commas, and so does the body
+    assert wanted.spec() == {
+        "container": "c1",
+        "aliases": ["a1", "a2", "a3"],
+        "static_ips": ["10.1.0.9", "fd00::9"],
+    }
+    assert te.network_connect("n", {"Container": "c"}).spec() == {"container": "c"}
+    with_mac = te.network_connect("n", {"Container": "c", "EndpointConfig": {"MacAddress": "x"}})
+    assert with_mac.spec() is None and with_mac.argv()[-4:] == ["x", "--", "n", "c"]
     with pytest.raises(InvalidParameter):
-        te.connect_argv("n", {"Container": "-rf"})
+        te.network_connect("n", {"Container": "-rf"})
     with pytest.raises(InvalidParameter):
-        te.connect_argv(
+        te.network_connect(
             "n", {"Container": "c", "EndpointConfig": {"IPAMConfig": {"IPv4Address": "x"}}}
         )
+    with pytest.raises(InvalidParameter):
+        te.network_connect("n", {"Container": "c", "EndpointConfig": ["x"]})
 
 
 def test_links_become_host_entries() -> None:
