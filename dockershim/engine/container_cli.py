@@ -28,7 +28,9 @@ class ContainerCLI:
 
     async def _from_service(self, ref: str, size: bool) -> dict[str, Any] | None:
         """The service's inspect of `ref`; None when it cannot tell (then the CLI)."""
-        if self.service is None or not self.service.ready or not _REF.match(ref):
+        if self.service is None or not _REF.match(ref):
+            return None
+        if not (self.service.ready_else_want() if size else self.service.ready):
             return None
         query = {"size": "true"} if size else {}
         answer = await self.service.call(
@@ -67,7 +69,9 @@ class ContainerCLI:
     async def inspect_many(self, ids: list[str], *, size: bool = False) -> list[dict[str, Any]]:
         if not ids:
             return []
-        if self.service is not None and self.service.ready:
+        if self.service is not None and (
+            self.service.ready_else_want() if size else self.service.ready
+        ):
             found = await asyncio.gather(
                 *(self._from_service(i, size) for i in ids), return_exceptions=True
             )

@@ -221,7 +221,7 @@ class Images:
         return list(self._histories[image_id])
 
     async def _child_history(self, image_id: str) -> list[HistoryLayer] | None:
-        if self.service is None or not self.service.ready:
+        if self.service is None or not self.service.ready_else_want():
             return None
         path = f"/images/{image_id}/history"  # a full id: nothing to escape
         answer = await self.service.call("GET", path, timeout=_TIMEOUT)

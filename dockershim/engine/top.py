@@ -88,7 +88,7 @@ class Top:
     ) -> tuple[list[str], list[list[str]]] | None:
         """(titles, rows of cells) of libpod's top with `ps_args`; None when the child is not
         running or its answer is not that."""
-        if self.service is None or not self.service.ready:
+        if self.service is None or not self.service.ready_else_want():
             return None
         path = f"/containers/{ident}/top"  # a full id: nothing to escape
         answer = await self.service.call("GET", path, {"ps_args": ps_args}, timeout=_TIMEOUT)

@@ -7,7 +7,8 @@ the service, start 134 against 102. So dockershim keeps one service as a child, 
 socket in its state folder, and sends start, stop, kill and rm to podman's libpod API there
 (never to podman's Docker-compatible API: the Docker side is dockershim's own). The child is
 started at the first change asked for, or sooner: api/lazyapp.py starts it when a cold
-service's first request is a change, beside the full app's import.
+service's first request is a change, beside the full app's import; a read only podman can
+compute (a size, a history, a container's processes) starts it for the reads after it.
 
 A change that finds the child starting waits for it (up to _WAIT_FOR_START). Until the child
 answers, after it died, or when it cannot start, `call` returns None and the caller runs the
@@ -100,6 +101,15 @@ class PodmanService:
 
     @property
     def ready(self) -> bool:
+        return self._socket is not None
+
+    def ready_else_want(self) -> bool:
+        """Whether the child answers now; if not, it is started in the background for the
+        next time. For reads only podman can compute (container sizes, image histories, the
+        processes of `docker top`): a client that asks once pays a process, one that asks
+        again gets the child's answer."""
+        if self._socket is None:
+            self.want()
         return self._socket is not None
 
     def want(self) -> None:

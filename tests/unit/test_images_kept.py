@@ -158,6 +158,9 @@ class _Service:
         self.answers = answers
         self.calls: list[str] = []
 
+    def ready_else_want(self) -> bool:
+        return self.ready
+
     async def call(self, method: str, path: str, *args: object, **kwargs: object) -> object:
         self.calls.append(path)
         return self.answers.get(path)

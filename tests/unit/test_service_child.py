@@ -88,6 +88,21 @@ async def test_a_call_starts_the_child_and_waits_for_it(service: PodmanService) 
     assert Path(sock).parent.stat().st_mode & 0o777 == 0o700
 
 
+async def test_a_read_only_podman_computes_starts_the_child_for_the_next_one(
+    service: PodmanService,
+) -> None:
+    """ready_else_want: not ready the first time (that read is a process), never waits, and
+    the child it started answers the reads after it."""
+    assert not service.ready_else_want()
+    runner = service.runner
+    assert isinstance(runner, StandInRunner)
+    for _ in range(200):
+        if service.ready_else_want():
+            break
+        await asyncio.sleep(0.02)
+    assert service.ready and len(runner.spawned) == 1
+
+
 async def test_a_child_slower_than_the_wait_means_the_cli_meanwhile(
     service: PodmanService, monkeypatch: pytest.MonkeyPatch
 ) -> None:

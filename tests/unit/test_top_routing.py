@@ -26,7 +26,12 @@ class _Child:
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.ready = True
+        self.wanted = False
         self.calls: list[tuple[str, object]] = []
+
+    def ready_else_want(self) -> bool:
+        self.wanted = True
+        return self.ready
 
     async def call(self, method: str, path: str, params: Any = None, **_: Any) -> ServiceAnswer:
         self.calls.append((path, params))
@@ -70,3 +75,14 @@ async def test_words_shlex_would_change_or_a_failed_ps_go_to_podman_top() -> Non
     with pytest.raises(InvalidParameter, match="unrecognized option"):
         await _top(podman, child).processes("x", ["--bogus"])
     assert len(child.calls) == 1 and podman.calls[-1] == ["top", "--", CID, "--bogus"]
+
+
+@pytest.mark.asyncio
+async def test_a_child_not_running_yet_is_started_for_the_next_top() -> None:
+    podman = FakePodman()
+    podman.answer(["top", "--", CID, "aux"], "PID USER COMMAND\n1 root sleep 9\n")
+    child = _Child(json.dumps(PS_LINES).encode())
+    child.ready = False
+    body = await _top(podman, child).processes("x", ["aux"])
+    assert body["Processes"] == [["1", "root", "sleep 9"]]
+    assert child.wanted and child.calls == [] and len(podman.calls) == 1
