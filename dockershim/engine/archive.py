@@ -39,7 +39,7 @@ from dockershim.engine.containers import Containers
 from dockershim.errors import DockerError, InvalidParameter, NotFound, TooLarge
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import PODMAN_FAILED, classify
-from dockershim.podman.service_child import PodmanService
+from dockershim.podman.service_child import PodmanService, ok_json
 from dockershim.translate.archive import (
     GO_DIR,
     KIND_DIR,
@@ -388,7 +388,7 @@ class Archives:
         if self.service.ready:
             path = f"/containers/{raw['Id']}/changes"  # a full id: nothing to escape
             answer = await self.service.call("GET", path, timeout=_DIFF_TIMEOUT)
-            listed = answer.json() if answer is not None and answer.status == 200 else None
+            listed = ok_json(answer)
             if isinstance(listed, list) and all(isinstance(c, dict) for c in listed):
                 kinds = {0: "changed", 1: "added", 2: "deleted"}
                 diff: dict[str, list[str]] = {}

@@ -28,7 +28,7 @@ from dockershim.engine import kept_images
 from dockershim.engine.kept_images import KeptImages
 from dockershim.errors import DockerError, NotFound
 from dockershim.podman import PodmanRunner
-from dockershim.podman.service_child import PodmanService
+from dockershim.podman.service_child import PodmanService, ok_json
 from dockershim.translate import images as timages
 from dockershim.translate.images import HistoryLayer
 from dockershim.translate.internal_pods import is_pause_image
@@ -227,7 +227,7 @@ class Images:
         answer = await self.service.call("GET", path, timeout=_TIMEOUT)
         if answer is not None and answer.status == 404:
             raise NotFound(f"No such image: {missing_name(image_id)}")
-        data = answer.json() if answer is not None and answer.status == 200 else None
+        data = ok_json(answer)
         return timages.layers_from_api(data) if isinstance(data, list) else None
 
     async def onbuild_history(self, image_id: str) -> list[str]:
@@ -269,7 +269,7 @@ class Images:
         if self.service is not None and self.service.ready:
             params = {"all": "true"} if everything else None
             answer = await self.service.call("GET", "/images/json", params, timeout=_TIMEOUT)
-            data = answer.json() if answer is not None and answer.status == 200 else None
+            data = ok_json(answer)
             if isinstance(data, list):
                 return data
         args = ["images", "--format", "json"] + (["--all"] if everything else [])
@@ -290,7 +290,7 @@ class Images:
         if self.service is not None and self.service.ready:
             path = f"/images/{quote(candidate, safe='/:@')}/json"
             answer = await self.service.call("GET", path, timeout=_TIMEOUT)
-            data = answer.json() if answer is not None and answer.status == 200 else None
+            data = ok_json(answer)
             if isinstance(data, dict) and data.get("Id"):
                 return data
             if answer is not None and answer.status == 404:

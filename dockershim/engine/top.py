@@ -13,7 +13,7 @@ from typing import Any, TypeGuard
 from dockershim.engine.containers import Containers
 from dockershim.errors import Conflict, InvalidParameter
 from dockershim.podman import PodmanRunner
-from dockershim.podman.service_child import PodmanService
+from dockershim.podman.service_child import PodmanService, ok_json
 from dockershim.translate.container_status import docker_state
 from dockershim.translate.container_top import (
     EF_DESCRIPTORS,
@@ -92,7 +92,7 @@ class Top:
             return None
         path = f"/containers/{ident}/top"  # a full id: nothing to escape
         answer = await self.service.call("GET", path, {"ps_args": ps_args}, timeout=_TIMEOUT)
-        data = answer.json() if answer is not None and answer.status == 200 else None
+        data = ok_json(answer)
         if not isinstance(data, dict):
             return None
         titles, rows = data.get("Titles"), data.get("Processes") or []

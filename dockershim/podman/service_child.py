@@ -81,6 +81,12 @@ class ServiceAnswer:
         return ""
 
 
+def ok_json(answer: ServiceAnswer | None) -> Any:
+    """The JSON of the child's 200 answer; None when there was no answer (the child could
+    not take the request), another status, or a body that is not JSON."""
+    return answer.json() if answer is not None and answer.status == 200 else None
+
+
 class PodmanService:
     def __init__(self, runner: PodmanRunner, folder: str | None) -> None:
         self.runner = runner
