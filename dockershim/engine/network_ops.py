@@ -19,7 +19,6 @@ from dockershim.engine.netns_hold import NetnsHold
 from dockershim.engine.networks import Networks
 from dockershim.errors import Conflict, DockerError, Forbidden, InvalidParameter, NotFound
 from dockershim.podman import PodmanRunner
-from dockershim.podman.errors import classify_service
 from dockershim.podman.service_child import PodmanService
 from dockershim.translate import network_endpoints as te
 from dockershim.translate import network_names as nn
@@ -127,16 +126,11 @@ class NetworkOps:
 
     async def _rm(self, podman_name: str) -> None:
         """`podman network rm`, through podman's service child when it runs (no process)."""
-        answer = None
-        if self.service is not None and self.service.ready:
-            path = f"/networks/{podman_name}"  # a podman name: nothing to escape (nn.PODMAN_NAME)
-            answer = await self.service.call("DELETE", path, timeout=_RM_TIMEOUT)
-        if answer is None:
+        path = f"/networks/{podman_name}"  # a podman name: nothing to escape (nn.PODMAN_NAME)
+        if self.service is None or not await self.service.change(
+            "DELETE", path, (200,), timeout=_RM_TIMEOUT
+        ):
             await self.podman.run(["network", "rm", "--", podman_name])
-            return
-        error = answer.failure((200,))
-        if error:
-            raise classify_service(error)
 
     async def connect(self, net: dict[str, Any], body: dict[str, Any]) -> None:
         if net["Name"] in ("host", "none"):
@@ -168,32 +162,26 @@ class NetworkOps:
         """`podman network connect`, through podman's service child when it runs (libpod's
         connect makes the same ConnectContainerToNetwork call): no process."""
         spec = wanted.spec()
-        if spec is not None and self.service is not None and self.service.ready:
-            path = f"/networks/{wanted.network}/connect"  # a podman name: nothing to escape
-            answer = await self.service.call(
-                "POST", path, body=spec, timeout=_CHANGE_TIMEOUT, repeatable=False
+        path = f"/networks/{wanted.network}/connect"  # a podman name: nothing to escape
+        if (
+            spec is None
+            or self.service is None
+            or not await self.service.change(
+                "POST", path, (200,), body=spec, timeout=_CHANGE_TIMEOUT, repeatable=False
             )
-            if answer is not None:
-                error = answer.failure((200,))
-                if error:
-                    raise classify_service(error)
-                return
-        await self.podman.run(wanted.argv())
+        ):
+            await self.podman.run(wanted.argv())
 
     async def _disconnect(self, podman_name: str, container: str, *, force: bool) -> None:
         """`podman network disconnect`, through podman's service child when it runs (its
         disconnect makes the same DisconnectContainerFromNetwork call)."""
-        if self.service is not None and self.service.ready:
-            path = f"/networks/{podman_name}/disconnect"  # a podman name: nothing to escape
-            body = {"Container": container, "Force": force}
-            answer = await self.service.call("POST", path, body=body, timeout=_CHANGE_TIMEOUT)
-            if answer is not None:
-                error = answer.failure((200,))
-                if error:
-                    raise classify_service(error)
-                return
-        argv = ["network", "disconnect"] + (["--force"] if force else [])
-        await self.podman.run([*argv, "--", podman_name, container])
+        path = f"/networks/{podman_name}/disconnect"  # a podman name: nothing to escape
+        body = {"Container": container, "Force": force}
+        if self.service is None or not await self.service.change(
+            "POST", path, (200,), body=body, timeout=_CHANGE_TIMEOUT
+        ):
+            argv = ["network", "disconnect"] + (["--force"] if force else [])
+            await self.podman.run([*argv, "--", podman_name, container])
 
     async def _require_container(self, ref: str) -> None:
         if not ref or ref.startswith("-"):

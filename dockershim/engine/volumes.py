@@ -120,15 +120,12 @@ class Volumes:
             raise Conflict(tv.in_use_message(name, exc.message)) from None
 
     async def _rm(self, name: str) -> None:
-        if self.service is not None and self.service.ready:
-            path = f"/volumes/{name}"  # an exact volume name: nothing to escape (tv.validate_ref)
-            answer = await self.service.call("DELETE", path, timeout=_TIMEOUT)
-            if answer is not None:
-                error = answer.failure((204,))
-                if error:
-                    raise classify_service(error)
-                return
-        await self.podman.run(["volume", "rm", "--", name])
+        """`podman volume rm`, through podman's service child when it runs (no process)."""
+        path = f"/volumes/{name}"  # an exact volume name: nothing to escape (tv.validate_ref)
+        if self.service is None or not await self.service.change(
+            "DELETE", path, (204,), timeout=_TIMEOUT
+        ):
+            await self.podman.run(["volume", "rm", "--", name])
 
     async def prune(self, keep: Callable[[dict[str, Any]], bool]) -> tuple[list[str], int]:
         """Remove the unused volumes that `keep` selects (it sees Docker's shape); the names

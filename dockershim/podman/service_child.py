@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from dockershim.errors import DockerError
 from dockershim.podman import unix_http
+from dockershim.podman.errors import classify_service
 from dockershim.podman.runner import pid_alive
 
 if TYPE_CHECKING:
@@ -179,6 +180,30 @@ class PodmanService:
             time.monotonic() - started,
         )
         return ServiceAnswer(answer.status, answer.body, answer.headers)
+
+    async def change(
+        self,
+        method: str,
+        path: str,
+        done: Collection[int],
+        *,
+        body: Any = None,
+        timeout: float,
+        repeatable: bool = True,
+    ) -> bool:
+        """A change through the child when it runs: True once made (an answer in `done`),
+        podman's failure raised as its CLI's would be; False when the child could not take
+        it (not running, or gone before it had the request): the caller runs the podman
+        command instead."""
+        if not self.ready:
+            return False
+        answer = await self.call(method, path, body=body, timeout=timeout, repeatable=repeatable)
+        if answer is None:
+            return False
+        error = answer.failure(done)
+        if error:
+            raise classify_service(error)
+        return True
 
     async def _started(self, within: float) -> None:
         """Wait a little for a child that is starting: it answers in ~0.05-0.3 s, and a

@@ -88,6 +88,17 @@ async def test_a_call_starts_the_child_and_waits_for_it(service: PodmanService) 
     assert Path(sock).parent.stat().st_mode & 0o777 == 0o700
 
 
+async def test_a_change_is_made_by_the_child_or_left_to_the_cli(service: PodmanService) -> None:
+    """change(): False (the caller runs the command) while the child does not run, without
+    starting it; True once made; an answer not in `done` raised as podman's failure."""
+    assert not await service.change("POST", "/ok", (204,), timeout=5)
+    assert not service.ready and not service.runner.spawned  # type: ignore[attr-defined]
+    await _ready(service)
+    assert await service.change("POST", "/ok", (204,), timeout=5)
+    with pytest.raises(DockerError):
+        await service.change("POST", "/ok", (200,), timeout=5)
+
+
 async def test_a_read_only_podman_computes_starts_the_child_for_the_next_one(
     service: PodmanService,
 ) -> None:
