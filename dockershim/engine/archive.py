@@ -206,9 +206,9 @@ class Archives:
     async def _service_stat(self, ref: str, path: str) -> ServiceStat | None:
         """podman's own stat of `path` through its service child (a link's own, with whether
         its target is a directory), where a `podman cp` would archive all of `path` to show
-        its first entry; None without the child (or when it could not answer: the CLI then
-        says why)."""
-        if not self.service.ready:
+        its first entry; None without the child (then started for the next time) or when it
+        could not answer (the CLI then says why)."""
+        if not self.service.ready_else_want():
             return None
         found = await self.containers.lookup(ref)
         answer = await self.service.call(
@@ -383,9 +383,9 @@ class Archives:
     async def changes(self, ref: str) -> list[dict[str, Any]]:
         """Docker's list of changed paths: podman's service child's (libpod's changes are
         the same GetDiff of the whole layer chain as `podman diff`) when it runs, else
-        `podman diff`."""
+        `podman diff` (and the child started for the next time)."""
         raw = await self.containers.inspect(ref)
-        if self.service.ready:
+        if self.service.ready_else_want():
             path = f"/containers/{raw['Id']}/changes"  # a full id: nothing to escape
             answer = await self.service.call("GET", path, timeout=_DIFF_TIMEOUT)
             listed = ok_json(answer)

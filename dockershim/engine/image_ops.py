@@ -1,7 +1,10 @@
 """Docker's image changes on podman: tag, history, delete (dockerd's rules), prune.
 
 The routes (api/images.py) parse and render; what podman runs and how its answers read in
-Docker's words is here. Lookups go through the engine's image store (engine/images.py).
+Docker's words is here. Lookups go through the engine's image store (engine/images.py). Tags,
+untags and removals go to podman's service child when it runs (libpod's handlers call the
+same ImageEngine Tag / Untag / Remove as `podman tag` / `untag` / `rmi`), else to those
+commands.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from dockershim.engine.containers import Containers
 from dockershim.engine.images import Images
 from dockershim.errors import Conflict, NotFound
 from dockershim.podman import PodmanRunner
+from dockershim.podman.service_child import ServiceAnswer
 from dockershim.translate import images as timages
 from dockershim.translate.references import Reference, candidates, familiar, missing_name
 
 _ID = re.compile(r"[0-9a-f]{64}")
+_TIMEOUT = 60.0  # a tag, untag or removal: podman waits for its image store's lock at most
 
 
 class ImageOps:
@@ -38,7 +43,49 @@ class ImageOps:
         return timages.history(layers, tags)
 
     async def tag(self, data: dict[str, Any], target: Reference) -> None:
-        await self.podman.run(["tag", data["Id"], target.full()])
+        image_id = str(data["Id"])
+        name = target.full()
+        if target.digest or not await self._named(image_id, "tag", name):
+            await self.podman.run(["tag", image_id, name])
+
+    async def _untag(self, image_id: str, name: str) -> None:
+        if not await self._named(image_id, "untag", name):
+            await self.podman.run(["untag", image_id, name])
+
+    async def _named(self, image_id: str, change: str, name: str) -> ServiceAnswer | None:
+        """`change` ("tag", "untag") of the full name `name` (REPO:TAG) on an image, by id,
+        through podman's service child; None when it could not take it."""
+        service = self.images.service
+        if service is None:
+            return None
+        repo, _, tag = name.rpartition(":")
+        if not repo or "/" in tag:
+            return None  # no tag to name: the command says what it makes of it
+        params = {"repo": repo, "tag": tag}
+        path = f"/images/{image_id}/{change}"  # a full id: nothing to escape
+        return await service.change("POST", path, (201,), params=params, timeout=_TIMEOUT)
+
+    async def _rmi(self, name: str, *, force: bool, noprune: bool) -> list[dict[str, str]]:
+        """`podman rmi` of one name or id: Docker's records of what went, in its order (each
+        name untagged, then each image deleted)."""
+        service = self.images.service
+        answer = None
+        if service is not None:
+            params = {"images": name, "force": str(force).lower()}
+            if noprune:
+                params["noprune"] = "true"
+            answer = await service.change(
+                "DELETE", "/images/remove", (200,), params=params, timeout=_TIMEOUT
+            )
+        if answer is None:
+            args = ["rmi"] + (["--force"] if force else []) + (["--no-prune"] if noprune else [])
+            return _rmi_lines((await self.podman.run([*args, "--", name])).text)
+        report = answer.json()
+        untagged = report.get("Untagged") if isinstance(report, dict) else None
+        deleted = report.get("Deleted") if isinstance(report, dict) else None
+        return [{"Untagged": familiar(str(n))} for n in untagged or []] + [
+            {"Deleted": timages.sha(str(i))} for i in deleted or []
+        ]
 
     async def _users(self, image_id: str) -> list[dict[str, Any]]:
         """Containers made from the image: Id and podman's status word."""
@@ -70,7 +117,7 @@ class ImageOps:
             if len(tags) > 1 or (users and not running):
                 # Other names remain, or stopped containers keep the image (podman's rmi -f
                 # would remove those containers): only the name goes.
-                await self.podman.run(["untag", image_id, tag])
+                await self._untag(image_id, tag)
                 return [{"Untagged": familiar(tag)}]
         else:
             if len(tags) > 1 and not force:
@@ -82,13 +129,11 @@ class ImageOps:
                 raise _in_use(short, users, bool(running))
             if users:
                 for each in tags:
-                    await self.podman.run(["untag", image_id, each])
+                    await self._untag(image_id, each)
                 return [{"Untagged": familiar(t)} for t in tags]
         if running:
             raise _in_use(short, running, True)
-        args = ["rmi"] + (["--force"] if force else []) + (["--no-prune"] if noprune else [])
-        result = await self.podman.run([*args, "--", tag or image_id])
-        return _rmi_lines(result.text)
+        return await self._rmi(tag or image_id, force=force, noprune=noprune)
 
     async def prune(self, filters: dict[str, list[str]]) -> dict[str, Any]:
         """`filters`: dangling, until, label (checked by the route)."""

@@ -265,8 +265,9 @@ class Images:
 
     async def _podman_list(self, everything: bool) -> list[Any]:
         """podman's image list: its service child's (libpod's list is the ImageEngine.List the
-        CLI prints) when the child runs, else `podman images`."""
-        if self.service is not None and self.service.ready:
+        CLI prints) when the child runs, else `podman images` (and the child is started for
+        the next change of the store: only podman computes the list)."""
+        if self.service is not None and self.service.ready_else_want():
             params = {"all": "true"} if everything else None
             answer = await self.service.call("GET", "/images/json", params, timeout=_TIMEOUT)
             data = ok_json(answer)
@@ -286,8 +287,8 @@ class Images:
     async def _inspect(self, candidate: str) -> dict[str, Any] | None:
         """podman's inspect of one name as it looks it up (LookupImage), or None: its service
         child's answer (the same lookup and inspect as `podman image inspect`) when it runs
-        and tells, else the CLI's."""
-        if self.service is not None and self.service.ready:
+        and tells, else the CLI's (the child started for the next time)."""
+        if self.service is not None and self.service.ready_else_want():
             path = f"/images/{quote(candidate, safe='/:@')}/json"
             answer = await self.service.call("GET", path, timeout=_TIMEOUT)
             data = ok_json(answer)

@@ -70,8 +70,9 @@ class ServiceAnswer:
         return self.body.decode("utf-8", "replace").strip() or f"status {self.status}"
 
     def failure(self, done: Collection[int]) -> str:
-        """podman's error text, "" when the request succeeded: a status not in `done`, or the
-        first "Err" of the per-object reports libpod's removals answer 200 with."""
+        """podman's error text, "" when the request succeeded: a status not in `done`, the
+        first "Err" of the per-object reports libpod's removals answer 200 with, or the first
+        of the "Errors" its image removal report lists."""
         if self.status not in done:
             return self.message
         reports = self.json()
@@ -79,6 +80,8 @@ class ServiceAnswer:
             for report in reports:
                 if isinstance(report, dict) and report.get("Err"):
                     return str(report["Err"])
+        if isinstance(reports, dict) and isinstance(errors := reports.get("Errors"), list):
+            return next((str(e) for e in errors if e), "")
         return ""
 
 
@@ -187,23 +190,26 @@ class PodmanService:
         path: str,
         done: Collection[int],
         *,
+        params: dict[str, str] | None = None,
         body: Any = None,
         timeout: float,
         repeatable: bool = True,
-    ) -> bool:
-        """A change through the child when it runs: True once made (an answer in `done`),
-        podman's failure raised as its CLI's would be; False when the child could not take
-        it (not running, or gone before it had the request): the caller runs the podman
-        command instead."""
+    ) -> ServiceAnswer | None:
+        """A change through the child when it runs: its answer once made (a status in
+        `done`), podman's failure raised as its CLI's would be; None when the child could
+        not take it (not running, or gone before it had the request): the caller runs the
+        podman command instead."""
         if not self.ready:
-            return False
-        answer = await self.call(method, path, body=body, timeout=timeout, repeatable=repeatable)
+            return None
+        answer = await self.call(
+            method, path, params, body=body, timeout=timeout, repeatable=repeatable
+        )
         if answer is None:
-            return False
+            return None
         error = answer.failure(done)
         if error:
             raise classify_service(error)
-        return True
+        return answer
 
     async def _started(self, within: float) -> None:
         """Wait a little for a child that is starting: it answers in ~0.05-0.3 s, and a

@@ -735,6 +735,67 @@ def test_network_connects_go_to_the_child(own_shim: Shim, cli_shim: Shim, cleanu
     assert "/connect" in own_shim.log()[since:]
 
 
+def test_image_tags_and_removals_go_to_the_child(
+    own_shim: Shim, cli_shim: Shim, cleanup: Cleanup
+) -> None:
+    """`docker tag` and `docker rmi` (an untag, a removal, a forced untag of an image a
+    stopped container uses) through the child's libpod API, no `podman tag`, `untag` or
+    `rmi` process; without the child, the processes; the same lines and dockerd's answers
+    either way."""
+    _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
+    _wait_for_service_child(own_shim)
+    since = len(own_shim.log())
+    seen = []
+    for shim in (own_shim, cli_shim):
+        source, user = cleanup.container(), cleanup.container()
+        _docker(shim, "create", "--name", source, "busybox", "true")
+        name = cleanup.name("dsi")
+        cleanup.images += [f"{name}:1", f"{name}:2", f"{name}:3"]
+        image = _docker(shim, "commit", source, f"{name}:1").stdout.strip()
+        _docker(shim, "tag", f"{name}:1", f"{name}:2")
+        _docker(shim, "tag", image, f"127.0.0.1:5000/{name}:3")
+        cleanup.images.append(f"127.0.0.1:5000/{name}:3")
+        tags = json.loads(_docker(shim, "image", "inspect", image).stdout)[0]["RepoTags"]
+        assert sorted(tags) == sorted([f"{name}:1", f"{name}:2", f"127.0.0.1:5000/{name}:3"])
+        lines = [
+            _docker(shim, "rmi", f"{name}:1").stdout,
+            _docker(shim, "rmi", f"127.0.0.1:5000/{name}:3").stdout,
+        ]
+        user_id = _docker(shim, "create", "--name", user, f"{name}:2", "true").stdout.strip()
+        failed = [
+            _docker(shim, "rmi", f"{name}:2", check=False),
+            _docker(shim, "tag", "dsi-no-such-image", f"{name}:4", check=False),
+        ]
+        assert all(f.returncode != 0 for f in failed)
+        lines.append(_docker(shim, "rmi", "-f", image).stdout)  # a stopped user: untagged
+        assert podman("image", "exists", image).returncode == 0
+        _docker(shim, "rm", user)
+        _docker(shim, "tag", image, f"{name}:3")
+        lines.append(_docker(shim, "rmi", f"{name}:3").stdout)  # the last name: deleted
+        assert podman("image", "exists", image, check=False).returncode == 1
+        short = image.removeprefix("sha256:")
+        seen.append(
+            [
+                text.replace(name, "N")
+                .replace(short, "I")
+                .replace(short[:12], "i")
+                .replace(user_id[:12], "C")
+                for text in [*lines, *(f.stderr for f in failed)]
+            ]
+        )
+    assert seen[0] == seen[1]
+    assert seen[0][:4] == [
+        "Untagged: N:1\n",
+        "Untagged: 127.0.0.1:5000/N:3\n",
+        "Untagged: N:2\n",
+        "Untagged: N:3\nDeleted: sha256:I\n",
+    ]
+    assert "must force" in seen[0][4] and "No such image: dsi-no-such-image" in seen[0][5]
+    for verb in ("tag", "untag", "rmi"):
+        assert _processes_run(own_shim, since, verb) == [], verb
+    assert "/untag" in own_shim.log()[since:] and "/images/remove" in own_shim.log()[since:]
+
+
 @pytest.fixture
 def image_volume_setting() -> Iterator[Path]:
     """A drop-in of the test user's containers.conf, removed afterwards."""

@@ -177,7 +177,7 @@ async def test_two_starts_of_one_container_at_once_both_answer() -> None:
 
 
 def test_a_libpod_failure_is_its_status_or_a_reports_err() -> None:
-    """ServiceAnswer.failure, which network removals read too (engine/network_ops.py)."""
+    """ServiceAnswer.failure, which network and image removals read too."""
     assert _answer(200, [{"Name": "n1", "Err": None}]).failure((200,)) == ""
     assert _answer(200, [{"Name": "n1", "Err": "network is in use"}]).failure((200,)) == (
         "network is in use"
@@ -185,3 +185,10 @@ def test_a_libpod_failure_is_its_status_or_a_reports_err() -> None:
     missing = _answer(404, {"message": "unable to find network with name or ID n2"})
     assert missing.failure((200,)) == "unable to find network with name or ID n2"
     assert _answer(204).failure((204, 304)) == ""
+    # an image removal (engine/image_ops.py) reports its failures in "Errors"
+    removed = {"Untagged": ["localhost/x:1"], "Deleted": ["ab"], "Errors": [], "ExitCode": 0}
+    assert _answer(200, removed).failure((200,)) == ""
+    used = {"Errors": ["image used by 1234: image is in use by a container"], "ExitCode": 2}
+    assert _answer(200, used).failure((200,)) == (
+        "image used by 1234: image is in use by a container"
+    )

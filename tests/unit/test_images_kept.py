@@ -157,8 +157,10 @@ class _Service:
         self.ready = ready
         self.answers = answers
         self.calls: list[str] = []
+        self.wanted = 0  # reads that found it idle and asked for it
 
     def ready_else_want(self) -> bool:
+        self.wanted += 0 if self.ready else 1
         return self.ready
 
     async def call(self, method: str, path: str, *args: object, **kwargs: object) -> object:
@@ -190,6 +192,7 @@ async def test_the_service_child_answers_and_the_cli_covers_what_it_cannot(
     images = Images(podman, _images(podman, tmp_path)._store, None, idle)  # type: ignore[arg-type]
     assert await _ask(images) == (LISTED, INSPECTED[0], None)
     assert idle.calls == [] and len(podman.calls) == 4
+    assert idle.wanted == 4  # each read only podman could answer asked for the child
 
 
 @pytest.mark.asyncio
