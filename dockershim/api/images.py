@@ -69,8 +69,7 @@ async def image_tag(
     target = parse_reference(f"{repo}:{tag}" if tag else repo)
     if target.digest:
         raise InvalidParameter("refusing to create a tag with a digest reference")
-    ops = engine.image_ops
-    await ops.tag(await ops.require(name), target)
+    await engine.image_ops.tag(name, target)
     return Response(status_code=201)
 
 

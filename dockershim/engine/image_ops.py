@@ -42,8 +42,16 @@ class ImageOps:
         tags = {data["Id"]: [familiar(t) for t in data.get("RepoTags") or []]}
         return timages.history(layers, tags)
 
-    async def tag(self, data: dict[str, Any], target: Reference) -> None:
-        image_id = str(data["Id"])
+    async def _named_image(self, name: str) -> tuple[str, list[str]]:
+        """(id, tags) of the image `name` means (from c/storage's image file for a tag, no
+        inspect); 404 "No such image" otherwise."""
+        found = await self.images.tagged(name)
+        if found is None:
+            raise NotFound(f"No such image: {missing_name(name)}")
+        return found
+
+    async def tag(self, source: str, target: Reference) -> None:
+        image_id = (await self._named_image(source))[0]
         name = target.full()
         if target.digest or not await self._named(image_id, "tag", name):
             await self.podman.run(["tag", image_id, name])
@@ -99,11 +107,9 @@ class ImageOps:
     async def delete(self, name: str, *, force: bool, noprune: bool) -> list[dict[str, str]]:
         """dockerd's rules (daemon/images/image_delete.go): a tag is untagged when other tags
         remain; the last reference or an ID deletes the image unless containers use it."""
-        data = await self.require(name)
-        image_id: str = data["Id"]
+        image_id, tags = await self._named_image(name)
         short = image_id[:12]
         by_id = image_id.startswith(name.removeprefix("sha256:"))
-        tags = [str(t) for t in data.get("RepoTags") or []]
         users = await self._users(image_id)
         running = [c for c in users if c.get("State") in ("running", "paused")]
         tag = None if by_id else _match(tags, name)
