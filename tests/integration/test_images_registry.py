@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AUTH_REGISTRY, Cleanup, DockerRun, podman
+from tests.conftest import AUTH_REGISTRY, Cleanup, DockerRun, Shim, podman
 
 
 def _unique_image(docker: DockerRun, tmp_path: Path, tag: str) -> str:
@@ -85,9 +85,19 @@ def test_build_from_private_base_uses_registry_config(
         docker("logout", AUTH_REGISTRY)
 
 
-def test_docker_py_login_and_push(dclient: Any, cleanup: Cleanup) -> None:
+def test_docker_py_login_and_push(shim: Shim, cleanup: Cleanup) -> None:
     import docker as docker_py
 
+    # a client of its own: docker-py keeps a login for the client's life, and the session's
+    # client would send it to tests that expect none (test_distribution.py)
+    dclient = docker_py.DockerClient(base_url=shim.url, version="auto", timeout=120)
+    try:
+        _login_and_push(docker_py, dclient, cleanup)
+    finally:
+        dclient.close()
+
+
+def _login_and_push(docker_py: Any, dclient: Any, cleanup: Cleanup) -> None:
     with pytest.raises(docker_py.errors.APIError) as info:
         dclient.login("testuser", "wrong", registry=AUTH_REGISTRY, reauth=True)
     assert info.value.status_code == 401
