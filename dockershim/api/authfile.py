@@ -73,6 +73,23 @@ def auths_from_auth_header(header: str | None, default_host: str) -> dict[str, d
     return auths
 
 
+def basic_credentials(header: str | None, registry: str) -> dict[str, str]:
+    """The client's credentials per registry host (base64 `user:password`), from the
+    `X-Registry-Auth` of a request for `registry`, for a registry asked directly
+    (engine/registry_http.py); a malformed value fails here rather than at the registry."""
+    found: dict[str, str] = {}
+    for host, entry in auths_from_auth_header(header, registry).items():
+        if auth := entry.get("auth"):
+            try:
+                base64.b64decode(auth, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidParameter(
+                    "invalid X-Registry-Auth header: auth is not base64"
+                ) from None
+            found[host] = auth
+    return found
+
+
 def auths_from_config_header(header: str | None) -> dict[str, dict[str, str]]:
     """`X-Registry-Config` (build) -> auth entries for every registry it names."""
     data = _decode(header or "")

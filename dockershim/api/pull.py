@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from dockershim.api import diskbudget
-from dockershim.api.authfile import auth_file, auths_from_auth_header
+from dockershim.api.authfile import auth_file, auths_from_auth_header, basic_credentials
 from dockershim.api.backend import Backend
 from dockershim.api.deps import BackendDep
 from dockershim.api.jsonstream import stream_response
@@ -82,7 +82,8 @@ async def _pull(
     stack = contextlib.AsyncExitStack()
     try:
         path = stack.enter_context(auth_file(auths, backend.state_dir))
-        wanted = PullRequest(ref, all_tags, platform, path, anonymous=not auths)
+        credentials = basic_credentials(request.headers.get("X-Registry-Auth"), ref.registry)
+        wanted = PullRequest(ref, all_tags, platform, path, not auths, credentials)
         pull = await backend.engine.transfer.pull(wanted)
         stack.push_async_callback(pull.child.close)
     except BaseException:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # made on first use: see Engine
     from dockershim.engine.lifecycle import Lifecycle
     from dockershim.engine.logs import Logs
     from dockershim.engine.registries import Registries
+    from dockershim.engine.registry_http import RegistryAPI
     from dockershim.engine.starts import StartWatchers
     from dockershim.engine.stats import Stats
     from dockershim.engine.top import Top
@@ -141,6 +142,12 @@ class Engine:
         return Registries()
 
     @cached_property
+    def registry_api(self) -> RegistryAPI:
+        from dockershim.engine.registry_http import RegistryAPI
+
+        return RegistryAPI(self.registries)
+
+    @cached_property
     def updates(self) -> Updates:
         from dockershim.engine.updates import Updates
 
@@ -182,7 +189,7 @@ class Engine:
     def transfer(self) -> Transfer:
         from dockershim.engine.transfer import Transfer
 
-        return Transfer(self.podman)
+        return Transfer(self.podman, self.images, self.registry_api)
 
     @cached_property
     def image_archives(self) -> ImageArchives:
@@ -256,6 +263,8 @@ class Engine:
         them; the service child dies with this process)."""
         if "execs" in self.__dict__:  # made (cached_property keeps it there)
             await self.execs.close()
+        if "registry_api" in self.__dict__:
+            await self.registry_api.close()
         await self.images.close()
         await self.netns_hold.close()
 

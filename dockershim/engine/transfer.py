@@ -2,23 +2,26 @@
 
 pull and push run podman on a pseudo-terminal (only there does it report byte counts, its
 bars); the caller turns the lines into Docker's progress (translate/progress.py). Failures
-read in dockerd's words here, never in the routes.
+read in dockerd's words here, never in the routes. What a pull finds before and leaves after
+is read from the engine's image store (engine/images.py: kept answers or podman's service
+child), and the registry's manifest (its layers' sizes) is asked of the registry directly
+(engine/registry_http.py) while podman starts pulling.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dockershim.engine.child import TERMINAL, Child, OutputTail, read_terminal_lines
+from dockershim.engine.images import Images
+from dockershim.engine.registry_http import RegistryAPI
 from dockershim.errors import DockerError, NotFound, Unauthorized
 from dockershim.podman import PodmanRunner
 from dockershim.podman.errors import classify
-from dockershim.translate import progress
 from dockershim.translate.references import (
     Reference,
     docker_name,
@@ -64,6 +67,7 @@ class PullRequest:
     platform: str
     authpath: str
     anonymous: bool  # no credentials came with the request (dockerd's words differ)
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # host -> basic
 
 
 @dataclass
@@ -77,7 +81,7 @@ class Pull:
     lines: AsyncIterator[str]
     before: dict[str, Any]
     sizes: dict[str, int]
-    _podman: PodmanRunner = field(repr=False)
+    _images: Images = field(repr=False)
     _tail: OutputTail = field(default_factory=OutputTail, repr=False)
 
     async def rest(self) -> AsyncIterator[str]:
@@ -90,34 +94,54 @@ class Pull:
         """podman's inspect JSON of the pulled image; the pull's error in dockerd's words."""
         if await self.child.wait() != 0:
             raise pull_error(self._tail.text(), self.request.ref, self.request.anonymous)
-        return await _inspect(self._podman, self.request.ref.full())
+        return await self._images.find(self.request.ref.full()) or {}
 
 
-async def _inspect(podman: PodmanRunner, name: str) -> dict[str, Any]:
-    result = await podman.run(["image", "inspect", "--", name], check=False)
-    data = result.json() if result.returncode == 0 else None
-    return data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+async def _until_copying(
+    child: Child, lines: AsyncIterator[str], request: PullRequest
+) -> list[str]:
+    """podman's lines up to the first of its copy (the pull has started); its failure in
+    dockerd's words when it ends before."""
+    seen: list[str] = []
+    async for line in lines:
+        seen.append(line)
+        if line.startswith(_STARTED):
+            return seen
+    if await child.wait() != 0:
+        raise pull_error("\n".join(seen), request.ref, request.anonymous)
+    return seen
 
 
 class Transfer:
-    def __init__(self, podman: PodmanRunner) -> None:
+    def __init__(self, podman: PodmanRunner, images: Images, registries: RegistryAPI) -> None:
         self.podman = podman
-
-    async def _layer_sizes(self, ref: Reference) -> dict[str, int]:
-        argv = ["manifest", "inspect", "--", ref.full()]
-        result = await self.podman.run(argv, check=False, timeout=30)
-        if result.returncode != 0:
-            return {}
-        with contextlib.suppress(DockerError):
-            return progress.manifest_sizes(result.json())
-        return {}
+        self.images = images
+        self.registries = registries
 
     async def pull(self, request: PullRequest) -> Pull:
         """Start the pull; an error (dockerd's words) while podman has not started copying."""
         ref = request.ref
-        before, sizes = await asyncio.gather(
-            _inspect(self.podman, ref.full()), self._layer_sizes(ref)
+        sizing = asyncio.ensure_future(  # for Docker's byte counts, beside the pull's start
+            self.registries.layer_sizes(ref, request.credentials, request.platform)
         )
+        try:
+            before = await self.images.find(ref.full()) or {}
+            child = await self._start_pull(request)
+        except BaseException:
+            sizing.cancel()
+            raise
+        lines = read_terminal_lines(child)
+        try:
+            seen = await _until_copying(child, lines, request)
+            sizes = await sizing  # podman has read the manifest too by now
+        except BaseException:
+            sizing.cancel()
+            await child.close()
+            raise
+        return Pull(request, child, seen, lines, before, sizes, self.images)
+
+    async def _start_pull(self, request: PullRequest) -> Child:
+        ref = request.ref
         argv = ["pull", *tls_args(ref.registry)]
         if request.platform:
             argv += ["--platform", request.platform]
@@ -125,28 +149,14 @@ class Transfer:
             argv.append("--all-tags")  # dockerd pulls every tag when none was given
         target = ref.repository if request.all_tags else ref.full()
         argv += ["--authfile", request.authpath, "--", target]
-        child = await self.podman.spawn(argv, use_pty=True, window=TERMINAL)
-        try:
-            lines = read_terminal_lines(child)
-            seen: list[str] = []
-            async for line in lines:
-                seen.append(line)
-                if line.startswith(_STARTED):
-                    break
-            else:
-                if await child.wait() != 0:
-                    raise pull_error("\n".join(seen), ref, request.anonymous)
-        except BaseException:
-            await child.close()
-            raise
-        return Pull(request, child, seen, lines, before, sizes, self.podman)
+        return await self.podman.spawn(argv, use_pty=True, window=TERMINAL)
 
     async def local_tags(self, ref: Reference) -> list[Reference]:
         """Every local tag of `ref`'s repository (dockerd pushes them all when none is given)."""
         repos = {ref.repository}
         if ref.registry == "docker.io":
             repos.add("localhost/" + ref.path.removeprefix("library/"))
-        data = (await self.podman.run(["images", "--format", "json"])).json() or []
+        data = await self.images.listing(everything=False)
         tags: list[str] = []
         for item in data:
             for name in item.get("Names") or []:

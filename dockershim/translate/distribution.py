@@ -80,3 +80,23 @@ def bearer_challenge(header: str) -> dict[str, str] | None:
     if not header.lower().startswith("bearer "):
         return None
     return dict(re.findall(r'(\w+)="([^"]*)"', header[7:]))
+
+
+def instance_for(parsed: dict[str, Any], platform: str) -> str | None:
+    """The digest of an index's manifest for `platform` ("os/arch[/variant]"), as a pull
+    chooses it: the first entry whose os and architecture match, its variant too when one
+    is asked for; None when the index has none."""
+    wanted_os, _, rest = platform.partition("/")
+    arch, _, variant = rest.partition("/")
+    for entry in parsed["manifest"].get("manifests") or []:
+        if not isinstance(entry, dict) or not entry.get("digest"):
+            continue
+        offered = entry.get("platform")
+        if not isinstance(offered, dict):
+            continue
+        if offered.get("os") != wanted_os or offered.get("architecture") != arch:
+            continue
+        if variant and offered.get("variant") not in (None, variant):
+            continue
+        return str(entry["digest"])
+    return None

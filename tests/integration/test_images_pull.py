@@ -57,6 +57,44 @@ def test_pull_stream_has_progress_detail(dclient: Any, cleanup: Cleanup, tmp_pat
     assert all("error" not in ln for ln in lines)
 
 
+def _layer_sizes(name: str) -> set[int]:
+    """The compressed layer sizes the registry's manifest of `name` lists."""
+    import httpx
+
+    repo, tag = name.removeprefix(f"{REGISTRY}/").rsplit(":", 1)
+    accept = "application/vnd.oci.image.manifest.v1+json, "
+    accept += "application/vnd.docker.distribution.manifest.v2+json"
+    url = f"http://{REGISTRY}/v2/{repo}/manifests/{tag}"
+    manifest = httpx.get(url, headers={"Accept": accept}, timeout=30).json()
+    return {int(layer["size"]) for layer in manifest["layers"]}
+
+
+def test_pull_totals_are_the_registrys_sizes(
+    dclient: Any, cleanup: Cleanup, tmp_path: Path
+) -> None:
+    """The `Downloading` totals are the registry manifest's exact byte counts (asked of the
+    registry beside the pull), also when the tag names an index: its linux/amd64 image's."""
+    name = _publish(cleanup, tmp_path)
+    sizes = _layer_sizes(name)
+    index = f"{name.rsplit(':', 1)[0]}:index"
+    listing = cleanup.name("dti-list")
+    podman("manifest", "create", listing)
+    try:
+        podman("manifest", "add", "--tls-verify=false", listing, f"docker://{name}")
+        podman("manifest", "push", "--all", "--tls-verify=false", listing, f"docker://{index}")
+    finally:
+        podman("manifest", "rm", listing, check=False)
+    cleanup.images.append(index)
+    for ref in (name, index):
+        repo, tag = ref.rsplit(":", 1)
+        lines = list(dclient.api.pull(repo, tag=tag, stream=True, decode=True))
+        totals = {
+            ln["progressDetail"]["total"] for ln in lines if ln.get("status") == "Downloading"
+        }
+        assert totals and totals <= sizes, (ref, totals, sizes)
+        podman("rmi", ref)
+
+
 def test_pull_missing_image_fails_clearly(docker: DockerRun, cleanup: Cleanup) -> None:
     name = f"{REGISTRY}/{cleanup.name('dti-missing')}"
     result = docker("pull", name, check=False)

@@ -50,3 +50,31 @@ def test_bearer_challenge() -> None:
     }
     assert td.bearer_challenge('Basic realm="x"') is None
     assert td.registry_host("docker.io") == "registry-1.docker.io"
+
+
+def test_the_instance_a_pull_fetches_from_an_index() -> None:
+    """A pull's layer sizes come from the index's manifest for the platform: os and
+    architecture, the variant when one is asked; none when the index offers no match."""
+    index = {
+        "manifests": [
+            {"digest": "sha256:s390", "platform": {"architecture": "s390x", "os": "linux"}},
+            {"digest": "sha256:amd", "platform": {"architecture": "amd64", "os": "linux"}},
+            {"platform": {"architecture": "arm64", "os": "linux"}},  # no digest: skipped
+            {
+                "digest": "sha256:v7",
+                "platform": {"architecture": "arm", "os": "linux", "variant": "v7"},
+            },
+            {
+                "digest": "sha256:v6",
+                "platform": {"architecture": "arm", "os": "linux", "variant": "v6"},
+            },
+            {"digest": "sha256:win", "platform": {"architecture": "amd64", "os": "windows"}},
+        ]
+    }
+    parsed = td.parse_manifest(json.dumps(index).encode(), "", None)
+    assert td.instance_for(parsed, "linux/amd64") == "sha256:amd"
+    assert td.instance_for(parsed, "windows/amd64") == "sha256:win"
+    assert td.instance_for(parsed, "linux/arm/v6") == "sha256:v6"
+    assert td.instance_for(parsed, "linux/arm") == "sha256:v7"
+    assert td.instance_for(parsed, "linux/arm64") is None
+    assert td.instance_for(parsed, "linux/riscv64") is None
