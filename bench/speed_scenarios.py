@@ -225,6 +225,29 @@ def images_after_change(t: Target, ctx: dict[str, Any]) -> dict[str, float]:
     return one("images after a change", timed(t, "images"))
 
 
+PULLED = f"127.0.0.1:5000/{PREFIX}-pull:1"  # on the plain loopback registry (scripts/bootstrap.sh)
+
+
+def setup_pull(ctx: dict[str, Any], targets: list[Target]) -> None:
+    """The image in the registry and here: each pull finds it up to date, as a script's
+    `docker pull` before its `docker run` mostly does."""
+    podman("tag", IMAGE, PULLED, check=True)
+    podman("push", "--tls-verify=false", PULLED, check=True)
+
+
+def teardown_pull(ctx: dict[str, Any]) -> None:
+    podman("rmi", PULLED)
+
+
+def tag_rmi(t: Target, ctx: dict[str, Any]) -> dict[str, float]:
+    """`docker tag` then `docker rmi` of the new name (an untag: the image keeps its other)."""
+    name = f"{PREFIX}-tag:{t.short}"
+    started = time.perf_counter()
+    run(t, "tag", IMAGE, name)
+    run(t, "rmi", name)
+    return one("tag + rmi", time.perf_counter() - started)
+
+
 def simple(row: str, *args: str, **kw: Any) -> Callable[[Target, dict[str, Any]], dict[str, float]]:
     return lambda t, ctx: one(row, timed(t, *args, **kw))
 
@@ -278,6 +301,15 @@ SCENARIOS: list[Scenario] = [
         simple("top CT aux", "top", CT, "aux"),
         lambda ctx, ts: ensure_ct(),
     ),
+    # changes beside the issue's table, each once a podman process (session 27)
+    Scenario(
+        "pull",
+        ["pull, up to date"],
+        simple("pull, up to date", "pull", PULLED),
+        setup_pull,
+        teardown_pull,
+    ),
+    Scenario("tag", ["tag + rmi"], tag_rmi),
     Scenario(
         "exec",
         ["exec CT true"],
