@@ -48,6 +48,9 @@ def _last_id(text: str) -> str:
 class ImageArchives:
     def __init__(self, podman: PodmanRunner) -> None:
         self.podman = podman
+        # podman refused to pause for a commit (rootless on cgroup v1: no freezer); a host's
+        # property, so the commits after it go unpaused at once instead of failing first
+        self._cannot_pause = False
 
     async def save(self, sources: list[str]) -> Child:
         """A `podman save` child writing a docker-archive of `sources` (local names or IDs)
@@ -94,11 +97,13 @@ class ImageArchives:
         if author:
             args += ["--author", author]
         tail = ["--quiet", "--", container] + ([target] if target else [])
+        pause = pause and not self._cannot_pause
         result = await self.podman.run(
             [*args, f"--pause={str(pause).lower()}", *tail], timeout=600, check=False
         )
         if result.returncode != 0 and pause and _cannot_pause(result.err_text):
-            log.info("commit of %s without pausing: %s", container, result.err_text.strip())
+            log.info("commits without pausing from now on: %s", result.err_text.strip())
+            self._cannot_pause = True
             result = await self.podman.run(
                 [*args, "--pause=false", *tail], timeout=600, check=False
             )
