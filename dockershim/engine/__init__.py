@@ -177,7 +177,7 @@ class Engine:
     def events(self) -> Events:
         from dockershim.engine.events import Events
 
-        return Events(self.podman, self.networks)
+        return Events(self.podman, self.networks, self._event_log)
 
     @cached_property
     def execs(self) -> Execs:
@@ -219,6 +219,16 @@ class Engine:
         """Whether podman runs on cgroup v2 (the podman facts: no process once known)."""
         _, info = await static_facts(self.podman, self._learned, self._state_dir)
         return str((info.get("host") or {}).get("cgroupVersion", "v1")) == "v2"
+
+    async def _event_log(self) -> str | None:
+        """The file podman writes its events to, when its logger is the `file` one (podman
+        info), else None (journald: ask podman)."""
+        _, info = await static_facts(self.podman, self._learned, self._state_dir)
+        if str((info.get("host") or {}).get("eventLogger") or "") != "file":
+            return None
+        from dockershim.podman.containers_conf import ContainersConf
+
+        return ContainersConf(self.podman.env).events_log_path()
 
     async def _shared_rootless_netns(self) -> bool:
         """Rootless podman before 5: bridge networks share one namespace that a disconnect

@@ -1,4 +1,5 @@
-"""Settings of containers.conf that podman's CLI applies to a create and its service does not.
+"""Settings of containers.conf the engine needs: what podman's CLI applies to a create and its
+service does not, and where podman's event log is.
 
 podman's `create` fills some specgen fields from containers.conf itself (cmd/podman/common);
 a create sent to the libpod API (engine/changes.py) gets the API's own defaults instead. So the
@@ -72,6 +73,32 @@ def image_volume_mode(files: Sequence[Path]) -> str | None:
     return _IMAGE_VOLUME_MODES.get(mode)
 
 
+def events_log_path(files: Sequence[Path], runtime_dir: str) -> str | None:
+    """The file podman's `file` event logger appends to: `engine.events_logfile_path`, else
+    `events/events.log` in `engine.tmp_dir` (a rootless user's default:
+    `$XDG_RUNTIME_DIR/libpod/tmp`, as libpod sets it); None when the files cannot be read or
+    a value is one podman may expand (then ask podman)."""
+    values: dict[str, str] = {}
+    for path in files:
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        engine = data.get("engine")
+        for key in ("events_logfile_path", "tmp_dir"):
+            if isinstance(engine, dict) and key in engine:
+                value = engine[key]
+                if not isinstance(value, str) or "$" in value or not value.startswith("/"):
+                    return None
+                values[key] = value
+    if "events_logfile_path" in values:
+        return values["events_logfile_path"]
+    if not runtime_dir.startswith("/"):
+        return None
+    tmp_dir = values.get("tmp_dir") or os.path.join(runtime_dir, "libpod", "tmp")
+    return os.path.join(tmp_dir, "events", "events.log")
+
+
 class ContainersConf:
     """The user's containers.conf settings for creates, read again when a file changes."""
 
@@ -87,6 +114,15 @@ class ContainersConf:
         if stamp != self._stamp:
             self._mode, self._stamp = image_volume_mode(files), stamp
         return self._mode
+
+    def events_log_path(self) -> str | None:
+        """Where podman's file event logger writes for this user (None: ask podman); the
+        shim runs rootless, as the user whose events they are."""
+        env = self._env if self._env is not None else os.environ
+        if os.geteuid() == 0:
+            return None  # root's podman keeps its events elsewhere: not this reader's case
+        files = config_files(env, root=False)
+        return events_log_path(files, env.get("XDG_RUNTIME_DIR") or "")
 
 
 def _stamp(files: Sequence[Path]) -> Stamp:

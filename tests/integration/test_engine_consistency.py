@@ -774,3 +774,33 @@ def test_a_removal_podman_reports_failed_but_made_is_done(dclient: Any, cleanup:
     with pytest.raises(docker_py.errors.NotFound):
         dclient.api.inspect_container(name)
     assert podman("container", "exists", name, check=False).returncode == 1
+
+
+def test_the_event_log_read_as_podman_reads_it(cleanup: Cleanup) -> None:
+    """The history of `docker events --since` read from podman's log file (engine/events.py)
+    holds the lines `podman events --stream=false --since` prints, byte for byte (compared
+    in a quiet moment: other writers may append meanwhile)."""
+    from dockershim.engine.events import read_event_log
+    from dockershim.podman.containers_conf import ContainersConf
+
+    info = json.loads(podman("info", "--format", "json").stdout)
+    assert info["host"]["eventLogger"] == "file"  # rootless without a user journal here
+    path = ContainersConf().events_log_path()
+    assert path is not None and os.path.isfile(path)
+    since = int(time.time()) - 1
+    name = cleanup.container()
+    podman("create", "--name", name, FIXTURE_IMAGE, "true")
+    podman("rm", name)
+
+    def printed() -> list[bytes]:
+        argv = ["events", "--stream=false", "--format", "json", "--since", str(since)]
+        return [ln.encode() + b"\n" for ln in podman(*argv).stdout.splitlines()]
+
+    for _ in range(10):
+        before = printed()
+        read = read_event_log(path, since * 1_000_000_000)
+        if printed() == before:
+            assert read == before
+            assert any(name.encode() in line and b'"remove"' in line for line in read)
+            return
+    raise AssertionError("podman's event log never stood still long enough to compare")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockershim.podman.containers_conf import config_files, image_volume_mode
+from dockershim.podman.containers_conf import config_files, events_log_path, image_volume_mode
 
 
 @pytest.fixture
@@ -75,3 +75,21 @@ def test_a_drop_in_overrides_the_file_it_belongs_to(tmp_path: Path, system: list
     (user / "containers.conf").write_text('[engine]\nimage_volume_mode = "ignore"\n')
     files = config_files({"HOME": str(tmp_path / "home")}, root=False, system=system)
     assert image_volume_mode(files) == "ignore"
+
+
+def test_where_podmans_event_log_is(tmp_path: Path) -> None:
+    """`events_logfile_path`, else `events/events.log` in `tmp_dir`, else in the rootless
+    default `$XDG_RUNTIME_DIR/libpod/tmp`; the last file that sets a key wins; a value podman
+    may expand, or a file it cannot read: None (podman is asked)."""
+    first, second = tmp_path / "a.conf", tmp_path / "b.conf"
+    first.write_text("[engine]\ntmp_dir = '/srv/tmp'\n")
+    second.write_text("[containers]\nlog_driver = 'k8s-file'\n")
+    assert events_log_path([], "/run/user/7") == "/run/user/7/libpod/tmp/events/events.log"
+    assert events_log_path([first, second], "/run/user/7") == "/srv/tmp/events/events.log"
+    second.write_text("[engine]\nevents_logfile_path = '/var/log/ev.log'\n")
+    assert events_log_path([first, second], "/run/user/7") == "/var/log/ev.log"
+    second.write_text("[engine]\ntmp_dir = '$HOME/tmp'\n")
+    assert events_log_path([first, second], "/run/user/7") is None
+    second.write_text("[engine\n")
+    assert events_log_path([first, second], "/run/user/7") is None
+    assert events_log_path([], "") is None  # no runtime dir: no default to derive
