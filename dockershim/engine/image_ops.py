@@ -2,13 +2,14 @@
 
 The routes (api/images.py) parse and render; what podman runs and how its answers read in
 Docker's words is here. Lookups go through the engine's image store (engine/images.py). Tags,
-untags and removals go to podman's service child when it runs (libpod's handlers call the
-same ImageEngine Tag / Untag / Remove as `podman tag` / `untag` / `rmi`), else to those
-commands.
+untags, removals and prunes go to podman's service child when it runs (libpod's handlers call
+the same ImageEngine Tag / Untag / Remove / Prune as `podman tag` / `untag` / `rmi` / `image
+prune`), else to those commands.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -22,6 +23,7 @@ from dockershim.translate.references import Reference, candidates, familiar, mis
 
 _ID = re.compile(r"[0-9a-f]{64}")
 _TIMEOUT = 60.0  # a tag, untag or removal: podman waits for its image store's lock at most
+_PRUNE_TIMEOUT = 600.0  # a prune removes any number of images
 
 
 class ImageOps:
@@ -141,18 +143,41 @@ class ImageOps:
             raise _in_use(short, running, True)
         return await self._rmi(tag or image_id, force=force, noprune=noprune)
 
+    async def _pruned_by_service(
+        self, everything: bool, filters: dict[str, list[str]]
+    ) -> list[str] | None:
+        """The ids libpod's image prune removed (the ImageEngine.Prune of `podman image
+        prune`) through podman's service child; None when it cannot take it: not running,
+        or a filter key with several values (libpod's handler keeps the first of each)."""
+        service = self.images.service
+        if service is None or any(len(values) != 1 for values in filters.values()):
+            return None
+        params = {"all": str(everything).lower()}
+        if filters:
+            params["filters"] = json.dumps(filters)
+        answer = await service.change(
+            "POST", "/images/prune", (200,), params=params, timeout=_PRUNE_TIMEOUT
+        )
+        if answer is None:
+            return None
+        reports = answer.json()
+        listed = reports if isinstance(reports, list) else []
+        return [str(r["Id"]) for r in listed if isinstance(r, dict) and r.get("Id")]
+
     async def prune(self, filters: dict[str, list[str]]) -> dict[str, Any]:
         """`filters`: dangling, until, label (checked by the route)."""
         before = {i["Id"]: i for i in await self.images.listing(everything=True)}
-        args = ["image", "prune", "--force"]
         dangling = filters.pop("dangling", ["true"])[-1].lower()
-        if dangling in ("0", "false"):
-            args.append("--all")
-        for key, values in filters.items():
-            for value in values:
-                args += ["--filter", f"{key}={value}"]
-        result = await self.podman.run(args, timeout=600)
-        deleted = [ln.strip() for ln in result.text.splitlines() if _ID.fullmatch(ln.strip())]
+        everything = dangling in ("0", "false")
+        deleted = await self._pruned_by_service(everything, filters)
+        if deleted is None:
+            args = ["image", "prune", "--force"] + (["--all"] if everything else [])
+            for key, values in filters.items():
+                for value in values:
+                    args += ["--filter", f"{key}={value}"]
+            result = await self.podman.run(args, timeout=600)
+            lines = (ln.strip() for ln in result.text.splitlines())
+            deleted = [ln for ln in lines if _ID.fullmatch(ln)]
         records: list[dict[str, str]] = []
         for image in deleted:
             names = before.get(image, {}).get("Names") or []

@@ -738,10 +738,10 @@ def test_network_connects_go_to_the_child(own_shim: Shim, cli_shim: Shim, cleanu
 def test_image_tags_and_removals_go_to_the_child(
     own_shim: Shim, cli_shim: Shim, cleanup: Cleanup
 ) -> None:
-    """`docker tag` and `docker rmi` (an untag, a removal, a forced untag of an image a
-    stopped container uses) through the child's libpod API, no `podman tag`, `untag` or
-    `rmi` process; without the child, the processes; the same lines and dockerd's answers
-    either way."""
+    """`docker tag`, `docker rmi` (an untag, a removal, a forced untag of an image a stopped
+    container uses) and `docker image prune` through the child's libpod API, no `podman tag`,
+    `untag`, `rmi` or `image prune` process; without the child, the processes; the same
+    lines and dockerd's answers either way."""
     _docker(own_shim, "create", "--name", cleanup.container(), "busybox", "true")
     _wait_for_service_child(own_shim)
     since = len(own_shim.log())
@@ -773,6 +773,11 @@ def test_image_tags_and_removals_go_to_the_child(
         _docker(shim, "tag", image, f"{name}:3")
         lines.append(_docker(shim, "rmi", f"{name}:3").stdout)  # the last name: deleted
         assert podman("image", "exists", image, check=False).returncode == 1
+        untagged = _docker(shim, "commit", "-c", f"LABEL dsi={name}", source).stdout.strip()
+        cleanup.images.append(untagged)
+        pruned = _docker(shim, "image", "prune", "-f", "--filter", f"label=dsi={name}").stdout
+        assert f"deleted: {untagged}" in pruned.lower()
+        assert podman("image", "exists", untagged, check=False).returncode == 1
         short = image.removeprefix("sha256:")
         seen.append(
             [
@@ -793,7 +798,9 @@ def test_image_tags_and_removals_go_to_the_child(
     assert "must force" in seen[0][4] and "No such image: dsi-no-such-image" in seen[0][5]
     for verb in ("tag", "untag", "rmi"):
         assert _processes_run(own_shim, since, verb) == [], verb
+    assert "'image', 'prune'" not in own_shim.log()[since:]
     assert "/untag" in own_shim.log()[since:] and "/images/remove" in own_shim.log()[since:]
+    assert "/images/prune" in own_shim.log()[since:]
 
 
 @pytest.fixture
