@@ -55,20 +55,32 @@ def _drop_ins(folder: Path) -> list[Path]:
     return []
 
 
-def image_volume_mode(files: Sequence[Path]) -> str | None:
-    """The specgen's `image_volume_mode` the CLI would send; None when podman could not read
-    the files (the CLI must create, and report it)."""
-    mode = _DEFAULT_IMAGE_VOLUME_MODE
+def _engine_tables(files: Sequence[Path]) -> list[dict[str, object]] | None:
+    """The `[engine]` table of each file, in podman's merge order ({} for a file without
+    one); None when a file cannot be read (podman would refuse it too)."""
+    tables: list[dict[str, object]] = []
     for path in files:
         try:
             data = tomllib.loads(path.read_text())
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             return None
         engine = data.get("engine")
-        if isinstance(engine, dict) and "image_volume_mode" in engine:
+        tables.append(engine if isinstance(engine, dict) else {})
+    return tables
+
+
+def image_volume_mode(files: Sequence[Path]) -> str | None:
+    """The specgen's `image_volume_mode` the CLI would send; None when podman could not read
+    the files (the CLI must create, and report it)."""
+    tables = _engine_tables(files)
+    if tables is None:
+        return None
+    mode = _DEFAULT_IMAGE_VOLUME_MODE
+    for engine in tables:
+        if "image_volume_mode" in engine:
             value = engine["image_volume_mode"]
             if not isinstance(value, str):
-                return None
+                return None  # podman refuses the file
             mode = value
     return _IMAGE_VOLUME_MODES.get(mode)
 
@@ -78,15 +90,13 @@ def events_log_path(files: Sequence[Path], runtime_dir: str) -> str | None:
     `events/events.log` in `engine.tmp_dir` (a rootless user's default:
     `$XDG_RUNTIME_DIR/libpod/tmp`, as libpod sets it); None when the files cannot be read or
     a value is one podman may expand (then ask podman)."""
+    tables = _engine_tables(files)
+    if tables is None:
+        return None
     values: dict[str, str] = {}
-    for path in files:
-        try:
-            data = tomllib.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return None
-        engine = data.get("engine")
+    for engine in tables:
         for key in ("events_logfile_path", "tmp_dir"):
-            if isinstance(engine, dict) and key in engine:
+            if key in engine:
                 value = engine[key]
                 if not isinstance(value, str) or "$" in value or not value.startswith("/"):
                     return None
