@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # made on first use: see Engine
     from dockershim.engine.top import Top
     from dockershim.engine.transfer import Transfer
     from dockershim.engine.updates import Updates
+    from dockershim.podman.containers_conf import ContainersConf
 
 __all__ = ["ContainerRef", "Containers", "Engine", "Images", "Networks", "Volumes"]
 
@@ -110,7 +111,6 @@ class Engine:
     def lifecycle(self) -> Lifecycle:
         from dockershim.engine.lifecycle import Lifecycle
         from dockershim.engine.seccomp_files import ProfileFiles
-        from dockershim.podman.containers_conf import ContainersConf
 
         return Lifecycle(
             self.podman,
@@ -119,7 +119,7 @@ class Engine:
             self.dns,
             self.starts,
             ProfileFiles(self._state_dir),
-            ContainersConf(self.podman.env),
+            self.containers_conf,
             removable_at_exit=self.attach.removable_at_exit,
         )
 
@@ -226,9 +226,14 @@ class Engine:
         _, info = await static_facts(self.podman, self._learned, self._state_dir)
         if str((info.get("host") or {}).get("eventLogger") or "") != "file":
             return None
+        return self.containers_conf.events_log_path()
+
+    @cached_property
+    def containers_conf(self) -> ContainersConf:
+        """The user's containers.conf settings (creates, the event log), one reader."""
         from dockershim.podman.containers_conf import ContainersConf
 
-        return ContainersConf(self.podman.env).events_log_path()
+        return ContainersConf(self.podman.env)
 
     async def _shared_rootless_netns(self) -> bool:
         """Rootless podman before 5: bridge networks share one namespace that a disconnect

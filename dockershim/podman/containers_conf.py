@@ -110,29 +110,36 @@ def events_log_path(files: Sequence[Path], runtime_dir: str) -> str | None:
 
 
 class ContainersConf:
-    """The user's containers.conf settings for creates, read again when a file changes."""
+    """The user's containers.conf settings the engine needs, read again when a file changes."""
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self._env = env
         self._stamp: Stamp | None = None
         self._mode: str | None = None
+        self._events_log: str | None = None
 
     def image_volume_mode(self) -> str | None:
-        env = self._env if self._env is not None else os.environ
-        files = config_files(env, root=os.geteuid() == 0)
-        stamp = _stamp(files)
-        if stamp != self._stamp:
-            self._mode, self._stamp = image_volume_mode(files), stamp
+        self._read()
         return self._mode
 
     def events_log_path(self) -> str | None:
         """Where podman's file event logger writes for this user (None: ask podman); the
         shim runs rootless, as the user whose events they are."""
+        self._read()
+        return self._events_log
+
+    def _read(self) -> None:
         env = self._env if self._env is not None else os.environ
-        if os.geteuid() == 0:
-            return None  # root's podman keeps its events elsewhere: not this reader's case
-        files = config_files(env, root=False)
-        return events_log_path(files, env.get("XDG_RUNTIME_DIR") or "")
+        root = os.geteuid() == 0
+        files = config_files(env, root=root)
+        stamp = _stamp(files)
+        if stamp == self._stamp:
+            return
+        self._mode = image_volume_mode(files)
+        # root's podman keeps its events elsewhere: not this reader's case
+        runtime_dir = env.get("XDG_RUNTIME_DIR") or ""
+        self._events_log = None if root else events_log_path(files, runtime_dir)
+        self._stamp = stamp
 
 
 def _stamp(files: Sequence[Path]) -> Stamp:
