@@ -26,11 +26,16 @@ class ContainerCLI:
         self.podman = podman
         self.service = service
 
+    def _child_answers(self, size: bool) -> bool:
+        """Whether the service child takes an inspect now; a sized one (only podman measures
+        sizes) also starts it for the next time."""
+        if self.service is None:
+            return False
+        return self.service.ready_else_want() if size else self.service.ready
+
     async def _from_service(self, ref: str, size: bool) -> dict[str, Any] | None:
         """The service's inspect of `ref`; None when it cannot tell (then the CLI)."""
-        if self.service is None or not _REF.match(ref):
-            return None
-        if not (self.service.ready_else_want() if size else self.service.ready):
+        if self.service is None or not _REF.match(ref) or not self._child_answers(size):
             return None
         query = {"size": "true"} if size else {}
         answer = await self.service.call(
@@ -69,9 +74,7 @@ class ContainerCLI:
     async def inspect_many(self, ids: list[str], *, size: bool = False) -> list[dict[str, Any]]:
         if not ids:
             return []
-        if self.service is not None and (
-            self.service.ready_else_want() if size else self.service.ready
-        ):
+        if self._child_answers(size):
             found = await asyncio.gather(
                 *(self._from_service(i, size) for i in ids), return_exceptions=True
             )
